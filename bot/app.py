@@ -1,0 +1,142 @@
+"""Wiring: the PTB Application, the database, the outbox sender."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.config import KesuConfig
+from bot.i18n import LANGUAGES, gettext
+from bot.outbox import OutboxSender
+from bot.procedure.clock import Clock, SystemClock
+from handlers import intake, reading
+from handlers.common import Services
+from storage import db, queries
+
+log = logging.getLogger(__name__)
+
+def N_(message: str) -> str:
+    return message
+
+
+COMMANDS = (
+    ("new", N_("File a new customer complaint")),
+    ("list", N_("Open complaints")),
+    ("show", N_("A complaint's card and history")),
+    ("cancel", N_("Stop filing")),
+    ("help", N_("What you can do")),
+)
+
+
+class SchemaBehind(Exception):
+    pass
+
+
+@dataclass
+class Kesu:
+    application: Application  # type: ignore[type-arg]
+    services: Services
+    engine: Engine
+
+
+def prepare_database(config: KesuConfig, engine: Engine) -> None:
+    """Bring the schema up to date (SQLite by itself; PostgreSQL by `kesu db upgrade`)
+    and mirror the people and chats of the configuration."""
+    current, head = db.current_revision(engine), db.head_revision(engine)
+    if current != head:
+        if engine.dialect.name != "sqlite":
+            raise SchemaBehind(
+                f"database.url: schema is at {current or 'nothing'}, needs {head}; "
+                "run `kesu db upgrade --config FILE`"
+            )
+        db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        queries.sync_people(
+            session,
+            (
+                {
+                    "telegram_id": p.telegram_id,
+                    "name": p.name,
+                    "role": p.role.value,
+                    "plant": p.plant.value if p.plant else None,
+                    "language": p.language,
+                    "is_admin": p.admin,
+                }
+                for p in config.people
+            ),
+        )
+        chats = config.chats
+        queries.sync_chats(
+            session,
+            [
+                ("leadership", "", chats.leadership),
+                ("sales", "", chats.sales),
+                ("qc", "huangwu", chats.qc.huangwu),
+                ("qc", "laishan", chats.qc.laishan),
+                ("production", "huangwu", chats.production.huangwu),
+                ("production", "laishan", chats.production.laishan),
+            ],
+        )
+
+
+def build(
+    config: KesuConfig,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    rate_limiter: bool = True,
+) -> Kesu:
+    engine = engine or db.make_engine(config.database.url)
+    prepare_database(config, engine)
+    services = Services(config, db.make_sessionmaker(engine), clock or SystemClock())
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        for language in LANGUAGES:
+            commands = [BotCommand(name, gettext(language, text)) for name, text in COMMANDS]
+            code = None if language == config.default_language else language.split("_")[0]
+            await application.bot.set_my_commands(commands, language_code=code)
+        sender = OutboxSender(application.bot, services.sessions, config, services.clock)
+        services.sender = sender
+        sender.start()
+        sender.poke()  # rows left by a previous run
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        if services.sender is not None:
+            await services.sender.stop()
+
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+        Application.builder()
+        .token(config.bot_token())
+        .base_url(config.telegram.api_base_url)
+        .base_file_url(config.telegram.file_base_url)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if rate_limiter:
+        # Groups are paced to Telegram's 20 a minute; a 429 on a direct reply is
+        # waited out and retried (the outbox retries its own rows besides).
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data["services"] = services
+    application.add_handler(intake.conversation())
+    application.add_handlers(reading.handlers())
+    application.add_error_handler(on_error)
+    return Kesu(application, services, engine)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        user = update.effective_user
+        language = "en" if user and (user.language_code or "").startswith("en") else "zh_CN"
+        try:
+            await update.effective_chat.send_message(
+                gettext(language, "Something went wrong; nothing was lost. Please try again.")
+            )
+        except Exception:  # the error handler must not raise
+            log.exception("could not tell the user about the error")

@@ -1,0 +1,213 @@
+"""The TOML configuration, validated at start-up.
+
+A bad value stops start-up with one line naming the key (`ConfigError`); the
+token may come from KESU_BOT_TOKEN, which wins over the file, and is never
+printed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.procedure.durations import Limit, parse_limit
+from bot.procedure.grading import Plant
+from bot.procedure.roles import Role
+from bot.procedure.steps import DEFAULT_LIMITS
+
+TOKEN_ENV = "KESU_BOT_TOKEN"
+LANGUAGES = ("zh_CN", "en")
+
+
+class ConfigError(Exception):
+    """One line: the key and what is wrong with it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramConfig(_Strict):
+    token: SecretStr = SecretStr("")
+    # Telegram's own, a local Bot API server, or the emulator ("http://127.0.0.1:8081/bot").
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+
+    @field_validator("api_base_url", "file_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class DatabaseConfig(_Strict):
+    url: str = "sqlite:///kesu.db"
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+
+
+
+class PersonConfig(_Strict):
+    telegram_id: int
+    name: str = Field(min_length=1, max_length=64)
+    role: Role
+    plant: Plant | None = None
+    language: str | None = None
+    admin: bool = False
+
+    @field_validator("plant")
+    @classmethod
+    def _own_plant(cls, value: Plant | None) -> Plant | None:
+        if value in (Plant.CONTRACTOR, Plant.UNKNOWN):
+            raise ValueError("must be huangwu or laishan")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+
+class PlantChats(_Strict):
+    huangwu: int
+    laishan: int
+
+
+class ChatsConfig(_Strict):
+    leadership: int
+    sales: int
+    qc: PlantChats
+    production: PlantChats
+
+
+class OutboxConfig(_Strict):
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    first_backoff_seconds: float = Field(default=2.0, gt=0, le=3600)
+
+
+class KesuConfig(_Strict):
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh_CN"
+    workday_end: time = time(17, 30)
+    telegram: TelegramConfig = TelegramConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    people: list[PersonConfig] = Field(default_factory=list)
+    chats: ChatsConfig
+    limits: dict[str, str] = Field(default_factory=dict)
+    outbox: OutboxConfig = OutboxConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("limits")
+    @classmethod
+    def _limits(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if key not in DEFAULT_LIMITS:
+                raise ValueError(f"unknown step {key!r}; known: {', '.join(DEFAULT_LIMITS)}")
+            try:
+                parse_limit(text)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _people(self) -> KesuConfig:
+        seen: set[int] = set()
+        for index, person in enumerate(self.people):
+            if person.telegram_id in seen:
+                raise ValueError(f"people[{index}].telegram_id {person.telegram_id} appears twice")
+            seen.add(person.telegram_id)
+        return self
+
+    # Derived views -----------------------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def limit(self, step_id: str) -> Limit:
+        return parse_limit(self.limits.get(step_id, DEFAULT_LIMITS[step_id]))
+
+    def bot_token(self) -> str:
+        return os.environ.get(TOKEN_ENV) or self.telegram.token.get_secret_value()
+
+
+def _key_of(loc: tuple[int | str, ...]) -> str:
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        else:
+            key += ("." if key else "") + part
+    return key or "(top level)"
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "missing":
+        message = "is missing"
+    elif first["type"] == "extra_forbidden":
+        message = "is not a known key"
+    return f"{_key_of(first['loc'])}: {message}"
+
+
+def parse_config(data: dict[str, Any]) -> KesuConfig:
+    try:
+        config = KesuConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    return config
+
+
+def load_config(path: str | Path, *, require_token: bool = True) -> KesuConfig:
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    config = parse_config(data)
+    if require_token and not config.bot_token():
+        raise ConfigError(f"telegram.token: is missing (set it or {TOKEN_ENV})")
+    return config

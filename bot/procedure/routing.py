@@ -1,0 +1,128 @@
+"""Who gets what when a complaint is registered (PROCEDURE.md sections 3 and 4, step 1).
+
+The rules are data: a table of (condition, audience, document). `routes_for`
+evaluates them for one complaint and resolves "the plant's QC" to concrete plants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.procedure.grading import Plant
+from bot.procedure.roles import Role
+
+# The two plants that have their own staff and group chats.
+OWN_PLANTS: tuple[Plant, ...] = (Plant.HUANGWU, Plant.LAISHAN)
+
+# Outside-contractor problems are led from Laishan: vp_production leads them,
+# with purchasing (reading).
+CONTRACTOR_LEAD_PLANT = Plant.LAISHAN
+
+LEADING_ROLE: dict[Plant, Role | None] = {
+    Plant.HUANGWU: Role.VP_EXEC,
+    Plant.LAISHAN: Role.VP_PRODUCTION,
+    Plant.CONTRACTOR: Role.VP_PRODUCTION,
+    Plant.UNKNOWN: None,  # QC of both plants decide at the initial assessment
+}
+
+
+class Document(StrEnum):
+    CARD = "card"  # the complaint-register row as a card
+    REPORT = "report"  # 《客户反馈质量问题处置报告》 laid out like the form
+
+
+class Group(StrEnum):
+    """Group chats of the configuration."""
+
+    LEADERSHIP = "leadership"
+    SALES = "sales"
+    QC = "qc"  # one per plant
+    PRODUCTION = "production"  # one per plant
+
+
+@dataclass(frozen=True)
+class GroupChat:
+    group: Group
+    plant: Plant | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    role: Role
+
+
+Audience = GroupChat | Person
+
+
+@dataclass(frozen=True)
+class Route:
+    audience: Audience
+    document: Document
+
+
+@dataclass(frozen=True)
+class ComplaintFacts:
+    plant: Plant
+    serious: bool
+
+
+@dataclass(frozen=True)
+class Rule:
+    applies: Callable[[ComplaintFacts], bool]
+    audience: Audience | str  # "qc_of_plant" resolves per complaint
+    document: Document
+
+
+def _always(_: ComplaintFacts) -> bool:
+    return True
+
+
+def _serious(facts: ComplaintFacts) -> bool:
+    return facts.serious
+
+
+QC_OF_PLANT = "qc_of_plant"
+
+# Step 1: sales keep the register; the plant's QC make the initial assessment;
+# a serious problem's disposition report goes to the leadership group and, one
+# copy each, to the GM, the executive VP, the marketing VP and the production VP.
+INTAKE_RULES: tuple[Rule, ...] = (
+    Rule(_always, GroupChat(Group.SALES), Document.CARD),
+    Rule(_always, QC_OF_PLANT, Document.CARD),
+    Rule(_serious, GroupChat(Group.LEADERSHIP), Document.REPORT),
+    Rule(_serious, Person(Role.GM), Document.REPORT),
+    Rule(_serious, Person(Role.VP_EXEC), Document.REPORT),
+    Rule(_serious, Person(Role.VP_MARKETING), Document.REPORT),
+    Rule(_serious, Person(Role.VP_PRODUCTION), Document.REPORT),
+)
+
+
+def responsible_plants(plant: Plant) -> tuple[Plant, ...]:
+    """The plants whose staff handle a problem of this origin."""
+    if plant is Plant.UNKNOWN:
+        return OWN_PLANTS
+    if plant is Plant.CONTRACTOR:
+        return (CONTRACTOR_LEAD_PLANT,)
+    return (plant,)
+
+
+def leading_role(plant: Plant) -> Role | None:
+    return LEADING_ROLE[plant]
+
+
+def routes_for(facts: ComplaintFacts, rules: tuple[Rule, ...] = INTAKE_RULES) -> list[Route]:
+    routes: list[Route] = []
+    for rule in rules:
+        if not rule.applies(facts):
+            continue
+        if rule.audience == QC_OF_PLANT:
+            routes.extend(
+                Route(GroupChat(Group.QC, p), rule.document)
+                for p in responsible_plants(facts.plant)
+            )
+        else:
+            assert not isinstance(rule.audience, str)
+            routes.append(Route(rule.audience, rule.document))
+    return routes

@@ -1,0 +1,98 @@
+"""/start, /help, /list and /show: reading what Kesu knows, by role."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.i18n import gettext
+from bot.procedure.numbering import parse_number
+from bot.procedure.roles import SEES_ALL, Role
+from handlers.common import Context, asker, reply, reply_text, services
+from storage import queries
+from storage.models import Person
+
+
+def _sees_all(person: Person) -> bool:
+    return person.is_admin or person.role in SEES_ALL
+
+
+def _can_file(person: Person) -> bool:
+    return person.is_admin or person.role == Role.SALES
+
+
+async def help_command(update: Update, context: Context) -> None:
+    with services(context).sessions() as session:
+        who = asker(update, context, session)
+    person = who.person
+    await reply(
+        update, "help.html", who.language,
+        person=person,
+        can_file=bool(person and _can_file(person)),
+        sees_all=bool(person and _sees_all(person)),
+        user_id=who.telegram_id,
+    )
+
+
+async def list_command(update: Update, context: Context) -> None:
+    svc = services(context)
+    with svc.sessions() as session:
+        who = asker(update, context, session)
+        if who.person is None:
+            await reply_text(update, gettext(who.language, "You are not registered. /help"))
+            return
+        sees_all = _sees_all(who.person)
+        complaints = queries.open_complaints(
+            session, filed_by_id=None if sees_all else who.person.id
+        )
+        if sees_all:
+            title = gettext(who.language, "All open complaints")
+        else:
+            title = gettext(who.language, "Your open complaints")
+        await reply(
+            update, "complaint_list.html", who.language,
+            complaints=complaints, title=title, tz=svc.config.timezone,
+        )
+
+
+async def show_command(update: Update, context: Context) -> None:
+    svc = services(context)
+    with svc.sessions() as session:
+        who = asker(update, context, session)
+        if who.person is None:
+            await reply_text(update, gettext(who.language, "You are not registered. /help"))
+            return
+        args = context.args or []
+        parsed = parse_number(args[0]) if args else None
+        if parsed is None:
+            await reply_text(
+                update, gettext(who.language, "Send it like this: /show KS-2026-0001")
+            )
+            return
+        number = f"KS-{parsed[0]:04d}-{parsed[1]:04d}"
+        complaint = queries.complaint_by_number(session, number)
+        if complaint is None or not (
+            _sees_all(who.person) or complaint.filed_by_id == who.person.id
+        ):
+            # The same answer for "does not exist" and "not yours": numbers are not secrets,
+            # but their contents are.
+            await reply_text(update, gettext(who.language, "No complaint {number} for you.",
+                                             number=number))
+            return
+        deliveries = (
+            queries.outbox_for_complaint(session, complaint.id) if who.person.is_admin else []
+        )
+        await reply(
+            update, "complaint_show.html", who.language,
+            c=complaint, events=queries.events_of(session, complaint.id),
+            deliveries=[d for d in deliveries if d.purpose != "attachment"],
+            tz=svc.config.timezone,
+        )
+
+
+def handlers() -> list[BaseHandler[Update, Context, None]]:
+    return [
+        CommandHandler(["start", "help"], help_command),
+        CommandHandler("list", list_command),
+        CommandHandler("show", show_command),
+    ]

@@ -1,0 +1,214 @@
+"""SQLAlchemy 2 typed models. Every timestamp is time-zone aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints so Alembic migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Stores UTC; SQLite keeps no zone, so it is put back on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to an aware column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: AwareDateTime(), dict[str, Any]: JSON()}
+
+
+class Person(Base):
+    """People of the configuration, mirrored so the event log can refer to them."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    plant: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Chat(Base):
+    """Group chats of the configuration: purpose (sales, qc, ...) and plant."""
+
+    __tablename__ = "chat"
+    __table_args__ = (UniqueConstraint("purpose", "plant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(String(16))
+    plant: Mapped[str] = mapped_column(String(16), default="")
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # 客户名称(代号)
+    customer_class: Mapped[str] = mapped_column(String(1))  # 顾客类别
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ComplaintCounter(Base):
+    """Last number given out per year: numbers are never reused."""
+
+    __tablename__ = "complaint_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Complaint(Base):
+    """One row of 《客户投诉统计表》 with the fields of the disposition report."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)  # 编号
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]  # T0 时间
+    occurred_at: Mapped[datetime]  # Tocc, defaults to T0
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    customer_name: Mapped[str] = mapped_column(String(100))  # as filed
+    customer_class: Mapped[str] = mapped_column(String(1))
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)  # 投诉内容及要求
+    demands: Mapped[str] = mapped_column(String(120))  # comma separated Demand values
+    grade: Mapped[str] = mapped_column(String(1))  # 问题性质
+    is_batch: Mapped[bool] = mapped_column(Boolean)
+    is_recurring: Mapped[bool] = mapped_column(Boolean)
+    is_return: Mapped[bool] = mapped_column(Boolean)
+    is_serious: Mapped[bool] = mapped_column(Boolean)
+    plant: Mapped[str] = mapped_column(String(16))  # 产品生产供货责任
+    product_name: Mapped[str] = mapped_column(String(200))
+    specification: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3))
+    quantity_unit: Mapped[str] = mapped_column(String(20), default="")
+    delivery_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)  # 产品质量问题描述
+    cause_analysis: Mapped[str | None] = mapped_column(Text)  # 质量问题因素分析
+    corrective_proposal: Mapped[str | None] = mapped_column(Text)  # 整治纠正方法建议
+    verification: Mapped[str | None] = mapped_column(Text)  # 整治效果的验证
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer] = relationship()
+    filed_by: Mapped[Person] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="complaint", order_by="Attachment.id"
+    )
+
+
+class Attachment(Base):
+    """The customer's letter and photos, kept as Telegram file ids."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo | document
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(128))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="attachments")
+
+
+class Event(Base):
+    """Append-only log: who did what, when, from where, to which complaint."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))  # chat | scheduler | cli
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    actor: Mapped[Person | None] = relationship()
+    complaint: Mapped[Complaint | None] = relationship()
+
+
+class OutboxMessage(Base):
+    """A notification committed with the change that caused it; the sender delivers it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(16))  # message | photo | document
+    payload: Mapped[dict[str, Any]]
+    purpose: Mapped[str] = mapped_column(String(32))  # card | report | attachment | admin
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    complaint: Mapped[Complaint | None] = relationship()

@@ -1,0 +1,192 @@
+"""Queries. Each takes a session and never commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import (
+    Chat,
+    Complaint,
+    ComplaintCounter,
+    Customer,
+    Event,
+    OutboxMessage,
+    Person,
+)
+
+OPEN = "open"
+CLOSED = "closed"
+
+
+# People and chats --------------------------------------------------------------------
+
+
+def sync_people(session: Session, people: Iterable[dict[str, Any]]) -> None:
+    """Make the person table match the configuration; people who left stay, inactive."""
+    wanted = {p["telegram_id"]: p for p in people}
+    existing = {p.telegram_id: p for p in session.scalars(select(Person))}
+    for telegram_id, values in wanted.items():
+        person = existing.get(telegram_id)
+        if person is None:
+            session.add(Person(active=True, **values))
+        else:
+            for key, value in values.items():
+                setattr(person, key, value)
+            person.active = True
+    for telegram_id, person in existing.items():
+        if telegram_id not in wanted:
+            person.active = False
+
+
+def sync_chats(session: Session, chats: Iterable[tuple[str, str, int]]) -> None:
+    """(purpose, plant or "", telegram chat id) rows of the configuration."""
+    existing = {(c.purpose, c.plant): c for c in session.scalars(select(Chat))}
+    for purpose, plant, telegram_id in chats:
+        chat = existing.get((purpose, plant))
+        if chat is None:
+            session.add(Chat(purpose=purpose, plant=plant, telegram_id=telegram_id))
+        else:
+            chat.telegram_id = telegram_id
+
+
+def person_by_telegram_id(session: Session, telegram_id: int) -> Person | None:
+    return session.scalar(
+        select(Person).where(Person.telegram_id == telegram_id, Person.active.is_(True))
+    )
+
+
+def people_with_role(session: Session, role: str) -> Sequence[Person]:
+    return session.scalars(
+        select(Person).where(Person.role == role, Person.active.is_(True)).order_by(Person.id)
+    ).all()
+
+
+def admins(session: Session) -> Sequence[Person]:
+    return session.scalars(
+        select(Person).where(Person.is_admin.is_(True), Person.active.is_(True))
+    ).all()
+
+
+def chat_id_for(session: Session, purpose: str, plant: str = "") -> int | None:
+    return session.scalar(
+        select(Chat.telegram_id).where(Chat.purpose == purpose, Chat.plant == plant)
+    )
+
+
+# Customers ---------------------------------------------------------------------------
+
+
+def find_customers(session: Session, text: str, limit: int = 5) -> Sequence[Customer]:
+    pattern = f"%{text.strip()}%"
+    return session.scalars(
+        select(Customer).where(Customer.name.ilike(pattern)).order_by(Customer.name).limit(limit)
+    ).all()
+
+
+def customer_by_id(session: Session, customer_id: int) -> Customer | None:
+    return session.get(Customer, customer_id)
+
+
+def customer_by_name(session: Session, name: str) -> Customer | None:
+    return session.scalar(select(Customer).where(Customer.name == name))
+
+
+# Complaints --------------------------------------------------------------------------
+
+
+def next_sequence(session: Session, year: int) -> int:
+    """The next complaint number of the year; the row lock makes it safe under concurrency."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ComplaintCounter)
+        .values(year=year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[ComplaintCounter.year],
+            set_={"last_number": ComplaintCounter.last_number + 1},
+        )
+        .returning(ComplaintCounter.last_number)
+    )
+    return int(session.execute(statement).scalar_one())
+
+
+def complaint_by_number(session: Session, number: str) -> Complaint | None:
+    return session.scalar(
+        select(Complaint)
+        .where(Complaint.number == number)
+        .options(selectinload(Complaint.attachments), selectinload(Complaint.filed_by))
+    )
+
+
+def complaint_by_id(session: Session, complaint_id: int) -> Complaint | None:
+    return session.get(Complaint, complaint_id)
+
+
+def open_complaints(session: Session, filed_by_id: int | None = None) -> Sequence[Complaint]:
+    query = select(Complaint).where(Complaint.status != CLOSED)
+    if filed_by_id is not None:
+        query = query.where(Complaint.filed_by_id == filed_by_id)
+    return session.scalars(query.order_by(Complaint.received_at.desc())).all()
+
+
+def events_of(session: Session, complaint_id: int) -> Sequence[Event]:
+    return session.scalars(
+        select(Event)
+        .where(Event.complaint_id == complaint_id)
+        .options(selectinload(Event.actor))
+        .order_by(Event.at, Event.id)
+    ).all()
+
+
+# Outbox ------------------------------------------------------------------------------
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+
+
+def unsent_outbox(session: Session, limit: int = 200) -> Sequence[OutboxMessage]:
+    """Rows not yet delivered, oldest first; a row left "sending" by a crash is sent again."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.status == PENDING, OutboxMessage.status == SENDING))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+
+
+def next_outbox_due(session: Session) -> datetime | None:
+    return session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            or_(OutboxMessage.status == PENDING, OutboxMessage.status == SENDING)
+        )
+    )
+
+
+def claim_outbox(session: Session, outbox_id: int, now: datetime) -> bool:
+    """Mark one row as being sent; False when another sender took it first."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            or_(OutboxMessage.status == PENDING, OutboxMessage.status == SENDING),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(status=SENDING, attempts=OutboxMessage.attempts + 1)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def outbox_for_complaint(session: Session, complaint_id: int) -> Sequence[OutboxMessage]:
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.complaint_id == complaint_id)
+        .order_by(OutboxMessage.id)
+    ).all()

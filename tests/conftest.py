@@ -1,0 +1,123 @@
+"""Fixtures: databases (SQLite always, PostgreSQL when KESU_TEST_POSTGRES_URL is set),
+a configuration, and a running Kesu against the Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.config import KesuConfig, parse_config
+from storage import db
+
+POSTGRES_URL = os.environ.get("KESU_TEST_POSTGRES_URL", "")
+
+# Telegram ids of the test company.
+SALES = 100001
+SALES_2 = 100004
+QC_HW = 100002
+QC_LS = 100003
+GM = 100010
+VP_EXEC = 100011
+VP_PROD = 100012
+VP_MKT = 100013
+OUTSIDER = 100099
+LEADERSHIP = -1001000000001
+SALES_GROUP = -1001000000002
+QC_HUANGWU = -1001000000003
+QC_LAISHAN = -1001000000004
+PROD_HUANGWU = -1001000000005
+PROD_LAISHAN = -1001000000006
+
+PEOPLE = [
+    {"telegram_id": SALES, "name": "王业务", "role": "sales", "admin": True},
+    {"telegram_id": SALES_2, "name": "周业务", "role": "sales", "language": "en"},
+    {"telegram_id": QC_HW, "name": "李质检", "role": "qc", "plant": "huangwu"},
+    {"telegram_id": QC_LS, "name": "赵质检", "role": "qc", "plant": "laishan"},
+    {"telegram_id": GM, "name": "张总", "role": "gm"},
+    {"telegram_id": VP_EXEC, "name": "刘常务", "role": "vp_exec", "plant": "huangwu"},
+    {"telegram_id": VP_PROD, "name": "陈生产", "role": "vp_production", "plant": "laishan"},
+    {"telegram_id": VP_MKT, "name": "孙营销", "role": "vp_marketing"},
+]
+GROUPS = {
+    LEADERSHIP: "公司领导层",
+    SALES_GROUP: "业务部",
+    QC_HUANGWU: "黄务质检",
+    QC_LAISHAN: "莱山质检",
+    PROD_HUANGWU: "黄务生产",
+    PROD_LAISHAN: "莱山生产",
+}
+
+
+def config_data(database_url: str = "sqlite://", **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "telegram": {"token": "123456789:TEST-kesu-token"},
+        "database": {"url": database_url},
+        "people": [dict(p) for p in PEOPLE],
+        "chats": {
+            "leadership": LEADERSHIP,
+            "sales": SALES_GROUP,
+            "qc": {"huangwu": QC_HUANGWU, "laishan": QC_LAISHAN},
+            "production": {"huangwu": PROD_HUANGWU, "laishan": PROD_LAISHAN},
+        },
+        "outbox": {"poll_seconds": 0.5, "first_backoff_seconds": 0.2},
+    }
+    data.update(overrides)
+    return data
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    schema = f"kesu_test_{secrets.token_hex(4)}"
+    admin = db.make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = db.make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Engine]:
+    """An empty database of each backend; tests bring it to the schema they need."""
+    if request.param == "sqlite":
+        engine = db.make_engine(f"sqlite:///{tmp_path / 'kesu.db'}")
+        yield engine
+        engine.dispose()
+    else:
+        if not POSTGRES_URL:
+            pytest.skip("KESU_TEST_POSTGRES_URL is not set")
+        yield from _postgres_engine()
+
+
+@pytest.fixture
+def config() -> KesuConfig:
+    return parse_config(config_data())
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Wait until check() returns something truthy (or stops raising); return it."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except (AssertionError, LookupError) as exc:
+            last_error = exc
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met in {timeout}s: {last_error}")
+        await asyncio.sleep(interval)

@@ -1,0 +1,117 @@
+"""The real Kesu Application over HTTP against the Bot API emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.app import Kesu, build
+from bot.config import KesuConfig, parse_config
+from bot.emulator.server import Emulator, RateLimits, SentMessage
+from storage import db
+from tests.conftest import GROUPS, PEOPLE, config_data, eventually
+
+
+class World:
+    def __init__(self, emulator: Emulator, kesu: Kesu) -> None:
+        self.emu = emulator
+        self.kesu = kesu
+
+    @property
+    def sessions(self) -> Any:
+        return self.kesu.services.sessions
+
+    async def say(self, user_id: int, text: str, **kwargs: Any) -> SentMessage:
+        """A person writes; waits until the bot has answered with something new."""
+        before = self._count(user_id)
+        message = await self.emu.user_sends(user_id, text, **kwargs)
+        await eventually(lambda: self._count(user_id) > before)
+        return message
+
+    async def send_file(self, user_id: int, **kwargs: Any) -> None:
+        before = self._count(user_id)
+        await self.emu.user_sends(user_id, **kwargs)
+        await eventually(lambda: self._count(user_id) > before)
+
+    async def tap(
+        self, user_id: int, label_or_data: str, chat_id: int | None = None,
+        *, new_message: bool = True,
+    ) -> None:
+        """Press the button (by callback data or label) on the newest message that has it;
+        waits for the bot's next message (or, with new_message=False, for an edit)."""
+        chat_id = chat_id or user_id
+        for message in reversed(self.emu.bot_messages(chat_id)):
+            for label, data in message.buttons:
+                if label_or_data in (label, data):
+                    before = self._count(chat_id)
+                    edits = message.edits
+                    query_id = await self.emu.press(user_id, chat_id, message.message_id, data)
+                    await eventually(lambda: self.emu.callback_answers[query_id] is not None)
+                    if new_message:
+                        await eventually(lambda: self._count(chat_id) > before)
+                    else:
+                        await eventually(lambda: message.edits > edits)
+                    return
+        recent = [(m.text[:60], m.buttons) for m in self.emu.bot_messages(chat_id)[-3:]]
+        raise AssertionError(f"no button {label_or_data!r} in chat {chat_id}: {recent}")
+
+    def last(self, chat_id: int) -> SentMessage:
+        return self.emu.last_bot_message(chat_id)
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m.text for m in self.emu.bot_messages(chat_id)]
+
+    def _count(self, chat_id: int) -> int:
+        return len(self.emu.bot_messages(chat_id))
+
+
+@asynccontextmanager
+async def running_kesu(
+    engine: Engine,
+    *,
+    config: KesuConfig | None = None,
+    started: tuple[int, ...] | None = None,
+    limits: RateLimits | None = None,
+    emulator: Emulator | None = None,
+    **overrides: Any,
+) -> AsyncIterator[World]:
+    emu = emulator or Emulator(limits=limits)
+    if not emu.base_url:
+        await emu.start()
+        for person in PEOPLE:
+            emu.add_user(person["telegram_id"], person["name"])
+        emu.add_user(100099, "路人")
+        for chat_id, title in GROUPS.items():
+            emu.add_group(chat_id, title)
+        # Everybody pressed Start in their private chat, unless the test says otherwise.
+        emu.started.update(p["telegram_id"] for p in PEOPLE if started is None
+                           or p["telegram_id"] in started)
+    data = config_data(
+        str(engine.url),
+        telegram={"token": emu.token, "api_base_url": emu.api_base_url,
+                  "file_base_url": emu.file_base_url},
+        **overrides,
+    )
+    if engine.dialect.name != "sqlite":
+        db.upgrade(engine)  # what `kesu db upgrade` does; SQLite upgrades by itself
+    kesu = build(config or parse_config(data), engine=engine)
+    app = kesu.application
+    # The order of Application.run_polling, which tests cannot use (it owns the loop).
+    await app.initialize()
+    assert app.post_init is not None and app.post_shutdown is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield World(emu, kesu)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+        if emulator is None:
+            await emu.stop()
