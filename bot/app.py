@@ -19,6 +19,7 @@ from storage import db, queries
 
 log = logging.getLogger(__name__)
 
+
 def N_(message: str) -> str:
     return message
 
@@ -38,7 +39,7 @@ class SchemaBehind(Exception):
 
 @dataclass
 class Kesu:
-    application: Application  # type: ignore[type-arg]
+    application: Application
     services: Services
     engine: Engine
 
@@ -95,7 +96,7 @@ def build(
     prepare_database(config, engine)
     services = Services(config, db.make_sessionmaker(engine), clock or SystemClock())
 
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(application: Application) -> None:
         for language in LANGUAGES:
             commands = [BotCommand(name, gettext(language, text)) for name, text in COMMANDS]
             code = None if language == config.default_language else language.split("_")[0]
@@ -105,11 +106,11 @@ def build(
         sender.start()
         sender.poke()  # rows left by a previous run
 
-    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(application: Application) -> None:
         if services.sender is not None:
             await services.sender.stop()
 
-    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+    builder: ApplicationBuilder = (
         Application.builder()
         .token(config.bot_token())
         .base_url(config.telegram.api_base_url)

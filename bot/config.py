@@ -66,8 +66,6 @@ class DatabaseConfig(_Strict):
         return value
 
 
-
-
 class PersonConfig(_Strict):
     telegram_id: int
     name: str = Field(min_length=1, max_length=64)

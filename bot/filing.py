@@ -51,7 +51,9 @@ def log_event(
     return event
 
 
-def occurrence_time(occurred_on: date | None, received_at: datetime, config: KesuConfig) -> datetime:
+def occurrence_time(
+    occurred_on: date | None, received_at: datetime, config: KesuConfig
+) -> datetime:
     """Tocc: the start of the day the customer found the problem, never after T0."""
     if occurred_on is None:
         return received_at
@@ -98,7 +100,9 @@ def register_complaint(
         is_recurring=bool(answers["recurring"]),
         is_return=returned,
         is_serious=is_serious(
-            grade, batch=bool(answers["batch"]), recurring=bool(answers["recurring"]),
+            grade,
+            batch=bool(answers["batch"]),
+            recurring=bool(answers["recurring"]),
             returned=returned,
         ),
         plant=Plant(answers["plant"]).value,
@@ -117,8 +121,14 @@ def register_complaint(
         complaint.attachments.append(Attachment(**item))
     session.flush()
     log_event(
-        session, actor, "registered", now, complaint,
-        number=complaint.number, grade=complaint.grade, serious=complaint.is_serious,
+        session,
+        actor,
+        "registered",
+        now,
+        complaint,
+        number=complaint.number,
+        grade=complaint.grade,
+        serious=complaint.is_serious,
         plant=complaint.plant,
     )
     enqueue_intake_notifications(session, config, complaint, now)

@@ -23,7 +23,9 @@ def _intake(action: str, arg: str = "") -> str:
     return Callback("in", action, arg).encode()
 
 
-def customer_matches(language: str, matches: Iterable[tuple[int, str, str]], typed: str) -> Keyboard:
+def customer_matches(
+    language: str, matches: Iterable[tuple[int, str, str]], typed: str
+) -> Keyboard:
     rows: Keyboard = [
         [(gettext(language, "{name} (class {cls})", name=name, cls=cls), _intake("cust", str(cid)))]
         for cid, name, cls in matches
@@ -44,8 +46,12 @@ def question(language: str, field: Field, answers: dict[str, Any]) -> Keyboard:
     if field.key == "demands":
         chosen = set(answers.get("demands_draft", answers.get("demands", [])))
         rows = [
-            [(("✅ " if d.value in chosen else "") + t(labels.DEMANDS[d.value]),
-              _intake("tog", d.value))]
+            [
+                (
+                    ("✅ " if d.value in chosen else "") + t(labels.DEMANDS[d.value]),
+                    _intake("tog", d.value),
+                )
+            ]
             for d in Demand
         ]
         rows.append([(t("Done"), _intake("done"))])

@@ -95,25 +95,40 @@ def enqueue_intake_notifications(
         )
         for text in parts:
             enqueue(
-                session, chat_id=recipient.chat_id, method="message",
-                payload={"text": text}, purpose=recipient.document.value, now=now,
+                session,
+                chat_id=recipient.chat_id,
+                method="message",
+                payload={"text": text},
+                purpose=recipient.document.value,
+                now=now,
                 complaint=complaint,
             )
         for index, attachment in enumerate(attachments, start=1):
             caption = render(
-                "attachment_caption.html", recipient.language, c=complaint,
-                index=index, total=len(attachments), a=attachment,
+                "attachment_caption.html",
+                recipient.language,
+                c=complaint,
+                index=index,
+                total=len(attachments),
+                a=attachment,
             )
             enqueue(
-                session, chat_id=recipient.chat_id, method=attachment.kind,
-                payload={"file_id": attachment.file_id,
-                         "caption": split_html(caption, CAPTION_LIMIT)[0]},
-                purpose="attachment", now=now, complaint=complaint,
+                session,
+                chat_id=recipient.chat_id,
+                method=attachment.kind,
+                payload={
+                    "file_id": attachment.file_id,
+                    "caption": split_html(caption, CAPTION_LIMIT)[0],
+                },
+                purpose="attachment",
+                now=now,
+                complaint=complaint,
             )
 
 
-def enqueue_admin_alert(session: Session, config: KesuConfig, failed: OutboxMessage,
-                        now: datetime) -> None:
+def enqueue_admin_alert(
+    session: Session, config: KesuConfig, failed: OutboxMessage, now: datetime
+) -> None:
     """Tell the admins a notification could not be delivered (never for admin alerts)."""
     if failed.purpose == "admin":
         return
@@ -122,13 +137,21 @@ def enqueue_admin_alert(session: Session, config: KesuConfig, failed: OutboxMess
             continue
         language = language_of(admin, config)
         text = render(
-            "delivery_failed.html", language, row=failed,
+            "delivery_failed.html",
+            language,
+            row=failed,
             number=failed.complaint.number if failed.complaint else "",
             purpose=gettext(language, _PURPOSES.get(failed.purpose, failed.purpose)),
         )
-        enqueue(session, chat_id=admin.telegram_id, method="message",
-                payload={"text": split_html(text)[0]}, purpose="admin", now=now,
-                complaint=failed.complaint)
+        enqueue(
+            session,
+            chat_id=admin.telegram_id,
+            method="message",
+            payload={"text": split_html(text)[0]},
+            purpose="admin",
+            now=now,
+            complaint=failed.complaint,
+        )
 
 
 def N_(message: str) -> str:

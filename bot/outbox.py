@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,12 +59,16 @@ async def send_row(bot: Bot, row: OutboxMessage) -> int:
         )
     elif row.method == "photo":
         message = await bot.send_photo(
-            row.chat_id, payload["file_id"], caption=payload.get("caption"),
+            row.chat_id,
+            payload["file_id"],
+            caption=payload.get("caption"),
             parse_mode=ParseMode.HTML,
         )
     elif row.method == "document":
         message = await bot.send_document(
-            row.chat_id, payload["file_id"], caption=payload.get("caption"),
+            row.chat_id,
+            payload["file_id"],
+            caption=payload.get("caption"),
             parse_mode=ParseMode.HTML,
         )
     else:
@@ -183,5 +187,3 @@ class OutboxSender:
         log.error("outbox %s to %s failed: %s", row.id, row.chat_id, row.last_error)
         enqueue_admin_alert(session, self.config, row, self.clock.now())
         self.poke()
-
-

@@ -16,8 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
-import templates as _templates_package
 
+import templates as _templates_package
 from bot import i18n, labels
 
 MESSAGE_LIMIT = 4096  # characters of a message after entity parsing

@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,7 +24,7 @@ from bot.callbacks import BadCallback, decode, pattern
 from bot.filing import register_complaint
 from bot.i18n import gettext
 from bot.intake_view import display, preview_grade, summary_rows
-from bot.procedure.grading import CustomerClass, Demand, Plant
+from bot.procedure.grading import Demand
 from bot.procedure.intake import (
     FIELD_BY_KEY,
     FIELDS,
@@ -32,10 +33,13 @@ from bot.procedure.intake import (
     InvalidAnswer,
     Kind,
     check_attachment,
+    parse_choice,
     parse_text_answer,
     ready_to_file,
+    toggle_demand,
 )
 from bot.procedure.roles import Role
+from bot.render import render
 from handlers.common import Context, asker, markup, reply, reply_text, services
 from storage import queries
 
@@ -80,8 +84,13 @@ async def start(update: Update, context: Context) -> int:
 
 
 async def _ask(
-    update: Update, context: Context, language: str, field: Field, error: str = "",
-    *, intro: bool = False,
+    update: Update,
+    context: Context,
+    language: str,
+    field: Field,
+    error: str = "",
+    *,
+    intro: bool = False,
 ) -> int:
     draft = _draft(context)
     draft["field"] = field.key
@@ -104,9 +113,7 @@ async def _ask(
     return ASKING
 
 
-async def _ask_next(
-    update: Update, context: Context, language: str, *, intro: bool = False
-) -> int:
+async def _ask_next(update: Update, context: Context, language: str, *, intro: bool = False) -> int:
     draft = _draft(context)
     answers = draft["answers"]
     pending = Draft(answers=answers, customer_id=answers.get("customer_id")).next_field()
@@ -177,10 +184,17 @@ async def _customer_typed(update: Update, context: Context, language: str, name:
         _set_new_customer(draft["answers"], name)
         return await _ask_next(update, context, language)
     await reply(
-        update, "intake_question.html", language,
+        update,
+        "intake_question.html",
+        language,
         keyboards.customer_matches(language, matches, name),
-        field=FIELD_BY_KEY["customer"], number=1, total=len(FIELDS),
-        error="", current="", attachment_count=0, intro=False,
+        field=FIELD_BY_KEY["customer"],
+        number=1,
+        total=len(FIELDS),
+        error="",
+        current="",
+        attachment_count=0,
+        intro=False,
     )
     return ASKING
 
@@ -206,16 +220,24 @@ async def on_file(update: Update, context: Context) -> int:
     files = answers.setdefault("attachments", [])
     if message.photo:
         photo = message.photo[-1]  # the largest size
-        item = {"kind": "photo", "file_id": photo.file_id,
-                "file_unique_id": photo.file_unique_id, "file_name": None,
-                "mime_type": "image/jpeg"}
+        item = {
+            "kind": "photo",
+            "file_id": photo.file_id,
+            "file_unique_id": photo.file_unique_id,
+            "file_name": None,
+            "mime_type": "image/jpeg",
+        }
         size = photo.file_size
     else:
         document = message.document
         assert document is not None
-        item = {"kind": "document", "file_id": document.file_id,
-                "file_unique_id": document.file_unique_id,
-                "file_name": document.file_name, "mime_type": document.mime_type}
+        item = {
+            "kind": "document",
+            "file_id": document.file_id,
+            "file_unique_id": document.file_unique_id,
+            "file_name": document.file_name,
+            "mime_type": document.mime_type,
+        }
         size = document.file_size
     try:
         check_attachment(item["mime_type"], size, len(files))
@@ -228,8 +250,7 @@ async def on_file(update: Update, context: Context) -> int:
     _draft(context)["last_album"] = group
     await reply_text(
         update,
-        gettext(language, "Received {count} file(s). Send more, or tap Done.",
-                count=len(files)),
+        gettext(language, "Received {count} file(s). Send more, or tap Done.", count=len(files)),
     )
     return ASKING
 
@@ -276,17 +297,13 @@ async def on_button(update: Update, context: Context) -> int:
         return SUMMARY if draft.get("field") is None else ASKING
 
     if action == "pick":
-        if not _accept_pick(field, arg, answers, context):
-            return ASKING
+        try:
+            answers[field.key] = parse_choice(field, arg)
+        except InvalidAnswer:
+            return ASKING  # a button of an older question
     elif action == "tog" and field.key == "demands":
-        chosen = answers.setdefault("demands_draft", [])
-        if arg in chosen:
-            chosen.remove(arg)
-        elif arg in {d.value for d in Demand}:
-            chosen.append(arg)
-        await query.edit_message_reply_markup(
-            markup(keyboards.question(language, field, answers))
-        )
+        answers["demands_draft"] = toggle_demand(answers.get("demands_draft", []), arg)
+        await query.edit_message_reply_markup(markup(keyboards.question(language, field, answers)))
         return ASKING
     elif action == "done" and field.key == "demands":
         chosen = answers.get("demands_draft", [])
@@ -306,20 +323,6 @@ async def on_button(update: Update, context: Context) -> int:
     return await _ask_next(update, context, language)
 
 
-def _accept_pick(field: Field, arg: str, answers: dict[str, Any], context: Context) -> bool:
-    if field.key == "customer_class" and arg in {c.value for c in CustomerClass}:
-        answers[field.key] = arg
-    elif field.key == "plant" and arg in {p.value for p in Plant}:
-        answers[field.key] = arg
-    elif field.kind is Kind.YES_NO and arg in ("yes", "no"):
-        answers[field.key] = arg == "yes"
-    elif field.key == "occurred_on" and arg == "today":
-        answers[field.key] = None  # Tocc defaults to T0
-    else:
-        return False
-    return True
-
-
 async def _mark_answered(
     update: Update, language: str, field: Field, answers: dict[str, Any]
 ) -> None:
@@ -327,8 +330,10 @@ async def _mark_answered(
     query = update.callback_query
     if query is None or query.message is None:
         return
-    text = f"<b>{escape(gettext(language, field.label))}</b>: {escape(display(field, answers, language))}"
-    await query.edit_message_text(text, parse_mode="HTML")
+    text = render(
+        "intake_answered.html", language, field=field, value=display(field, answers, language)
+    )
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
 
 
 async def on_summary_button(update: Update, context: Context) -> int:
@@ -379,8 +384,9 @@ async def _confirm(update: Update, context: Context, language: str) -> int:
     with svc.sessions.begin() as session:
         who = asker(update, context, session)
         if who.person is None or not (who.person.role == Role.SALES or who.person.is_admin):
-            await query.answer(gettext(language, "Only sales staff can file complaints."),
-                               show_alert=True)
+            await query.answer(
+                gettext(language, "Only sales staff can file complaints."), show_alert=True
+            )
             return ConversationHandler.END
         complaint = register_complaint(session, svc.config, answers, who.actor(), svc.clock.now())
         number = complaint.number
@@ -390,9 +396,13 @@ async def _confirm(update: Update, context: Context, language: str) -> int:
     await query.edit_message_reply_markup(None)
     await reply_text(
         update,
-        gettext(language, "Filed as <b>{number}</b> (problem nature {grade}). "
-                "It has been sent to the departments concerned. /show {number}",
-                number=number, grade=grade),
+        gettext(
+            language,
+            "Filed as <b>{number}</b> (problem nature {grade}). "
+            "It has been sent to the departments concerned. /show {number}",
+            number=number,
+            grade=grade,
+        ),
     )
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
@@ -439,4 +449,3 @@ def conversation() -> ConversationHandler[Context]:
         allow_reentry=True,
         name="intake",
     )
-

@@ -26,7 +26,9 @@ async def help_command(update: Update, context: Context) -> None:
         who = asker(update, context, session)
     person = who.person
     await reply(
-        update, "help.html", who.language,
+        update,
+        "help.html",
+        who.language,
         person=person,
         can_file=bool(person and _can_file(person)),
         sees_all=bool(person and _sees_all(person)),
@@ -50,8 +52,12 @@ async def list_command(update: Update, context: Context) -> None:
         else:
             title = gettext(who.language, "Your open complaints")
         await reply(
-            update, "complaint_list.html", who.language,
-            complaints=complaints, title=title, tz=svc.config.timezone,
+            update,
+            "complaint_list.html",
+            who.language,
+            complaints=complaints,
+            title=title,
+            tz=svc.config.timezone,
         )
 
 
@@ -65,9 +71,7 @@ async def show_command(update: Update, context: Context) -> None:
         args = context.args or []
         parsed = parse_number(args[0]) if args else None
         if parsed is None:
-            await reply_text(
-                update, gettext(who.language, "Send it like this: /show KS-2026-0001")
-            )
+            await reply_text(update, gettext(who.language, "Send it like this: /show KS-2026-0001"))
             return
         number = f"KS-{parsed[0]:04d}-{parsed[1]:04d}"
         complaint = queries.complaint_by_number(session, number)
@@ -76,15 +80,19 @@ async def show_command(update: Update, context: Context) -> None:
         ):
             # The same answer for "does not exist" and "not yours": numbers are not secrets,
             # but their contents are.
-            await reply_text(update, gettext(who.language, "No complaint {number} for you.",
-                                             number=number))
+            await reply_text(
+                update, gettext(who.language, "No complaint {number} for you.", number=number)
+            )
             return
         deliveries = (
             queries.outbox_for_complaint(session, complaint.id) if who.person.is_admin else []
         )
         await reply(
-            update, "complaint_show.html", who.language,
-            c=complaint, events=queries.events_of(session, complaint.id),
+            update,
+            "complaint_show.html",
+            who.language,
+            c=complaint,
+            events=queries.events_of(session, complaint.id),
             deliveries=[d for d in deliveries if d.purpose != "attachment"],
             tz=svc.config.timezone,
         )

@@ -62,7 +62,7 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: AwareDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map = {datetime: AwareDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
 
 
 class Person(Base):

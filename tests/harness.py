@@ -37,24 +37,30 @@ class World:
         await eventually(lambda: self._count(user_id) > before)
 
     async def tap(
-        self, user_id: int, label_or_data: str, chat_id: int | None = None,
-        *, new_message: bool = True,
+        self,
+        user_id: int,
+        label_or_data: str,
+        chat_id: int | None = None,
+        *,
+        new_message: bool = True,
     ) -> None:
         """Press the button (by callback data or label) on the newest message that has it;
         waits for the bot's next message (or, with new_message=False, for an edit)."""
         chat_id = chat_id or user_id
+        message, data = self._find_button(chat_id, label_or_data)
+        before, edits = self._count(chat_id), message.edits
+        query_id = await self.emu.press(user_id, chat_id, message.message_id, data)
+        await eventually(lambda: self.emu.callback_answers[query_id] is not None)
+        if new_message:
+            await eventually(lambda: self._count(chat_id) > before)
+        else:
+            await eventually(lambda: message.edits > edits)
+
+    def _find_button(self, chat_id: int, label_or_data: str) -> tuple[SentMessage, str]:
         for message in reversed(self.emu.bot_messages(chat_id)):
             for label, data in message.buttons:
                 if label_or_data in (label, data):
-                    before = self._count(chat_id)
-                    edits = message.edits
-                    query_id = await self.emu.press(user_id, chat_id, message.message_id, data)
-                    await eventually(lambda: self.emu.callback_answers[query_id] is not None)
-                    if new_message:
-                        await eventually(lambda: self._count(chat_id) > before)
-                    else:
-                        await eventually(lambda: message.edits > edits)
-                    return
+                    return message, data
         recent = [(m.text[:60], m.buttons) for m in self.emu.bot_messages(chat_id)[-3:]]
         raise AssertionError(f"no button {label_or_data!r} in chat {chat_id}: {recent}")
 
@@ -87,12 +93,16 @@ async def running_kesu(
         for chat_id, title in GROUPS.items():
             emu.add_group(chat_id, title)
         # Everybody pressed Start in their private chat, unless the test says otherwise.
-        emu.started.update(p["telegram_id"] for p in PEOPLE if started is None
-                           or p["telegram_id"] in started)
+        emu.started.update(
+            p["telegram_id"] for p in PEOPLE if started is None or p["telegram_id"] in started
+        )
     data = config_data(
         str(engine.url),
-        telegram={"token": emu.token, "api_base_url": emu.api_base_url,
-                  "file_base_url": emu.file_base_url},
+        telegram={
+            "token": emu.token,
+            "api_base_url": emu.api_base_url,
+            "file_base_url": emu.file_base_url,
+        },
         **overrides,
     )
     if engine.dialect.name != "sqlite":

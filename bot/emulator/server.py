@@ -149,19 +149,30 @@ class Emulator:
     # The world: people, groups, what they do ---------------------------------------
 
     def add_user(
-        self, user_id: int, first_name: str, language_code: str = "zh-hans",
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str = "zh-hans",
         username: str | None = None,
     ) -> dict[str, Any]:
-        user = {"id": user_id, "is_bot": False, "first_name": first_name,
-                "language_code": language_code}
+        user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
         if username:
             user["username"] = username
         self.users[user_id] = user
         return user
 
     def add_group(self, chat_id: int, title: str, *, bot_is_admin: bool = False) -> Chat:
-        chat = Chat(chat_id, "supergroup" if str(chat_id).startswith("-100") else "group",
-                    title=title, bot_is_admin=bot_is_admin)
+        chat = Chat(
+            chat_id,
+            "supergroup" if str(chat_id).startswith("-100") else "group",
+            title=title,
+            bot_is_admin=bot_is_admin,
+        )
         self.chats[chat_id] = chat
         return chat
 
@@ -178,9 +189,15 @@ class Emulator:
         return {"id": chat.id, "type": chat.type, "title": chat.title}
 
     def _bot_user(self) -> dict[str, Any]:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "Kesu",
-                "username": self.bot_username, "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Kesu",
+            "username": self.bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def user_sends(
         self,
@@ -199,36 +216,59 @@ class Emulator:
         chat = self._private(user_id) if chat_id is None else self.chats[chat_id]
         if chat.type == "private":
             self.started.add(user_id)  # writing to the bot at all means pressing Start
-        message = SentMessage(chat.next_id(), chat.id, user_id, text=text or "",
-                              reply_to=reply_to, date=int(time.time()))
+        message = SentMessage(
+            chat.next_id(),
+            chat.id,
+            user_id,
+            text=text or "",
+            reply_to=reply_to,
+            date=int(time.time()),
+        )
         payload: dict[str, Any] = {
-            "message_id": message.message_id, "from": user, "chat": self._chat_json(chat),
+            "message_id": message.message_id,
+            "from": user,
+            "chat": self._chat_json(chat),
             "date": message.date,
         }
         if text is not None:
             payload["text"] = text
             if text.startswith("/"):
                 command = text.split()[0]
-                payload["entities"] = [{"type": "bot_command", "offset": 0,
-                                        "length": utf16_length(command)}]
+                payload["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
+                ]
         if photo:
             file_id = self._register_file("photo", 1280 * 960 // 10, "photos/file.jpg")
             message.kind, message.file_id = "photo", file_id
             unique = self.files[file_id]["file_unique_id"]
             payload["photo"] = [
-                {"file_id": file_id + "-s", "file_unique_id": unique + "s", "width": 90,
-                 "height": 67, "file_size": 1200},
-                {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 960,
-                 "file_size": self.files[file_id]["file_size"]},
+                {
+                    "file_id": file_id + "-s",
+                    "file_unique_id": unique + "s",
+                    "width": 90,
+                    "height": 67,
+                    "file_size": 1200,
+                },
+                {
+                    "file_id": file_id,
+                    "file_unique_id": unique,
+                    "width": 1280,
+                    "height": 960,
+                    "file_size": self.files[file_id]["file_size"],
+                },
             ]
             self.files[file_id + "-s"] = dict(self.files[file_id], file_size=1200)
         if document is not None:
             name, mime, size = document
             file_id = self._register_file("document", size, f"documents/{name}")
             message.kind, message.file_id = "document", file_id
-            payload["document"] = {"file_id": file_id,
-                                   "file_unique_id": self.files[file_id]["file_unique_id"],
-                                   "file_name": name, "mime_type": mime, "file_size": size}
+            payload["document"] = {
+                "file_id": file_id,
+                "file_unique_id": self.files[file_id]["file_unique_id"],
+                "file_name": name,
+                "mime_type": mime,
+                "file_size": size,
+            }
         if caption is not None:
             payload["caption"] = caption
         if media_group_id is not None:
@@ -261,17 +301,27 @@ class Emulator:
             raise ValueError(f"no button {data!r} on message {message_id}")
         query_id = secrets.token_hex(8)
         self.callback_answers[query_id] = None
-        await self._push({"callback_query": {
-            "id": query_id, "from": self.users[user_id],
-            "message": self._message_json(chat, message),
-            "chat_instance": str(chat_id), "data": data,
-        }})
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.users[user_id],
+                    "message": self._message_json(chat, message),
+                    "chat_instance": str(chat_id),
+                    "data": data,
+                }
+            }
+        )
         return query_id
 
     def _register_file(self, kind: str, size: int, path: str) -> str:
         file_id = f"{kind[:3].upper()}-{secrets.token_hex(10)}"
-        self.files[file_id] = {"kind": kind, "file_unique_id": secrets.token_hex(6),
-                               "file_size": size, "file_path": path}
+        self.files[file_id] = {
+            "kind": kind,
+            "file_unique_id": secrets.token_hex(6),
+            "file_size": size,
+            "file_path": path,
+        }
         return file_id
 
     async def _push(self, update: dict[str, Any]) -> None:
@@ -340,7 +390,11 @@ class Emulator:
             raise ApiError(400, "Bad Request: commands must be a list of at most 100")
         for command in commands:
             name, description = command.get("command", ""), command.get("description", "")
-            if not (1 <= len(name) <= 32) or not name.replace("_", "").isalnum() or name.lower() != name:
+            if (
+                not (1 <= len(name) <= 32)
+                or not name.replace("_", "").isalnum()
+                or name.lower() != name
+            ):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not (1 <= len(description) <= 256):
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
@@ -399,7 +453,9 @@ class Emulator:
         for key in (chat.id, None):
             self._sends[key].append(now)
 
-    def _text(self, params: dict[str, Any], key: str, limit: int, *, required: bool) -> tuple[str, str]:
+    def _text(
+        self, params: dict[str, Any], key: str, limit: int, *, required: bool
+    ) -> tuple[str, str]:
         source = params.get(key)
         if source is None or source == "":
             if required:
@@ -436,8 +492,12 @@ class Emulator:
 
     def _message_json(self, chat: Chat, message: SentMessage) -> dict[str, Any]:
         sender = self._bot_user() if message.from_id == self.bot_id else self.users[message.from_id]
-        payload: dict[str, Any] = {"message_id": message.message_id, "from": sender,
-                                   "chat": self._chat_json(chat), "date": message.date}
+        payload: dict[str, Any] = {
+            "message_id": message.message_id,
+            "from": sender,
+            "chat": self._chat_json(chat),
+            "date": message.date,
+        }
         if message.kind == "text":
             payload["text"] = message.text
         else:
@@ -445,12 +505,19 @@ class Emulator:
                 payload["caption"] = message.text
             info = self.files.get(message.file_id or "", {})
             if message.kind == "photo":
-                payload["photo"] = [{"file_id": message.file_id,
-                                     "file_unique_id": info.get("file_unique_id", "x"),
-                                     "width": 1280, "height": 960}]
+                payload["photo"] = [
+                    {
+                        "file_id": message.file_id,
+                        "file_unique_id": info.get("file_unique_id", "x"),
+                        "width": 1280,
+                        "height": 960,
+                    }
+                ]
             else:
-                payload["document"] = {"file_id": message.file_id,
-                                       "file_unique_id": info.get("file_unique_id", "x")}
+                payload["document"] = {
+                    "file_id": message.file_id,
+                    "file_unique_id": info.get("file_unique_id", "x"),
+                }
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             payload["reply_markup"] = message.reply_markup
         if message.edits:
@@ -463,9 +530,16 @@ class Emulator:
         markup = self._markup(params)
         self._rate_check(chat)
         reply = _json(params.get("reply_parameters")) or {}
-        message = SentMessage(chat.next_id(), chat.id, self.bot_id, text=visible, html=source,
-                              reply_markup=markup, reply_to=reply.get("message_id"),
-                              date=int(time.time()))
+        message = SentMessage(
+            chat.next_id(),
+            chat.id,
+            self.bot_id,
+            text=visible,
+            html=source,
+            reply_markup=markup,
+            reply_to=reply.get("message_id"),
+            date=int(time.time()),
+        )
         chat.messages[message.message_id] = message
         return self._message_json(chat, message)
 
@@ -480,13 +554,24 @@ class Emulator:
             if info is None:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
             if info["kind"] != kind:
-                raise ApiError(400, f"Bad Request: type of file mismatch: can't use file of type {info['kind'].title()} as {kind.title()}")
+                raise ApiError(
+                    400,
+                    f"Bad Request: type of file mismatch: can't use file of type {info['kind'].title()} as {kind.title()}",
+                )
         source, visible = self._text(params, "caption", CAPTION_LIMIT, required=False)
         markup = self._markup(params)
         self._rate_check(chat)
-        message = SentMessage(chat.next_id(), chat.id, self.bot_id, text=visible, html=source,
-                              kind=kind, file_id=file_id, reply_markup=markup,
-                              date=int(time.time()))
+        message = SentMessage(
+            chat.next_id(),
+            chat.id,
+            self.bot_id,
+            text=visible,
+            html=source,
+            kind=kind,
+            file_id=file_id,
+            reply_markup=markup,
+            date=int(time.time()),
+        )
         chat.messages[message.message_id] = message
         return self._message_json(chat, message)
 
@@ -513,7 +598,10 @@ class Emulator:
         if message.kind != "text":
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         if visible == message.text and source == message.html and markup == message.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            )
         message.text, message.html, message.reply_markup = visible, source, markup
         message.edits += 1
         return self._message_json(chat, message)
@@ -522,7 +610,10 @@ class Emulator:
         chat, message = self._own_message(params)
         markup = self._markup(params)
         if markup == message.reply_markup or (not markup and not message.reply_markup):
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            )
         message.reply_markup = markup
         message.edits += 1
         return self._message_json(chat, message)
@@ -530,14 +621,22 @@ class Emulator:
     async def api_answercallbackquery(self, params: dict[str, Any]) -> bool:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self.callback_answers:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         if self.callback_answers[query_id] is not None:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         text = params.get("text") or ""
         if len(text) > ANSWER_TEXT_LIMIT:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        self.callback_answers[query_id] = {"text": text,
-                                           "show_alert": _bool(params.get("show_alert"))}
+        self.callback_answers[query_id] = {
+            "text": text,
+            "show_alert": _bool(params.get("show_alert")),
+        }
         return True
 
     async def api_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -545,8 +644,12 @@ class Emulator:
         info = self.files.get(file_id)
         if info is None:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": file_id, "file_unique_id": info["file_unique_id"],
-                "file_size": info["file_size"], "file_path": info["file_path"]}
+        return {
+            "file_id": file_id,
+            "file_unique_id": info["file_unique_id"],
+            "file_size": info["file_size"],
+            "file_path": info["file_path"],
+        }
 
     # Control API for the sandbox ------------------------------------------------------
 
@@ -555,25 +658,34 @@ class Emulator:
         body = await request.json() if request.can_read_body else {}
         try:
             if action == "user":
-                result: Any = self.add_user(int(body["id"]), body["first_name"],
-                                            body.get("language_code", "zh-hans"))
+                result: Any = self.add_user(
+                    int(body["id"]), body["first_name"], body.get("language_code", "zh-hans")
+                )
             elif action == "group":
-                chat = self.add_group(int(body["id"]), body["title"],
-                                      bot_is_admin=bool(body.get("bot_is_admin")))
+                chat = self.add_group(
+                    int(body["id"]), body["title"], bot_is_admin=bool(body.get("bot_is_admin"))
+                )
                 result = self._chat_json(chat)
             elif action == "send":
                 message = await self.user_sends(
-                    int(body["user_id"]), body.get("text"), chat_id=body.get("chat_id"),
-                    reply_to=body.get("reply_to"), photo=bool(body.get("photo")),
+                    int(body["user_id"]),
+                    body.get("text"),
+                    chat_id=body.get("chat_id"),
+                    reply_to=body.get("reply_to"),
+                    photo=bool(body.get("photo")),
                 )
                 result = {"message_id": message.message_id}
             elif action == "press":
-                result = {"callback_query_id": await self.press(
-                    int(body["user_id"]), int(body["chat_id"]), int(body["message_id"]),
-                    str(body["data"]))}
+                result = {
+                    "callback_query_id": await self.press(
+                        int(body["user_id"]),
+                        int(body["chat_id"]),
+                        int(body["message_id"]),
+                        str(body["data"]),
+                    )
+                }
             else:
-                return web.json_response({"ok": False, "description": "unknown action"},
-                                         status=404)
+                return web.json_response({"ok": False, "description": "unknown action"}, status=404)
         except (KeyError, ValueError) as exc:
             return web.json_response({"ok": False, "description": str(exc)}, status=400)
         return web.json_response({"ok": True, "result": result})
@@ -582,10 +694,22 @@ class Emulator:
         chat = self.chats.get(int(request.match_info["chat_id"]))
         if chat is None:
             return web.json_response({"ok": False, "description": "no such chat"}, status=404)
-        return web.json_response({"ok": True, "result": [
-            {"message_id": m.message_id, "from_id": m.from_id, "kind": m.kind, "text": m.text,
-             "html": m.html, "buttons": m.buttons} for m in chat.messages.values()
-        ]})
+        return web.json_response(
+            {
+                "ok": True,
+                "result": [
+                    {
+                        "message_id": m.message_id,
+                        "from_id": m.from_id,
+                        "kind": m.kind,
+                        "text": m.text,
+                        "html": m.html,
+                        "buttons": m.buttons,
+                    }
+                    for m in chat.messages.values()
+                ],
+            }
+        )
 
 
 def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:

@@ -169,7 +169,9 @@ def parse_quantity(text: str) -> tuple[Decimal, str]:
     try:
         number = Decimal(match.group(1).replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-        raise InvalidAnswer(N_("The quantity must be a positive number, e.g. 500 or 12.5 t.")) from exc
+        raise InvalidAnswer(
+            N_("The quantity must be a positive number, e.g. 500 or 12.5 t.")
+        ) from exc
     if number <= 0 or number >= Decimal("1e12"):
         raise InvalidAnswer(N_("The quantity must be a positive number, e.g. 500 or 12.5 t."))
     return number, (match.group(2) or "").strip()
@@ -210,3 +212,28 @@ def parse_text_answer(f: Field, text: str, *, today: date, answers: dict[str, ob
 def ready_to_file(answers: dict[str, object]) -> bool:
     required = [f.key for f in FIELDS if not f.optional]
     return all(k in answers for k in required) and bool(answers.get("demands"))
+
+
+def parse_choice(f: Field, arg: str) -> object:
+    """The value of a pressed button for this question; InvalidAnswer for a stale one."""
+    from bot.procedure.grading import CustomerClass, Plant
+
+    if f.key == "customer_class" and arg in {c.value for c in CustomerClass}:
+        return arg
+    if f.key == "plant" and arg in {p.value for p in Plant}:
+        return arg
+    if f.kind is Kind.YES_NO and arg in ("yes", "no"):
+        return arg == "yes"
+    if f.key == "occurred_on" and arg == "today":
+        return None  # Tocc defaults to T0
+    raise InvalidAnswer(N_("Please tap one of the buttons below."))
+
+
+def toggle_demand(chosen: list[str], value: str) -> list[str]:
+    """Demands picked so far, in the order of the Demand enum."""
+    from bot.procedure.grading import Demand
+
+    if value not in {d.value for d in Demand}:
+        return chosen
+    picked = set(chosen) ^ {value}
+    return [d.value for d in Demand if d.value in picked]

@@ -1,0 +1,241 @@
+"""The procedure's rules on their own: no Telegram, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.procedure.clock import FakeClock
+from bot.procedure.durations import Limit, parse_duration, parse_limit
+from bot.procedure.grading import Demand, Grade, Plant, grade_for, is_return, is_serious
+from bot.procedure.intake import (
+    FIELD_BY_KEY,
+    Draft,
+    InvalidAnswer,
+    check_attachment,
+    parse_choice,
+    parse_date,
+    parse_phone,
+    parse_quantity,
+    parse_text_answer,
+    toggle_demand,
+)
+from bot.procedure.numbering import format_number, parse_number
+from bot.procedure.roles import Role
+from bot.procedure.routing import (
+    ComplaintFacts,
+    Document,
+    Group,
+    GroupChat,
+    Person,
+    leading_role,
+    responsible_plants,
+    routes_for,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("demands", "grade"),
+    [
+        ({Demand.CLAIM, Demand.RETURN}, Grade.A),
+        ({Demand.CLAIM}, Grade.A),
+        ({Demand.TERMINATE}, Grade.A),
+        ({Demand.RETURN}, Grade.B),
+        ({Demand.DOWNGRADE}, Grade.B),
+        ({Demand.CONCESSION, Demand.CRITICISM}, Grade.B),
+        ({Demand.EXCHANGE}, Grade.C),
+        ({Demand.CRITICISM}, Grade.C),
+        ({Demand.EXCHANGE, Demand.CRITICISM}, Grade.C),
+        (set(), Grade.C),
+    ],
+)
+def test_grade_follows_the_most_severe_demand(demands: set[Demand], grade: Grade) -> None:
+    assert grade_for(demands) is grade
+
+
+def test_serious_problems() -> None:
+    assert is_serious(Grade.A, batch=False, recurring=False, returned=False)
+    assert is_serious(Grade.B, batch=False, recurring=False, returned=False)
+    assert not is_serious(Grade.C, batch=False, recurring=False, returned=False)
+    assert is_serious(Grade.C, batch=True, recurring=False, returned=False)
+    assert is_serious(Grade.C, batch=False, recurring=True, returned=False)
+    assert is_return([Demand.RETURN, Demand.CLAIM])
+    assert not is_return([Demand.EXCHANGE])
+
+
+def _audiences(plant: Plant, serious: bool) -> dict[object, Document]:
+    return {r.audience: r.document for r in routes_for(ComplaintFacts(plant, serious))}
+
+
+def test_ordinary_complaint_goes_to_sales_and_the_plants_qc_only() -> None:
+    assert _audiences(Plant.LAISHAN, serious=False) == {
+        GroupChat(Group.SALES): Document.CARD,
+        GroupChat(Group.QC, Plant.LAISHAN): Document.CARD,
+    }
+
+
+def test_serious_complaint_adds_the_report_for_leadership_and_four_leaders() -> None:
+    audiences = _audiences(Plant.HUANGWU, serious=True)
+    assert audiences[GroupChat(Group.QC, Plant.HUANGWU)] is Document.CARD
+    assert audiences[GroupChat(Group.LEADERSHIP)] is Document.REPORT
+    for role in (Role.GM, Role.VP_EXEC, Role.VP_MARKETING, Role.VP_PRODUCTION):
+        assert audiences[Person(role)] is Document.REPORT
+    assert GroupChat(Group.QC, Plant.LAISHAN) not in audiences
+
+
+def test_unknown_plant_goes_to_both_qc_groups_and_contractor_to_the_leading_plant() -> None:
+    unknown = _audiences(Plant.UNKNOWN, serious=False)
+    assert GroupChat(Group.QC, Plant.HUANGWU) in unknown
+    assert GroupChat(Group.QC, Plant.LAISHAN) in unknown
+    contractor = _audiences(Plant.CONTRACTOR, serious=False)
+    assert GroupChat(Group.QC, Plant.LAISHAN) in contractor
+    assert GroupChat(Group.QC, Plant.HUANGWU) not in contractor
+    assert responsible_plants(Plant.CONTRACTOR) == (Plant.LAISHAN,)
+
+
+def test_leading_vp_by_plant() -> None:
+    assert leading_role(Plant.HUANGWU) is Role.VP_EXEC
+    assert leading_role(Plant.LAISHAN) is Role.VP_PRODUCTION
+    assert leading_role(Plant.CONTRACTOR) is Role.VP_PRODUCTION
+    assert leading_role(Plant.UNKNOWN) is None
+
+
+def test_numbers() -> None:
+    assert format_number(2026, 7) == "KS-2026-0007"
+    assert format_number(2026, 12345) == "KS-2026-12345"
+    assert parse_number(" ks-2026-0007 ") == (2026, 7)
+    assert parse_number("KS-26-7") is None
+    with pytest.raises(ValueError):
+        format_number(2026, 0)
+
+
+def test_durations_and_limits() -> None:
+    assert parse_duration("90s") == timedelta(seconds=90)
+    assert parse_duration("2h") == timedelta(hours=2)
+    assert parse_duration("7d") == timedelta(days=7)
+    assert parse_duration("1.5h") == timedelta(minutes=90)
+    for bad in ("", "2 hours", "0s", "-1h", "h"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+    assert str(parse_limit("24h")) == "1d"
+    assert parse_limit("end_of_day").is_end_of_day
+
+
+def test_end_of_day_is_the_work_day_end_in_the_company_time_zone() -> None:
+    limit = Limit(None)
+    morning = datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)
+    due = limit.due(morning.astimezone(UTC), workday_end=time(17, 30), tz=SHANGHAI)
+    assert due == datetime(2026, 11, 24, 17, 30, tzinfo=SHANGHAI)
+    evening = datetime(2026, 11, 24, 20, 0, tzinfo=SHANGHAI)
+    due = limit.due(evening, workday_end=time(17, 30), tz=SHANGHAI)
+    assert due == datetime(2026, 11, 25, 17, 30, tzinfo=SHANGHAI)
+    assert Limit(timedelta(hours=2)).due(morning, workday_end=time(17), tz=SHANGHAI) == (
+        morning + timedelta(hours=2)
+    )
+    with pytest.raises(ValueError):
+        limit.due(datetime(2026, 1, 1), workday_end=time(17), tz=SHANGHAI)
+
+
+def test_fake_clock_moves_only_when_told() -> None:
+    clock = FakeClock(datetime(2026, 11, 24, tzinfo=UTC))
+    clock.advance(timedelta(hours=1))
+    assert clock.now() == datetime(2026, 11, 24, 1, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        FakeClock(datetime(2026, 11, 24))
+
+
+@pytest.mark.parametrize("good", ["0535-6881234", "13805351234", "+86 535 688 1234", "(0535)6881234 转 802"])
+def test_phone_numbers(good: str) -> None:
+    assert parse_phone(good) == good
+
+
+@pytest.mark.parametrize("bad", ["call me", "12345", "0535-688123a", "1" * 25])
+def test_not_phone_numbers(bad: str) -> None:
+    with pytest.raises(InvalidAnswer) as error:
+        parse_phone(bad)
+    assert "phone" in error.value.reason
+
+
+def test_dates() -> None:
+    today = date(2026, 11, 24)
+    for text in ("2026-11-03", "2026/11/3", "2026.11.03", "2026年11月3日", "20261103"):
+        assert parse_date(text, today=today) == date(2026, 11, 3)
+    for text, reason in (
+        ("2026-11-25", "future"),
+        ("2026-02-30", "not a date"),
+        ("yesterday", "not a date"),
+        ("1999-01-01", "too long ago"),
+    ):
+        with pytest.raises(InvalidAnswer) as error:
+            parse_date(text, today=today)
+        assert reason in error.value.reason
+    with pytest.raises(InvalidAnswer) as error:
+        parse_date("2026-11-01", today=today, not_before=date(2026, 11, 3))
+    assert error.value.params == {"date": "2026-11-03"}
+
+
+def test_quantities() -> None:
+    assert parse_quantity("500") == (Decimal(500), "")
+    assert parse_quantity("5,000 件") == (Decimal(5000), "件")
+    assert parse_quantity("12.5吨") == (Decimal("12.5"), "吨")
+    for bad in ("-5", "0", "zero", "5 5", "0.0 t"):
+        with pytest.raises(InvalidAnswer):
+            parse_quantity(bad)
+
+
+def test_text_answers_keep_the_limits() -> None:
+    field = FIELD_BY_KEY["product_name"]
+    assert parse_text_answer(field, "  轴承 ", today=date.today(), answers={}) == "轴承"
+    with pytest.raises(InvalidAnswer) as error:
+        parse_text_answer(field, "轴" * 201, today=date.today(), answers={})
+    assert error.value.params == {"limit": 200, "length": 201}
+    with pytest.raises(InvalidAnswer):
+        parse_text_answer(field, "   ", today=date.today(), answers={})
+    with pytest.raises(InvalidAnswer):
+        parse_text_answer(FIELD_BY_KEY["plant"], "黄务", today=date.today(), answers={})
+    occurred = FIELD_BY_KEY["occurred_on"]
+    with pytest.raises(InvalidAnswer):
+        parse_text_answer(
+            occurred, "2026-10-01", today=date(2026, 11, 24),
+            answers={"delivery_date": "2026-11-01"},
+        )
+
+
+def test_attachments() -> None:
+    check_attachment("application/pdf", 1000, 0)
+    check_attachment(None, None, 9)  # photos carry no mime type
+    with pytest.raises(InvalidAnswer):
+        check_attachment("application/x-msdownload", 1000, 0)
+    with pytest.raises(InvalidAnswer):
+        check_attachment("image/jpeg", 21 * 1024 * 1024, 0)
+    with pytest.raises(InvalidAnswer):
+        check_attachment("image/jpeg", 1000, 10)
+
+
+def test_choices_and_demands() -> None:
+    assert parse_choice(FIELD_BY_KEY["plant"], "laishan") == "laishan"
+    assert parse_choice(FIELD_BY_KEY["batch"], "no") is False
+    assert parse_choice(FIELD_BY_KEY["occurred_on"], "today") is None
+    with pytest.raises(InvalidAnswer):
+        parse_choice(FIELD_BY_KEY["plant"], "mars")
+    with pytest.raises(InvalidAnswer):
+        parse_choice(FIELD_BY_KEY["customer_class"], "yes")
+    chosen = toggle_demand([], "return")
+    chosen = toggle_demand(chosen, "claim")
+    assert chosen == ["claim", "return"]
+    assert toggle_demand(chosen, "claim") == ["return"]
+    assert toggle_demand(chosen, "bogus") == chosen
+
+
+def test_draft_asks_in_order_and_skips_a_known_customers_class() -> None:
+    draft = Draft()
+    assert draft.next_field() is FIELD_BY_KEY["customer"]
+    draft.answers["customer"] = "海达"
+    assert draft.next_field() is FIELD_BY_KEY["customer_class"]
+    draft.customer_id = 3
+    assert draft.next_field() is FIELD_BY_KEY["contact_phone"]

@@ -1,0 +1,207 @@
+"""Renderers, keyboards and callback data as plain text and data."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import keyboards
+from bot.callbacks import BadCallback, Callback, decode
+from bot.emulator.html import parse
+from bot.i18n import LOCALE_DIR, gettext, pick_language
+from bot.procedure.intake import FIELD_BY_KEY, FIELDS
+from bot.render import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, render, split_html, visible_length
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def complaint(**overrides: object) -> SimpleNamespace:
+    values: dict[str, object] = {
+        "number": "KS-2026-0001",
+        "grade": "A",
+        "is_serious": True,
+        "is_return": True,
+        "is_batch": True,
+        "is_recurring": False,
+        "received_at": datetime(2026, 11, 24, 1, 30, tzinfo=UTC),
+        "occurred_at": datetime(2026, 11, 23, 16, 0, tzinfo=UTC),
+        "customer_name": "海达 <机械> & Co",
+        "customer_class": "A",
+        "contact_phone": "0535-6881234",
+        "content": "要求索赔",
+        "demands": "claim,return",
+        "product_name": "轴承",
+        "specification": "6204",
+        "quantity": Decimal("5000.000"),
+        "quantity_unit": "件",
+        "delivery_date": date(2026, 11, 1),
+        "plant": "huangwu",
+        "description": "异响 <b>not bold</b>",
+        "cause_analysis": None,
+        "corrective_proposal": None,
+        "verification": None,
+        "filed_by": SimpleNamespace(name="王业务"),
+        "attachments": [object(), object()],
+    }
+    values.update(overrides)
+    return SimpleNamespace(**values)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("template", ["complaint_card.html", "disposition_report.html"])
+def test_cards_escape_user_text_and_are_valid_telegram_html(language: str, template: str) -> None:
+    text = render(template, language, c=complaint(), tz="Asia/Shanghai")
+    parse(text)
+    assert "海达 &lt;机械&gt; &amp; Co" in text
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in text
+    assert "KS-2026-0001" in text
+    assert "5000 件" in text
+    assert "2026-11-24 09:30" in text  # company time, not UTC
+
+
+def test_report_is_laid_out_like_the_form() -> None:
+    text = render("disposition_report.html", "zh_CN", c=complaint(), tz="Asia/Shanghai")
+    for term in ("顾客反馈质量问题处置报告单", "编号", "客户名称(代号)", "顾客类别", "交货数量",
+                 "问题产品名称", "规格型号", "交货日期", "产品质量问题描述", "业务部负责人",
+                 "质量问题因素分析", "整治纠正方法建议", "整治效果的验证"):
+        assert term in text, term
+    assert "☑ 1 黄务车间、仓库" in text
+    assert "☐ 2 莱山车间、仓库" in text
+
+
+def test_card_in_english_has_no_chinese_labels() -> None:
+    text = render("complaint_card.html", "en", c=complaint(), tz="Asia/Shanghai")
+    assert "Customer complaint" in text and "Problem nature" in text
+    assert "客户投诉" not in text
+    assert "2 attachments follow" in text
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=9000))
+def test_split_keeps_every_character_and_valid_html(user_text: str) -> None:
+    from html import escape
+
+    source = "<b>标题</b>\n" + escape(user_text) + "\n<i>" + escape(user_text[:50]) + "</i>"
+    parts = split_html(source, 1000)
+    for part in parts:
+        assert visible_length(part) <= 1000
+    visible = "".join(parse(p) for p in parts)
+    assert visible.replace("\n", "") == parse(source).replace("\n", "").strip() or (
+        visible.replace("\n", "").replace(" ", "") == parse(source).replace("\n", "").replace(" ", "")
+    )
+
+
+def test_long_card_is_split_not_cut() -> None:
+    long = "很长的描述" * 1500  # 7,500 characters
+    text = render("complaint_card.html", "zh_CN", c=complaint(description=long),
+                  tz="Asia/Shanghai")
+    parts = split_html(text)
+    assert len(parts) in (2, 3)  # a head part may end before the long line starts
+    assert all(visible_length(p) <= MESSAGE_LIMIT for p in parts)
+    assert "".join(parse(p) for p in parts).count("很长的描述") == 1500
+
+
+def test_split_reopens_tags_inside_a_long_line() -> None:
+    parts = split_html("<b>" + "x" * 25 + "</b>", 10)
+    assert parts == ["<b>xxxxxxxxxx</b>", "<b>xxxxxxxxxx</b>", "<b>xxxxx</b>"]
+
+
+@given(
+    st.sampled_from(["in", "cx", "st"]),
+    st.from_regex(r"[a-z]{1,10}", fullmatch=True),
+    st.one_of(st.just(""), st.from_regex(r"[A-Za-z0-9_.\-]{1,40}", fullmatch=True)),
+)
+def test_callback_codec_round_trip(family: str, action: str, arg: str) -> None:
+    callback = Callback(family, action, arg)
+    data = callback.encode()
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert decode(data) == callback
+
+
+@pytest.mark.parametrize(
+    "data", [None, "", "v2:in:ok", "in:ok", "v1:in", "v1:in:ok:1:2", "v1:in:ok:<x>", "v1:" + "a" * 70]
+)
+def test_callback_codec_refuses_what_it_did_not_make(data: str | None) -> None:
+    with pytest.raises(BadCallback):
+        decode(data)
+
+
+def test_callback_data_never_exceeds_64_bytes() -> None:
+    with pytest.raises(BadCallback):
+        Callback("in", "cust", "9" * 70).encode()
+    assert decode("v1:step:done:123") == Callback("step", "done", "123")
+    assert decode("v1:step:done:123").int_arg == 123
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_every_intake_keyboard_fits_telegram(language: str) -> None:
+    answers = {"attachments": [{"file_name": "a.pdf"}], "demands": ["claim"]}
+    boards = [keyboards.question(language, f, answers) for f in FIELDS]
+    boards += [keyboards.summary(language), keyboards.edit_menu(language),
+               keyboards.customer_matches(language, [(12345678, "海达" * 30, "A")], "海")]
+    for board in boards:
+        for row in board:
+            for label, data in row:
+                assert label.strip()
+                assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+                decode(data)
+
+
+def test_demand_keyboard_marks_what_is_chosen() -> None:
+    board = keyboards.question("zh_CN", FIELD_BY_KEY["demands"], {"demands_draft": ["return"]})
+    labels = [label for row in board for label, _ in row]
+    assert "✅ 退货" in labels and "索赔" in labels and labels[-1] == "完成"
+
+
+def test_question_names_the_forms_term() -> None:
+    text = render("intake_question.html", "zh_CN", field=FIELD_BY_KEY["specification"],
+                  number=7, total=15, error="", current="", attachment_count=0, intro=False)
+    assert "规格型号" in text and "第 7/15 题" in text
+
+
+def test_language_choice() -> None:
+    assert pick_language("en", "zh-hans") == "en"
+    assert pick_language(None, "zh-hans", "en") == "zh_CN"
+    assert pick_language(None, "en-US") == "en"
+    assert pick_language(None, "de") == "zh_CN"
+    assert gettext("zh_CN", "Contact phone") == "联系电话"
+    assert gettext("en", "Contact phone") == "Contact phone"
+
+
+def _source_messages() -> set[str]:
+    found: set[str] = set()
+    method_map = [("bot/**.py", "python"), ("handlers/**.py", "python"),
+                  ("templates/**.html", "jinja2")]
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
+                                      "lstrip_blocks": "True"}}
+    keywords = {"_": None, "N_": None, "t": None, "gettext": (2,), "ngettext": (1, 2)}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options, keywords=keywords
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_zh_cn_catalogue_is_complete_and_placeholders_match() -> None:
+    with (LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "kesu.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    translated = {}
+    for message in catalogue:
+        if not message.id:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        string = message.string[0] if isinstance(message.string, tuple) else message.string
+        translated[key] = string
+    missing = sorted(m for m in _source_messages() if not translated.get(m))
+    assert missing == [], "run scripts/catalogues and translate these"
+    placeholder = re.compile(r"\{\w+\}|%\(\w+\)[sd]")
+    for key, string in translated.items():
+        assert sorted(placeholder.findall(key)) == sorted(placeholder.findall(string)), key
