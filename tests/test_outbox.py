@@ -1,0 +1,140 @@
+"""The sender against the emulator: retries, final refusals, restarts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from telegram import Bot
+
+from bot.app import prepare_database
+from bot.config import parse_config
+from bot.emulator.server import Emulator
+from bot.notify import enqueue
+from bot.outbox import OutboxSender
+from bot.procedure.clock import FakeClock
+from storage import db
+from storage.models import OutboxMessage
+from tests.conftest import GROUPS, PEOPLE, QC_HUANGWU, SALES, SALES_GROUP, VP_MKT, config_data
+
+START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+class Rig:
+    def __init__(self, emu: Emulator, engine: Engine, bot: Bot) -> None:
+        self.emu = emu
+        self.clock = FakeClock(START)
+        self.config = parse_config(config_data(str(engine.url)))
+        if engine.dialect.name != "sqlite":
+            db.upgrade(engine)
+        prepare_database(self.config, engine)
+        self.sessions = db.make_sessionmaker(engine)
+        self.bot = bot
+
+    def sender(self) -> OutboxSender:
+        return OutboxSender(self.bot, self.sessions, self.config, self.clock)
+
+    def add(self, chat_id: int, text: str, method: str = "message") -> int:
+        with self.sessions.begin() as session:
+            row = enqueue(session, chat_id=chat_id, method=method, payload={"text": text},
+                          purpose="card", now=self.clock.now())
+            session.flush()
+            return row.id
+
+    def rows(self) -> list[OutboxMessage]:
+        with self.sessions() as session:
+            return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+@pytest.fixture
+async def rig(engine: Engine) -> AsyncIterator[Rig]:
+    emu = Emulator()
+    await emu.start()
+    for person in PEOPLE:
+        emu.add_user(person["telegram_id"], person["name"])
+    emu.started.update(p["telegram_id"] for p in PEOPLE if p["telegram_id"] != VP_MKT)
+    for chat_id, title in GROUPS.items():
+        emu.add_group(chat_id, title)
+    bot = Bot(emu.token, base_url=emu.api_base_url, base_file_url=emu.file_base_url)
+    async with bot:
+        yield Rig(emu, engine, bot)
+    await emu.stop()
+
+
+async def test_rows_committed_before_a_crash_are_sent_once_after_restart(rig: Rig) -> None:
+    for n in range(3):
+        rig.add(SALES_GROUP, f"<b>卡片 {n}</b>")
+    # The process died before any sender ran; a new one starts.
+    assert await rig.sender().deliver_due() == 3
+    assert await rig.sender().deliver_due() == 0
+    assert [m.text for m in rig.emu.bot_messages(SALES_GROUP)] == ["卡片 0", "卡片 1", "卡片 2"]
+    assert all(r.status == "sent" and r.message_id for r in rig.rows())
+
+
+async def test_a_row_left_sending_by_a_crash_is_sent_again(rig: Rig) -> None:
+    row_id = rig.add(QC_HUANGWU, "仍在发送")
+    with rig.sessions.begin() as session:
+        session.get(OutboxMessage, row_id).status = "sending"  # type: ignore[union-attr]
+    assert await rig.sender().deliver_due() == 1
+    assert [m.text for m in rig.emu.bot_messages(QC_HUANGWU)] == ["仍在发送"]
+
+
+async def test_429_waits_retry_after_and_keeps_the_chats_order(rig: Rig) -> None:
+    rig.add(SALES_GROUP, "第一")
+    rig.add(SALES_GROUP, "第二")
+    rig.add(QC_HUANGWU, "别的群")
+    rig.emu.fail_next.append(("sendMessage", 429, "Too Many Requests: retry after 1"))
+    sender = rig.sender()
+    assert await sender.deliver_due() == 1  # the other chat is not held up
+    first = rig.rows()[0]
+    assert first.status == "pending" and first.attempts == 1
+    assert first.next_attempt_at == START + timedelta(seconds=1)
+    assert await sender.deliver_due() == 0  # not before retry_after
+    rig.clock.advance(timedelta(seconds=1))
+    assert await sender.deliver_due() == 2
+    assert [m.text for m in rig.emu.bot_messages(SALES_GROUP)] == ["第一", "第二"]
+
+
+async def test_server_errors_back_off_then_give_up_and_tell_the_admins(rig: Rig) -> None:
+    rig.add(SALES_GROUP, "服务器错误")
+    sender = rig.sender()
+    for attempt in range(1, rig.config.outbox.max_attempts + 1):
+        rig.emu.fail_next.append(("sendMessage", 500, "Internal Server Error"))
+        await sender.deliver_due()
+        row = rig.rows()[0]
+        assert row.attempts == attempt
+        rig.clock.advance(timedelta(hours=1))
+    row = rig.rows()[0]
+    assert row.status == "failed"
+    await sender.deliver_due()
+    alert = rig.emu.bot_messages(SALES)  # the admin of the test company
+    assert len(alert) == 1 and "未能送达" in alert[0].text
+
+
+async def test_400_and_403_are_final_and_the_admins_are_told(rig: Rig) -> None:
+    rig.add(SALES_GROUP, "<foo>坏的 HTML</foo>")
+    rig.add(VP_MKT, "没有点过开始的人")
+    sender = rig.sender()
+    await sender.deliver_due()
+    await sender.deliver_due()
+    statuses = {r.chat_id: (r.status, r.attempts, r.last_error or "") for r in rig.rows()}
+    assert statuses[SALES_GROUP][0:2] == ("failed", 1)
+    assert "can't parse entities" in statuses[SALES_GROUP][2].lower()
+    assert statuses[VP_MKT][0:2] == ("failed", 1)
+    assert "Forbidden" in statuses[VP_MKT][2]
+    alerts = rig.emu.bot_messages(SALES)
+    assert len(alerts) == 2
+    assert str(VP_MKT) in alerts[1].text
+    # An alert about an alert is never made: nothing loops.
+    assert statuses[SALES][0] == "sent"
+
+
+async def test_network_error_is_retried(rig: Rig) -> None:
+    rig.add(SALES_GROUP, "网络")
+    await rig.emu.stop()  # Telegram unreachable
+    sender = rig.sender()
+    await sender.deliver_due()
+    row = rig.rows()[0]
+    assert row.status == "pending" and row.attempts == 1 and row.last_error
