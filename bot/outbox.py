@@ -142,33 +142,37 @@ class OutboxSender:
         return sent
 
     async def _deliver(self, row_id: int) -> str:
+        # No transaction stays open across the network call: claim, send, record.
         with self.sessions.begin() as session:
             if not queries.claim_outbox(session, row_id, self.clock.now()):
                 return "skipped"
-        with self.sessions() as session:
+            claimed = session.get(OutboxMessage, row_id)
+            assert claimed is not None
+        error: Exception | None = None
+        message_id = None
+        try:
+            message_id = await send_row(self.bot, claimed)
+        except (NetworkError, Forbidden, ChatMigrated, InvalidToken, RetryAfter) as exc:
+            error = exc
+        with self.sessions.begin() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            try:
-                message_id = await send_row(self.bot, row)
-            except RetryAfter as exc:
-                wait = exc.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                self._retry(row, f"429 retry after {seconds}s", timedelta(seconds=seconds))
-            except (BadRequest, Forbidden, ChatMigrated, InvalidToken) as exc:
-                self._fail(session, row, exc)
-            except NetworkError as exc:  # timeouts, 5xx, connection errors
-                if row.attempts >= self.config.outbox.max_attempts:
-                    self._fail(session, row, exc)
-                else:
-                    self._retry(row, str(exc), self._backoff(row.attempts))
-            else:
+            if error is None:
                 row.status = queries.SENT
                 row.sent_at = self.clock.now()
                 row.message_id = message_id
                 row.last_error = None
-                session.commit()
                 return "sent"
-            session.commit()
+            if isinstance(error, RetryAfter):
+                wait = error.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                self._retry(row, f"429 retry after {seconds}s", timedelta(seconds=seconds))
+            elif isinstance(error, BadRequest | Forbidden | ChatMigrated | InvalidToken):
+                self._fail(session, row, error)
+            elif row.attempts >= self.config.outbox.max_attempts:
+                self._fail(session, row, error)  # timeouts, 5xx, connection errors
+            else:
+                self._retry(row, str(error), self._backoff(row.attempts))
             return "failed" if row.status == queries.FAILED else "retry"
 
     def _backoff(self, attempts: int) -> timedelta:

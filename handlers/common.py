@@ -87,9 +87,13 @@ async def reply(
     **context: Any,
 ) -> Message:
     """Render a template and send it to the update's chat; the keyboard goes on the last part."""
+    return await send_parts(update, render_messages(template, language, **context), keyboard)
+
+
+async def send_parts(update: Update, parts: list[str], keyboard: Keyboard | None = None) -> Message:
+    """Send rendered parts; call it after the database session is closed."""
     chat = update.effective_chat
     assert chat is not None
-    parts = render_messages(template, language, **context)
     message: Message | None = None
     for index, text in enumerate(parts):
         last = index == len(parts) - 1

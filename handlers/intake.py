@@ -383,14 +383,17 @@ async def _confirm(update: Update, context: Context, language: str) -> int:
         return await _ask_next(update, context, language)
     with svc.sessions.begin() as session:
         who = asker(update, context, session)
-        if who.person is None or not (who.person.role == Role.SALES or who.person.is_admin):
-            await query.answer(
-                gettext(language, "Only sales staff can file complaints."), show_alert=True
+        allowed = who.person is not None and (who.person.role == Role.SALES or who.person.is_admin)
+        if allowed:
+            complaint = register_complaint(
+                session, svc.config, answers, who.actor(), svc.clock.now()
             )
-            return ConversationHandler.END
-        complaint = register_complaint(session, svc.config, answers, who.actor(), svc.clock.now())
-        number = complaint.number
-        grade = complaint.grade
+            number, grade = complaint.number, complaint.grade
+    if not allowed:
+        await query.answer(
+            gettext(language, "Only sales staff can file complaints."), show_alert=True
+        )
+        return ConversationHandler.END
     svc.poke_sender()
     await query.answer(gettext(language, "Filed as {number}", number=number))
     await query.edit_message_reply_markup(None)

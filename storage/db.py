@@ -36,9 +36,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: a deferred transaction that reads and then
-        # writes fails with SQLITE_BUSY instead of waiting when another writer won.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # The driver's own transaction handling is off (above), so every
+        # transaction, reads included, begins here. Reads never block writers in
+        # WAL mode; the bot keeps write transactions short and never awaits
+        # network I/O inside one (one event-loop thread then serialises them).
+        connection.exec_driver_sql("BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -26,9 +26,10 @@ class World:
 
     async def say(self, user_id: int, text: str, **kwargs: Any) -> SentMessage:
         """A person writes; waits until the bot has answered with something new."""
-        before = self._count(user_id)
+        chat_id = kwargs.get("chat_id") or user_id
+        before = self._count(chat_id)
         message = await self.emu.user_sends(user_id, text, **kwargs)
-        await eventually(lambda: self._count(user_id) > before)
+        await eventually(lambda: self._count(chat_id) > before)
         return message
 
     async def send_file(self, user_id: int, **kwargs: Any) -> None:

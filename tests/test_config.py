@@ -76,8 +76,9 @@ def test_bad_person_names_its_index() -> None:
         parse_config(config_data(people=people))
 
 
-def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_config_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "987654:SECRET-never-printed"
     monkeypatch.setenv("KESU_BOT_TOKEN", secret)
     assert main(["check-config", str(EXAMPLE)]) == 0
@@ -94,7 +95,11 @@ def test_bad_config_stops_start_up_without_a_traceback(tmp_path: Path) -> None:
     bad.write_text('timezone = "Asia/Shanghai"\n[telegram]\ntoken = "1:SECRET"\n')
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "run", "--config", str(bad)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "kesu: config error: chats: is missing"

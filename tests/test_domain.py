@@ -149,7 +149,9 @@ def test_fake_clock_moves_only_when_told() -> None:
         FakeClock(datetime(2026, 11, 24))
 
 
-@pytest.mark.parametrize("good", ["0535-6881234", "13805351234", "+86 535 688 1234", "(0535)6881234 转 802"])
+@pytest.mark.parametrize(
+    "good", ["0535-6881234", "13805351234", "+86 535 688 1234", "(0535)6881234 转 802"]
+)
 def test_phone_numbers(good: str) -> None:
     assert parse_phone(good) == good
 
@@ -201,7 +203,9 @@ def test_text_answers_keep_the_limits() -> None:
     occurred = FIELD_BY_KEY["occurred_on"]
     with pytest.raises(InvalidAnswer):
         parse_text_answer(
-            occurred, "2026-10-01", today=date(2026, 11, 24),
+            occurred,
+            "2026-10-01",
+            today=date(2026, 11, 24),
             answers={"delivery_date": "2026-11-01"},
         )
 

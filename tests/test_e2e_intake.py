@@ -9,9 +9,12 @@ from storage.models import Complaint, Event, OutboxMessage
 from tests.conftest import (
     GM,
     LEADERSHIP,
+    OUTSIDER,
     QC_HUANGWU,
+    QC_HW,
     QC_LAISHAN,
     SALES,
+    SALES_2,
     SALES_GROUP,
     VP_EXEC,
     VP_MKT,
@@ -26,6 +29,7 @@ LEADERS = (GM, VP_EXEC, VP_MKT, VP_PROD)
 async def file_complaint(
     world: World,
     *,
+    seller: int = SALES,
     customer: str = "青岛海达机械",
     customer_class: str = "A",
     demands: tuple[str, ...] = ("v1:in:tog:claim", "v1:in:tog:return"),
@@ -34,39 +38,39 @@ async def file_complaint(
     letter: bool = True,
     bad_answers: bool = False,
 ) -> None:
-    await world.say(SALES, "/new")
-    await world.say(SALES, customer)
-    await world.tap(SALES, f"v1:in:pick:{customer_class}")
+    await world.say(seller, "/new")
+    await world.say(seller, customer)
+    await world.tap(seller, f"v1:in:pick:{customer_class}")
     if bad_answers:
-        await world.say(SALES, "call me maybe")
-        assert "不是电话号码" in world.last(SALES).text
-        assert "联系电话" in world.last(SALES).text  # the same question again
-    await world.say(SALES, "0535-6881234")
-    await world.say(SALES, "客户来函:整批轴承异响,要求索赔并退货。")
+        await world.say(seller, "call me maybe")
+        assert "不是电话号码" in world.last(seller).text
+        assert "联系电话" in world.last(seller).text  # the same question again
+    await world.say(seller, "0535-6881234")
+    await world.say(seller, "客户来函:整批轴承异响,要求索赔并退货。")
     for data in demands:
-        await world.tap(SALES, data, new_message=False)
-    await world.tap(SALES, "v1:in:done")
-    await world.say(SALES, "深沟球轴承")
-    await world.say(SALES, "6204-2RS")
+        await world.tap(seller, data, new_message=False)
+    await world.tap(seller, "v1:in:done")
+    await world.say(seller, "深沟球轴承")
+    await world.say(seller, "6204-2RS")
     if bad_answers:
-        await world.say(SALES, "-5")
-        assert "正数" in world.last(SALES).text
-    await world.say(SALES, "5000 件")
+        await world.say(seller, "-5")
+        assert "正数" in world.last(seller).text
+    await world.say(seller, "5000 件")
     if bad_answers:
-        await world.say(SALES, "2099-01-01")
-        assert "将来" in world.last(SALES).text
-    await world.say(SALES, "2026-11-01")
-    await world.tap(SALES, "v1:in:pick:today")
-    await world.tap(SALES, f"v1:in:pick:{batch}")
-    await world.tap(SALES, "v1:in:pick:no")
-    await world.tap(SALES, f"v1:in:pick:{plant}")
-    await world.say(SALES, "客户装机后 30% 轴承异响 <温度> & 振动超标。")
+        await world.say(seller, "2099-01-01")
+        assert "将来" in world.last(seller).text
+    await world.say(seller, "2026-11-01")
+    await world.tap(seller, "v1:in:pick:today")
+    await world.tap(seller, f"v1:in:pick:{batch}")
+    await world.tap(seller, "v1:in:pick:no")
+    await world.tap(seller, f"v1:in:pick:{plant}")
+    await world.say(seller, "客户装机后 30% 轴承异响 <温度> & 振动超标。")
     if letter:
-        await world.send_file(SALES, document=("客户来函.pdf", "application/pdf", 120_000))
-        await world.send_file(SALES, photo=True)
-    await world.tap(SALES, "v1:in:done")
-    assert "请核对" in world.last(SALES).text
-    await world.tap(SALES, "v1:in:ok")
+        await world.send_file(seller, document=("客户来函.pdf", "application/pdf", 120_000))
+        await world.send_file(seller, photo=True)
+    await world.tap(seller, "v1:in:done")
+    assert "请核对" in world.last(seller).text
+    await world.tap(seller, "v1:in:ok")
 
 
 async def test_a_complaint_reaches_sales_qc_leadership_and_leaders(engine: Engine) -> None:
@@ -107,3 +111,171 @@ async def test_a_complaint_reaches_sales_qc_leadership_and_leaders(engine: Engin
                 parse(message.html)  # the emulator accepted it; it must stay valid HTML
         # Bursts to one private chat meet 429 and are retried; nothing else was refused.
         assert [r for r in world.emu.refusals if r[1] != 429] == []
+
+
+def all_sent(world: World) -> bool:
+    with world.sessions() as session:
+        rows = session.scalars(select(OutboxMessage)).all()
+        return bool(rows) and all(r.status == "sent" for r in rows)
+
+
+async def test_b_and_c_complaints_for_other_plants(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(
+            world,
+            customer="烟台大众",
+            customer_class="B",
+            demands=("v1:in:tog:exchange",),
+            plant="laishan",
+            batch="no",
+            letter=False,
+            bad_answers=True,
+        )
+        await eventually(lambda: all_sent(world), timeout=15)
+        # C: the card reaches sales and the Laishan QC, nobody else.
+        assert len(world.emu.bot_messages(SALES_GROUP)) == 1
+        assert len(world.emu.bot_messages(QC_LAISHAN)) == 1
+        for chat in (LEADERSHIP, QC_HUANGWU, *LEADERS):
+            assert world.emu.bot_messages(chat) == [], chat
+        c_number = world.emu.bot_messages(SALES_GROUP)[0].text.split()[1]
+
+        await file_complaint(
+            world,
+            customer="威海重工",
+            customer_class="C",
+            demands=("v1:in:tog:return",),
+            plant="unknown",
+            batch="no",
+            letter=False,
+        )
+        await eventually(lambda: all_sent(world), timeout=15)
+        # B (a return): serious, so the report goes up; an unknown plant goes to both QC groups.
+        assert len(world.emu.bot_messages(QC_HUANGWU)) == 1
+        assert len(world.emu.bot_messages(QC_LAISHAN)) == 2
+        assert "处置报告" in world.emu.bot_messages(LEADERSHIP)[0].text
+        assert "尚不明确" in world.emu.bot_messages(LEADERSHIP)[0].text
+        for leader in LEADERS:
+            assert len(world.emu.bot_messages(leader)) == 1
+
+        with world.sessions() as session:
+            rows = session.scalars(select(Complaint).order_by(Complaint.id)).all()
+            assert [(c.grade, c.plant, c.is_serious) for c in rows] == [
+                ("C", "laishan", False),
+                ("B", "unknown", True),
+            ]
+            assert rows[0].number == c_number
+            assert rows[1].sequence == rows[0].sequence + 1
+            assert rows[0].customer.customer_class == "B"
+            assert rows[0].quantity == 5000 and rows[0].quantity_unit == "件"
+            assert rows[0].contact_phone == "0535-6881234"
+
+
+async def test_known_customer_brings_its_class_and_edit_keeps_the_rest(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(
+            world,
+            customer="青岛海达机械",
+            customer_class="A",
+            demands=("v1:in:tog:criticism",),
+            batch="no",
+            letter=False,
+        )
+        await world.say(SALES, "/new")
+        await world.say(SALES, "海达")
+        assert any("青岛海达机械" in label for label, _ in world.last(SALES).buttons)
+        await world.tap(SALES, world.last(SALES).buttons[0][1])
+        assert "联系电话" in world.last(SALES).text  # the class was not asked
+        await world.say(SALES, "13805351234")
+        await world.say(SALES, "投诉内容")
+        await world.tap(SALES, "v1:in:tog:exchange", new_message=False)
+        await world.tap(SALES, "v1:in:done")
+        for answer in ("产品", "型号", "10", "2026-11-02"):
+            await world.say(SALES, answer)
+        await world.say(SALES, "2026-11-01")  # found before it was delivered
+        assert "早于交货日期" in world.last(SALES).text
+        await world.tap(SALES, "v1:in:pick:today")
+        await world.tap(SALES, "v1:in:pick:no")
+        await world.tap(SALES, "v1:in:pick:no")
+        await world.tap(SALES, "v1:in:pick:contractor")
+        await world.say(SALES, "描述")
+        await world.send_file(SALES, document=("setup.exe", "application/x-msdownload", 100))
+        assert "不接受此类文件" in world.last(SALES).text
+        await world.tap(SALES, "v1:in:done")
+        summary = world.last(SALES).text
+        assert "13805351234" in summary and "顾客类别: A" in summary
+        await world.tap(SALES, "v1:in:edit", new_message=False)
+        await world.tap(SALES, "v1:in:field:contact_phone")
+        assert "13805351234" in world.last(SALES).text  # the current answer is shown
+        await world.say(SALES, "0535-1234567")
+        summary = world.last(SALES).text
+        assert "0535-1234567" in summary and "描述" in summary and "型号" in summary
+        await world.tap(SALES, "v1:in:ok")
+        await eventually(lambda: all_sent(world), timeout=15)
+        with world.sessions() as session:
+            second = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
+            assert second is not None
+            assert second.customer_class == "A" and second.contact_phone == "0535-1234567"
+            assert second.plant == "contractor"
+        # An outside contractor's problem goes to the leading plant's QC (Laishan).
+        assert len(world.emu.bot_messages(QC_LAISHAN)) == 1
+
+
+async def test_only_sales_may_file_and_cancel_loses_nothing_else(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await world.say(QC_HW, "/new")
+        assert "只有业务部人员可以登记客诉" in world.last(QC_HW).text
+        await world.say(OUTSIDER, "/new")
+        assert "只有业务部人员" in world.last(OUTSIDER).text
+        await world.say(SALES, "/new")
+        await world.say(SALES, "某客户")
+        await world.say(SALES, "/cancel")
+        assert "已取消" in world.last(SALES).text
+        await world.say(SALES, "随便说点什么")  # outside any conversation: a hint
+        assert "/new" in world.last(SALES).text
+        with world.sessions() as session:
+            assert session.scalars(select(Complaint)).all() == []
+
+
+async def test_english_salesperson_is_asked_in_english(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await world.say(SALES_2, "/new")
+        assert "Customer name (code)" in world.last(SALES_2).text
+        await world.say(SALES_2, "ACME")
+        await world.tap(SALES_2, "v1:in:pick:B")
+        await world.say(SALES_2, "phone?")
+        assert "That is not a phone number" in world.last(SALES_2).text
+
+
+async def test_list_show_and_help_by_role(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, demands=("v1:in:tog:exchange",), batch="no", letter=False)
+        await eventually(lambda: all_sent(world), timeout=15)
+        with world.sessions() as session:
+            number = session.scalars(select(Complaint.number)).one()
+        await world.say(SALES, "/list")
+        assert number in world.last(SALES).text
+        await world.say(SALES_2, "/list")
+        assert "No open complaints" in world.last(SALES_2).text
+        await world.say(QC_HW, "/list")
+        assert number in world.last(QC_HW).text
+        await world.say(QC_HW, f"/show {number.lower()}")
+        shown = world.last(QC_HW).text
+        assert "处理记录" in shown and "王业务 · 已登记" in shown
+        await world.say(SALES_2, f"/show {number}")
+        assert f"No complaint {number} for you" in world.last(SALES_2).text
+        await world.say(SALES, "/show")
+        assert "/show KS-2026-0001" in world.last(SALES).text
+        await world.say(SALES, "/help")
+        assert "/new" in world.last(SALES).text
+        await world.say(QC_HW, "/help")
+        assert "/new" not in world.last(QC_HW).text
+        await world.say(OUTSIDER, "/start")
+        assert str(OUTSIDER) in world.last(OUTSIDER).text
+        # In a group the bot sees commands only (privacy mode) and answers them there.
+        await world.emu.user_sends(SALES, "大家看一下", chat_id=SALES_GROUP)
+        await world.say(SALES, "/help", chat_id=SALES_GROUP)
+        before = len(world.emu.bot_messages(SALES_GROUP))
+        assert "客诉" in world.last(SALES_GROUP).text
+        assert before == 2  # the card and the help, nothing for the chatter
+        assert world.emu.commands[""][0]["command"] == "new"
+        assert world.emu.commands["en"][0]["description"] == "File a new customer complaint"

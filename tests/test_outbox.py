@@ -38,8 +38,14 @@ class Rig:
 
     def add(self, chat_id: int, text: str, method: str = "message") -> int:
         with self.sessions.begin() as session:
-            row = enqueue(session, chat_id=chat_id, method=method, payload={"text": text},
-                          purpose="card", now=self.clock.now())
+            row = enqueue(
+                session,
+                chat_id=chat_id,
+                method=method,
+                payload={"text": text},
+                purpose="card",
+                now=self.clock.now(),
+            )
             session.flush()
             return row.id
 

@@ -70,9 +70,21 @@ def test_cards_escape_user_text_and_are_valid_telegram_html(language: str, templ
 
 def test_report_is_laid_out_like_the_form() -> None:
     text = render("disposition_report.html", "zh_CN", c=complaint(), tz="Asia/Shanghai")
-    for term in ("顾客反馈质量问题处置报告单", "编号", "客户名称(代号)", "顾客类别", "交货数量",
-                 "问题产品名称", "规格型号", "交货日期", "产品质量问题描述", "业务部负责人",
-                 "质量问题因素分析", "整治纠正方法建议", "整治效果的验证"):
+    for term in (
+        "顾客反馈质量问题处置报告单",
+        "编号",
+        "客户名称(代号)",
+        "顾客类别",
+        "交货数量",
+        "问题产品名称",
+        "规格型号",
+        "交货日期",
+        "产品质量问题描述",
+        "业务部负责人",
+        "质量问题因素分析",
+        "整治纠正方法建议",
+        "整治效果的验证",
+    ):
         assert term in text, term
     assert "☑ 1 黄务车间、仓库" in text
     assert "☐ 2 莱山车间、仓库" in text
@@ -95,14 +107,14 @@ def test_split_keeps_every_character_and_valid_html(user_text: str) -> None:
         assert visible_length(part) <= 1000
     visible = "".join(parse(p) for p in parts)
     assert visible.replace("\n", "") == parse(source).replace("\n", "").strip() or (
-        visible.replace("\n", "").replace(" ", "") == parse(source).replace("\n", "").replace(" ", "")
+        visible.replace("\n", "").replace(" ", "")
+        == parse(source).replace("\n", "").replace(" ", "")
     )
 
 
 def test_long_card_is_split_not_cut() -> None:
     long = "很长的描述" * 1500  # 7,500 characters
-    text = render("complaint_card.html", "zh_CN", c=complaint(description=long),
-                  tz="Asia/Shanghai")
+    text = render("complaint_card.html", "zh_CN", c=complaint(description=long), tz="Asia/Shanghai")
     parts = split_html(text)
     assert len(parts) in (2, 3)  # a head part may end before the long line starts
     assert all(visible_length(p) <= MESSAGE_LIMIT for p in parts)
@@ -127,7 +139,8 @@ def test_callback_codec_round_trip(family: str, action: str, arg: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", [None, "", "v2:in:ok", "in:ok", "v1:in", "v1:in:ok:1:2", "v1:in:ok:<x>", "v1:" + "a" * 70]
+    "data",
+    [None, "", "v2:in:ok", "in:ok", "v1:in", "v1:in:ok:1:2", "v1:in:ok:<x>", "v1:" + "a" * 70],
 )
 def test_callback_codec_refuses_what_it_did_not_make(data: str | None) -> None:
     with pytest.raises(BadCallback):
@@ -145,8 +158,11 @@ def test_callback_data_never_exceeds_64_bytes() -> None:
 def test_every_intake_keyboard_fits_telegram(language: str) -> None:
     answers = {"attachments": [{"file_name": "a.pdf"}], "demands": ["claim"]}
     boards = [keyboards.question(language, f, answers) for f in FIELDS]
-    boards += [keyboards.summary(language), keyboards.edit_menu(language),
-               keyboards.customer_matches(language, [(12345678, "海达" * 30, "A")], "海")]
+    boards += [
+        keyboards.summary(language),
+        keyboards.edit_menu(language),
+        keyboards.customer_matches(language, [(12345678, "海达" * 30, "A")], "海"),
+    ]
     for board in boards:
         for row in board:
             for label, data in row:
@@ -162,8 +178,17 @@ def test_demand_keyboard_marks_what_is_chosen() -> None:
 
 
 def test_question_names_the_forms_term() -> None:
-    text = render("intake_question.html", "zh_CN", field=FIELD_BY_KEY["specification"],
-                  number=7, total=15, error="", current="", attachment_count=0, intro=False)
+    text = render(
+        "intake_question.html",
+        "zh_CN",
+        field=FIELD_BY_KEY["specification"],
+        number=7,
+        total=15,
+        error="",
+        current="",
+        attachment_count=0,
+        intro=False,
+    )
     assert "规格型号" in text and "第 7/15 题" in text
 
 
@@ -178,10 +203,18 @@ def test_language_choice() -> None:
 
 def _source_messages() -> set[str]:
     found: set[str] = set()
-    method_map = [("bot/**.py", "python"), ("handlers/**.py", "python"),
-                  ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
-                                      "lstrip_blocks": "True"}}
+    method_map = [
+        ("bot/**.py", "python"),
+        ("handlers/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+    ]
+    options = {
+        "templates/**.html": {
+            "extensions": "jinja2.ext.i18n",
+            "trim_blocks": "True",
+            "lstrip_blocks": "True",
+        }
+    }
     keywords = {"_": None, "N_": None, "t": None, "gettext": (2,), "ngettext": (1, 2)}
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options, keywords=keywords
