@@ -35,6 +35,7 @@ async def help_command(update: Update, context: Context) -> None:
         can_file=bool(person and _can_file(person)),
         sees_all=bool(person and _sees_all(person)),
         user_id=who.telegram_id,
+        chat_id=who.chat_id,
     )
 
 

@@ -276,6 +276,7 @@ async def test_list_show_and_help_by_role(engine: Engine) -> None:
         await world.say(SALES, "/help", chat_id=SALES_GROUP)
         before = len(world.emu.bot_messages(SALES_GROUP))
         assert "客诉" in world.last(SALES_GROUP).text
+        assert str(SALES_GROUP) in world.last(SALES_GROUP).text
         assert before == 2  # the card and the help, nothing for the chatter
         assert world.emu.commands[""][0]["command"] == "new"
         assert world.emu.commands["en"][0]["description"] == "File a new customer complaint"
