@@ -32,6 +32,7 @@ def _logging(config: KesuConfig | None) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     token = config.bot_token() if config else os.environ.get(TOKEN_ENV, "")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactToken(token))

@@ -6,6 +6,7 @@ which registers the complaint and its notifications in one transaction.
 
 from __future__ import annotations
 
+import warnings
 from html import escape
 from typing import Any
 
@@ -434,6 +435,16 @@ async def summary_text(update: Update, context: Context) -> int:
 def conversation() -> ConversationHandler[Context]:
     private = filters.ChatType.PRIVATE
     files = filters.PHOTO | filters.Document.ALL
+    with warnings.catch_warnings():
+        # PTB warns that button presses are tracked per chat, not per message:
+        # intake keeps one draft per salesperson on purpose.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'")
+        return _conversation(private, files)
+
+
+def _conversation(
+    private: filters.BaseFilter, files: filters.BaseFilter
+) -> ConversationHandler[Context]:
     return ConversationHandler(
         entry_points=[CommandHandler("new", start, filters=private)],
         states={
