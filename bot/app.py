@@ -9,12 +9,13 @@ from sqlalchemy import Engine
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from bot import deadlines
 from bot.config import KesuConfig
 from bot.i18n import LANGUAGES, gettext
 from bot.outbox import OutboxSender
 from bot.procedure.clock import Clock, SystemClock
-from handlers import intake, reading
-from handlers.common import Services
+from bot.services import Services
+from handlers import intake, reading, steps
 from storage import db, queries
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ COMMANDS = (
     ("new", N_("File a new customer complaint")),
     ("list", N_("Open complaints")),
     ("show", N_("A complaint's card and history")),
+    ("mytasks", N_("My open steps")),
+    ("overdue", N_("Overdue steps")),
     ("cancel", N_("Stop filing")),
     ("help", N_("What you can do")),
 )
@@ -105,6 +108,7 @@ def build(
         services.sender = sender
         sender.start()
         sender.poke()  # rows left by a previous run
+        deadlines.rebuild(application.job_queue, services)
 
     async def post_shutdown(application: Application) -> None:
         if services.sender is not None:
@@ -124,7 +128,9 @@ def build(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
     application.bot_data["services"] = services
+    application.add_handler(steps.reply_handler(), group=-1)
     application.add_handler(intake.conversation())
+    application.add_handlers(steps.handlers())
     application.add_handlers(reading.handlers())
     application.add_error_handler(on_error)
     return Kesu(application, services, engine)

@@ -24,8 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from bot.procedure.durations import Limit, parse_limit
+from bot.procedure.durations import Limit, parse_duration, parse_limit
+from bot.procedure.engine import Timing
 from bot.procedure.grading import Plant
+from bot.procedure.pings import PingPolicy
 from bot.procedure.roles import Role
 from bot.procedure.steps import DEFAULT_LIMITS
 
@@ -107,6 +109,26 @@ class OutboxConfig(_Strict):
     first_backoff_seconds: float = Field(default=2.0, gt=0, le=3600)
 
 
+class RemindersConfig(_Strict):
+    # Reminders before a limit runs out, as fractions of the limit.
+    at_fractions: list[float] = Field(default_factory=lambda: [0.5, 0.9])
+    # After the limit: overdue notice and escalation, repeated this often.
+    escalate_every: str = "1h"
+
+    @field_validator("at_fractions")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        if any(not 0 < f < 1 for f in value) or value != sorted(set(value)):
+            raise ValueError("must be increasing fractions between 0 and 1, e.g. [0.5, 0.9]")
+        return value
+
+    @field_validator("escalate_every")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -117,6 +139,7 @@ class KesuConfig(_Strict):
     chats: ChatsConfig
     limits: dict[str, str] = Field(default_factory=dict)
     outbox: OutboxConfig = OutboxConfig()
+    reminders: RemindersConfig = RemindersConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -163,6 +186,15 @@ class KesuConfig(_Strict):
 
     def limit(self, step_id: str) -> Limit:
         return parse_limit(self.limits.get(step_id, DEFAULT_LIMITS[step_id]))
+
+    def timing(self) -> Timing:
+        return Timing({key: self.limit(key) for key in DEFAULT_LIMITS}, self.workday_end, self.tz)
+
+    def ping_policy(self) -> PingPolicy:
+        return PingPolicy(
+            fractions=tuple(self.reminders.at_fractions),
+            repeat=parse_duration(self.reminders.escalate_every),
+        )
 
     def bot_token(self) -> str:
         return os.environ.get(TOKEN_ENV) or self.telegram.token.get_secret_value()

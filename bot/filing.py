@@ -4,7 +4,6 @@ row, the event-log entry and the outbox rows of every notification it causes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -12,43 +11,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
+from bot.events import Actor, log_event
 from bot.notify import enqueue_intake_notifications
 from bot.procedure.grading import Demand, Grade, Plant, grade_for, is_return, is_serious
 from bot.procedure.numbering import format_number
+from bot.workflow import start_procedure
 from storage import queries
-from storage.models import Attachment, Complaint, Customer, Event, Person
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something and from where (chat, scheduler, cli)."""
-
-    person: Person | None
-    telegram_id: int | None
-    source: str
-    chat_id: int | None = None
-
-
-def log_event(
-    session: Session,
-    actor: Actor,
-    action: str,
-    at: datetime,
-    complaint: Complaint | None = None,
-    **detail: Any,
-) -> Event:
-    event = Event(
-        at=at,
-        complaint=complaint,
-        actor=actor.person,
-        actor_telegram_id=actor.telegram_id,
-        source=actor.source,
-        chat_id=actor.chat_id,
-        action=action,
-        detail=detail,
-    )
-    session.add(event)
-    return event
+from storage.models import Attachment, Complaint, Customer
 
 
 def occurrence_time(
@@ -132,6 +101,7 @@ def register_complaint(
         plant=complaint.plant,
     )
     enqueue_intake_notifications(session, config, complaint, now)
+    start_procedure(session, config, complaint, actor, now)
     return complaint
 
 

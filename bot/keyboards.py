@@ -88,3 +88,32 @@ def edit_menu(language: str, fields: Sequence[Field] = FIELDS) -> Keyboard:
         rows.append(pair)
     rows.append([(gettext(language, "Back to the summary"), _intake("back"))])
     return rows
+
+
+def _step(action: str, step_id: int) -> str:
+    return Callback("st", action, str(step_id)).encode()
+
+
+def task(language: str, step_key: str, step_id: int, status: str) -> Keyboard:
+    """The buttons of a task card: what may be done to the step in its state."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    show = (t("Show"), _step("show", step_id))
+    if status != "open":
+        return [[show]]
+    if step_key == "customer_result":
+        first = [
+            (t("Customer satisfied"), _step("sat", step_id)),
+            (t("Not satisfied"), _step("unsat", step_id)),
+        ]
+    else:
+        first = [(t("Done"), _step("done", step_id))]
+        if step_key == "initial_assessment":
+            first.append((t("Not a quality problem"), _step("nq", step_id)))
+    return [
+        first,
+        [
+            (t("Take it"), _step("take", step_id)),
+            (t("Blocked - needs resources"), _step("block", step_id)),
+        ],
+        [show],
+    ]

@@ -130,8 +130,8 @@ def enqueue_admin_alert(
     session: Session, config: KesuConfig, failed: OutboxMessage, now: datetime
 ) -> None:
     """Tell the admins a notification could not be delivered (never for admin alerts)."""
-    if failed.purpose == "admin":
-        return
+    if failed.purpose in ("admin", "task_edit"):
+        return  # no alert about an alert; a failed edit leaves the old card, no news
     for admin in queries.admins(session):
         if admin.telegram_id == failed.chat_id:
             continue

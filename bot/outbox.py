@@ -41,14 +41,30 @@ def markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     rows = payload.get("keyboard")
     if not rows:
         return None
+    # Rows of [label, callback data], as bot.keyboards makes them.
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in rows]
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
 
 
-async def send_row(bot: Bot, row: OutboxMessage) -> int:
-    """Send one row; returns Telegram's message id."""
+async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> int:
+    """Send one row; returns Telegram's message id. `target`: the message an edit changes."""
     payload = row.payload
+    if row.method == "edit":
+        assert target is not None
+        try:
+            await bot.edit_message_text(
+                payload["text"],
+                chat_id=row.chat_id,
+                message_id=target,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(payload),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+        return target
     if row.method == "message":
         message = await bot.send_message(
             row.chat_id,
@@ -148,12 +164,26 @@ class OutboxSender:
                 return "skipped"
             claimed = session.get(OutboxMessage, row_id)
             assert claimed is not None
+            target: int | None = None
+            if claimed.method == "edit":
+                card = session.get(OutboxMessage, claimed.payload["edit_of"])
+                if card is None or card.status == queries.FAILED:
+                    claimed.status = queries.FAILED  # the card never arrived: nothing to edit
+                    claimed.last_error = "card was not delivered"
+                    return "failed"
+                if card.message_id is None:  # the card is still on its way
+                    self._retry(claimed, "card not sent yet", timedelta(seconds=1))
+                    return "retry"
+                target = card.message_id
         error: Exception | None = None
         message_id = None
         try:
-            message_id = await send_row(self.bot, claimed)
+            message_id = await send_row(self.bot, claimed, target)
         except (NetworkError, Forbidden, ChatMigrated, InvalidToken, RetryAfter) as exc:
             error = exc
+        except Exception as exc:  # a row that can never be sent must not block the others
+            log.exception("outbox %s cannot be sent", row_id)
+            error = BadRequest(f"unsendable row: {exc}")
         with self.sessions.begin() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None

@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.config import KesuConfig
-from bot.filing import Actor
+from bot.events import Actor
 from bot.i18n import pick_language
 from bot.keyboards import Keyboard
-from bot.procedure.clock import Clock
 from bot.render import render_messages
+from bot.services import Services, services
 from storage import queries
 from storage.models import Person
 
-if TYPE_CHECKING:
-    from bot.outbox import OutboxSender
-
 Context = ContextTypes.DEFAULT_TYPE
-
-
-@dataclass
-class Services:
-    config: KesuConfig
-    sessions: sessionmaker[Session]
-    clock: Clock
-    sender: OutboxSender | None = None
-
-    def poke_sender(self) -> None:
-        if self.sender is not None:
-            self.sender.poke()
-
-
-def services(context: Context) -> Services:
-    found = context.bot_data["services"]
-    assert isinstance(found, Services)
-    return found
+__all__ = ["Context", "Services", "services"]
 
 
 @dataclass

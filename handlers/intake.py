@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards
+from bot import deadlines, keyboards
 from bot.callbacks import BadCallback, decode, pattern
 from bot.filing import register_complaint
 from bot.i18n import gettext
@@ -390,12 +390,15 @@ async def _confirm(update: Update, context: Context, language: str) -> int:
                 session, svc.config, answers, who.actor(), svc.clock.now()
             )
             number, grade = complaint.number, complaint.grade
+            session.flush()
+            step_ids = [s.id for s in complaint.steps]
     if not allowed:
         await query.answer(
             gettext(language, "Only sales staff can file complaints."), show_alert=True
         )
         return ConversationHandler.END
     svc.poke_sender()
+    deadlines.reschedule(context.job_queue, svc, step_ids)
     await query.answer(gettext(language, "Filed as {number}", number=number))
     await query.edit_message_reply_markup(None)
     await reply_text(

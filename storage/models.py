@@ -154,6 +154,7 @@ class Complaint(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="complaint", order_by="Attachment.id"
     )
+    steps: Mapped[list[Step]] = relationship(back_populates="complaint", order_by="Step.id")
 
 
 class Attachment(Base):
@@ -170,6 +171,36 @@ class Attachment(Base):
     mime_type: Mapped[str | None] = mapped_column(String(128))
 
     complaint: Mapped[Complaint] = relationship(back_populates="attachments")
+
+
+class Step(Base):
+    """One step of the procedure for one complaint (PROCEDURE.md section 4).
+
+    Due times and the reminder sequence live here: the scheduler only pokes.
+    """
+
+    __tablename__ = "step"
+    __table_args__ = (Index("ix_step_open_pings", "status", "next_ping_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32))  # step id of the table
+    status: Mapped[str] = mapped_column(String(16))  # open | done | skipped | superseded
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    pings_sent: Mapped[int] = mapped_column(Integer, default=0)
+    next_ping_at: Mapped[datetime | None]
+
+    complaint: Mapped[Complaint] = relationship(back_populates="steps")
+    done_by: Mapped[Person | None] = relationship(foreign_keys=[done_by_id])
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
 
 
 class Event(Base):
@@ -200,10 +231,12 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime]
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    # A task card of this step: remembered so a change edits it in place.
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    method: Mapped[str] = mapped_column(String(16))  # message | photo | document
+    method: Mapped[str] = mapped_column(String(16))  # message | photo | document | edit
     payload: Mapped[dict[str, Any]]
-    purpose: Mapped[str] = mapped_column(String(32))  # card | report | attachment | admin
+    purpose: Mapped[str] = mapped_column(String(32))  # card | report | task | ping | admin ...
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

@@ -18,6 +18,7 @@ from storage.models import (
     Event,
     OutboxMessage,
     Person,
+    Step,
 )
 
 OPEN = "open"
@@ -141,6 +142,64 @@ def events_of(session: Session, complaint_id: int) -> Sequence[Event]:
         .where(Event.complaint_id == complaint_id)
         .options(selectinload(Event.actor))
         .order_by(Event.at, Event.id)
+    ).all()
+
+
+# Steps -------------------------------------------------------------------------------
+
+
+def step_by_id(session: Session, step_id: int) -> Step | None:
+    return session.scalar(
+        select(Step)
+        .where(Step.id == step_id)
+        .options(selectinload(Step.complaint).selectinload(Complaint.steps))
+    )
+
+
+def claim_step(session: Session, step_id: int) -> bool:
+    """Mark an open step done; False when another press got there first."""
+    result = session.execute(
+        update(Step)
+        .where(Step.id == step_id, Step.status == "open")
+        .values(status="done")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def cards_of_step(session: Session, step_id: int) -> Sequence[OutboxMessage]:
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.step_id == step_id, OutboxMessage.purpose == "task")
+        .order_by(OutboxMessage.id)
+    ).all()
+
+
+def steps_to_ping(session: Session) -> list[tuple[int, datetime, int]]:
+    """(step id, next ping time, pings sent) of every open step with a time limit."""
+    rows = session.execute(
+        select(Step.id, Step.next_ping_at, Step.pings_sent).where(
+            Step.status == "open", Step.next_ping_at.is_not(None)
+        )
+    ).all()
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def next_ping_of(session: Session, step_id: int) -> tuple[datetime | None, int] | None:
+    row = session.execute(
+        select(Step.next_ping_at, Step.pings_sent, Step.status).where(Step.id == step_id)
+    ).first()
+    if row is None or row[2] != "open":
+        return None
+    return row[0], row[1]
+
+
+def open_steps(session: Session) -> Sequence[Step]:
+    return session.scalars(
+        select(Step)
+        .where(Step.status == "open")
+        .options(selectinload(Step.complaint), selectinload(Step.assignee))
+        .order_by(Step.due_at.is_(None), Step.due_at, Step.id)
     ).all()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,14 @@ from bot.config import KesuConfig, parse_config
 from bot.emulator.server import Emulator, RateLimits, SentMessage
 from storage import db
 from tests.conftest import GROUPS, PEOPLE, config_data, eventually
+
+# Task cards and pings arrive on their own schedule; conversation replies are the rest.
+TASK = re.compile(r"^(第 \S+ 步|Step \S+) · ")
+PING = re.compile(r"^(⏰|🚨)")
+
+
+def is_notice(message: SentMessage) -> bool:
+    return bool(TASK.match(message.text) or PING.match(message.text))
 
 
 class World:
@@ -59,6 +68,8 @@ class World:
 
     def _find_button(self, chat_id: int, label_or_data: str) -> tuple[SentMessage, str]:
         for message in reversed(self.emu.bot_messages(chat_id)):
+            if is_notice(message):
+                continue
             for label, data in message.buttons:
                 if label_or_data in (label, data):
                     return message, data
@@ -66,13 +77,20 @@ class World:
         raise AssertionError(f"no button {label_or_data!r} in chat {chat_id}: {recent}")
 
     def last(self, chat_id: int) -> SentMessage:
-        return self.emu.last_bot_message(chat_id)
+        """The bot's last conversational message in a chat (task cards and pings aside)."""
+        replies = [m for m in self.emu.bot_messages(chat_id) if not is_notice(m)]
+        if not replies:
+            raise LookupError(f"the bot said nothing to {chat_id}")
+        return replies[-1]
+
+    def notices(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self.emu.bot_messages(chat_id) if is_notice(m)]
 
     def texts(self, chat_id: int) -> list[str]:
         return [m.text for m in self.emu.bot_messages(chat_id)]
 
     def _count(self, chat_id: int) -> int:
-        return len(self.emu.bot_messages(chat_id))
+        return len([m for m in self.emu.bot_messages(chat_id) if not is_notice(m)])
 
 
 @asynccontextmanager

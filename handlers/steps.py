@@ -1,0 +1,221 @@
+"""Task-card buttons (Done, Not a quality problem, Take it, Blocked, Show),
+the replies that add a note or a blocking reason, /mytasks and /overdue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import ForceReply, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import deadlines
+from bot.callbacks import BadCallback, decode, pattern
+from bot.i18n import gettext
+from bot.procedure.roles import SEES_ALL
+from bot.render import render, render_messages
+from bot.workflow import Press, PressResult, add_note, block, card_for, is_mine, press
+from handlers.common import Context, asker, markup, send_parts, services
+from storage import queries
+
+PROMPTS = "step_prompts"  # user_data: prompt message id -> (step id, "note" | "block")
+
+REFUSALS = {
+    PressResult.DENIED: "This step is not yours: only its owner, the leading VP, the GM or an admin may change it.",
+    PressResult.NOT_OPEN: "This step is no longer open; nothing changed.",
+    PressResult.WRONG_BUTTON: "That button does not fit this step.",
+}
+
+
+async def on_press(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    try:
+        callback = decode(query.data)
+        action = Press(callback.action)
+        step_id = callback.int_arg
+    except (BadCallback, ValueError):
+        await query.answer()
+        return
+    with svc.sessions.begin() as session:
+        who = asker(update, context, session)
+        if who.person is None:
+            result, step = PressResult.DENIED, None
+            language = who.language
+        else:
+            result, step = press(
+                session, svc.config, step_id, action, who.person, who.actor(), svc.clock.now()
+            )
+            language = who.language
+        complaint_steps = [s.id for s in step.complaint.steps] if step else []
+        prompt = (
+            render(
+                "step_prompt.html",
+                language,
+                s=step,
+                c=step.complaint,
+                kind="block" if action is Press.BLOCK else "note",
+            )
+            if step is not None and result is PressResult.OK and action in (Press.BLOCK, Press.DONE)
+            else None
+        )
+        shown = (
+            render_messages(
+                "complaint_show.html",
+                language,
+                c=step.complaint,
+                events=queries.events_of(session, step.complaint_id),
+                deliveries=[],
+                tz=svc.config.timezone,
+            )
+            if step is not None and result is PressResult.OK and action is Press.SHOW
+            else None
+        )
+    if result is not PressResult.OK:
+        await query.answer(gettext(language, REFUSALS[result]), show_alert=True)
+        return
+    svc.poke_sender()
+    deadlines.reschedule(context.job_queue, svc, complaint_steps)
+    await query.answer(gettext(language, "Recorded.") if action is not Press.SHOW else None)
+    user = update.effective_user
+    assert user is not None
+    try:
+        if shown is not None:
+            for part in shown:
+                await context.bot.send_message(user.id, part, parse_mode=ParseMode.HTML)
+        if prompt is not None:
+            sent = await context.bot.send_message(
+                user.id,
+                prompt,
+                parse_mode=ParseMode.HTML,
+                reply_markup=ForceReply(selective=True),
+            )
+            assert context.user_data is not None
+            prompts: dict[int, Any] = context.user_data.setdefault(PROMPTS, {})
+            prompts[sent.message_id] = (step_id, "block" if action is Press.BLOCK else "note")
+    except Forbidden:
+        # Never started a private chat with the bot: the press stands, the extras cannot go.
+        await context.bot.send_message(
+            query.message.chat.id if query.message else user.id,
+            gettext(
+                language,
+                "{name}: open a private chat with the bot and press Start, then press the button again.",
+                name=user.first_name,
+            ),
+        )
+
+
+async def on_prompt_reply(update: Update, context: Context) -> None:
+    """A reply to a note or blocking prompt in the private chat."""
+    message = update.message
+    if message is None or message.reply_to_message is None or context.user_data is None:
+        return
+    prompt = context.user_data.get(PROMPTS, {}).get(message.reply_to_message.message_id)
+    if prompt is None:
+        return
+    step_id, kind = prompt
+    svc = services(context)
+    text = message.text or message.caption
+    file_id = (
+        message.photo[-1].file_id
+        if message.photo
+        else message.document.file_id
+        if message.document
+        else None
+    )
+    with svc.sessions.begin() as session:
+        who = asker(update, context, session)
+        step = queries.step_by_id(session, step_id)
+        if step is not None and who.person is not None:
+            if kind == "block" and text:
+                block(session, svc.config, step, text, who.actor(), svc.clock.now())
+            elif kind == "note":
+                add_note(session, svc.config, step, text, file_id, who.actor(), svc.clock.now())
+        language = who.language
+    if kind == "block" and not text:
+        await message.reply_text(gettext(language, "Please reply with the reason as text."))
+        raise ApplicationHandlerStop
+    context.user_data[PROMPTS].pop(message.reply_to_message.message_id, None)
+    svc.poke_sender()
+    done = "The special report has been sent to the GM." if kind == "block" else "Note added."
+    await message.reply_text(gettext(language, done))
+    raise ApplicationHandlerStop  # the intake conversation must not see this reply
+
+
+async def mytasks(update: Update, context: Context) -> None:
+    svc = services(context)
+    now = svc.clock.now()
+    cards: list[tuple[str, Any]] = []
+    with svc.sessions() as session:
+        who = asker(update, context, session)
+        language = who.language
+        steps = [
+            s
+            for s in queries.open_steps(session)
+            if who.person is not None and is_mine(who.person, s, s.complaint)
+        ]
+        parts = render_messages(
+            "task_list.html",
+            language,
+            steps=steps,
+            now=now,
+            tz=svc.config.timezone,
+            title=gettext(language, "Your open steps, most urgent first"),
+            empty=gettext(language, "You have no open steps."),
+        )
+        for step in steps[:10]:
+            card = card_for(step, svc.config, language)
+            cards.append((card["text"], card["keyboard"]))
+    await send_parts(update, parts)
+    chat = update.effective_chat
+    assert chat is not None
+    for text, keyboard in cards:
+        await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
+
+
+async def overdue(update: Update, context: Context) -> None:
+    svc = services(context)
+    now = svc.clock.now()
+    with svc.sessions() as session:
+        who = asker(update, context, session)
+        language = who.language
+        if who.person is None or not (who.person.is_admin or who.person.role in SEES_ALL):
+            parts = [
+                gettext(
+                    language, "Only leadership and QC see all overdue steps; /mytasks shows yours."
+                )
+            ]
+        else:
+            steps = [s for s in queries.open_steps(session) if s.due_at and s.due_at < now]
+            parts = render_messages(
+                "task_list.html",
+                language,
+                steps=steps,
+                now=now,
+                tz=svc.config.timezone,
+                title=gettext(language, "Overdue steps"),
+                empty=gettext(language, "No step is overdue."),
+            )
+    await send_parts(update, parts)
+
+
+def handlers() -> list[BaseHandler[Update, Context, None]]:
+    return [
+        CallbackQueryHandler(on_press, pattern=pattern("st")),
+        CommandHandler("mytasks", mytasks),
+        CommandHandler("overdue", overdue),
+    ]
+
+
+def reply_handler() -> BaseHandler[Update, Context, None]:
+    """Runs before the conversations (group -1) and stops them when it takes a reply."""
+    return MessageHandler(filters.ChatType.PRIVATE & filters.REPLY, on_prompt_reply)
