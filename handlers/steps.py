@@ -28,10 +28,17 @@ from storage import queries
 
 PROMPTS = "step_prompts"  # user_data: prompt message id -> (step id, "note" | "block")
 
+
+def N_(message: str) -> str:
+    return message
+
+
 REFUSALS = {
-    PressResult.DENIED: "This step is not yours: only its owner, the leading VP, the GM or an admin may change it.",
-    PressResult.NOT_OPEN: "This step is no longer open; nothing changed.",
-    PressResult.WRONG_BUTTON: "That button does not fit this step.",
+    PressResult.DENIED: N_(
+        "This step is not yours: only its owner, the leading VP, the GM or an admin may change it."
+    ),
+    PressResult.NOT_OPEN: N_("This step is no longer open; nothing changed."),
+    PressResult.WRONG_BUTTON: N_("That button does not fit this step."),
 }
 
 

@@ -93,28 +93,36 @@ class World:
         return len([m for m in self.emu.bot_messages(chat_id) if not is_notice(m)])
 
 
+async def make_emulator(
+    *, started: tuple[int, ...] | None = None, limits: RateLimits | None = None
+) -> Emulator:
+    """The test company's people and groups in a started emulator."""
+    emu = Emulator(limits=limits)
+    await emu.start()
+    for person in PEOPLE:
+        emu.add_user(person["telegram_id"], person["name"])
+    emu.add_user(100099, "路人")
+    for chat_id, title in GROUPS.items():
+        emu.add_group(chat_id, title)
+    # Everybody pressed Start in their private chat, unless the test says otherwise.
+    emu.started.update(
+        p["telegram_id"] for p in PEOPLE if started is None or p["telegram_id"] in started
+    )
+    return emu
+
+
 @asynccontextmanager
 async def running_kesu(
     engine: Engine,
     *,
     config: KesuConfig | None = None,
     started: tuple[int, ...] | None = None,
-    limits: RateLimits | None = None,
+    rate_limits: RateLimits | None = None,
     emulator: Emulator | None = None,
     **overrides: Any,
 ) -> AsyncIterator[World]:
-    emu = emulator or Emulator(limits=limits)
-    if not emu.base_url:
-        await emu.start()
-        for person in PEOPLE:
-            emu.add_user(person["telegram_id"], person["name"])
-        emu.add_user(100099, "路人")
-        for chat_id, title in GROUPS.items():
-            emu.add_group(chat_id, title)
-        # Everybody pressed Start in their private chat, unless the test says otherwise.
-        emu.started.update(
-            p["telegram_id"] for p in PEOPLE if started is None or p["telegram_id"] in started
-        )
+    """Kesu running against the emulator; `overrides` are configuration keys."""
+    emu = emulator or await make_emulator(started=started, limits=rate_limits)
     data = config_data(
         str(engine.url),
         telegram={

@@ -113,9 +113,9 @@ def registration(complaint: Complaint, timing: Timing, now: datetime) -> Transit
     opened = [
         _open(s, complaint, timing, now)
         for s in STEPS
-        if s.at_registration and s.applies(complaint.facts)
+        if s.at_registration and s.applies(complaint.facts) and s.id != "register"
     ]
-    return Transition(done=["register"], opened=opened)
+    return Transition(done=["register"], opened=opened, closed=False)
 
 
 def complete(

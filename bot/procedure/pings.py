@@ -24,7 +24,8 @@ class PingKind(StrEnum):
 class PingPolicy:
     fractions: tuple[float, ...] = (0.5, 0.9)
     repeat: timedelta = timedelta(hours=1)
-    late_after: timedelta = timedelta(seconds=30)
+    # A ping this much after its time was held up (the bot was down), not just busy.
+    late_after: timedelta = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,148 @@
+"""End to end: task cards, presses, reminders and escalations, restarts (limits of seconds)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import Engine, select
+
+from storage.models import Event, Step
+from tests.conftest import (
+    GM,
+    QC_HUANGWU,
+    QC_HW,
+    QC_LAISHAN,
+    QC_LS,
+    VP_EXEC,
+    VP_PROD,
+    eventually,
+)
+from tests.harness import World, make_emulator, running_kesu
+from tests.test_e2e_intake import file_complaint
+
+FAST = {
+    "limits": {"lead_on_site": "3s", "initial_assessment": "30s"},
+    "reminders": {"at_fractions": [0.5], "escalate_every": "2s"},
+}
+
+
+def card(world: World, chat: int, title: str):  # type: ignore[no-untyped-def]
+    for message in world.notices(chat):
+        if title in message.text and message.text.startswith("第"):
+            return message
+    raise LookupError(f"no task card {title!r} in {chat}")
+
+
+def pings(world: World, chat: int, title: str, mark: str = "🚨") -> list[str]:
+    return [m.text for m in world.notices(chat) if m.text.startswith(mark) and title in m.text]
+
+
+def step(world: World, key: str) -> Step:
+    with world.sessions() as session:
+        return session.scalars(select(Step).where(Step.key == key)).one()
+
+
+async def press(world: World, user: int, chat: int, message_id: int, data: str) -> dict:  # type: ignore[type-arg]
+    query_id = await world.emu.press(user, chat, message_id, data)
+    return await eventually(lambda: world.emu.callback_answers[query_id])  # type: ignore[no-any-return]
+
+
+async def test_an_a_complaint_from_huangwu_runs_its_steps(engine: Engine) -> None:
+    async with running_kesu(engine, **FAST) as world:
+        await file_complaint(world, plant="huangwu", letter=False)
+
+        # QC Huangwu get the initial assessment with its buttons; Laishan does not.
+        assessment = await eventually(lambda: card(world, QC_HUANGWU, "问题鉴定初评"))
+        labels = [label for label, _ in assessment.buttons]
+        assert labels == ["完成", "非质量问题", "我来负责", "受阻,需要资源", "查看"]
+        assert all(not m.text.startswith("第") for m in world.notices(QC_LAISHAN))
+        # The executive VP leads Huangwu: the on-site step comes to him privately.
+        await eventually(lambda: card(world, VP_EXEC, "到现场"))
+        assert all("到现场" not in m.text for m in world.notices(VP_PROD))
+
+        # Left undone, it escalates to him every interval, and to the GM (an A complaint).
+        await eventually(lambda: len(pings(world, VP_EXEC, "到现场")) >= 2, timeout=12)
+        assert pings(world, GM, "到现场")
+        assert pings(world, VP_EXEC, "到现场", "⏰")  # the reminder came first
+
+        # Someone from the other plant may not press; nothing changes, the try is logged.
+        done = next(d for _, d in assessment.buttons if ":done:" in d)
+        answer = await press(world, QC_LS, QC_HUANGWU, assessment.message_id, done)
+        assert answer["show_alert"] and "不是您的" in answer["text"]
+        assert step(world, "initial_assessment").status == "open"
+
+        # The plant's QC press Done: the card says who and when, the next steps open.
+        answer = await press(world, QC_HW, QC_HUANGWU, assessment.message_id, done)
+        assert not answer["show_alert"]
+        await eventually(lambda: "李质检" in card(world, QC_HUANGWU, "问题鉴定初评").text)
+        edited = card(world, QC_HUANGWU, "问题鉴定初评")
+        assert "已完成" in edited.text and [label for label, _ in edited.buttons] == ["查看"]
+        await eventually(lambda: card(world, QC_HUANGWU, "产品质量鉴定报告"))
+        await eventually(lambda: card(world, QC_HUANGWU, "临时整治"))
+
+        # Two presses at once complete a step once.
+        appraisal = card(world, QC_HUANGWU, "产品质量鉴定报告")
+        done = next(d for _, d in appraisal.buttons if ":done:" in d)
+        first = await world.emu.press(QC_HW, QC_HUANGWU, appraisal.message_id, done)
+        second = await world.emu.press(QC_HW, QC_HUANGWU, appraisal.message_id, done)
+        answers = [
+            await eventually(lambda q=q: world.emu.callback_answers[q]) for q in (first, second)
+        ]
+        assert sorted(a["show_alert"] for a in answers) == [False, True]
+        with world.sessions() as session:
+            actions = session.scalars(select(Event.action)).all()
+            assert actions.count("press_refused") == 1
+            done_events = session.scalars(select(Event).where(Event.action == "step_done")).all()
+            assert [e.detail["step"] for e in done_events].count("appraisal_report") == 1
+
+        # Pressing on the on-site step stops its escalation.
+        vp_card = card(world, VP_EXEC, "到现场")
+        vp_done = next(d for _, d in vp_card.buttons if ":done:" in d)
+        await press(world, VP_EXEC, VP_EXEC, vp_card.message_id, vp_done)
+        await asyncio.sleep(0.5)
+        count = len(pings(world, VP_EXEC, "到现场"))
+        await asyncio.sleep(2.5)
+        assert len(pings(world, VP_EXEC, "到现场")) == count
+
+
+async def test_a_restart_in_the_middle_of_a_limit_loses_nothing_and_repeats_nothing(
+    engine: Engine,
+) -> None:
+    settings = {
+        "limits": {"initial_assessment": "9s"},
+        "reminders": {"at_fractions": [0.9], "escalate_every": "60s"},
+    }
+    emu = await make_emulator()
+    try:
+        async with running_kesu(engine, emulator=emu, **settings) as world:
+            await file_complaint(
+                world, plant="laishan", letter=False, demands=("v1:in:tog:exchange",), batch="no"
+            )
+            await eventually(lambda: card(world, QC_LAISHAN, "问题鉴定初评"))
+            due = step(world, "initial_assessment").due_at
+        # Down through the reminder and the limit.
+        assert due is not None
+        while world.kesu.services.clock.now() < due + timedelta(seconds=6):
+            await asyncio.sleep(0.2)
+        async with running_kesu(engine, emulator=emu, **settings) as world:
+            await eventually(lambda: pings(world, QC_LAISHAN, "问题鉴定初评"), timeout=5)
+            await asyncio.sleep(1.0)
+            overdue = pings(world, QC_LAISHAN, "问题鉴定初评")
+            assert len(overdue) == 1 and "延迟发送" in overdue[0]
+            assert pings(world, QC_LAISHAN, "问题鉴定初评", "⏰") == []  # superseded, not sent
+            cards = [
+                m
+                for m in world.notices(QC_LAISHAN)
+                if "问题鉴定初评" in m.text and m.text.startswith("第")
+            ]
+            assert len(cards) == 1  # nothing sent twice
+            with world.sessions() as session:
+                assert (
+                    session.scalars(
+                        select(Step.pings_sent).where(Step.key == "initial_assessment")
+                    ).one()
+                    == 2
+                )
+    finally:
+        await emu.stop()
