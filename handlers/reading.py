@@ -91,7 +91,7 @@ def _show(update: Update, context: Context, session: Session) -> list[str]:
         who.language,
         c=complaint,
         events=queries.events_of(session, complaint.id),
-        deliveries=[d for d in deliveries if d.purpose != "attachment"],
+        deliveries=[d for d in deliveries if d.status == queries.FAILED],
         tz=services(context).config.timezone,
     )
 

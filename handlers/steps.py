@@ -3,11 +3,12 @@ the replies that add a note or a blocking reason, /mytasks and /overdue."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from telegram import ForceReply, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -17,12 +18,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import deadlines
+from bot import deadlines, keyboards
 from bot.callbacks import BadCallback, decode, pattern
 from bot.i18n import gettext
 from bot.procedure.roles import SEES_ALL
 from bot.render import render, render_messages
-from bot.workflow import Press, PressResult, add_note, block, card_for, is_mine, press
+from bot.workflow import OUTCOME_OF, Press, PressResult, add_note, block, card_for, is_mine, press
 from handlers.common import Context, asker, markup, send_parts, services
 from storage import queries
 
@@ -72,7 +73,9 @@ async def on_press(update: Update, context: Context) -> None:
                 c=step.complaint,
                 kind="block" if action is Press.BLOCK else "note",
             )
-            if step is not None and result is PressResult.OK and action in (Press.BLOCK, Press.DONE)
+            if step is not None
+            and result is PressResult.OK
+            and (action is Press.BLOCK or action in OUTCOME_OF)
             else None
         )
         shown = (
@@ -93,6 +96,12 @@ async def on_press(update: Update, context: Context) -> None:
     svc.poke_sender()
     deadlines.reschedule(context.job_queue, svc, complaint_steps)
     await query.answer(gettext(language, "Recorded.") if action is not Press.SHOW else None)
+    if action in OUTCOME_OF and query.message is not None:
+        # A reminder or a /mytasks copy is not a remembered card: take its buttons away here.
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(
+                markup(keyboards.task(language, "", step_id, "done"))
+            )
     user = update.effective_user
     assert user is not None
     try:
@@ -153,8 +162,10 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     context.user_data[PROMPTS].pop(message.reply_to_message.message_id, None)
     svc.poke_sender()
-    done = "The special report has been sent to the GM." if kind == "block" else "Note added."
-    await message.reply_text(gettext(language, done))
+    if kind == "block":
+        await message.reply_text(gettext(language, "The special report has been sent to the GM."))
+    else:
+        await message.reply_text(gettext(language, "Note added."))
     raise ApplicationHandlerStop  # the intake conversation must not see this reply
 
 

@@ -7,13 +7,15 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
-from storage.models import Event, Step
+from storage.models import Complaint, Event, Step
 from tests.conftest import (
     GM,
     QC_HUANGWU,
     QC_HW,
     QC_LAISHAN,
     QC_LS,
+    SALES,
+    SALES_2,
     VP_EXEC,
     VP_PROD,
     eventually,
@@ -146,3 +148,64 @@ async def test_a_restart_in_the_middle_of_a_limit_loses_nothing_and_repeats_noth
                 )
     finally:
         await emu.stop()
+
+
+async def test_not_a_quality_problem_notes_blocking_and_task_lists(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(
+            world, plant="laishan", letter=False, demands=("v1:in:tog:criticism",), batch="no"
+        )
+        assessment = await eventually(lambda: card(world, QC_LAISHAN, "问题鉴定初评"))
+
+        # /mytasks shows the QC person the step, with its buttons; /overdue is refused to sales.
+        await world.say(QC_LS, "/mytasks")
+        assert "问题鉴定初评" in world.last(QC_LS).text
+        await eventually(lambda: card(world, QC_LS, "问题鉴定初评"))
+        await world.say(SALES_2, "/overdue")  # a salesperson who is not an admin
+        assert "Only leadership and QC" in world.last(SALES_2).text
+        await world.say(GM, "/overdue")
+        assert "没有超时的步骤" in world.last(GM).text
+
+        # Blocked: the reason is asked privately with a reply request; the GM gets the report.
+        block = next(d for _, d in assessment.buttons if ":block:" in d)
+        await press(world, QC_LS, QC_LAISHAN, assessment.message_id, block)
+        prompt = await eventually(
+            lambda: world.last(QC_LS) if "为何受阻" in world.last(QC_LS).text else None
+        )
+        assert prompt.reply_markup == {"force_reply": True, "selective": True}
+        await world.say(QC_LS, "缺少检测设备 <三坐标>", reply_to=prompt.message_id)
+        assert "已报送总经理" in world.last(QC_LS).text
+        report = await eventually(
+            lambda: [m for m in world.emu.bot_messages(GM) if "书面专项报告" in m.text]
+        )
+        assert "缺少检测设备 &lt;三坐标&gt;" in report[0].html
+        await eventually(lambda: "受阻" in card(world, QC_LAISHAN, "问题鉴定初评").text)
+
+        # Not a quality problem: sales explain it to the customer, then the case closes.
+        assessment = card(world, QC_LAISHAN, "问题鉴定初评")
+        not_quality = next(d for _, d in assessment.buttons if ":nq:" in d)
+        await press(world, QC_LS, QC_LAISHAN, assessment.message_id, not_quality)
+        note_prompt = await eventually(
+            lambda: world.last(QC_LS) if "步骤已完成" in world.last(QC_LS).text else None
+        )
+        await world.say(QC_LS, "客户使用不当,非产品质量问题", reply_to=note_prompt.message_id)
+        assert "备注已添加" in world.last(QC_LS).text
+        explain = await eventually(lambda: card(world, SALES, "阐明、解释"))
+        done = next(d for _, d in explain.buttons if ":done:" in d)
+        await press(world, SALES, SALES, explain.message_id, done)
+        await eventually(lambda: "步骤已完成" in world.last(SALES).text)  # the optional note
+        with world.sessions() as session:
+            await eventually(
+                lambda: (
+                    session.scalars(select(Complaint.status)).one() == "closed"
+                    or session.expire_all()
+                )
+            )
+        await world.say(SALES, "/list")
+        assert "没有未结客诉" in world.last(SALES).text
+        with world.sessions() as session:  # /show lists every step with who did it
+            number = session.scalars(select(Complaint.number)).one()
+        await world.say(SALES, f"/show {number}")
+        shown = world.last(SALES).text
+        assert "✅ 问题鉴定初评" in shown and "赵质检" in shown, shown
+        assert "✅ 向客户阐明、解释" in shown and "⏳" not in shown
