@@ -55,6 +55,31 @@ def _db_upgrade(config: KesuConfig) -> None:
     print(f"database at revision {db.current_revision(engine)}")
 
 
+def _steps(config: KesuConfig) -> None:
+    """The step table as this configuration runs it."""
+    from bot.procedure.steps import STEPS
+
+    print(f"{'#':<4}{'step':<22}{'owner':<12}{'limit':<12}{'from':<10}{'applies':<9}opens")
+    for step in STEPS:
+        limit = str(config.limit(step.id)) if step.default_limit else "-"
+        opens = ", ".join(step.opens)
+        if step.waits_for:
+            opens += f" (when {' and '.join(step.waits_for)} are done)"
+        applies = step.applies.__name__.strip("_")
+        start = "filing" if step.at_registration else step.counts_from.value
+        if step.at_registration and step.counts_from.value != "opened":
+            start = step.counts_from.value
+        print(
+            f"{step.number:<4}{step.id:<22}{step.owner!s:<12}{limit:<12}{start:<10}"
+            f"{applies:<9}{opens}"
+        )
+    fractions = ", ".join(f"{f:.0%}" for f in config.reminders.at_fractions)
+    print(
+        f"reminders at {fractions} of each limit; "
+        f"escalation every {config.reminders.escalate_every} after it"
+    )
+
+
 def _emulator(host: str, port: int) -> None:
     from bot.emulator.server import serve_forever
 
@@ -71,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     database = sub.add_parser("db", help="database schema")
     database.add_argument("action", choices=["upgrade"])
     database.add_argument("--config", required=True)
+    steps = sub.add_parser("steps", help="print the step table as the configuration runs it")
+    steps.add_argument("--config", required=True)
     emulator = sub.add_parser("emulator", help="run the Bot API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
@@ -86,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             _emulator(args.host, args.port)
             return 0
         config = load_config(args.config, require_token=args.command == "run")
+        if args.command == "steps":
+            _steps(config)
+            return 0
         _logging(config)
         if args.command == "db":
             _db_upgrade(config)

@@ -104,3 +104,46 @@ def test_bad_config_stops_start_up_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == "kesu: config error: chats: is missing"
     assert "SECRET" not in result.stderr + result.stdout
+
+
+def test_steps_command_shows_the_configured_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    custom = tmp_path / "fast.toml"
+    custom.write_text(
+        EXAMPLE.read_text().replace('initial_assessment = "2h"', 'initial_assessment = "90s"')
+    )
+    assert main(["steps", "--config", str(custom)]) == 0
+    out = capsys.readouterr().out
+    assessment = next(line for line in out.splitlines() if "initial_assessment" in line)
+    assert "90s" in assessment and "appraisal_report, containment" in assessment
+    assert "escalation every 1h" in out
+
+
+def test_a_plain_install_carries_templates_catalogues_and_migrations(tmp_path: Path) -> None:
+    import zipfile
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    wheel = next(tmp_path.glob("kesu-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "templates/complaint_card.html" in names
+    assert "bot/locale/zh_CN/LC_MESSAGES/kesu.po" in names
+    assert "storage/migrations/env.py" in names
+    assert "storage/migrations/versions/0002_procedure_steps.py" in names
+    assert "bot/emulator/server.py" in names
