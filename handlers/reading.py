@@ -106,8 +106,23 @@ async def outside_conversation(update: Update, context: Context) -> None:
     )
 
 
+async def new_in_group(update: Update, context: Context) -> None:
+    with services(context).sessions() as session:
+        who = asker(update, context, session)
+    await send_parts(
+        update,
+        [
+            gettext(
+                who.language,
+                "Complaints are filed in a private chat with the bot: open it and send /new.",
+            )
+        ],
+    )
+
+
 def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
+        CommandHandler("new", new_in_group, filters=~filters.ChatType.PRIVATE),
         CommandHandler(["start", "help"], help_command),
         CommandHandler("list", list_command),
         CommandHandler("show", show_command),

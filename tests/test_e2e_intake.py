@@ -279,10 +279,12 @@ async def test_list_show_and_help_by_role(engine: Engine) -> None:
         assert str(OUTSIDER) in world.last(OUTSIDER).text
         # In a group the bot sees commands only (privacy mode) and answers them there.
         await world.emu.user_sends(SALES, "大家看一下", chat_id=SALES_GROUP)
+        await world.say(SALES, "/new", chat_id=SALES_GROUP)
+        assert "私聊" in world.last(SALES_GROUP).text
         await world.say(SALES, "/help", chat_id=SALES_GROUP)
         before = len(intake(world, SALES_GROUP))
         assert "客诉" in world.last(SALES_GROUP).text
         assert str(SALES_GROUP) in world.last(SALES_GROUP).text
-        assert before == 2  # the card and the help, nothing for the chatter
+        assert before == 3  # the card, the two answers, nothing for the chatter
         assert world.emu.commands[""][0]["command"] == "new"
         assert world.emu.commands["en"][0]["description"] == "File a new customer complaint"
