@@ -70,7 +70,7 @@ def _steps(config: KesuConfig) -> None:
         if step.at_registration and step.counts_from.value != "opened":
             start = step.counts_from.value
         print(
-            f"{step.number:<4}{step.id:<22}{step.owner!s:<12}{limit:<12}{start:<10}"
+            f"{step.number:<4}{step.id:<22}{config.owner(step.id):<12}{limit:<12}{start:<10}"
             f"{applies:<9}{opens}"
         )
     fractions = ", ".join(f"{f:.0%}" for f in config.reminders.at_fractions)

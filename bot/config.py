@@ -29,7 +29,7 @@ from bot.procedure.engine import Timing
 from bot.procedure.grading import Plant
 from bot.procedure.pings import PingPolicy
 from bot.procedure.roles import Role
-from bot.procedure.steps import DEFAULT_LIMITS
+from bot.procedure.steps import DEFAULT_LIMITS, OWNER_CHOICES, STEP_BY_ID
 
 TOKEN_ENV = "KESU_BOT_TOKEN"
 LANGUAGES = ("zh_CN", "en")
@@ -138,6 +138,7 @@ class KesuConfig(_Strict):
     people: list[PersonConfig] = Field(default_factory=list)
     chats: ChatsConfig
     limits: dict[str, str] = Field(default_factory=dict)
+    owners: dict[str, str] = Field(default_factory=dict)
     outbox: OutboxConfig = OutboxConfig()
     reminders: RemindersConfig = RemindersConfig()
 
@@ -169,6 +170,16 @@ class KesuConfig(_Strict):
                 raise ValueError(f"{key}: {exc}") from exc
         return value
 
+    @field_validator("owners")
+    @classmethod
+    def _owners(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, owner in value.items():
+            if key not in STEP_BY_ID:
+                raise ValueError(f"unknown step {key!r}; known: {', '.join(STEP_BY_ID)}")
+            if owner not in OWNER_CHOICES:
+                raise ValueError(f"{key}: must be one of {', '.join(OWNER_CHOICES)}")
+        return value
+
     @model_validator(mode="after")
     def _people(self) -> KesuConfig:
         seen: set[int] = set()
@@ -186,6 +197,13 @@ class KesuConfig(_Strict):
 
     def limit(self, step_id: str) -> Limit:
         return parse_limit(self.limits.get(step_id, DEFAULT_LIMITS[step_id]))
+
+    def owner(self, step_id: str) -> str:
+        """Who owns a step: the configuration's choice, else section 4's."""
+        return self.owners.get(step_id) or str(STEP_BY_ID[step_id].owner)
+
+    def owner_map(self) -> dict[str, str]:
+        return {step_id: self.owner(step_id) for step_id in STEP_BY_ID}
 
     def timing(self) -> Timing:
         return Timing({key: self.limit(key) for key in DEFAULT_LIMITS}, self.workday_end, self.tz)

@@ -19,7 +19,6 @@ import jinja2
 
 import templates as _templates_package
 from bot import i18n, labels
-from bot.procedure.steps import STEPS
 
 MESSAGE_LIMIT = 4096  # characters of a message after entity parsing
 CAPTION_LIMIT = 1024  # characters of a photo or document caption
@@ -52,7 +51,6 @@ def environment() -> jinja2.Environment:
     env.filters["day"] = _format_date
     env.filters["number"] = _format_number
     env.globals["labels"] = labels
-    env.globals["owners"] = {step.id: str(step.owner) for step in STEPS}
     return env
 
 

@@ -80,10 +80,18 @@ def leading_vps(session: Session, complaint: Complaint) -> list[Person]:
 
 
 def owner_recipients(
-    session: Session, config: KesuConfig, complaint: Complaint, step: Step
+    session: Session,
+    config: KesuConfig,
+    complaint: Complaint,
+    step: Step,
+    *,
+    leadership_group: bool = True,
 ) -> list[Recipient]:
-    """The department group chats of the step's owner for the plant, and the named people."""
-    owner = STEP_BY_ID[step.key].owner
+    """The department group chats of the step's owner for the plant, and the named people.
+
+    Reminders leave the leadership group out: a VP's pings go to the VP alone.
+    """
+    owner = config.owner(step.key)
     plants = [p.value for p in responsible_plants(Plant(complaint.plant))]
     chats: list[int | None] = []
     people: list[Person] = []
@@ -93,7 +101,8 @@ def owner_recipients(
     elif owner in (Role.QC, Role.PRODUCTION):
         chats.extend(queries.chat_id_for(session, str(owner), plant) for plant in plants)
     elif owner == LEADING_VP:
-        chats.append(queries.chat_id_for(session, "leadership"))
+        if leadership_group:
+            chats.append(queries.chat_id_for(session, "leadership"))
         people.extend(leading_vps(session, complaint))
     if step.assignee is not None:
         people.append(step.assignee)
@@ -109,9 +118,8 @@ def owner_recipients(
     return list(found.values())
 
 
-def _owns(person: Person, step: Step, complaint: Complaint) -> bool:
+def _owns(person: Person, owner: str, complaint: Complaint) -> bool:
     """The step's owner role for the complaint's plant."""
-    owner = STEP_BY_ID[step.key].owner
     if owner == LEADING_VP:
         return person.role in leading_roles(complaint)
     roles = {Role.QC, Role.TECH} if owner == Role.QC else {owner}
@@ -121,23 +129,23 @@ def _owns(person: Person, step: Step, complaint: Complaint) -> bool:
     return owner == Role.SALES or person.plant is None or person.plant in plants
 
 
-def may_press(person: Person, step: Step, complaint: Complaint) -> bool:
+def may_press(person: Person, owner: str, complaint: Complaint) -> bool:
     """The owner role for the plant, the leading VP, the GM or an admin."""
     if person.is_admin or person.role == Role.GM or person.role in leading_roles(complaint):
         return True
-    return _owns(person, step, complaint)
+    return _owns(person, owner, complaint)
 
 
 # Task cards -------------------------------------------------------------------------
 
 
-def is_mine(person: Person, step: Step, complaint: Complaint) -> bool:
+def is_mine(person: Person, step: Step, owner: str) -> bool:
     """For /mytasks: taken by the person, or theirs by role and plant (not by GM/admin rights)."""
     if step.assignee_id is not None:
         return step.assignee_id == person.id
-    if STEP_BY_ID[step.key].owner == Role.SALES:
-        return complaint.filed_by_id == person.id
-    return _owns(person, step, complaint)
+    if owner == Role.SALES:
+        return step.complaint.filed_by_id == person.id
+    return _owns(person, owner, step.complaint)
 
 
 def card_for(step: Step, config: KesuConfig, language: str) -> dict[str, Any]:
@@ -151,7 +159,7 @@ def _card(step: Step, complaint: Complaint, config: KesuConfig, language: str) -
         s=step,
         c=complaint,
         tz=config.timezone,
-        owner=str(STEP_BY_ID[step.key].owner),
+        owner=config.owner(step.key),
         number=STEP_BY_ID[step.key].number,
     )
     return {
@@ -309,7 +317,7 @@ def press(
     if step is None:
         return PressResult.NOT_OPEN, None
     complaint = step.complaint
-    if action is not Press.SHOW and not may_press(person, step, complaint):
+    if action is not Press.SHOW and not may_press(person, config.owner(step.key), complaint):
         log_event(
             session, actor, "press_refused", now, complaint, step=step.key, button=action.value
         )
@@ -417,7 +425,7 @@ def fire_ping(
     if ping is None:
         return False
     complaint = step.complaint
-    recipients = owner_recipients(session, config, complaint, step)
+    recipients = owner_recipients(session, config, complaint, step, leadership_group=False)
     if ping.kind is not PingKind.REMINDER:
         escalate = leading_vps(session, complaint)
         if complaint.grade == Grade.A.value:

@@ -92,6 +92,7 @@ def _show(update: Update, context: Context, session: Session) -> list[str]:
         c=complaint,
         events=queries.events_of(session, complaint.id),
         deliveries=[d for d in deliveries if d.status == queries.FAILED],
+        owners=services(context).config.owner_map(),
         tz=services(context).config.timezone,
     )
 

@@ -85,6 +85,7 @@ async def on_press(update: Update, context: Context) -> None:
                 c=step.complaint,
                 events=queries.events_of(session, step.complaint_id),
                 deliveries=[],
+                owners=svc.config.owner_map(),
                 tz=svc.config.timezone,
             )
             if step is not None and result is PressResult.OK and action is Press.SHOW
@@ -179,7 +180,7 @@ async def mytasks(update: Update, context: Context) -> None:
         steps = [
             s
             for s in queries.open_steps(session)
-            if who.person is not None and is_mine(who.person, s, s.complaint)
+            if who.person is not None and is_mine(who.person, s, svc.config.owner(s.key))
         ]
         parts = render_messages(
             "task_list.html",

@@ -147,3 +147,13 @@ def test_a_plain_install_carries_templates_catalogues_and_migrations(tmp_path: P
     assert "storage/migrations/env.py" in names
     assert "storage/migrations/versions/0002_procedure_steps.py" in names
     assert "bot/emulator/server.py" in names
+
+
+def test_owners_can_be_changed_by_step() -> None:
+    config = parse_config(config_data(owners={"containment": "production"}))
+    assert config.owner("containment") == "production"
+    assert config.owner("initial_assessment") == "qc"
+    with pytest.raises(ConfigError, match=r"^owners: containment: must be one of"):
+        parse_config(config_data(owners={"containment": "janitor"}))
+    with pytest.raises(ConfigError, match=r"^owners: unknown step 'lunch'"):
+        parse_config(config_data(owners={"lunch": "qc"}))

@@ -34,6 +34,8 @@ class Outcome(StrEnum):
 # The plant's leading VP (Huangwu: executive VP; Laishan and contractors: production VP).
 LEADING_VP = "leading_vp"
 Owner = Role | str
+# Owners a step can have: each has its group chats (per plant) or named people.
+OWNER_CHOICES = (Role.SALES.value, Role.QC.value, Role.PRODUCTION.value, LEADING_VP)
 
 
 @dataclass(frozen=True)
