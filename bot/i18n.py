@@ -7,7 +7,6 @@ The .po files are read at start-up and compiled in memory, so a plain
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -64,11 +63,3 @@ def pick_language(
 ) -> str:
     """The person's language: the people list, else the Telegram client, else the default."""
     return configured or normalize(client_code) or default
-
-
-def in_language(language: str) -> Mapping[str, object]:
-    """Callables for templates bound to one language (used by bot.render)."""
-    return {
-        "gettext": lambda message, **p: gettext(language, message, **p),
-        "ngettext": lambda s, pl, n, **p: ngettext(language, s, pl, n, **p),
-    }

@@ -168,20 +168,26 @@ def _card(step: Step, complaint: Complaint, config: KesuConfig, language: str) -
     }
 
 
+def _send_card(
+    session: Session, config: KesuConfig, step: Step, recipient: Recipient, now: datetime
+) -> None:
+    row = enqueue(
+        session,
+        chat_id=recipient.chat_id,
+        method="message",
+        payload=_card(step, step.complaint, config, recipient.language),
+        purpose="task",
+        now=now,
+        complaint=step.complaint,
+    )
+    row.step_id = step.id  # remembered: a change of the step edits this card
+
+
 def _send_cards(
     session: Session, config: KesuConfig, complaint: Complaint, step: Step, now: datetime
 ) -> None:
     for recipient in owner_recipients(session, config, complaint, step):
-        row = enqueue(
-            session,
-            chat_id=recipient.chat_id,
-            method="message",
-            payload=_card(step, complaint, config, recipient.language),
-            purpose="task",
-            now=now,
-            complaint=complaint,
-        )
-        row.step_id = step.id
+        _send_card(session, config, step, recipient, now)
 
 
 def refresh_cards(session: Session, config: KesuConfig, step: Step, now: datetime) -> None:
@@ -330,6 +336,15 @@ def press(
         step.assignee = person
         log_event(session, actor, "step_taken", now, complaint, step=step.key)
         refresh_cards(session, config, step, now)
+        if person.telegram_id not in {c.chat_id for c in queries.cards_of_step(session, step.id)}:
+            # The named owner now: the card comes to them privately too.
+            _send_card(
+                session,
+                config,
+                step,
+                Recipient(person.telegram_id, language_of(person, config)),
+                now,
+            )
         return PressResult.OK, step
     if action is Press.BLOCK:
         return PressResult.OK, step  # the reason is asked for; see block()
@@ -446,7 +461,7 @@ def fire_ping(
             now=now,
             tz=config.timezone,
         )
-        row = enqueue(
+        enqueue(
             session,
             chat_id=recipient.chat_id,
             method="message",
@@ -458,7 +473,6 @@ def fire_ping(
             now=now,
             complaint=complaint,
         )
-        row.step_id = None  # a ping is not a card: state changes do not edit it
     step.pings_sent = ping.index + 1
     step.next_ping_at = next_ping_at(step.opened_at, step.due_at, step.pings_sent, policy)
     log_event(

@@ -125,10 +125,6 @@ def complaint_by_number(session: Session, number: str) -> Complaint | None:
     )
 
 
-def complaint_by_id(session: Session, complaint_id: int) -> Complaint | None:
-    return session.get(Complaint, complaint_id)
-
-
 def open_complaints(session: Session, filed_by_id: int | None = None) -> Sequence[Complaint]:
     query = select(Complaint).where(Complaint.status != CLOSED)
     if filed_by_id is not None:

@@ -173,3 +173,20 @@ def test_pings_go_to_the_owner_then_the_leading_vp_and_the_gm(engine: Engine) ->
         ]
     assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
     assert not fire(NOW + timedelta(hours=5))  # done: the job is stale and does nothing
+
+
+def test_take_it_names_the_owner_and_brings_the_card_privately(engine: Engine) -> None:
+    company = Company(engine)
+    company.file()
+    assert company.press(QC_HW, "initial_assessment", Press.TAKE) is PressResult.OK
+    assert company.chats_of("initial_assessment") == {QC_HUANGWU, QC_HW}
+    with company.sessions() as session:
+        step = session.scalars(select(Step).where(Step.key == "initial_assessment")).one()
+        assert step.assignee is not None and step.assignee.telegram_id == QC_HW
+        edits = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == "task_edit")
+        ).all()
+        assert [e.chat_id for e in edits] == [QC_HUANGWU]
+        assert "李质检" in edits[0].payload["text"]
+    assert company.press(QC_HW, "initial_assessment", Press.TAKE) is PressResult.OK
+    assert company.chats_of("initial_assessment") == {QC_HUANGWU, QC_HW}  # no second copy
