@@ -13,6 +13,7 @@ from bot import deadlines
 from bot.config import KesuConfig
 from bot.i18n import LANGUAGES, gettext
 from bot.outbox import OutboxSender
+from bot.persistence import DatabasePersistence
 from bot.procedure.clock import Clock, SystemClock
 from bot.services import Services
 from handlers import intake, reading, steps
@@ -121,6 +122,7 @@ def build(
         .base_file_url(config.telegram.file_base_url)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .persistence(DatabasePersistence(services.sessions))
     )
     if rate_limiter:
         # Groups are paced to Telegram's 20 a minute; a 429 on a direct reply is

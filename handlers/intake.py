@@ -465,4 +465,5 @@ def _conversation(
         fallbacks=[CommandHandler("cancel", cancel, filters=private)],
         allow_reentry=True,
         name="intake",
+        persistent=True,  # a restart keeps each salesperson's draft and question
     )

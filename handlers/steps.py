@@ -27,7 +27,7 @@ from bot.workflow import OUTCOME_OF, Press, PressResult, add_note, block, card_f
 from handlers.common import Context, asker, markup, send_parts, services
 from storage import queries
 
-PROMPTS = "step_prompts"  # user_data: prompt message id -> (step id, "note" | "block")
+PROMPTS = "step_prompts"  # user_data: str(prompt message id) -> [step id, "note" | "block"]
 
 
 def N_(message: str) -> str:
@@ -117,8 +117,8 @@ async def on_press(update: Update, context: Context) -> None:
                 reply_markup=ForceReply(selective=True),
             )
             assert context.user_data is not None
-            prompts: dict[int, Any] = context.user_data.setdefault(PROMPTS, {})
-            prompts[sent.message_id] = (step_id, "block" if action is Press.BLOCK else "note")
+            prompts: dict[str, Any] = context.user_data.setdefault(PROMPTS, {})
+            prompts[str(sent.message_id)] = [step_id, "block" if action is Press.BLOCK else "note"]
     except Forbidden:
         # Never started a private chat with the bot: the press stands, the extras cannot go.
         await context.bot.send_message(
@@ -136,7 +136,7 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
     message = update.message
     if message is None or message.reply_to_message is None or context.user_data is None:
         return
-    prompt = context.user_data.get(PROMPTS, {}).get(message.reply_to_message.message_id)
+    prompt = context.user_data.get(PROMPTS, {}).get(str(message.reply_to_message.message_id))
     if prompt is None:
         return
     step_id, kind = prompt
@@ -161,7 +161,7 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
     if kind == "block" and not text:
         await message.reply_text(gettext(language, "Please reply with the reason as text."))
         raise ApplicationHandlerStop
-    context.user_data[PROMPTS].pop(message.reply_to_message.message_id, None)
+    context.user_data[PROMPTS].pop(str(message.reply_to_message.message_id), None)
     svc.poke_sender()
     if kind == "block":
         await message.reply_text(gettext(language, "The special report has been sent to the GM."))

@@ -245,3 +245,15 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     complaint: Mapped[Complaint | None] = relationship()
+
+
+class ChatState(Base):
+    """What a conversation has so far (a salesperson's draft, open prompts), kept
+    so a restart loses nothing typed."""
+
+    __tablename__ = "chat_state"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # user | chat | conv:<name>
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
     Chat,
+    ChatState,
     Complaint,
     ComplaintCounter,
     Customer,
@@ -19,6 +20,7 @@ from storage.models import (
     OutboxMessage,
     Person,
     Step,
+    utcnow,
 )
 
 OPEN = "open"
@@ -197,6 +199,30 @@ def open_steps(session: Session) -> Sequence[Step]:
         .options(selectinload(Step.complaint), selectinload(Step.assignee))
         .order_by(Step.due_at.is_(None), Step.due_at, Step.id)
     ).all()
+
+
+# Conversation state ----------------------------------------------------------------
+
+
+def load_states(session: Session, kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        row.key: row.data
+        for row in session.scalars(select(ChatState).where(ChatState.kind == kind))
+    }
+
+
+def save_state(session: Session, kind: str, key: str, data: dict[str, Any] | None) -> None:
+    """Store (or with None, forget) one user's, chat's or conversation's state."""
+    row = session.get(ChatState, (kind, key))
+    if data is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(ChatState(kind=kind, key=key, data=data))
+    else:
+        row.data = data
+        row.updated_at = utcnow()
 
 
 # Outbox ------------------------------------------------------------------------------

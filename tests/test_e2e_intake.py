@@ -22,7 +22,7 @@ from tests.conftest import (
     VP_PROD,
     eventually,
 )
-from tests.harness import World, is_notice, running_kesu
+from tests.harness import World, is_notice, make_emulator, running_kesu
 
 LEADERS = (GM, VP_EXEC, VP_MKT, VP_PROD)
 
@@ -288,3 +288,23 @@ async def test_list_show_and_help_by_role(engine: Engine) -> None:
         assert before == 3  # the card, the two answers, nothing for the chatter
         assert world.emu.commands[""][0]["command"] == "new"
         assert world.emu.commands["en"][0]["description"] == "File a new customer complaint"
+
+
+async def test_a_restart_in_the_middle_of_filing_keeps_the_draft(engine: Engine) -> None:
+    emu = await make_emulator()
+    try:
+        async with running_kesu(engine, emulator=emu) as world:
+            await world.say(SALES, "/new")
+            await world.say(SALES, "重启客户")
+            await world.tap(SALES, "v1:in:pick:B")
+            await world.say(SALES, "0535-6881234")
+            assert "投诉内容及要求" in world.last(SALES).text
+        async with running_kesu(engine, emulator=emu) as world:
+            await world.say(SALES, "重启后继续填写的投诉内容")
+            assert "客户要求" in world.last(SALES).text  # the next question, nothing lost
+            await world.tap(SALES, "v1:in:tog:exchange", new_message=False)
+            await world.tap(SALES, "v1:in:done")
+            assert "问题产品名称" in world.last(SALES).text
+            await world.say(SALES, "/cancel")
+    finally:
+        await emu.stop()
