@@ -8,7 +8,7 @@ passes `split_html`, the one place those limits are enforced.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from html import escape
@@ -50,6 +50,7 @@ def environment() -> jinja2.Environment:
     env.filters["when"] = _format_datetime
     env.filters["day"] = _format_date
     env.filters["number"] = _format_number
+    env.filters["span"] = _format_span
     env.globals["labels"] = labels
     return env
 
@@ -62,6 +63,21 @@ def _format_datetime(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
 
 def _format_date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
+
+
+def _format_span(delta: timedelta) -> str:
+    """A time span as people read it: "2 天 3 小时", "1 小时 5 分钟", "不到 1 分钟"."""
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(_ngettext("%(num)d day", "%(num)d days", days) % {"num": days})
+    if hours:
+        parts.append(_ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours})
+    if minutes and not days:
+        parts.append(_ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes})
+    return " ".join(parts) or _gettext("less than a minute")
 
 
 def _format_number(value: Decimal | int | float) -> str:

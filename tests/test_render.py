@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -215,7 +215,15 @@ def _source_messages() -> set[str]:
             "lstrip_blocks": "True",
         }
     }
-    keywords = {"_": None, "N_": None, "t": None, "gettext": (2,), "ngettext": (1, 2)}
+    keywords = {
+        "_": None,
+        "N_": None,
+        "t": None,
+        "gettext": (2,),
+        "ngettext": (1, 2),
+        "_gettext": None,
+        "_ngettext": (1, 2),
+    }
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options, keywords=keywords
     ):
@@ -238,3 +246,25 @@ def test_zh_cn_catalogue_is_complete_and_placeholders_match() -> None:
     placeholder = re.compile(r"\{\w+\}|%\(\w+\)[sd]")
     for key, string in translated.items():
         assert sorted(placeholder.findall(key)) == sorted(placeholder.findall(string)), key
+
+
+@pytest.mark.parametrize(
+    ("delta", "zh", "en"),
+    [
+        (timedelta(seconds=40), "不到 1 分钟", "less than a minute"),
+        (timedelta(minutes=65), "1 小时 5 分钟", "1 hour 5 minutes"),
+        (timedelta(days=2, hours=3, minutes=9), "2 天 3 小时", "2 days 3 hours"),
+    ],
+)
+def test_time_spans_read_naturally(delta: timedelta, zh: str, en: str) -> None:
+    from bot.render import environment
+
+    template = environment().from_string("{{ d|span }}")
+    from bot import i18n
+
+    for language, expected in (("zh_CN", zh), ("en", en)):
+        token = i18n.current_language.set(language)
+        try:
+            assert template.render(d=delta) == expected
+        finally:
+            i18n.current_language.reset(token)
