@@ -21,7 +21,7 @@ from tests.conftest import (
     eventually,
 )
 from tests.harness import World, make_emulator, running_kesu
-from tests.test_e2e_intake import file_complaint
+from tests.test_e2e_intake import all_sent, file_complaint
 
 FAST = {
     "limits": {"lead_on_site": "3s", "initial_assessment": "30s"},
@@ -102,7 +102,7 @@ async def test_an_a_complaint_from_huangwu_runs_its_steps(engine: Engine) -> Non
         vp_card = card(world, VP_EXEC, "到现场")
         vp_done = next(d for _, d in vp_card.buttons if ":done:" in d)
         await press(world, VP_EXEC, VP_EXEC, vp_card.message_id, vp_done)
-        await asyncio.sleep(0.5)
+        await eventually(lambda: all_sent(world), timeout=15)  # pings enqueued before the press
         count = len(pings(world, VP_EXEC, "到现场"))
         await asyncio.sleep(2.5)
         assert len(pings(world, VP_EXEC, "到现场")) == count
@@ -112,7 +112,7 @@ async def test_a_restart_in_the_middle_of_a_limit_loses_nothing_and_repeats_noth
     engine: Engine,
 ) -> None:
     settings = {
-        "limits": {"initial_assessment": "9s"},
+        "limits": {"initial_assessment": "15s"},
         "reminders": {"at_fractions": [0.9], "escalate_every": "60s"},
     }
     emu = await make_emulator()
