@@ -94,8 +94,11 @@ def _step(action: str, step_id: int) -> str:
     return Callback("st", action, str(step_id)).encode()
 
 
-def task(language: str, step_key: str, step_id: int, status: str) -> Keyboard:
-    """The buttons of a task card: what may be done to the step in its state."""
+def task(language: str, step_key: str, step_id: int, status: str, plant: str = "") -> Keyboard:
+    """The buttons of a task card: what may be done to the step in its state.
+
+    While the plant of origin is unknown, the initial assessment also asks QC for it.
+    """
     t = lambda message: gettext(language, message)  # noqa: E731
     show = (t("Show"), _step("show", step_id))
     if status != "open":
@@ -109,11 +112,20 @@ def task(language: str, step_key: str, step_id: int, status: str) -> Keyboard:
         first = [(t("Done"), _step("done", step_id))]
         if step_key == "initial_assessment":
             first.append((t("Not a quality problem"), _step("nq", step_id)))
-    return [
-        first,
+    rows = [first]
+    if step_key == "initial_assessment" and plant == Plant.UNKNOWN.value:
+        rows.append(
+            [
+                (t(labels.PLANTS[p.value]), Callback("pl", p.value, str(step_id)).encode())
+                for p in Plant
+                if p is not Plant.UNKNOWN
+            ]
+        )
+    rows += [
         [
             (t("Take it"), _step("take", step_id)),
             (t("Blocked - needs resources"), _step("block", step_id)),
         ],
         [show],
     ]
+    return rows

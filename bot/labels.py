@@ -115,5 +115,6 @@ EVENTS.update(
         "press_refused": N_("press refused"),
         "ping": N_("reminder sent"),
         "closed": N_("closed"),
+        "plant_set": N_("plant of origin set"),
     }
 )

@@ -164,7 +164,7 @@ def _card(step: Step, complaint: Complaint, config: KesuConfig, language: str) -
     )
     return {
         "text": split_html(text)[0],
-        "keyboard": keyboards.task(language, step.key, step.id, step.status),
+        "keyboard": keyboards.task(language, step.key, step.id, step.status, complaint.plant),
     }
 
 
@@ -362,6 +362,42 @@ def press(
     return PressResult.OK, step
 
 
+def set_plant(
+    session: Session,
+    config: KesuConfig,
+    step_id: int,
+    plant: Plant,
+    person: Person,
+    actor: Actor,
+    now: datetime,
+) -> tuple[PressResult, Step | None]:
+    """QC name the plant of origin at the initial assessment (it was unknown at intake)."""
+    step = queries.step_by_id(session, step_id)
+    if step is None or step.key != "initial_assessment" or plant is Plant.UNKNOWN:
+        return PressResult.WRONG_BUTTON, step
+    complaint = step.complaint
+    if not may_press(person, config.owner(step.key), complaint):
+        log_event(
+            session,
+            actor,
+            "press_refused",
+            now,
+            complaint,
+            step=step.key,
+            button=f"plant:{plant.value}",
+        )
+        return PressResult.DENIED, step
+    if step.status != engine.OPEN or complaint.plant != Plant.UNKNOWN.value:
+        return PressResult.NOT_OPEN, step
+    complaint.plant = plant.value
+    log_event(session, actor, "plant_set", now, complaint, step=step.key, plant=plant.value)
+    # From now on the plant's own people and leading VP own the open steps.
+    for open_step in complaint.steps:
+        if open_step.status == engine.OPEN:
+            refresh_cards(session, config, open_step, now)
+    return PressResult.OK, step
+
+
 def block(
     session: Session, config: KesuConfig, step: Step, reason: str, actor: Actor, now: datetime
 ) -> None:
@@ -467,7 +503,9 @@ def fire_ping(
             method="message",
             payload={
                 "text": split_html(text)[0],
-                "keyboard": keyboards.task(recipient.language, step.key, step.id, step.status),
+                "keyboard": keyboards.task(
+                    recipient.language, step.key, step.id, step.status, complaint.plant
+                ),
             },
             purpose="ping",
             now=now,

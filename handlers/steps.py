@@ -21,9 +21,20 @@ from telegram.ext import (
 from bot import deadlines, keyboards
 from bot.callbacks import BadCallback, decode, pattern
 from bot.i18n import gettext
+from bot.procedure.grading import Plant
 from bot.procedure.roles import SEES_ALL
 from bot.render import render, render_messages
-from bot.workflow import OUTCOME_OF, Press, PressResult, add_note, block, card_for, is_mine, press
+from bot.workflow import (
+    OUTCOME_OF,
+    Press,
+    PressResult,
+    add_note,
+    block,
+    card_for,
+    is_mine,
+    press,
+    set_plant,
+)
 from handlers.common import Context, asker, markup, send_parts, services
 from storage import queries
 
@@ -131,6 +142,33 @@ async def on_press(update: Update, context: Context) -> None:
         )
 
 
+async def on_plant(update: Update, context: Context) -> None:
+    """QC name the plant of origin on an initial assessment whose plant was unknown."""
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    try:
+        callback = decode(query.data)
+        plant = Plant(callback.action)
+        step_id = callback.int_arg
+    except (BadCallback, ValueError):
+        await query.answer()
+        return
+    with svc.sessions.begin() as session:
+        who = asker(update, context, session)
+        if who.person is None:
+            result = PressResult.DENIED
+        else:
+            result, _ = set_plant(
+                session, svc.config, step_id, plant, who.person, who.actor(), svc.clock.now()
+            )
+    if result is not PressResult.OK:
+        await query.answer(gettext(who.language, REFUSALS[result]), show_alert=True)
+        return
+    svc.poke_sender()
+    await query.answer(gettext(who.language, "Recorded."))
+
+
 async def on_prompt_reply(update: Update, context: Context) -> None:
     """A reply to a note or blocking prompt in the private chat."""
     message = update.message
@@ -230,6 +268,7 @@ async def overdue(update: Update, context: Context) -> None:
 def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
         CallbackQueryHandler(on_press, pattern=pattern("st")),
+        CallbackQueryHandler(on_plant, pattern=pattern("pl")),
         CommandHandler("mytasks", mytasks),
         CommandHandler("overdue", overdue),
     ]

@@ -14,6 +14,7 @@ from tests.conftest import (
     QC_HUANGWU,
     QC_HW,
     QC_LAISHAN,
+    QC_LS,
     SALES,
     SALES_2,
     SALES_GROUP,
@@ -163,11 +164,29 @@ async def test_b_and_c_complaints_for_other_plants(engine: Engine) -> None:
         for leader in LEADERS:
             assert len(intake(world, leader)) == 1
 
+        # Laishan's QC name the plant on the initial assessment: the cards lose the question.
+        task = await eventually(
+            lambda: [
+                m
+                for m in world.notices(QC_LAISHAN)
+                if "问题鉴定初评" in m.text and "v1:pl:laishan" in str(m.buttons)
+            ]
+        )
+        query = await world.emu.press(
+            QC_LS,
+            QC_LAISHAN,
+            task[-1].message_id,
+            next(d for _, d in task[-1].buttons if d.startswith("v1:pl:laishan")),
+        )
+        await eventually(lambda: world.emu.callback_answers[query])
+        await eventually(lambda: "v1:pl:" not in str(task[-1].buttons))
+        assert "莱山车间" in task[-1].text
+
         with world.sessions() as session:
             rows = session.scalars(select(Complaint).order_by(Complaint.id)).all()
             assert [(c.grade, c.plant, c.is_serious) for c in rows] == [
                 ("C", "laishan", False),
-                ("B", "unknown", True),
+                ("B", "laishan", True),  # unknown at intake, named by QC since
             ]
             assert rows[0].number == c_number
             assert rows[1].sequence == rows[0].sequence + 1

@@ -12,7 +12,8 @@ from bot.app import prepare_database
 from bot.config import KesuConfig, parse_config
 from bot.events import Actor
 from bot.filing import register_complaint
-from bot.workflow import Press, PressResult, fire_ping, may_press, press
+from bot.procedure.grading import Plant
+from bot.workflow import Press, PressResult, fire_ping, may_press, press, set_plant
 from storage import db, queries
 from storage.models import Complaint, Event, OutboxMessage, Person, Step
 from tests.conftest import (
@@ -190,3 +191,49 @@ def test_take_it_names_the_owner_and_brings_the_card_privately(engine: Engine) -
         assert "李质检" in edits[0].payload["text"]
     assert company.press(QC_HW, "initial_assessment", Press.TAKE) is PressResult.OK
     assert company.chats_of("initial_assessment") == {QC_HUANGWU, QC_HW}  # no second copy
+
+
+def test_qc_name_the_plant_when_it_was_unknown(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(plant="unknown")
+    assert company.chats_of("initial_assessment") == {QC_HUANGWU, -1001000000004}
+    with company.sessions() as session:
+        card = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.purpose == "task", OutboxMessage.chat_id == QC_HUANGWU
+            )
+        ).one()
+        plant_buttons = [
+            data for row in card.payload["keyboard"] for _, data in row if data.startswith("v1:pl:")
+        ]
+        assert len(plant_buttons) == 3
+    step_id = company.step_id("initial_assessment")
+
+    def name(who: int, plant: Plant) -> PressResult:
+        with company.sessions.begin() as session:
+            person = company.person(session, who)
+            return set_plant(
+                session,
+                company.config,
+                step_id,
+                plant,
+                person,
+                Actor(person, who, "chat", who),
+                NOW,
+            )[0]
+
+    assert name(SALES_2, Plant.LAISHAN) is PressResult.DENIED
+    assert name(QC_LS, Plant.LAISHAN) is PressResult.OK
+    assert name(QC_HW, Plant.HUANGWU) is PressResult.DENIED  # Huangwu's QC are out of it now
+    assert name(QC_LS, Plant.HUANGWU) is PressResult.NOT_OPEN  # decided already
+    with company.sessions() as session:
+        assert session.scalars(select(Complaint.plant)).one() == "laishan"
+        edits = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == "task_edit")
+        ).all()
+        assert {e.chat_id for e in edits} >= {QC_HUANGWU, -1001000000004}
+        assert all("v1:pl:" not in str(e.payload["keyboard"]) for e in edits)
+    # Now only Laishan's QC may close the assessment; the production VP leads.
+    assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.DENIED
+    assert company.press(VP_EXEC, "initial_assessment", Press.DONE) is PressResult.DENIED
+    assert company.press(QC_LS, "initial_assessment", Press.DONE) is PressResult.OK
