@@ -27,6 +27,7 @@ from telegram.error import (
 )
 
 from bot.config import KesuConfig
+from bot.events import Actor, log_event
 from bot.notify import enqueue_admin_alert
 from bot.procedure.clock import Clock
 from storage import queries
@@ -35,6 +36,7 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
+SENDER = Actor(None, None, "sender")
 
 
 def markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
@@ -219,5 +221,15 @@ class OutboxSender:
         row.status = queries.FAILED
         row.last_error = f"{type(exc).__name__}: {exc}"[:500]
         log.error("outbox %s to %s failed: %s", row.id, row.chat_id, row.last_error)
+        log_event(
+            session,
+            SENDER,
+            "delivery_failed",
+            self.clock.now(),
+            row.complaint,
+            chat=row.chat_id,
+            purpose=row.purpose,
+            error=row.last_error,
+        )
         enqueue_admin_alert(session, self.config, row, self.clock.now())
         self.poke()

@@ -200,6 +200,13 @@ def test_text_answers_keep_the_limits() -> None:
         parse_text_answer(field, "   ", today=date.today(), answers={})
     with pytest.raises(InvalidAnswer):
         parse_text_answer(FIELD_BY_KEY["plant"], "黄务", today=date.today(), answers={})
+    with pytest.raises(InvalidAnswer, match="after the customer found"):
+        parse_text_answer(
+            FIELD_BY_KEY["delivery_date"],
+            "2026-11-20",
+            today=date(2026, 11, 24),
+            answers={"occurred_on": "2026-11-10"},
+        )
     occurred = FIELD_BY_KEY["occurred_on"]
     with pytest.raises(InvalidAnswer):
         parse_text_answer(

@@ -16,7 +16,7 @@ from bot.notify import enqueue
 from bot.outbox import OutboxSender
 from bot.procedure.clock import FakeClock
 from storage import db
-from storage.models import OutboxMessage
+from storage.models import Event, OutboxMessage
 from tests.conftest import GROUPS, PEOPLE, QC_HUANGWU, SALES, SALES_GROUP, VP_MKT, config_data
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -133,6 +133,12 @@ async def test_400_and_403_are_final_and_the_admins_are_told(rig: Rig) -> None:
     alerts = rig.emu.bot_messages(SALES)
     assert len(alerts) == 2
     assert str(VP_MKT) in alerts[1].text
+    with rig.sessions() as session:
+        failures = session.scalars(select(Event).where(Event.action == "delivery_failed")).all()
+        assert {(e.source, e.detail["chat"]) for e in failures} == {
+            ("sender", SALES_GROUP),
+            ("sender", VP_MKT),
+        }
     # An alert about an alert is never made: nothing loops.
     assert statuses[SALES][0] == "sent"
 

@@ -136,7 +136,9 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_date(text: str, *, today: date, not_before: date | None = None) -> date:
+def parse_date(
+    text: str, *, today: date, not_before: date | None = None, not_after: date | None = None
+) -> date:
     value = text.strip().replace(" ", "")
     for pattern in _DATE_PATTERNS:
         match = pattern.match(value)
@@ -153,6 +155,11 @@ def parse_date(text: str, *, today: date, not_before: date | None = None) -> dat
                 raise InvalidAnswer(
                     N_("That date is before the delivery date {date}."),
                     date=not_before.isoformat(),
+                )
+            if not_after is not None and parsed > not_after:
+                raise InvalidAnswer(
+                    N_("That date is after the customer found the problem ({date})."),
+                    date=not_after.isoformat(),
                 )
             return parsed
     raise InvalidAnswer(N_("That is not a date: write it like 2026-11-03."))
@@ -202,10 +209,15 @@ def parse_text_answer(f: Field, text: str, *, today: date, answers: dict[str, ob
         number, unit = parse_quantity(value)
         return [str(number), unit]
     if f.kind is Kind.DATE:
-        not_before = None
+        # The goods were delivered before the customer found the problem, whichever is edited.
+        not_before = not_after = None
         if f.key == "occurred_on" and isinstance(answers.get("delivery_date"), str):
             not_before = date.fromisoformat(str(answers["delivery_date"]))
-        return parse_date(value, today=today, not_before=not_before).isoformat()
+        if f.key == "delivery_date" and isinstance(answers.get("occurred_on"), str):
+            not_after = date.fromisoformat(str(answers["occurred_on"]))
+        return parse_date(
+            value, today=today, not_before=not_before, not_after=not_after
+        ).isoformat()
     return value
 
 
