@@ -265,10 +265,14 @@ def _apply(
             outcome=step.outcome,
             late=bool(step.due_at and now > step.due_at),
         )
-    for key in transition.skipped + transition.superseded:
+    # Skipped: open steps no longer needed. Superseded: done steps sent back for rework.
+    for keys, before, after in (
+        (transition.skipped, engine.OPEN, engine.SKIPPED),
+        (transition.superseded, engine.DONE, engine.SUPERSEDED),
+    ):
         for step in complaint.steps:
-            if step.key == key and step.status in (engine.OPEN, engine.DONE):
-                step.status = engine.SKIPPED if key in transition.skipped else engine.SUPERSEDED
+            if step.key in keys and step.status == before and step not in changed:
+                step.status = after
                 step.next_ping_at = None
                 changed.append(step)
     policy = config.ping_policy()

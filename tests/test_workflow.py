@@ -237,3 +237,34 @@ def test_qc_name_the_plant_when_it_was_unknown(engine: Engine) -> None:
     assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.DENIED
     assert company.press(VP_EXEC, "initial_assessment", Press.DONE) is PressResult.DENIED
     assert company.press(QC_LS, "initial_assessment", Press.DONE) is PressResult.OK
+
+
+def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(demands=["exchange"], customer_class="C", plant="huangwu")
+    chain = [
+        (QC_HW, "initial_assessment"),
+        (QC_HW, "containment"),
+        (QC_HW, "appraisal_report"),
+        (QC_HW, "feedback_to_sales"),
+        (QC_HW, "improvement_measures"),
+        (SALES, "customer_solution"),
+        (VP_EXEC, "rectification_items"),
+        (QC_HW, "verification"),
+    ]
+    for who, key in chain:
+        assert company.press(who, key, Press.DONE) is PressResult.OK, key
+    assert company.press(SALES, "customer_result", Press.NOT_SATISFIED) is PressResult.OK
+    for who, key in chain[2:]:
+        if key != "containment":
+            assert company.press(who, key, Press.DONE) is PressResult.OK, key
+    with company.sessions() as session:
+        assert session.scalars(select(Complaint.status)).one() == "open"
+    assert company.press(SALES, "customer_result", Press.SATISFIED) is PressResult.OK
+    with company.sessions() as session:
+        complaint = session.scalars(select(Complaint)).one()
+        assert complaint.status == "closed" and complaint.closed_at == NOW
+        statuses = [(s.key, s.status) for s in complaint.steps]
+        assert ("appraisal_report", "superseded") in statuses
+        assert not [s for s in complaint.steps if s.status == "open"]
+        assert statuses.count(("customer_result", "done")) == 2
