@@ -318,7 +318,7 @@ def press(
     config: KesuConfig,
     step_id: int,
     action: Press,
-    person: Person,
+    person: Person | None,
     actor: Actor,
     now: datetime,
 ) -> tuple[PressResult, Step | None]:
@@ -327,7 +327,10 @@ def press(
     if step is None:
         return PressResult.NOT_OPEN, None
     complaint = step.complaint
-    if action is not Press.SHOW and not may_press(person, config.owner(step.key), complaint):
+    # Anyone not on the people list, or without the right, changes nothing; it is logged.
+    if person is None or (
+        action is not Press.SHOW and not may_press(person, config.owner(step.key), complaint)
+    ):
         log_event(
             session, actor, "press_refused", now, complaint, step=step.key, button=action.value
         )

@@ -67,14 +67,10 @@ async def on_press(update: Update, context: Context) -> None:
         return
     with svc.sessions.begin() as session:
         who = asker(update, context, session)
-        if who.person is None:
-            result, step = PressResult.DENIED, None
-            language = who.language
-        else:
-            result, step = press(
-                session, svc.config, step_id, action, who.person, who.actor(), svc.clock.now()
-            )
-            language = who.language
+        language = who.language
+        result, step = press(
+            session, svc.config, step_id, action, who.person, who.actor(), svc.clock.now()
+        )
         complaint_steps = [s.id for s in step.complaint.steps] if step else []
         prompt = (
             render(

@@ -268,3 +268,24 @@ def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine
         assert ("appraisal_report", "superseded") in statuses
         assert not [s for s in complaint.steps if s.status == "open"]
         assert statuses.count(("customer_result", "done")) == 2
+
+
+def test_someone_not_on_the_list_changes_nothing_and_is_logged(engine: Engine) -> None:
+    company = Company(engine)
+    company.file()
+    step_id = company.step_id("initial_assessment")
+    with company.sessions.begin() as session:
+        result, _ = press(
+            session,
+            company.config,
+            step_id,
+            Press.DONE,
+            None,
+            Actor(None, 100099, "chat", QC_HUANGWU),
+            NOW,
+        )
+        assert result is PressResult.DENIED
+    with company.sessions() as session:
+        refused = session.scalars(select(Event).where(Event.action == "press_refused")).one()
+        assert refused.actor_telegram_id == 100099 and refused.chat_id == QC_HUANGWU
+    assert company.step_id("initial_assessment") == step_id  # still open
