@@ -132,6 +132,7 @@ def build(
     application.bot_data["services"] = services
     application.add_handler(steps.reply_handler(), group=-1)
     application.add_handler(intake.conversation())
+    application.add_handler(intake.closed_form_handler())
     application.add_handlers(steps.handlers())
     application.add_handlers(reading.handlers())
     application.add_error_handler(on_error)

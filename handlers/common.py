@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.events import Actor
@@ -88,3 +89,20 @@ async def reply_text(update: Update, text: str) -> Message:
     chat = update.effective_chat
     assert chat is not None
     return await chat.send_message(text, parse_mode=ParseMode.HTML)
+
+
+async def edit_keyboard(query: CallbackQuery, keyboard: Keyboard | None) -> None:
+    """Change the buttons of the pressed message; a second quick press changes nothing."""
+    try:
+        await query.edit_message_reply_markup(markup(keyboard))
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def edit_text(query: CallbackQuery, text: str) -> None:
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise

@@ -11,7 +11,6 @@ from html import escape
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -41,7 +40,15 @@ from bot.procedure.intake import (
 )
 from bot.procedure.roles import Role
 from bot.render import render
-from handlers.common import Context, asker, markup, reply, reply_text, services
+from handlers.common import (
+    Context,
+    asker,
+    edit_keyboard,
+    edit_text,
+    reply,
+    reply_text,
+    services,
+)
 from storage import queries
 
 ASKING, SUMMARY = range(2)
@@ -304,7 +311,7 @@ async def on_button(update: Update, context: Context) -> int:
             return ASKING  # a button of an older question
     elif action == "tog" and field.key == "demands":
         answers["demands_draft"] = toggle_demand(answers.get("demands_draft", []), arg)
-        await query.edit_message_reply_markup(markup(keyboards.question(language, field, answers)))
+        await edit_keyboard(query, keyboards.question(language, field, answers))
         return ASKING
     elif action == "done" and field.key == "demands":
         chosen = answers.get("demands_draft", [])
@@ -334,7 +341,7 @@ async def _mark_answered(
     text = render(
         "intake_answered.html", language, field=field, value=display(field, answers, language)
     )
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    await edit_text(query, text)
 
 
 async def on_summary_button(update: Update, context: Context) -> int:
@@ -354,13 +361,13 @@ async def on_summary_button(update: Update, context: Context) -> int:
     if callback.action == "cancel":
         return await _cancelled(update, context, language)
     if callback.action == "edit":
-        await query.edit_message_reply_markup(markup(keyboards.edit_menu(language)))
+        await edit_keyboard(query, keyboards.edit_menu(language))
         return SUMMARY
     if callback.action == "back":
-        await query.edit_message_reply_markup(markup(keyboards.summary(language)))
+        await edit_keyboard(query, keyboards.summary(language))
         return SUMMARY
     if callback.action == "field" and callback.arg in FIELD_BY_KEY:
-        await query.edit_message_reply_markup(None)
+        await edit_keyboard(query, None)
         draft["editing"] = True
         field = FIELD_BY_KEY[callback.arg]
         if field.key == "demands":
@@ -400,7 +407,7 @@ async def _confirm(update: Update, context: Context, language: str) -> int:
     svc.poke_sender()
     deadlines.reschedule(context.job_queue, svc, step_ids)
     await query.answer(gettext(language, "Filed as {number}", number=number))
-    await query.edit_message_reply_markup(None)
+    await edit_keyboard(query, None)
     await reply_text(
         update,
         gettext(
@@ -420,7 +427,7 @@ async def _cancelled(update: Update, context: Context, language: str) -> int:
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
     if update.callback_query is not None:
-        await update.callback_query.edit_message_reply_markup(None)
+        await edit_keyboard(update.callback_query, None)
     await reply_text(update, gettext(language, "Cancelled. Nothing was filed. /new starts again."))
     return ConversationHandler.END
 
@@ -433,6 +440,19 @@ async def summary_text(update: Update, context: Context) -> int:
     language = _language(update, context)
     await reply_text(update, gettext(language, "Please use the buttons under the summary."))
     return SUMMARY
+
+
+async def closed_form(update: Update, context: Context) -> None:
+    """A button of a filing that has ended (confirmed, cancelled, or pressed twice)."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(
+        gettext(_language(update, context), "This form is closed. /new starts a new one.")
+    )
+
+
+def closed_form_handler() -> CallbackQueryHandler[Context, None]:
+    return CallbackQueryHandler(closed_form, pattern=pattern("in"))
 
 
 def conversation() -> ConversationHandler[Context]:

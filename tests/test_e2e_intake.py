@@ -44,6 +44,7 @@ async def file_complaint(
     batch: str = "yes",
     letter: bool = True,
     bad_answers: bool = False,
+    confirm_twice: bool = False,
 ) -> None:
     await world.say(seller, "/new")
     await world.say(seller, customer)
@@ -77,12 +78,21 @@ async def file_complaint(
         await world.send_file(seller, photo=True)
     await world.tap(seller, "v1:in:done")
     assert "请核对" in world.last(seller).text
+    if confirm_twice:  # a double tap: both presses reach the bot before the buttons go
+        summary = world.last(seller)
+        queries = [
+            await world.emu.press(seller, seller, summary.message_id, "v1:in:ok") for _ in range(2)
+        ]
+        answers = [await eventually(lambda q=q: world.emu.callback_answers[q]) for q in queries]
+        assert "已关闭" in answers[1]["text"]
+        await eventually(lambda: "已登记为" in world.last(seller).text)
+        return
     await world.tap(seller, "v1:in:ok")
 
 
 async def test_a_complaint_reaches_sales_qc_leadership_and_leaders(engine: Engine) -> None:
     async with running_kesu(engine) as world:
-        await file_complaint(world, bad_answers=True)
+        await file_complaint(world, bad_answers=True, confirm_twice=True)
         assert "KS-" in world.last(SALES).text
 
         def delivered() -> bool:
