@@ -11,7 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot import deadlines
 from bot.config import KesuConfig
-from bot.i18n import LANGUAGES, gettext
+from bot.i18n import LANGUAGES, N_, gettext
 from bot.outbox import OutboxSender
 from bot.persistence import DatabasePersistence
 from bot.procedure.clock import Clock, SystemClock
@@ -20,10 +20,6 @@ from handlers import intake, reading, steps
 from storage import db, queries
 
 log = logging.getLogger(__name__)
-
-
-def N_(message: str) -> str:
-    return message
 
 
 COMMANDS = (

@@ -33,6 +33,7 @@ def _logging(config: KesuConfig | None) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run is noise
     token = config.bot_token() if config else os.environ.get(TOKEN_ENV, "")
     for handler in logging.getLogger().handlers:
         handler.addFilter(RedactToken(token))

@@ -20,6 +20,12 @@ DOMAIN = "kesu"
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 
+
+def N_(message: str) -> str:
+    """Marks a message id for extraction where it is translated later."""
+    return message
+
+
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 

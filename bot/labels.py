@@ -5,10 +5,7 @@ The catalogues translate them; templates and keyboards look them up here.
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    return message
-
+from bot.i18n import N_
 
 DEMANDS = {
     "claim": N_("Claim for damages"),

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
-from bot.i18n import gettext
+from bot.i18n import N_, gettext
 from bot.procedure.grading import Plant
 from bot.procedure.routing import ComplaintFacts, Document, GroupChat, routes_for
 from bot.render import CAPTION_LIMIT, render, render_messages, split_html
@@ -152,10 +152,6 @@ def enqueue_admin_alert(
             now=now,
             complaint=failed.complaint,
         )
-
-
-def N_(message: str) -> str:
-    return message
 
 
 _PURPOSES = {

@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot import deadlines, keyboards
 from bot.callbacks import BadCallback, decode, pattern
-from bot.i18n import gettext
+from bot.i18n import N_, gettext
 from bot.procedure.grading import Plant
 from bot.procedure.roles import SEES_ALL
 from bot.render import render, render_messages
@@ -39,10 +39,6 @@ from handlers.common import Context, asker, markup, send_parts, services
 from storage import queries
 
 PROMPTS = "step_prompts"  # user_data: str(prompt message id) -> [step id, "note" | "block"]
-
-
-def N_(message: str) -> str:
-    return message
 
 
 REFUSALS = {
@@ -204,9 +200,23 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop  # the intake conversation must not see this reply
 
 
+def _task_list(
+    context: Context, steps: list[Any], language: str, title: str, empty: str
+) -> list[str]:
+    svc = services(context)
+    return render_messages(
+        "task_list.html",
+        language,
+        steps=steps,
+        now=svc.clock.now(),
+        tz=svc.config.timezone,
+        title=title,
+        empty=empty,
+    )
+
+
 async def mytasks(update: Update, context: Context) -> None:
     svc = services(context)
-    now = svc.clock.now()
     cards: list[tuple[str, Any]] = []
     with svc.sessions() as session:
         who = asker(update, context, session)
@@ -216,14 +226,12 @@ async def mytasks(update: Update, context: Context) -> None:
             for s in queries.open_steps(session)
             if who.person is not None and is_mine(who.person, s, svc.config.owner(s.key))
         ]
-        parts = render_messages(
-            "task_list.html",
+        parts = _task_list(
+            context,
+            steps,
             language,
-            steps=steps,
-            now=now,
-            tz=svc.config.timezone,
-            title=gettext(language, "Your open steps, most urgent first"),
-            empty=gettext(language, "You have no open steps."),
+            gettext(language, "Your open steps, most urgent first"),
+            gettext(language, "You have no open steps."),
         )
         for step in steps[:10]:
             card = card_for(step, svc.config, language)
@@ -249,14 +257,12 @@ async def overdue(update: Update, context: Context) -> None:
             ]
         else:
             steps = [s for s in queries.open_steps(session) if s.due_at and s.due_at < now]
-            parts = render_messages(
-                "task_list.html",
+            parts = _task_list(
+                context,
+                steps,
                 language,
-                steps=steps,
-                now=now,
-                tz=svc.config.timezone,
-                title=gettext(language, "Overdue steps"),
-                empty=gettext(language, "No step is overdue."),
+                gettext(language, "Overdue steps"),
+                gettext(language, "No step is overdue."),
             )
     await send_parts(update, parts)
 
