@@ -136,13 +136,17 @@ def build(
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log it; tell the person in one line that nothing was lost (the transaction rolled back)."""
     log.error("update failed", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        user = update.effective_user
-        language = "en" if user and (user.language_code or "").startswith("en") else "zh_CN"
-        try:
-            await update.effective_chat.send_message(
-                gettext(language, "Something went wrong; nothing was lost. Please try again.")
-            )
-        except Exception:  # the error handler must not raise
-            log.exception("could not tell the user about the error")
+    if not isinstance(update, Update):
+        return
+    user = update.effective_user
+    language = "en" if user and (user.language_code or "").startswith("en") else "zh_CN"
+    text = gettext(language, "Something went wrong; nothing was lost. Please try again.")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(text)
+    except Exception:  # the error handler must not raise
+        log.exception("could not tell the user about the error")
