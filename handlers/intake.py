@@ -38,7 +38,7 @@ from bot.procedure.intake import (
     ready_to_file,
     toggle_demand,
 )
-from bot.procedure.roles import Role
+from bot.procedure.roles import may_file
 from bot.render import render
 from handlers.common import (
     Context,
@@ -77,7 +77,7 @@ async def start(update: Update, context: Context) -> int:
     svc = services(context)
     with svc.sessions() as session:
         who = asker(update, context, session)
-    if who.person is None or not (who.person.role == Role.SALES or who.person.is_admin):
+    if who.person is None or not may_file(who.person.role, who.person.is_admin):
         await reply_text(
             update, gettext(who.language, "Only sales staff can file complaints. /help")
         )
@@ -391,7 +391,7 @@ async def _confirm(update: Update, context: Context, language: str) -> int:
         return await _ask_next(update, context, language)
     with svc.sessions.begin() as session:
         who = asker(update, context, session)
-        allowed = who.person is not None and (who.person.role == Role.SALES or who.person.is_admin)
+        allowed = who.person is not None and may_file(who.person.role, who.person.is_admin)
         if allowed:
             complaint = register_complaint(
                 session, svc.config, answers, who.actor(), svc.clock.now()

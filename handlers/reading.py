@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import gettext
 from bot.procedure.numbering import format_number, parse_number
-from bot.procedure.roles import SEES_ALL, Role
+from bot.procedure.roles import may_file, sees_all
 from bot.render import render_messages
 from handlers.common import Context, asker, reply, send_parts, services
 from storage import queries
@@ -16,11 +16,11 @@ from storage.models import Person
 
 
 def _sees_all(person: Person) -> bool:
-    return person.is_admin or person.role in SEES_ALL
+    return sees_all(person.role, person.is_admin)
 
 
 def _can_file(person: Person) -> bool:
-    return person.is_admin or person.role == Role.SALES
+    return may_file(person.role, person.is_admin)
 
 
 async def help_command(update: Update, context: Context) -> None:

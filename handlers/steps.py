@@ -22,7 +22,7 @@ from bot import deadlines, keyboards
 from bot.callbacks import BadCallback, decode, pattern
 from bot.i18n import N_, gettext
 from bot.procedure.grading import Plant
-from bot.procedure.roles import SEES_ALL
+from bot.procedure.roles import sees_all
 from bot.render import render, render_messages
 from bot.workflow import (
     OUTCOME_OF,
@@ -249,7 +249,7 @@ async def overdue(update: Update, context: Context) -> None:
     with svc.sessions() as session:
         who = asker(update, context, session)
         language = who.language
-        if who.person is None or not (who.person.is_admin or who.person.role in SEES_ALL):
+        if who.person is None or not sees_all(who.person.role, who.person.is_admin):
             parts = [
                 gettext(
                     language, "Only leadership and QC see all overdue steps; /mytasks shows yours."

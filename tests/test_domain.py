@@ -250,3 +250,11 @@ def test_draft_asks_in_order_and_skips_a_known_customers_class() -> None:
     assert draft.next_field() is FIELD_BY_KEY["customer_class"]
     draft.customer_id = 3
     assert draft.next_field() is FIELD_BY_KEY["contact_phone"]
+
+
+def test_who_files_and_who_sees_everything() -> None:
+    from bot.procedure.roles import may_file, sees_all
+
+    assert may_file("sales", False) and may_file("qc", True) and not may_file("qc", False)
+    assert sees_all("qc", False) and sees_all("gm", False) and sees_all("sales", True)
+    assert not sees_all("sales", False) and not sees_all("production", False)
