@@ -374,7 +374,7 @@ def set_plant(
     config: KesuConfig,
     step_id: int,
     plant: Plant,
-    person: Person,
+    person: Person | None,
     actor: Actor,
     now: datetime,
 ) -> tuple[PressResult, Step | None]:
@@ -383,7 +383,7 @@ def set_plant(
     if step is None or step.key != "initial_assessment" or plant is Plant.UNKNOWN:
         return PressResult.WRONG_BUTTON, step
     complaint = step.complaint
-    if not may_press(person, config.owner(step.key), complaint):
+    if person is None or not may_press(person, config.owner(step.key), complaint):
         log_event(
             session,
             actor,

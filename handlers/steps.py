@@ -148,12 +148,9 @@ async def on_plant(update: Update, context: Context) -> None:
         return
     with svc.sessions.begin() as session:
         who = asker(update, context, session)
-        if who.person is None:
-            result = PressResult.DENIED
-        else:
-            result, _ = set_plant(
-                session, svc.config, step_id, plant, who.person, who.actor(), svc.clock.now()
-            )
+        result, _ = set_plant(
+            session, svc.config, step_id, plant, who.person, who.actor(), svc.clock.now()
+        )
     if result is not PressResult.OK:
         await query.answer(gettext(who.language, REFUSALS[result]), show_alert=True)
         return
