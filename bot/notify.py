@@ -158,4 +158,7 @@ _PURPOSES = {
     "card": N_("complaint card"),
     "report": N_("disposition report"),
     "attachment": N_("attachment"),
+    "task": N_("task card"),
+    "ping": N_("reminder or escalation"),
+    "special_report": N_("special report"),
 }
