@@ -4,9 +4,10 @@ the replies that add a note or a blocking reason, /mytasks and /overdue."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from telegram import ForceReply, Update
+from telegram import CallbackQuery, ForceReply, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
@@ -38,6 +39,7 @@ from bot.workflow import (
 from handlers.common import Context, asker, markup, send_parts, services
 from storage import queries
 
+T = TypeVar("T")
 PROMPTS = "step_prompts"  # user_data: str(prompt message id) -> [step id, "note" | "block"]
 
 
@@ -50,17 +52,24 @@ REFUSALS = {
 }
 
 
+async def _parse(query: CallbackQuery, kind: Callable[[str], T]) -> tuple[T, int] | None:
+    """(action, step id) of a step button; a button Kesu did not make is only answered."""
+    try:
+        callback = decode(query.data)
+        return kind(callback.action), callback.int_arg
+    except (BadCallback, ValueError):
+        await query.answer()
+        return None
+
+
 async def on_press(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     svc = services(context)
-    try:
-        callback = decode(query.data)
-        action = Press(callback.action)
-        step_id = callback.int_arg
-    except (BadCallback, ValueError):
-        await query.answer()
+    parsed = await _parse(query, Press)
+    if parsed is None:
         return
+    action, step_id = parsed
     with svc.sessions.begin() as session:
         who = asker(update, context, session)
         language = who.language
@@ -139,13 +148,10 @@ async def on_plant(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     svc = services(context)
-    try:
-        callback = decode(query.data)
-        plant = Plant(callback.action)
-        step_id = callback.int_arg
-    except (BadCallback, ValueError):
-        await query.answer()
+    parsed = await _parse(query, Plant)
+    if parsed is None:
         return
+    plant, step_id = parsed
     with svc.sessions.begin() as session:
         who = asker(update, context, session)
         result, _ = set_plant(
