@@ -15,7 +15,8 @@ import asyncio
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -25,37 +26,42 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import prepare_database
 from bot.config import parse_config
-from bot.emulator.server import Emulator, RateLimits
-from bot.events import Actor
-from bot.filing import register_complaint
-from bot.outbox import OutboxSender
+from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import SystemClock
-from storage import db, queries
+from bot.procedure.grading import CustomerClass, Demand, Plant
+from bot.procedure.intake import Draft
+from bot.sandbox.emulator.server import Emulator, RateLimits
+from bot.services import complaints
+from bot.services.uow import Caller, Services
+from storage import db
 from storage.models import OutboxMessage
 from tests.conftest import GROUPS, PEOPLE, SALES, config_data
 
 NO_LIMITS = RateLimits(private=((1.0, 10**6),), group=((1.0, 10**6),), overall=((1.0, 10**6),))
 
 
-def answers(n: int) -> dict[str, object]:
-    return {
-        "received_at": datetime.now(UTC).isoformat(),
+def draft(n: int) -> Draft:
+    found = Draft(received_at=datetime.now(UTC))
+    answers: dict[str, object] = {
         "customer": f"客户{n % 50}",
-        "customer_class": "A",
+        "customer_class": CustomerClass.A,
         "contact_phone": "0535-6881234",
         "content": "整批异响,要求索赔并退货。" * 5,
-        "demands": ["claim", "return"],
+        "demands": [Demand.CLAIM, Demand.RETURN],
         "product_name": "深沟球轴承",
         "specification": "6204-2RS",
-        "quantity": ["5000", "件"],
-        "delivery_date": "2026-11-01",
+        "quantity": (Decimal(5000), "件"),
+        "delivery_date": date(2026, 11, 1),
         "occurred_on": None,
         "batch": True,
         "recurring": False,
-        "plant": "huangwu" if n % 2 else "laishan",
+        "plant": Plant.HUANGWU if n % 2 else Plant.LAISHAN,
         "description": "装机后异响。" * 20,
         "attachments": [],
     }
+    for key, value in answers.items():
+        found.answer(key, value)
+    return found
 
 
 async def main(count: int, url: str) -> None:
@@ -71,20 +77,19 @@ async def main(count: int, url: str) -> None:
     db.upgrade(engine)
     prepare_database(config, engine)
     sessions = db.make_sessionmaker(engine)
+    services = Services(config, sessions, SystemClock())
+    seller = Caller(SALES, SALES, None, "bench")
 
     start = time.perf_counter()
     for n in range(count):
-        with sessions.begin() as session:
-            seller = queries.person_by_telegram_id(session, SALES)
-            register_complaint(
-                session, config, answers(n), Actor(seller, SALES, "bench"), datetime.now(UTC)
-            )
+        # One unit of work per filing, as the Confirm button runs it.
+        services.call(complaints.file_complaint, complaints.FileComplaint(seller, draft(n)))
     filing = time.perf_counter() - start
     with sessions() as session:
         rows = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
 
     async with Bot(emu.token, base_url=emu.api_base_url) as bot:
-        sender = OutboxSender(bot, sessions, config, SystemClock())
+        sender = OutboxSender(bot, services)
         start = time.perf_counter()
         sent = 0
         while sent < rows:

@@ -9,14 +9,17 @@ from sqlalchemy import Engine
 from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from bot import deadlines
 from bot.config import KesuConfig
-from bot.i18n import LANGUAGES, N_, gettext
-from bot.outbox import OutboxSender
-from bot.persistence import DatabasePersistence
+from bot.delivery.persistence import DatabasePersistence
+from bot.delivery.scheduler import Delivery
+from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import Clock, SystemClock
-from bot.services import Services
+from bot.procedure.grading import Plant
+from bot.procedure.routing import Group
+from bot.services.uow import Services
+from bot.views.i18n import LANGUAGES, N_, gettext
 from handlers import intake, reading, steps
+from handlers.context import KESU, KesuContext
 from storage import db, queries
 
 log = logging.getLogger(__name__)
@@ -63,8 +66,8 @@ def prepare_database(config: KesuConfig, engine: Engine) -> None:
                 {
                     "telegram_id": p.telegram_id,
                     "name": p.name,
-                    "role": p.role.value,
-                    "plant": p.plant.value if p.plant else None,
+                    "role": p.role,
+                    "plant": p.plant,
                     "language": p.language,
                     "is_admin": p.admin,
                 }
@@ -75,12 +78,12 @@ def prepare_database(config: KesuConfig, engine: Engine) -> None:
         queries.sync_chats(
             session,
             [
-                ("leadership", "", chats.leadership),
-                ("sales", "", chats.sales),
-                ("qc", "huangwu", chats.qc.huangwu),
-                ("qc", "laishan", chats.qc.laishan),
-                ("production", "huangwu", chats.production.huangwu),
-                ("production", "laishan", chats.production.laishan),
+                (Group.LEADERSHIP, None, chats.leadership),
+                (Group.SALES, None, chats.sales),
+                (Group.QC, Plant.HUANGWU, chats.qc.huangwu),
+                (Group.QC, Plant.LAISHAN, chats.qc.laishan),
+                (Group.PRODUCTION, Plant.HUANGWU, chats.production.huangwu),
+                (Group.PRODUCTION, Plant.LAISHAN, chats.production.laishan),
             ],
         )
 
@@ -101,31 +104,36 @@ def build(
             commands = [BotCommand(name, gettext(language, text)) for name, text in COMMANDS]
             code = None if language == config.default_language else language.split("_")[0]
             await application.bot.set_my_commands(commands, language_code=code)
-        sender = OutboxSender(application.bot, services.sessions, config, services.clock)
-        services.sender = sender
-        sender.start()
-        sender.poke()  # rows left by a previous run
-        deadlines.rebuild(application.job_queue, services)
+        delivery = Delivery(services, application.job_queue)
+        delivery.sender = OutboxSender(application.bot, services)
+        services.after_commit = delivery
+        delivery.sender.start()
+        delivery.sender.poke()  # rows left by a previous run
+        await delivery.rebuild()
 
     async def post_shutdown(application: Application) -> None:
-        if services.sender is not None:
-            await services.sender.stop()
+        delivery = services.after_commit
+        if isinstance(delivery, Delivery) and delivery.sender is not None:
+            await delivery.sender.stop()
+        services.after_commit = None
+        services.close()
 
     builder: ApplicationBuilder = (
         Application.builder()
         .token(config.bot_token())
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_base_url)
+        .context_types(ContextTypes(context=KesuContext))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .persistence(DatabasePersistence(services.sessions))
+        .persistence(DatabasePersistence(services))
     )
     if rate_limiter:
         # Groups are paced to Telegram's 20 a minute; a 429 on a direct reply is
         # waited out and retried (the outbox retries its own rows besides).
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
-    application.bot_data["services"] = services
+    application.bot_data[KESU] = services
     application.add_handler(steps.reply_handler(), group=-1)
     application.add_handler(intake.conversation())
     application.add_handler(intake.closed_form_handler())

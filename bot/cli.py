@@ -66,13 +66,16 @@ def _steps(config: KesuConfig) -> None:
         opens = ", ".join(step.opens)
         if step.waits_for:
             opens += f" (when {' and '.join(step.waits_for)} are done)"
-        applies = step.applies.__name__.strip("_")
+        for ending in step.outcomes:
+            if ending.opens is not None or ending.sends_back or ending.ends_case:
+                then = ", ".join(ending.opens or ()) or ("closed" if ending.ends_case else "")
+                opens += f"; {ending.outcome.value}: {then}"
         start = "filing" if step.at_registration else step.counts_from.value
         if step.at_registration and step.counts_from.value != "opened":
             start = step.counts_from.value
         print(
-            f"{step.number:<4}{step.id:<22}{config.owner(step.id):<12}{limit:<12}{start:<10}"
-            f"{applies:<9}{opens}"
+            f"{step.number:<4}{step.id:<22}{config.owner(step.id).value:<12}{limit:<12}{start:<10}"
+            f"{step.applies_to:<9}{opens}"
         )
     fractions = ", ".join(f"{f:.0%}" for f in config.reminders.at_fractions)
     print(
@@ -82,7 +85,7 @@ def _steps(config: KesuConfig) -> None:
 
 
 def _emulator(host: str, port: int) -> None:
-    from bot.emulator.server import serve_forever
+    from bot.sandbox.emulator.server import serve_forever
 
     asyncio.run(serve_forever(host, port))
 

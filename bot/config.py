@@ -29,7 +29,7 @@ from bot.procedure.engine import Timing
 from bot.procedure.grading import Plant
 from bot.procedure.pings import PingPolicy
 from bot.procedure.roles import Role
-from bot.procedure.steps import DEFAULT_LIMITS, OWNER_CHOICES, STEP_BY_ID
+from bot.procedure.steps import DEFAULT_LIMITS, STEP_BY_ID, Owner
 
 TOKEN_ENV = "KESU_BOT_TOKEN"
 LANGUAGES = ("zh_CN", "en")
@@ -176,8 +176,8 @@ class KesuConfig(_Strict):
         for key, owner in value.items():
             if key not in STEP_BY_ID:
                 raise ValueError(f"unknown step {key!r}; known: {', '.join(STEP_BY_ID)}")
-            if owner not in OWNER_CHOICES:
-                raise ValueError(f"{key}: must be one of {', '.join(OWNER_CHOICES)}")
+            if owner not in {o.value for o in Owner}:
+                raise ValueError(f"{key}: must be one of {', '.join(o.value for o in Owner)}")
         return value
 
     @model_validator(mode="after")
@@ -198,12 +198,14 @@ class KesuConfig(_Strict):
     def limit(self, step_id: str) -> Limit:
         return parse_limit(self.limits.get(step_id, DEFAULT_LIMITS[step_id]))
 
-    def owner(self, step_id: str) -> str:
+    def owner(self, step_id: str) -> Owner:
         """Who owns a step: the configuration's choice, else section 4's."""
-        return self.owners.get(step_id) or str(STEP_BY_ID[step_id].owner)
+        chosen = self.owners.get(step_id)
+        return Owner(chosen) if chosen else STEP_BY_ID[step_id].owner
 
-    def owner_map(self) -> dict[str, str]:
-        return {step_id: self.owner(step_id) for step_id in STEP_BY_ID}
+    def person(self, telegram_id: int) -> PersonConfig | None:
+        """Someone of the people list, without the database (for their language)."""
+        return next((p for p in self.people if p.telegram_id == telegram_id), None)
 
     def timing(self) -> Timing:
         return Timing({key: self.limit(key) for key in DEFAULT_LIMITS}, self.workday_end, self.tz)

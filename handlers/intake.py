@@ -1,16 +1,16 @@
 """/new: a salesperson files a complaint, one question at a time.
 
-The draft lives in user_data until Confirm; Confirm hands it to bot.filing,
-which registers the complaint and its notifications in one transaction.
+The typed `Draft` lives in user_data (stored by the persistence) until Confirm;
+Confirm hands it to the complaints service, which registers the complaint and
+its notifications in one transaction.
 """
 
 from __future__ import annotations
 
 import warnings
 from html import escape
-from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -19,426 +19,364 @@ from telegram.ext import (
     filters,
 )
 
-from bot import deadlines, keyboards
-from bot.callbacks import BadCallback, decode, pattern
-from bot.filing import register_complaint
-from bot.i18n import gettext
-from bot.intake_view import display, preview_grade, summary_rows
-from bot.procedure.grading import Demand
 from bot.procedure.intake import (
     FIELD_BY_KEY,
     FIELDS,
+    AttachmentDraft,
     Draft,
     Field,
+    FileKind,
     InvalidAnswer,
     Kind,
     check_attachment,
     parse_choice,
     parse_text_answer,
-    ready_to_file,
-    toggle_demand,
 )
-from bot.procedure.roles import may_file
-from bot.render import render
-from handlers.common import (
-    Context,
-    asker,
-    edit_keyboard,
-    edit_text,
-    reply,
-    reply_text,
-    services,
-)
-from storage import queries
+from bot.services import complaints
+from bot.services.complaints import CustomerMatch
+from bot.views import keyboards
+from bot.views.callbacks import INTAKE, BadCallback, decode, pattern
+from bot.views.i18n import gettext
+from bot.views.intake import display, summary_rows
+from bot.views.render import render, render_messages
+from handlers.common import Context, edit_keyboard, edit_text, reply_text, send_parts
 
 ASKING, SUMMARY = range(2)
 DRAFT = "intake_draft"
 
 
-def _draft(context: Context) -> dict[str, Any]:
+def _draft(context: Context) -> Draft:
     assert context.user_data is not None
     draft = context.user_data.get(DRAFT)
-    if draft is None:
-        draft = context.user_data[DRAFT] = {"answers": {}, "field": None, "editing": False}
+    if not isinstance(draft, Draft):
+        draft = context.user_data[DRAFT] = Draft(received_at=context.services.clock.now())
     return draft
 
 
-def _today(context: Context) -> Any:
-    svc = services(context)
-    return svc.clock.now().astimezone(svc.config.tz).date()
-
-
-def _language(update: Update, context: Context) -> str:
-    with services(context).sessions() as session:
-        return asker(update, context, session).language
-
-
 async def start(update: Update, context: Context) -> int:
-    svc = services(context)
-    with svc.sessions() as session:
-        who = asker(update, context, session)
-    if who.person is None or not may_file(who.person.role, who.person.is_admin):
+    me = await context.services.run(complaints.me, context.caller)
+    if not me.may_file:
         await reply_text(
-            update, gettext(who.language, "Only sales staff can file complaints. /help")
+            update, gettext(context.language, "Only sales staff can file complaints. /help")
         )
         return ConversationHandler.END
     assert context.user_data is not None
-    context.user_data[DRAFT] = {
-        "answers": {"received_at": svc.clock.now().isoformat()},
-        "field": None,
-        "editing": False,
-    }
-    return await _ask_next(update, context, who.language, intro=True)
+    context.user_data[DRAFT] = Draft(received_at=context.services.clock.now())
+    return await _ask_next(update, context, intro=True)
 
 
-async def _ask(
+async def _question(
     update: Update,
     context: Context,
-    language: str,
     field: Field,
-    error: str = "",
+    keyboard: keyboards.Keyboard,
     *,
+    error: str = "",
     intro: bool = False,
-) -> int:
+) -> Message:
     draft = _draft(context)
-    draft["field"] = field.key
-    answers = draft["answers"]
-    if field.key == "demands" and "demands_draft" not in answers:
-        answers["demands_draft"] = list(answers.get("demands", []))
-    await reply(
-        update,
-        "intake_question.html",
+    language = context.language
+    parts = render_messages(
+        "intake/question.html",
         language,
-        keyboards.question(language, field, answers),
         field=field,
         number=FIELDS.index(field) + 1,
         total=len(FIELDS),
         error=error,
-        current=display(field, answers, language) if draft["editing"] else "",
-        attachment_count=len(answers.get("attachments", [])),
+        current=display(field, draft, language) if draft.editing else "",
+        attachment_count=len(draft.attachments),
         intro=intro,
     )
+    return await send_parts(update, parts, keyboard)
+
+
+async def _ask(
+    update: Update, context: Context, field: Field, error: str = "", *, intro: bool = False
+) -> int:
+    draft = _draft(context)
+    draft.asking = field.key
+    if field.kind is Kind.MULTI and not draft.demands_pending:
+        draft.demands_pending = list(draft.demands)  # what is ticked stays ticked on a re-ask
+    keyboard = keyboards.question(context.language, field, draft)
+    await _question(update, context, field, keyboard, error=error, intro=intro)
     return ASKING
 
 
-async def _ask_next(update: Update, context: Context, language: str, *, intro: bool = False) -> int:
+async def _ask_next(update: Update, context: Context, *, intro: bool = False) -> int:
     draft = _draft(context)
-    answers = draft["answers"]
-    pending = Draft(answers=answers, customer_id=answers.get("customer_id")).next_field()
-    if pending is None or (draft["editing"] and _edit_done(draft)):
-        return await _summary(update, context, language)
-    return await _ask(update, context, language, pending, intro=intro)
+    pending = draft.next_field()
+    if pending is None or (draft.editing and draft.has("customer_class") and draft.ready_to_file()):
+        return await _summary(update, context)
+    return await _ask(update, context, pending, intro=intro)
 
 
-def _edit_done(draft: dict[str, Any]) -> bool:
-    answers = draft["answers"]
-    return bool(answers.get("customer_class")) and ready_to_file(answers)
-
-
-async def _summary(update: Update, context: Context, language: str) -> int:
+async def _summary(update: Update, context: Context) -> int:
     draft = _draft(context)
-    draft["field"] = None
-    draft["editing"] = False
-    answers = draft["answers"]
-    grade, serious = preview_grade(answers)
-    await reply(
-        update,
-        "intake_summary.html",
+    draft.asking = None
+    draft.editing = False
+    language = context.language
+    parts = render_messages(
+        "intake/summary.html",
         language,
-        keyboards.summary(language),
-        rows=summary_rows(answers, language),
-        grade=grade.value,
-        serious=serious,
+        rows=summary_rows(draft, language),
+        grade=draft.grade().value,
+        serious=draft.serious(),
     )
+    await send_parts(update, parts, keyboards.summary(language))
     return SUMMARY
 
 
-def _current_field(context: Context) -> Field | None:
-    key = _draft(context).get("field")
+def _asking(context: Context) -> Field | None:
+    key = _draft(context).asking
     return FIELD_BY_KEY.get(key) if key else None
 
 
-def _reason(language: str, error: InvalidAnswer) -> str:
-    return gettext(language, error.reason, **error.params)
+def _reason(context: Context, error: InvalidAnswer) -> str:
+    return gettext(context.language, error.reason, **error.params)
 
 
 async def on_text(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
-    language = _language(update, context)
-    field = _current_field(context)
+    field = _asking(context)
     if field is None:
-        return await _ask_next(update, context, language)
+        return await _ask_next(update, context)
     draft = _draft(context)
-    answers = draft["answers"]
+    today = context.services.clock.now().astimezone(context.services.config.tz).date()
     try:
-        value = parse_text_answer(
-            field, update.message.text, today=_today(context), answers=answers
-        )
+        value = parse_text_answer(field, update.message.text, today=today, draft=draft)
     except InvalidAnswer as error:
-        return await _ask(update, context, language, field, _reason(language, error))
+        return await _ask(update, context, field, _reason(context, error))
     if field.kind is Kind.CUSTOMER:
-        return await _customer_typed(update, context, language, str(value))
-    answers[field.key] = value
-    return await _ask_next(update, context, language)
+        return await _customer_typed(update, context, str(value))
+    draft.answer(field.key, value)
+    return await _ask_next(update, context)
 
 
-async def _customer_typed(update: Update, context: Context, language: str, name: str) -> int:
-    svc = services(context)
-    with svc.sessions() as session:
-        matches = [(c.id, c.name, c.customer_class) for c in queries.find_customers(session, name)]
+async def _customer_typed(update: Update, context: Context, name: str) -> int:
+    matches = await context.services.run(complaints.find_customers, name)
     draft = _draft(context)
-    draft["typed_customer"] = name
+    draft.typed_customer = name
     if not matches:
-        _set_new_customer(draft["answers"], name)
-        return await _ask_next(update, context, language)
-    await reply(
-        update,
-        "intake_question.html",
-        language,
-        keyboards.customer_matches(language, matches, name),
-        field=FIELD_BY_KEY["customer"],
-        number=1,
-        total=len(FIELDS),
-        error="",
-        current="",
-        attachment_count=0,
-        intro=False,
-    )
+        draft.new_customer(name)
+        return await _ask_next(update, context)
+    offered = [(m.id, m.name, m.customer_class.value) for m in matches]
+    keyboard = keyboards.customer_matches(context.language, offered, name)
+    await _question(update, context, FIELD_BY_KEY["customer"], keyboard)
     return ASKING
 
 
-def _set_new_customer(answers: dict[str, Any], name: str) -> None:
-    answers["customer"] = name
-    if answers.pop("customer_id", None) is not None:
-        # A known customer's class came from the record; a new one must be asked.
-        answers.pop("customer_class", None)
+def _attachment(message: Message) -> tuple[AttachmentDraft, int | None]:
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        item = AttachmentDraft(
+            FileKind.PHOTO, photo.file_id, photo.file_unique_id, None, "image/jpeg"
+        )
+        return item, photo.file_size
+    document = message.document
+    assert document is not None
+    item = AttachmentDraft(
+        FileKind.DOCUMENT,
+        document.file_id,
+        document.file_unique_id,
+        document.file_name,
+        document.mime_type,
+    )
+    return item, document.file_size
 
 
 async def on_file(update: Update, context: Context) -> int:
     message = update.message
     assert message is not None
-    language = _language(update, context)
-    field = _current_field(context)
-    answers = _draft(context)["answers"]
-    if field is None or field.kind is not Kind.FILES:
-        if field is None:
-            return await _ask_next(update, context, language)
-        reason = gettext(language, "A file is not an answer to this question.")
-        return await _ask(update, context, language, field, reason)
-    files = answers.setdefault("attachments", [])
-    if message.photo:
-        photo = message.photo[-1]  # the largest size
-        item = {
-            "kind": "photo",
-            "file_id": photo.file_id,
-            "file_unique_id": photo.file_unique_id,
-            "file_name": None,
-            "mime_type": "image/jpeg",
-        }
-        size = photo.file_size
-    else:
-        document = message.document
-        assert document is not None
-        item = {
-            "kind": "document",
-            "file_id": document.file_id,
-            "file_unique_id": document.file_unique_id,
-            "file_name": document.file_name,
-            "mime_type": document.mime_type,
-        }
-        size = document.file_size
+    field = _asking(context)
+    draft = _draft(context)
+    if field is None:
+        return await _ask_next(update, context)
+    if field.kind is not Kind.FILES:
+        reason = gettext(context.language, "A file is not an answer to this question.")
+        return await _ask(update, context, field, reason)
+    item, size = _attachment(message)
     try:
-        check_attachment(item["mime_type"], size, len(files))
+        check_attachment(item.mime_type, size, len(draft.attachments))
     except InvalidAnswer as error:
-        return await _ask(update, context, language, field, _reason(language, error))
-    files.append(item)
-    group = message.media_group_id
-    if group is not None and _draft(context).get("last_album") == group:
+        return await _ask(update, context, field, _reason(context, error))
+    draft.attachments.append(item)
+    album = message.media_group_id
+    if album is not None and draft.last_album == album:
         return ASKING  # one acknowledgement per album, not one per photo
-    _draft(context)["last_album"] = group
-    await reply_text(
-        update,
-        gettext(language, "Received {count} file(s). Send more, or tap Done.", count=len(files)),
-    )
+    draft.last_album = album
+    text = "Received {count} file(s). Send more, or tap Done."
+    await reply_text(update, gettext(context.language, text, count=len(draft.attachments)))
     return ASKING
 
 
 async def on_other(update: Update, context: Context) -> int:
-    language = _language(update, context)
-    field = _current_field(context)
-    reason = gettext(language, "Kesu cannot use this kind of message here.")
+    field = _asking(context)
+    reason = gettext(context.language, "Kesu cannot use this kind of message here.")
     if field is None:
         await reply_text(update, reason)
         return SUMMARY
-    return await _ask(update, context, language, field, reason)
+    return await _ask(update, context, field, reason)
 
 
 async def on_button(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
-    language = _language(update, context)
     try:
         callback = decode(query.data)
     except BadCallback:
         await query.answer()
         return ASKING
-    draft = _draft(context)
-    answers = draft["answers"]
-    field = _current_field(context)
     await query.answer()
-    action, arg = callback.action, callback.arg
-
-    if action == "cust":
-        with services(context).sessions() as session:
-            customer = queries.customer_by_id(session, callback.int_arg)
-            if customer is None:
-                return ASKING
-            answers["customer"] = customer.name
-            answers["customer_id"] = customer.id
-            answers["customer_class"] = customer.customer_class
-        await _mark_answered(update, language, FIELD_BY_KEY["customer"], answers)
-        return await _ask_next(update, context, language)
-    if action == "newcust":
-        _set_new_customer(answers, draft.get("typed_customer") or answers.get("customer", ""))
-        return await _ask_next(update, context, language)
+    draft = _draft(context)
+    if callback.action == "cust":
+        found = await context.services.run(complaints.customer, callback.int_arg)
+        return await _customer_picked(update, context, found)
+    if callback.action == "newcust":
+        draft.new_customer(draft.typed_customer or draft.customer or "")
+        return await _ask_next(update, context)
+    field = _asking(context)
     if field is None:
-        return SUMMARY if draft.get("field") is None else ASKING
+        return SUMMARY if draft.asking is None else ASKING
+    return await _answer_button(update, context, field, callback.action, callback.arg)
 
+
+async def _customer_picked(update: Update, context: Context, found: CustomerMatch | None) -> int:
+    if found is None:
+        return ASKING
+    draft = _draft(context)
+    draft.pick_customer(found.id, found.name, found.customer_class)
+    await _mark_answered(update, context, FIELD_BY_KEY["customer"])
+    return await _ask_next(update, context)
+
+
+async def _answer_button(
+    update: Update, context: Context, field: Field, action: str, arg: str
+) -> int:
+    """A button under the question being asked: a choice, a demand ticked, Done, clear files."""
+    draft = _draft(context)
+    query = update.callback_query
+    assert query is not None
     if action == "pick":
         try:
-            answers[field.key] = parse_choice(field, arg)
+            draft.answer(field.key, parse_choice(field, arg))
         except InvalidAnswer:
             return ASKING  # a button of an older question
-    elif action == "tog" and field.key == "demands":
-        answers["demands_draft"] = toggle_demand(answers.get("demands_draft", []), arg)
-        await edit_keyboard(query, keyboards.question(language, field, answers))
+    elif action == "tog" and field.kind is Kind.MULTI:
+        draft.toggle_demand(arg)
+        await edit_keyboard(query, keyboards.question(context.language, field, draft))
         return ASKING
-    elif action == "done" and field.key == "demands":
-        chosen = answers.get("demands_draft", [])
-        if not chosen:
-            reason = gettext(language, "Tap at least one demand, then Done.")
-            return await _ask(update, context, language, field, reason)
-        answers["demands"] = [d.value for d in Demand if d.value in chosen]
-        answers.pop("demands_draft", None)
+    elif action == "done" and field.kind is Kind.MULTI:
+        if not draft.demands_pending:
+            reason = gettext(context.language, "Tap at least one demand, then Done.")
+            return await _ask(update, context, field, reason)
+        draft.answer(field.key, list(draft.demands_pending))
+        draft.demands_pending = []
     elif action == "done" and field.kind is Kind.FILES:
-        answers.setdefault("attachments", [])
+        draft.answer(field.key, draft.attachments)
     elif action == "clearfiles" and field.kind is Kind.FILES:
-        answers["attachments"] = []
-        return await _ask(update, context, language, field)
+        draft.attachments = []
+        return await _ask(update, context, field)
     else:
         return ASKING
-    await _mark_answered(update, language, field, answers)
-    return await _ask_next(update, context, language)
+    await _mark_answered(update, context, field)
+    return await _ask_next(update, context)
 
 
-async def _mark_answered(
-    update: Update, language: str, field: Field, answers: dict[str, Any]
-) -> None:
+async def _mark_answered(update: Update, context: Context, field: Field) -> None:
     """Turn the question into a record of its answer, without buttons."""
     query = update.callback_query
     if query is None or query.message is None:
         return
-    text = render(
-        "intake_answered.html", language, field=field, value=display(field, answers, language)
+    value = display(field, _draft(context), context.language)
+    await edit_text(
+        query, render("intake/answered.html", context.language, field=field, value=value)
     )
-    await edit_text(query, text)
 
 
 async def on_summary_button(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
-    language = _language(update, context)
     try:
         callback = decode(query.data)
     except BadCallback:
         await query.answer()
         return SUMMARY
-    draft = _draft(context)
-    answers = draft["answers"]
     if callback.action == "ok":
-        return await _confirm(update, context, language)
+        return await _confirm(update, context)
     await query.answer()
+    language = context.language
     if callback.action == "cancel":
-        return await _cancelled(update, context, language)
-    if callback.action == "edit":
-        await edit_keyboard(query, keyboards.edit_menu(language))
-        return SUMMARY
-    if callback.action == "back":
-        await edit_keyboard(query, keyboards.summary(language))
+        return await _cancelled(update, context)
+    if callback.action in ("edit", "back"):
+        menu = keyboards.edit_menu(language) if callback.action == "edit" else None
+        await edit_keyboard(query, menu or keyboards.summary(language))
         return SUMMARY
     if callback.action == "field" and callback.arg in FIELD_BY_KEY:
-        await edit_keyboard(query, None)
-        draft["editing"] = True
-        field = FIELD_BY_KEY[callback.arg]
-        if field.key == "demands":
-            answers["demands_draft"] = list(answers.get("demands", []))
-        if field.key == "customer_class" and answers.get("customer_id"):
-            reason = gettext(language, "A known customer's class comes from the customer record.")
-            draft["editing"] = False
-            await reply_text(update, escape(reason))
-            return await _summary(update, context, language)
-        return await _ask(update, context, language, field)
+        return await _edit_field(update, context, FIELD_BY_KEY[callback.arg])
     return SUMMARY
 
 
-async def _confirm(update: Update, context: Context, language: str) -> int:
+async def _edit_field(update: Update, context: Context, field: Field) -> int:
+    assert update.callback_query is not None
+    await edit_keyboard(update.callback_query, None)
+    draft = _draft(context)
+    if field.key == "customer_class" and draft.customer_id is not None:
+        reason = gettext(
+            context.language, "A known customer's class comes from the customer record."
+        )
+        await reply_text(update, escape(reason))
+        return await _summary(update, context)
+    draft.editing = True
+    return await _ask(update, context, field)
+
+
+async def _confirm(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
-    svc = services(context)
-    answers = _draft(context)["answers"]
-    if not ready_to_file(answers):
+    language = context.language
+    draft = _draft(context)
+    if not draft.ready_to_file():
         await query.answer(gettext(language, "Some answers are missing."), show_alert=True)
-        return await _ask_next(update, context, language)
-    with svc.sessions.begin() as session:
-        who = asker(update, context, session)
-        allowed = who.person is not None and may_file(who.person.role, who.person.is_admin)
-        if allowed:
-            complaint = register_complaint(
-                session, svc.config, answers, who.actor(), svc.clock.now()
-            )
-            number, grade = complaint.number, complaint.grade
-            session.flush()
-            step_ids = [s.id for s in complaint.steps]
-    if not allowed:
-        await query.answer(
-            gettext(language, "Only sales staff can file complaints."), show_alert=True
-        )
+        return await _ask_next(update, context)
+    filed = await context.services.run(
+        complaints.file_complaint, complaints.FileComplaint(context.caller, draft)
+    )
+    if filed.complaint is None:
+        text = gettext(language, "Only sales staff can file complaints.")
+        await query.answer(text, show_alert=True)
         return ConversationHandler.END
-    svc.poke_sender()
-    deadlines.reschedule(context.job_queue, svc, step_ids)
+    number, grade = filed.complaint.number, filed.complaint.grade.value
     await query.answer(gettext(language, "Filed as {number}", number=number))
     await edit_keyboard(query, None)
-    await reply_text(
-        update,
-        gettext(
-            language,
-            "Filed as <b>{number}</b> (problem nature {grade}). "
-            "It has been sent to the departments concerned. /show {number}",
-            number=number,
-            grade=grade,
-        ),
+    text = gettext(
+        language,
+        "Filed as <b>{number}</b> (problem nature {grade}). "
+        "It has been sent to the departments concerned. /show {number}",
+        number=number,
+        grade=grade,
     )
+    await reply_text(update, text)
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
     return ConversationHandler.END
 
 
-async def _cancelled(update: Update, context: Context, language: str) -> int:
+async def _cancelled(update: Update, context: Context) -> int:
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
     if update.callback_query is not None:
         await edit_keyboard(update.callback_query, None)
-    await reply_text(update, gettext(language, "Cancelled. Nothing was filed. /new starts again."))
+    text = gettext(context.language, "Cancelled. Nothing was filed. /new starts again.")
+    await reply_text(update, text)
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: Context) -> int:
-    return await _cancelled(update, context, _language(update, context))
+    return await _cancelled(update, context)
 
 
 async def summary_text(update: Update, context: Context) -> int:
-    language = _language(update, context)
-    await reply_text(update, gettext(language, "Please use the buttons under the summary."))
+    await reply_text(update, gettext(context.language, "Please use the buttons under the summary."))
     return SUMMARY
 
 
@@ -446,13 +384,11 @@ async def closed_form(update: Update, context: Context) -> None:
     """A button of a filing that has ended (confirmed, cancelled, or pressed twice)."""
     query = update.callback_query
     assert query is not None
-    await query.answer(
-        gettext(_language(update, context), "This form is closed. /new starts a new one.")
-    )
+    await query.answer(gettext(context.language, "This form is closed. /new starts a new one."))
 
 
 def closed_form_handler() -> CallbackQueryHandler[Context, None]:
-    return CallbackQueryHandler(closed_form, pattern=pattern("in"))
+    return CallbackQueryHandler(closed_form, pattern=pattern(INTAKE))
 
 
 def conversation() -> ConversationHandler[Context]:
@@ -462,28 +398,22 @@ def conversation() -> ConversationHandler[Context]:
         # PTB warns that button presses are tracked per chat, not per message:
         # intake keeps one draft per salesperson on purpose.
         warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return _conversation(private, files)
-
-
-def _conversation(
-    private: filters.BaseFilter, files: filters.BaseFilter
-) -> ConversationHandler[Context]:
-    return ConversationHandler(
-        entry_points=[CommandHandler("new", start, filters=private)],
-        states={
-            ASKING: [
-                MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text),
-                MessageHandler(private & files, on_file),
-                CallbackQueryHandler(on_button, pattern=pattern("in")),
-                MessageHandler(private & ~filters.COMMAND, on_other),
-            ],
-            SUMMARY: [
-                CallbackQueryHandler(on_summary_button, pattern=pattern("in")),
-                MessageHandler(private & ~filters.COMMAND, summary_text),
-            ],
-        },
-        fallbacks=[CommandHandler("cancel", cancel, filters=private)],
-        allow_reentry=True,
-        name="intake",
-        persistent=True,  # a restart keeps each salesperson's draft and question
-    )
+        return ConversationHandler(
+            entry_points=[CommandHandler("new", start, filters=private)],
+            states={
+                ASKING: [
+                    MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text),
+                    MessageHandler(private & files, on_file),
+                    CallbackQueryHandler(on_button, pattern=pattern(INTAKE)),
+                    MessageHandler(private & ~filters.COMMAND, on_other),
+                ],
+                SUMMARY: [
+                    CallbackQueryHandler(on_summary_button, pattern=pattern(INTAKE)),
+                    MessageHandler(private & ~filters.COMMAND, summary_text),
+                ],
+            },
+            fallbacks=[CommandHandler("cancel", cancel, filters=private)],
+            allow_reentry=True,
+            name="intake",
+            persistent=True,  # a restart keeps each salesperson's draft and question
+        )

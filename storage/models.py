@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
+from bot.procedure.intake import FileKind
+from bot.procedure.roles import Role
+from bot.procedure.routing import Group
+from bot.procedure.steps import ComplaintStatus, Outcome, StepStatus
 
 # Named constraints so Alembic migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -56,6 +64,61 @@ class AwareDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class Method(StrEnum):
+    """What the sender does with an outbox row."""
+
+    MESSAGE = "message"
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    EDIT = "edit"  # edit a remembered card in place
+
+
+class Purpose(StrEnum):
+    """Why an outbox row exists: the admins' alert names it, edits are never alerted."""
+
+    CARD = "card"  # the complaint card
+    REPORT = "report"  # the disposition report
+    ATTACHMENT = "attachment"
+    TASK = "task"  # a step's task card, remembered
+    TASK_EDIT = "task_edit"
+    PING = "ping"  # reminder, overdue notice, escalation
+    SPECIAL_REPORT = "special_report"
+    ADMIN = "admin"  # a delivery failed
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by the sender; sent again if the process died
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def enum_column(kind: type[StrEnum], length: int) -> Enum:
+    """A StrEnum stored as its value in a VARCHAR with a CHECK constraint."""
+    return Enum(
+        kind,
+        name=kind.__name__.lower(),
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class DemandList(TypeDecorator[list[Demand]]):
+    """The customer's demands, stored comma separated as they always were."""
+
+    impl = String(120)
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Demand] | None, dialect: Dialect) -> str | None:
+        return None if value is None else ",".join(Demand(d).value for d in value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> list[Demand] | None:
+        return None if value is None else [Demand(d) for d in value.split(",") if d]
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -73,8 +136,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(32))
-    plant: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 32))
+    plant: Mapped[Plant | None] = mapped_column(enum_column(Plant, 16))
     language: Mapped[str | None] = mapped_column(String(8))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -88,8 +151,8 @@ class Chat(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger)
-    purpose: Mapped[str] = mapped_column(String(16))
-    plant: Mapped[str] = mapped_column(String(16), default="")
+    purpose: Mapped[Group] = mapped_column(enum_column(Group, 16))
+    plant: Mapped[str] = mapped_column(String(16), default="")  # "" for company-wide groups
 
 
 class Customer(Base):
@@ -97,7 +160,7 @@ class Customer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)  # 客户名称(代号)
-    customer_class: Mapped[str] = mapped_column(String(1))  # 顾客类别
+    customer_class: Mapped[CustomerClass] = mapped_column(enum_column(CustomerClass, 1))  # 顾客类别
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -125,16 +188,16 @@ class Complaint(Base):
     occurred_at: Mapped[datetime]  # Tocc, defaults to T0
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
     customer_name: Mapped[str] = mapped_column(String(100))  # as filed
-    customer_class: Mapped[str] = mapped_column(String(1))
+    customer_class: Mapped[CustomerClass] = mapped_column(enum_column(CustomerClass, 1))
     contact_phone: Mapped[str] = mapped_column(String(40))
     content: Mapped[str] = mapped_column(Text)  # 投诉内容及要求
-    demands: Mapped[str] = mapped_column(String(120))  # comma separated Demand values
-    grade: Mapped[str] = mapped_column(String(1))  # 问题性质
+    demands: Mapped[list[Demand]] = mapped_column(DemandList())
+    grade: Mapped[Grade] = mapped_column(enum_column(Grade, 1))  # 问题性质
     is_batch: Mapped[bool] = mapped_column(Boolean)
     is_recurring: Mapped[bool] = mapped_column(Boolean)
     is_return: Mapped[bool] = mapped_column(Boolean)
     is_serious: Mapped[bool] = mapped_column(Boolean)
-    plant: Mapped[str] = mapped_column(String(16))  # 产品生产供货责任
+    plant: Mapped[Plant] = mapped_column(enum_column(Plant, 16))  # 产品生产供货责任
     product_name: Mapped[str] = mapped_column(String(200))
     specification: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3))
@@ -144,7 +207,9 @@ class Complaint(Base):
     cause_analysis: Mapped[str | None] = mapped_column(Text)  # 质量问题因素分析
     corrective_proposal: Mapped[str | None] = mapped_column(Text)  # 整治纠正方法建议
     verification: Mapped[str | None] = mapped_column(Text)  # 整治效果的验证
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[ComplaintStatus] = mapped_column(
+        enum_column(ComplaintStatus, 16), default=ComplaintStatus.OPEN
+    )
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
@@ -164,7 +229,7 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # photo | document
+    kind: Mapped[FileKind] = mapped_column(enum_column(FileKind, 16))
     file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str | None] = mapped_column(String(255))
@@ -185,12 +250,12 @@ class Step(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
     key: Mapped[str] = mapped_column(String(32))  # step id of the table
-    status: Mapped[str] = mapped_column(String(16))  # open | done | skipped | superseded
+    status: Mapped[StepStatus] = mapped_column(enum_column(StepStatus, 16))
     opened_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, 16))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     note: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(255))
@@ -234,10 +299,12 @@ class OutboxMessage(Base):
     # A task card of this step: remembered so a change edits it in place.
     step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    method: Mapped[str] = mapped_column(String(16))  # message | photo | document | edit
+    method: Mapped[Method] = mapped_column(enum_column(Method, 16))
     payload: Mapped[dict[str, Any]]
-    purpose: Mapped[str] = mapped_column(String(32))  # card | report | task | ping | admin ...
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, 32))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        enum_column(DeliveryStatus, 16), default=DeliveryStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -6,25 +6,30 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from bot.procedure.grading import Plant
+from bot.procedure.roles import Role
+from bot.procedure.routing import Group
+from bot.procedure.steps import ComplaintStatus, StepStatus
 from storage.models import (
     Chat,
     ChatState,
     Complaint,
     ComplaintCounter,
     Customer,
+    DeliveryStatus,
     Event,
     OutboxMessage,
     Person,
+    Purpose,
     Step,
     utcnow,
 )
 
-OPEN = "open"
-CLOSED = "closed"
+UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 # People and chats --------------------------------------------------------------------
@@ -47,13 +52,14 @@ def sync_people(session: Session, people: Iterable[dict[str, Any]]) -> None:
             person.active = False
 
 
-def sync_chats(session: Session, chats: Iterable[tuple[str, str, int]]) -> None:
-    """(purpose, plant or "", telegram chat id) rows of the configuration."""
+def sync_chats(session: Session, chats: Iterable[tuple[Group, Plant | None, int]]) -> None:
+    """(group, plant or None, telegram chat id) rows of the configuration."""
     existing = {(c.purpose, c.plant): c for c in session.scalars(select(Chat))}
-    for purpose, plant, telegram_id in chats:
-        chat = existing.get((purpose, plant))
+    for group, plant_or_none, telegram_id in chats:
+        plant = plant_or_none.value if plant_or_none else ""
+        chat = existing.get((group, plant))
         if chat is None:
-            session.add(Chat(purpose=purpose, plant=plant, telegram_id=telegram_id))
+            session.add(Chat(purpose=group, plant=plant, telegram_id=telegram_id))
         else:
             chat.telegram_id = telegram_id
 
@@ -64,7 +70,11 @@ def person_by_telegram_id(session: Session, telegram_id: int) -> Person | None:
     )
 
 
-def people_with_role(session: Session, role: str) -> Sequence[Person]:
+def person_by_id(session: Session, person_id: int) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def people_with_role(session: Session, role: Role) -> Sequence[Person]:
     return session.scalars(
         select(Person).where(Person.role == role, Person.active.is_(True)).order_by(Person.id)
     ).all()
@@ -76,9 +86,11 @@ def admins(session: Session) -> Sequence[Person]:
     ).all()
 
 
-def chat_id_for(session: Session, purpose: str, plant: str = "") -> int | None:
+def chat_id_for(session: Session, group: Group, plant: Plant | None = None) -> int | None:
     return session.scalar(
-        select(Chat.telegram_id).where(Chat.purpose == purpose, Chat.plant == plant)
+        select(Chat.telegram_id).where(
+            Chat.purpose == group, Chat.plant == (plant.value if plant else "")
+        )
     )
 
 
@@ -128,7 +140,7 @@ def complaint_by_number(session: Session, number: str) -> Complaint | None:
 
 
 def open_complaints(session: Session, filed_by_id: int | None = None) -> Sequence[Complaint]:
-    query = select(Complaint).where(Complaint.status != CLOSED)
+    query = select(Complaint).where(Complaint.status != ComplaintStatus.CLOSED)
     if filed_by_id is not None:
         query = query.where(Complaint.filed_by_id == filed_by_id)
     return session.scalars(query.order_by(Complaint.received_at.desc())).all()
@@ -158,8 +170,8 @@ def claim_step(session: Session, step_id: int) -> bool:
     """Mark an open step done; False when another press got there first."""
     result = session.execute(
         update(Step)
-        .where(Step.id == step_id, Step.status == "open")
-        .values(status="done")
+        .where(Step.id == step_id, Step.status == StepStatus.OPEN)
+        .values(status=StepStatus.DONE)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
@@ -168,7 +180,7 @@ def claim_step(session: Session, step_id: int) -> bool:
 def cards_of_step(session: Session, step_id: int) -> Sequence[OutboxMessage]:
     return session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.step_id == step_id, OutboxMessage.purpose == "task")
+        .where(OutboxMessage.step_id == step_id, OutboxMessage.purpose == Purpose.TASK)
         .order_by(OutboxMessage.id)
     ).all()
 
@@ -177,7 +189,7 @@ def steps_to_ping(session: Session) -> list[tuple[int, datetime, int]]:
     """(step id, next ping time, pings sent) of every open step with a time limit."""
     rows = session.execute(
         select(Step.id, Step.next_ping_at, Step.pings_sent).where(
-            Step.status == "open", Step.next_ping_at.is_not(None)
+            Step.status == StepStatus.OPEN, Step.next_ping_at.is_not(None)
         )
     ).all()
     return [(row[0], row[1], row[2]) for row in rows]
@@ -187,7 +199,7 @@ def next_ping_of(session: Session, step_id: int) -> tuple[datetime | None, int] 
     row = session.execute(
         select(Step.next_ping_at, Step.pings_sent, Step.status).where(Step.id == step_id)
     ).first()
-    if row is None or row[2] != "open":
+    if row is None or row[2] != StepStatus.OPEN:
         return None
     return row[0], row[1]
 
@@ -195,7 +207,7 @@ def next_ping_of(session: Session, step_id: int) -> tuple[datetime | None, int] 
 def open_steps(session: Session) -> Sequence[Step]:
     return session.scalars(
         select(Step)
-        .where(Step.status == "open")
+        .where(Step.status == StepStatus.OPEN)
         .options(selectinload(Step.complaint), selectinload(Step.assignee))
         .order_by(Step.due_at.is_(None), Step.due_at, Step.id)
     ).all()
@@ -227,17 +239,12 @@ def save_state(session: Session, kind: str, key: str, data: dict[str, Any] | Non
 
 # Outbox ------------------------------------------------------------------------------
 
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-
 
 def unsent_outbox(session: Session, limit: int = 200) -> Sequence[OutboxMessage]:
     """Rows not yet delivered, oldest first; a row left "sending" by a crash is sent again."""
     return session.scalars(
         select(OutboxMessage)
-        .where(or_(OutboxMessage.status == PENDING, OutboxMessage.status == SENDING))
+        .where(OutboxMessage.status.in_(UNSENT))
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
@@ -245,9 +252,7 @@ def unsent_outbox(session: Session, limit: int = 200) -> Sequence[OutboxMessage]
 
 def next_outbox_due(session: Session) -> datetime | None:
     return session.scalar(
-        select(func.min(OutboxMessage.next_attempt_at)).where(
-            or_(OutboxMessage.status == PENDING, OutboxMessage.status == SENDING)
-        )
+        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status.in_(UNSENT))
     )
 
 
@@ -257,10 +262,10 @@ def claim_outbox(session: Session, outbox_id: int, now: datetime) -> bool:
         update(OutboxMessage)
         .where(
             OutboxMessage.id == outbox_id,
-            or_(OutboxMessage.status == PENDING, OutboxMessage.status == SENDING),
+            OutboxMessage.status.in_(UNSENT),
             OutboxMessage.next_attempt_at <= now,
         )
-        .values(status=SENDING, attempts=OutboxMessage.attempts + 1)
+        .values(status=DeliveryStatus.SENDING, attempts=OutboxMessage.attempts + 1)
     )
     return bool(getattr(result, "rowcount", 0))
 

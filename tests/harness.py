@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from bot.app import Kesu, build
 from bot.config import KesuConfig, parse_config
-from bot.emulator.server import Emulator, RateLimits, SentMessage
+from bot.sandbox.emulator.server import Emulator, RateLimits, SentMessage
 from storage import db
 from tests.conftest import GROUPS, PEOPLE, config_data, eventually
 

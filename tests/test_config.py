@@ -142,11 +142,15 @@ def test_a_plain_install_carries_templates_catalogues_and_migrations(tmp_path: P
     )
     wheel = next(tmp_path.glob("kesu-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "templates/complaint_card.html" in names
-    assert "bot/locale/zh_CN/LC_MESSAGES/kesu.po" in names
-    assert "storage/migrations/env.py" in names
-    assert "storage/migrations/versions/0002_procedure_steps.py" in names
-    assert "bot/emulator/server.py" in names
+    # Every module, template, catalogue and migration of the tree, wherever it lives.
+    wanted = {
+        str(path.relative_to(ROOT))
+        for pattern in ("bot/**/*.py", "handlers/*.py", "storage/**/*.py", "templates/**/*.html")
+        for path in ROOT.glob(pattern)
+    }
+    wanted |= {"bot/locale/zh_CN/LC_MESSAGES/kesu.po", "bot/locale/en/LC_MESSAGES/kesu.po"}
+    assert "templates/steps/task_card.html" in wanted
+    assert sorted(wanted - names) == []
 
 
 def test_owners_can_be_changed_by_step() -> None:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.procedure.access import Case, Who, is_mine, may_file, may_press, sees_all
 from bot.procedure.clock import FakeClock
 from bot.procedure.durations import Limit, parse_duration, parse_limit
-from bot.procedure.grading import Demand, Grade, Plant, grade_for, is_return, is_serious
+from bot.procedure.grading import (
+    CustomerClass,
+    Demand,
+    Grade,
+    Plant,
+    grade_for,
+    is_return,
+    is_serious,
+)
 from bot.procedure.intake import (
     FIELD_BY_KEY,
+    AttachmentDraft,
     Draft,
+    FileKind,
     InvalidAnswer,
     check_attachment,
     parse_choice,
@@ -21,7 +34,6 @@ from bot.procedure.intake import (
     parse_phone,
     parse_quantity,
     parse_text_answer,
-    toggle_demand,
 )
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.roles import Role
@@ -35,6 +47,7 @@ from bot.procedure.routing import (
     responsible_plants,
     routes_for,
 )
+from bot.procedure.steps import Owner
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -192,20 +205,20 @@ def test_quantities() -> None:
 
 def test_text_answers_keep_the_limits() -> None:
     field = FIELD_BY_KEY["product_name"]
-    assert parse_text_answer(field, "  轴承 ", today=date.today(), answers={}) == "轴承"
+    assert parse_text_answer(field, "  轴承 ", today=date.today(), draft=DRAFT()) == "轴承"
     with pytest.raises(InvalidAnswer) as error:
-        parse_text_answer(field, "轴" * 201, today=date.today(), answers={})
+        parse_text_answer(field, "轴" * 201, today=date.today(), draft=DRAFT())
     assert error.value.params == {"limit": 200, "length": 201}
     with pytest.raises(InvalidAnswer):
-        parse_text_answer(field, "   ", today=date.today(), answers={})
+        parse_text_answer(field, "   ", today=date.today(), draft=DRAFT())
     with pytest.raises(InvalidAnswer):
-        parse_text_answer(FIELD_BY_KEY["plant"], "黄务", today=date.today(), answers={})
+        parse_text_answer(FIELD_BY_KEY["plant"], "黄务", today=date.today(), draft=DRAFT())
     with pytest.raises(InvalidAnswer, match="after the customer found"):
         parse_text_answer(
             FIELD_BY_KEY["delivery_date"],
             "2026-11-20",
             today=date(2026, 11, 24),
-            answers={"occurred_on": "2026-11-10"},
+            draft=DRAFT(occurred_on=date(2026, 11, 10)),
         )
     occurred = FIELD_BY_KEY["occurred_on"]
     with pytest.raises(InvalidAnswer):
@@ -213,7 +226,7 @@ def test_text_answers_keep_the_limits() -> None:
             occurred,
             "2026-10-01",
             today=date(2026, 11, 24),
-            answers={"delivery_date": "2026-11-01"},
+            draft=DRAFT(delivery_date=date(2026, 11, 1)),
         )
 
 
@@ -228,33 +241,83 @@ def test_attachments() -> None:
         check_attachment("image/jpeg", 1000, 10)
 
 
+def DRAFT(**values: Any) -> Draft:
+    return Draft(received_at=datetime(2026, 11, 24, 1, 0, tzinfo=UTC), **values)
+
+
 def test_choices_and_demands() -> None:
-    assert parse_choice(FIELD_BY_KEY["plant"], "laishan") == "laishan"
+    assert parse_choice(FIELD_BY_KEY["plant"], "laishan") is Plant.LAISHAN
+    assert parse_choice(FIELD_BY_KEY["customer_class"], "B") is CustomerClass.B
     assert parse_choice(FIELD_BY_KEY["batch"], "no") is False
     assert parse_choice(FIELD_BY_KEY["occurred_on"], "today") is None
     with pytest.raises(InvalidAnswer):
         parse_choice(FIELD_BY_KEY["plant"], "mars")
     with pytest.raises(InvalidAnswer):
         parse_choice(FIELD_BY_KEY["customer_class"], "yes")
-    chosen = toggle_demand([], "return")
-    chosen = toggle_demand(chosen, "claim")
-    assert chosen == ["claim", "return"]
-    assert toggle_demand(chosen, "claim") == ["return"]
-    assert toggle_demand(chosen, "bogus") == chosen
+    draft = DRAFT()
+    draft.toggle_demand("return")
+    draft.toggle_demand("claim")
+    assert draft.demands_pending == [Demand.CLAIM, Demand.RETURN]
+    draft.toggle_demand("claim")
+    assert draft.demands_pending == [Demand.RETURN]
+    draft.toggle_demand("bogus")
+    assert draft.demands_pending == [Demand.RETURN]
 
 
 def test_draft_asks_in_order_and_skips_a_known_customers_class() -> None:
-    draft = Draft()
+    draft = DRAFT()
     assert draft.next_field() is FIELD_BY_KEY["customer"]
-    draft.answers["customer"] = "海达"
+    draft.new_customer("海达")
     assert draft.next_field() is FIELD_BY_KEY["customer_class"]
-    draft.customer_id = 3
+    draft.pick_customer(3, "海达", CustomerClass.A)
     assert draft.next_field() is FIELD_BY_KEY["contact_phone"]
+    draft.new_customer("海达新")  # a new name: its class must be asked again
+    assert draft.customer_id is None and draft.next_field() is FIELD_BY_KEY["customer_class"]
+
+
+def test_a_draft_keeps_its_types_through_json() -> None:
+    draft = DRAFT()
+    draft.new_customer("海达")
+    draft.answer("customer_class", CustomerClass.B)
+    draft.answer("demands", [Demand.RETURN, Demand.CLAIM])
+    draft.answer("quantity", (Decimal("12.5"), "吨"))
+    draft.answer("delivery_date", date(2026, 11, 1))
+    draft.answer("occurred_on", None)
+    draft.answer("plant", Plant.UNKNOWN)
+    draft.attachments.append(AttachmentDraft(FileKind.PHOTO, "f1", "u1"))
+    draft.answer("attachments", draft.attachments)
+    again = Draft.from_dict(json.loads(json.dumps(draft.to_dict())))
+    assert again == draft
+    assert again.has("occurred_on") and again.occurred_on is None
+    assert again.grade() is Grade.A and again.serious() and again.returned
 
 
 def test_who_files_and_who_sees_everything() -> None:
-    from bot.procedure.roles import may_file, sees_all
+    def who(role: Role, admin: bool = False, plant: Plant | None = None) -> Who:
+        return Who(1, role, plant, admin)
 
-    assert may_file("sales", False) and may_file("qc", True) and not may_file("qc", False)
-    assert sees_all("qc", False) and sees_all("gm", False) and sees_all("sales", True)
-    assert not sees_all("sales", False) and not sees_all("production", False)
+    assert may_file(who(Role.SALES)) and may_file(who(Role.QC, True))
+    assert not may_file(who(Role.QC))
+    assert sees_all(who(Role.QC)) and sees_all(who(Role.GM)) and sees_all(who(Role.SALES, True))
+    assert not sees_all(who(Role.SALES)) and not sees_all(who(Role.PRODUCTION))
+
+
+def test_who_may_press_a_step() -> None:
+    huangwu = Case(Plant.HUANGWU, filed_by_id=7)
+    unknown = Case(Plant.UNKNOWN, filed_by_id=7)
+    qc_laishan = Who(2, Role.QC, Plant.LAISHAN, False)
+    tech = Who(3, Role.TECH, None, False)
+    vp_exec = Who(4, Role.VP_EXEC, Plant.HUANGWU, False)
+    vp_prod = Who(5, Role.VP_PRODUCTION, Plant.LAISHAN, False)
+    seller = Who(7, Role.SALES, None, False)
+    assert not may_press(qc_laishan, Owner.QC, huangwu)  # the other plant's QC
+    assert may_press(qc_laishan, Owner.QC, unknown)  # both plants' QC while unknown
+    assert may_press(tech, Owner.QC, huangwu)  # QC with technical
+    assert may_press(vp_exec, Owner.SALES, huangwu)  # the leading VP, any step
+    assert not may_press(vp_prod, Owner.QC, huangwu)
+    assert may_press(vp_prod, Owner.LEADING_VP, unknown)
+    assert not may_press(seller, Owner.QC, huangwu)
+    assert is_mine(seller, Owner.SALES, huangwu, None)
+    assert not is_mine(Who(8, Role.SALES, None, False), Owner.SALES, huangwu, None)
+    assert is_mine(vp_prod, Owner.QC, huangwu, assignee_id=5)  # taken by them
+    assert not is_mine(vp_exec, Owner.QC, huangwu, None)  # rights are not tasks

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from bot.emulator.html import parse
-from bot.emulator.server import SentMessage
+from bot.sandbox.emulator.html import parse
+from bot.sandbox.emulator.server import SentMessage
 from storage.models import Complaint, Event, OutboxMessage
 from tests.conftest import (
     GM,

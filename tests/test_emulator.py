@@ -9,8 +9,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.emulator.html import EntityError, parse
-from bot.emulator.server import Emulator, RateLimits
+from bot.sandbox.emulator.html import EntityError, parse
+from bot.sandbox.emulator.server import Emulator, RateLimits
 
 USER = 501
 STRANGER = 502

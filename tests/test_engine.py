@@ -13,7 +13,7 @@ from bot.procedure.durations import parse_limit
 from bot.procedure.engine import StepError, StepState, Timing
 from bot.procedure.grading import Grade
 from bot.procedure.pings import PingKind, PingPolicy, due_ping, next_ping_at
-from bot.procedure.steps import DEFAULT_LIMITS, STEPS, Facts, Outcome
+from bot.procedure.steps import DEFAULT_LIMITS, STEPS, Facts, Outcome, StepStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -45,27 +45,27 @@ class Case:
     def _store(self, transition: engine.Transition) -> None:
         now = self.clock.now()
         for key in transition.done:
-            state = self.open_state(key) or StepState(key, engine.OPEN, now)
+            state = self.open_state(key) or StepState(key, StepStatus.OPEN, now)
             if state not in self.steps:
                 self.steps.append(state)
-            state.status, state.done_at = engine.DONE, now
+            state.status, state.done_at = StepStatus.DONE, now
         for key in transition.skipped:
-            self.open_state(key).status = engine.SKIPPED  # type: ignore[union-attr]
+            self.open_state(key).status = StepStatus.SKIPPED  # type: ignore[union-attr]
         for key in transition.superseded:
             for state in self.steps:
-                if state.key == key and state.status == engine.DONE:
-                    state.status = engine.SUPERSEDED
+                if state.key == key and state.status == StepStatus.DONE:
+                    state.status = StepStatus.SUPERSEDED
         for opening in transition.opened:
-            self.steps.append(StepState(opening.key, engine.OPEN, now))
+            self.steps.append(StepState(opening.key, StepStatus.OPEN, now))
             self.due[opening.key] = opening.due_at
         self.closed = transition.closed
 
     def open_state(self, key: str) -> StepState | None:
-        return next((s for s in self.steps if s.key == key and s.status == engine.OPEN), None)
+        return next((s for s in self.steps if s.key == key and s.status == StepStatus.OPEN), None)
 
     @property
     def open(self) -> set[str]:
-        return {s.key for s in self.steps if s.status == engine.OPEN}
+        return {s.key for s in self.steps if s.status == StepStatus.OPEN}
 
     def do(
         self, key: str, outcome: Outcome = Outcome.DONE, after: timedelta = timedelta(0)
@@ -84,7 +84,7 @@ LEADERS_STEPS = {"lead_on_site", "special_meeting", "report_to_gm", "rectificati
 def test_registration_opens_by_grade() -> None:
     a = Case(Grade.A, returned=True)
     assert a.open == {"initial_assessment", "report_return", "customer_answer"} | LEADERS_STEPS
-    assert [s.key for s in a.steps if s.status == engine.DONE] == ["register"]
+    assert [s.key for s in a.steps if s.status == StepStatus.DONE] == ["register"]
     b = Case(Grade.B)
     assert b.open == {"initial_assessment", "customer_answer"} | LEADERS_STEPS
     c = Case(Grade.C, serious=True)  # a batch problem of grade C: no VP steps

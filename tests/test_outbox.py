@@ -11,12 +11,14 @@ from telegram import Bot
 
 from bot.app import prepare_database
 from bot.config import parse_config
-from bot.emulator.server import Emulator
-from bot.notify import enqueue
-from bot.outbox import OutboxSender
+from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import FakeClock
+from bot.sandbox.emulator.server import Emulator
+from bot.services.notices import Notice, Recipient, post
+from bot.services.uow import Services
+from bot.views.models import Message
 from storage import db
-from storage.models import Event, OutboxMessage
+from storage.models import DeliveryStatus, Event, Method, OutboxMessage, Purpose
 from tests.conftest import GROUPS, PEOPLE, QC_HUANGWU, SALES, SALES_GROUP, VP_MKT, config_data
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -32,20 +34,20 @@ class Rig:
         prepare_database(self.config, engine)
         self.sessions = db.make_sessionmaker(engine)
         self.bot = bot
+        self.services = Services(self.config, self.sessions, self.clock)
 
     def sender(self) -> OutboxSender:
-        return OutboxSender(self.bot, self.sessions, self.config, self.clock)
+        return OutboxSender(self.bot, self.services)
 
-    def add(self, chat_id: int, text: str, method: str = "message") -> int:
+    def add(self, chat_id: int, text: str, method: Method = Method.MESSAGE) -> int:
         with self.sessions.begin() as session:
-            row = enqueue(
-                session,
-                chat_id=chat_id,
+            notice = Notice(
+                Purpose.CARD,
+                [Recipient(chat_id, "zh_CN")],
+                lambda _language: [Message(text)],
                 method=method,
-                payload={"text": text},
-                purpose="card",
-                now=self.clock.now(),
             )
+            (row,) = post(session, notice, self.clock.now())
             session.flush()
             return row.id
 
@@ -76,7 +78,7 @@ async def test_rows_committed_before_a_crash_are_sent_once_after_restart(rig: Ri
     assert await rig.sender().deliver_due() == 3
     assert await rig.sender().deliver_due() == 0
     assert [m.text for m in rig.emu.bot_messages(SALES_GROUP)] == ["卡片 0", "卡片 1", "卡片 2"]
-    assert all(r.status == "sent" and r.message_id for r in rig.rows())
+    assert all(r.status == DeliveryStatus.SENT and r.message_id for r in rig.rows())
 
 
 async def test_a_row_left_sending_by_a_crash_is_sent_again(rig: Rig) -> None:

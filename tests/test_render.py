@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -14,20 +14,30 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import keyboards
-from bot.callbacks import BadCallback, Callback, decode
-from bot.emulator.html import parse
-from bot.i18n import LOCALE_DIR, gettext, pick_language
-from bot.procedure.intake import FIELD_BY_KEY, FIELDS
-from bot.render import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, render, split_html, visible_length
+from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
+from bot.procedure.intake import FIELD_BY_KEY, FIELDS, AttachmentDraft, Draft, FileKind
+from bot.procedure.steps import STEPS, ComplaintStatus, Outcome, Owner, StepStatus
+from bot.sandbox.emulator.html import parse
+from bot.views import cards, keyboards
+from bot.views.callbacks import BadCallback, Callback, PlantPress, StepAction, StepPress, decode
+from bot.views.i18n import LOCALE_DIR, gettext, pick_language
+from bot.views.models import AttachmentView, ComplaintView, StepView
+from bot.views.render import (
+    CALLBACK_DATA_LIMIT,
+    MESSAGE_LIMIT,
+    render,
+    split_html,
+    visible_length,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def complaint(**overrides: object) -> SimpleNamespace:
-    values: dict[str, object] = {
+def complaint(**overrides: Any) -> ComplaintView:
+    values: dict[str, Any] = {
+        "id": 1,
         "number": "KS-2026-0001",
-        "grade": "A",
+        "grade": Grade.A,
         "is_serious": True,
         "is_return": True,
         "is_batch": True,
@@ -35,29 +45,48 @@ def complaint(**overrides: object) -> SimpleNamespace:
         "received_at": datetime(2026, 11, 24, 1, 30, tzinfo=UTC),
         "occurred_at": datetime(2026, 11, 23, 16, 0, tzinfo=UTC),
         "customer_name": "海达 <机械> & Co",
-        "customer_class": "A",
+        "customer_class": CustomerClass.A,
         "contact_phone": "0535-6881234",
         "content": "要求索赔",
-        "demands": "claim,return",
+        "demands": (Demand.CLAIM, Demand.RETURN),
         "product_name": "轴承",
         "specification": "6204",
         "quantity": Decimal("5000.000"),
         "quantity_unit": "件",
         "delivery_date": date(2026, 11, 1),
-        "plant": "huangwu",
+        "plant": Plant.HUANGWU,
         "description": "异响 <b>not bold</b>",
         "cause_analysis": None,
         "corrective_proposal": None,
         "verification": None,
-        "filed_by": SimpleNamespace(name="王业务"),
-        "attachments": [object(), object()],
+        "status": ComplaintStatus.OPEN,
+        "filed_by": "王业务",
+        "filed_by_id": 1,
+        "attachments": (
+            AttachmentView(FileKind.PHOTO, "p1", None),
+            AttachmentView(FileKind.DOCUMENT, "d1", "信.pdf"),
+        ),
     }
     values.update(overrides)
-    return SimpleNamespace(**values)
+    return ComplaintView(**values)
+
+
+def step_view(key: str, status: StepStatus = StepStatus.OPEN, **overrides: Any) -> StepView:
+    values: dict[str, Any] = {
+        "id": 4321,
+        "key": key,
+        "status": status,
+        "owner": Owner.QC,
+        "complaint_number": "KS-2026-0001",
+        "plant": Plant.HUANGWU,
+        "opened_at": datetime(2026, 11, 24, 1, 30, tzinfo=UTC),
+    }
+    values.update(overrides)
+    return StepView(**values)
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
-@pytest.mark.parametrize("template", ["complaint_card.html", "disposition_report.html"])
+@pytest.mark.parametrize("template", ["complaints/card.html", "complaints/disposition_report.html"])
 def test_cards_escape_user_text_and_are_valid_telegram_html(language: str, template: str) -> None:
     text = render(template, language, c=complaint(), tz="Asia/Shanghai")
     parse(text)
@@ -69,7 +98,7 @@ def test_cards_escape_user_text_and_are_valid_telegram_html(language: str, templ
 
 
 def test_report_is_laid_out_like_the_form() -> None:
-    text = render("disposition_report.html", "zh_CN", c=complaint(), tz="Asia/Shanghai")
+    text = render("complaints/disposition_report.html", "zh_CN", c=complaint(), tz="Asia/Shanghai")
     for term in (
         "顾客反馈质量问题处置报告单",
         "编号",
@@ -91,7 +120,7 @@ def test_report_is_laid_out_like_the_form() -> None:
 
 
 def test_card_in_english_has_no_chinese_labels() -> None:
-    text = render("complaint_card.html", "en", c=complaint(), tz="Asia/Shanghai")
+    text = render("complaints/card.html", "en", c=complaint(), tz="Asia/Shanghai")
     assert "Customer complaint" in text and "Problem nature" in text
     assert "客户投诉" not in text
     assert "2 attachments follow" in text
@@ -114,7 +143,9 @@ def test_split_keeps_every_character_and_valid_html(user_text: str) -> None:
 
 def test_long_card_is_split_not_cut() -> None:
     long = "很长的描述" * 1500  # 7,500 characters
-    text = render("complaint_card.html", "zh_CN", c=complaint(description=long), tz="Asia/Shanghai")
+    text = render(
+        "complaints/card.html", "zh_CN", c=complaint(description=long), tz="Asia/Shanghai"
+    )
     parts = split_html(text)
     assert len(parts) in (2, 3)  # a head part may end before the long line starts
     assert all(visible_length(p) <= MESSAGE_LIMIT for p in parts)
@@ -156,8 +187,9 @@ def test_callback_data_never_exceeds_64_bytes() -> None:
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 def test_every_intake_keyboard_fits_telegram(language: str) -> None:
-    answers = {"attachments": [{"file_name": "a.pdf"}], "demands": ["claim"]}
-    boards = [keyboards.question(language, f, answers) for f in FIELDS]
+    draft = Draft(received_at=datetime(2026, 11, 24, tzinfo=UTC), demands=[Demand.CLAIM])
+    draft.attachments.append(AttachmentDraft(FileKind.DOCUMENT, "f", "u", "a.pdf"))
+    boards = [keyboards.question(language, f, draft) for f in FIELDS]
     boards += [
         keyboards.summary(language),
         keyboards.edit_menu(language),
@@ -172,14 +204,65 @@ def test_every_intake_keyboard_fits_telegram(language: str) -> None:
 
 
 def test_demand_keyboard_marks_what_is_chosen() -> None:
-    board = keyboards.question("zh_CN", FIELD_BY_KEY["demands"], {"demands_draft": ["return"]})
+    draft = Draft(received_at=datetime(2026, 11, 24, tzinfo=UTC))
+    draft.toggle_demand("return")
+    board = keyboards.question("zh_CN", FIELD_BY_KEY["demands"], draft)
     labels = [label for row in board for label, _ in row]
     assert "✅ 退货" in labels and "索赔" in labels and labels[-1] == "完成"
 
 
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("definition", STEPS, ids=lambda d: d.id)
+def test_task_buttons_come_from_the_step_table(language: str, definition: Any) -> None:
+    step = step_view(definition.id, plant=Plant.UNKNOWN)
+    board = keyboards.task(language, step)
+    presses = [
+        StepPress.decode(data) for row in board for _, data in row if data.startswith("v1:st:")
+    ]
+    finishing = [p.code for p in presses if p.action is StepAction.FINISH]
+    assert finishing == [o.code for o in definition.outcomes]
+    assert {p.action for p in presses} == set(StepAction)
+    assert all(p.step_id == step.id for p in presses)
+    plants = [
+        PlantPress.decode(data) for row in board for _, data in row if data.startswith("v1:pl:")
+    ]
+    assert bool(plants) == definition.asks_plant
+    for row in board:
+        for label, data in row:
+            assert label.strip() and len(data.encode()) <= CALLBACK_DATA_LIMIT
+    # Once the step is no longer open only Show is left.
+    closed = keyboards.task(language, step_view(definition.id, StepStatus.DONE))
+    assert [StepPress.decode(d).action for row in closed for _, d in row] == [StepAction.SHOW]
+
+
+def test_outcome_codes_do_not_collide_with_the_fixed_buttons() -> None:
+    fixed = {a.value for a in StepAction}
+    for definition in STEPS:
+        for ending in definition.outcomes:
+            assert ending.code not in fixed
+            press = StepPress(12, StepAction.FINISH, ending.code)
+            assert StepPress.decode(press.encode()) == press
+
+
+def test_task_card_says_how_the_step_ended() -> None:
+    done = step_view(
+        "customer_result",
+        StepStatus.DONE,
+        outcome=Outcome.NOT_SATISFIED,
+        done_by="王业务",
+        done_at=datetime(2026, 11, 25, 2, 0, tzinfo=UTC),
+        owner=Owner.SALES,
+    )
+    for language, said in (("zh_CN", "第 16 步"), ("en", "Step 16")):
+        card = cards.task_card(done, complaint(), language, "Asia/Shanghai")
+        parse(card.text)
+        assert said in card.text and "王业务" in card.text
+        assert gettext(language, "customer not satisfied: back to step 3") in card.text
+
+
 def test_question_names_the_forms_term() -> None:
     text = render(
-        "intake_question.html",
+        "intake/question.html",
         "zh_CN",
         field=FIELD_BY_KEY["specification"],
         number=7,
@@ -257,10 +340,10 @@ def test_zh_cn_catalogue_is_complete_and_placeholders_match() -> None:
     ],
 )
 def test_time_spans_read_naturally(delta: timedelta, zh: str, en: str) -> None:
-    from bot.render import environment
+    from bot.views.render import environment
 
     template = environment().from_string("{{ d|span }}")
-    from bot import i18n
+    from bot.views import i18n
 
     for language, expected in (("zh_CN", zh), ("en", en)):
         token = i18n.current_language.set(language)

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, inspect, select
 
 from bot.app import prepare_database
 from bot.config import parse_config
+from bot.procedure.grading import Plant
+from bot.procedure.routing import Group
 from storage import db, queries
 from storage.models import Base, Customer, Person
 from tests.conftest import config_data
@@ -76,7 +78,7 @@ def test_first_start_on_an_empty_sqlite_file_migrates_and_mirrors_people(tmp_pat
     sessions = db.make_sessionmaker(engine)
     with sessions() as session:
         assert len(session.scalars(select(Person)).all()) == len(config.people)
-        assert queries.chat_id_for(session, "qc", "laishan") == config.chats.qc.laishan
+        assert queries.chat_id_for(session, Group.QC, Plant.LAISHAN) == config.chats.qc.laishan
     # Someone leaves the people list: kept for the history, no longer active.
     data = config_data()
     data["people"] = data["people"][1:]

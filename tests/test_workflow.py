@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -10,12 +11,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import prepare_database
 from bot.config import KesuConfig, parse_config
-from bot.events import Actor
-from bot.filing import register_complaint
-from bot.procedure.grading import Plant
-from bot.workflow import Press, PressResult, fire_ping, may_press, press, set_plant
+from bot.procedure.access import may_press
+from bot.procedure.clock import FakeClock
+from bot.procedure.grading import CustomerClass, Demand, Plant
+from bot.procedure.intake import Draft
+from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
+from bot.services import complaints, mapping, steps
+from bot.services.steps import PressResult, PressStep
+from bot.services.uow import Caller, Services
+from bot.views.callbacks import StepAction
 from storage import db, queries
-from storage.models import Complaint, Event, OutboxMessage, Person, Step
+from storage.models import Complaint, Event, OutboxMessage, Person, Purpose, Step
 from tests.conftest import (
     GM,
     LEADERSHIP,
@@ -33,27 +39,38 @@ from tests.conftest import (
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
-def answers(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "received_at": NOW.isoformat(),
+class Press:
+    """The buttons of a task card, as (action, outcome code)."""
+
+    DONE = (StepAction.FINISH, "done")
+    SATISFIED = (StepAction.FINISH, "sat")
+    NOT_SATISFIED = (StepAction.FINISH, "unsat")
+    TAKE = (StepAction.TAKE, "")
+
+
+def draft(**changes: Any) -> Draft:
+    values: dict[str, Any] = {
         "customer": "海达",
-        "customer_class": "A",
+        "customer_class": CustomerClass.A,
         "contact_phone": "0535-6881234",
         "content": "退货",
-        "demands": ["claim", "return"],
+        "demands": [Demand.CLAIM, Demand.RETURN],
         "product_name": "轴承",
         "specification": "6204",
-        "quantity": ["100", "件"],
-        "delivery_date": "2026-11-01",
+        "quantity": (Decimal(100), "件"),
+        "delivery_date": date(2026, 11, 1),
         "occurred_on": None,
         "batch": False,
         "recurring": False,
-        "plant": "huangwu",
+        "plant": Plant.HUANGWU,
         "description": "异响",
         "attachments": [],
     }
-    base.update(changes)
-    return base
+    values.update(changes)
+    found = Draft(received_at=NOW)
+    for key, value in values.items():
+        found.answer(key, value)
+    return found
 
 
 class Company:
@@ -63,6 +80,8 @@ class Company:
             db.upgrade(engine)
         prepare_database(self.config, engine)
         self.sessions: sessionmaker[Session] = db.make_sessionmaker(engine)
+        self.clock = FakeClock(NOW)
+        self.services = Services(self.config, self.sessions, self.clock)
 
     def person(self, session: Session, telegram_id: int) -> Person:
         found = queries.person_by_telegram_id(session, telegram_id)
@@ -70,35 +89,27 @@ class Company:
         return found
 
     def file(self, **changes: Any) -> int:
-        with self.sessions.begin() as session:
-            seller = self.person(session, SALES)
-            complaint = register_complaint(
-                session, self.config, answers(**changes), Actor(seller, SALES, "chat"), NOW
-            )
-            session.flush()
-            return complaint.id
+        filed = self.services.call(
+            complaints.file_complaint,
+            complaints.FileComplaint(Caller(SALES, SALES), draft(**changes)),
+        )
+        assert filed.complaint is not None
+        return filed.complaint.id
 
     def step_id(self, key: str) -> int:
         with self.sessions() as session:
             return session.scalars(
-                select(Step.id).where(Step.key == key, Step.status == "open")
+                select(Step.id).where(Step.key == key, Step.status == StepStatus.OPEN)
             ).one()
 
-    def press(self, who: int, key: str, action: Press, at: datetime = NOW) -> PressResult:
-        with self.sessions.begin() as session:
-            person = self.person(session, who)
-            result, _ = press(
-                session,
-                self.config,
-                self.step_id(key),
-                action,
-                person,
-                Actor(person, who, "chat", who),
-                at,
-            )
-            return result
+    def press(
+        self, who: int, key: str, button: tuple[StepAction, str], at: datetime = NOW
+    ) -> PressResult:
+        self.clock.set(at)
+        command = PressStep(Caller(who, who), self.step_id(key), *button)
+        return self.services.call(steps.press, command).result
 
-    def chats_of(self, key: str, purpose: str = "task") -> set[int]:
+    def chats_of(self, key: str, purpose: Purpose = Purpose.TASK) -> set[int]:
         with self.sessions() as session:
             return set(
                 session.scalars(
@@ -126,11 +137,16 @@ def test_rights_to_press(engine: Engine) -> None:
         qc_hw, qc_ls = company.person(session, QC_HW), company.person(session, QC_LS)
         vp_exec, vp_prod = company.person(session, VP_EXEC), company.person(session, VP_PROD)
         gm, seller = company.person(session, GM), company.person(session, SALES_2)
-        assert may_press(qc_hw, "qc", complaint) and not may_press(qc_ls, "qc", complaint)
-        assert may_press(vp_exec, "qc", complaint) and not may_press(vp_prod, "qc", complaint)
-        assert may_press(gm, "leading_vp", complaint)
-        assert not may_press(qc_hw, "leading_vp", complaint)
-        assert may_press(seller, "sales", complaint) and not may_press(seller, "qc", complaint)
+        case = mapping.case(complaint)
+
+        def may(person: Person, owner: Owner) -> bool:
+            return may_press(mapping.who(person), owner, case)
+
+        assert may(qc_hw, Owner.QC) and not may(qc_ls, Owner.QC)
+        assert may(vp_exec, Owner.QC) and not may(vp_prod, Owner.QC)
+        assert may(gm, Owner.LEADING_VP)
+        assert not may(qc_hw, Owner.LEADING_VP)
+        assert may(seller, Owner.SALES) and not may(seller, Owner.QC)
     assert company.press(QC_LS, "initial_assessment", Press.DONE) is PressResult.DENIED
     assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
     with company.sessions() as session:
@@ -151,11 +167,10 @@ def test_pings_go_to_the_owner_then_the_leading_vp_and_the_gm(engine: Engine) ->
     company = Company(engine)
     company.file()
     step_id = company.step_id("initial_assessment")
-    scheduler = Actor(None, None, "scheduler")
 
     def fire(at: datetime) -> bool:
-        with company.sessions.begin() as session:
-            return fire_ping(session, company.config, step_id, at, scheduler)
+        company.clock.set(at)
+        return company.services.call(steps.fire_ping, step_id)
 
     assert not fire(NOW + timedelta(minutes=59))  # not due yet: nothing
     assert fire(NOW + timedelta(hours=1))  # half of 2 h: a reminder to QC Huangwu
@@ -163,7 +178,9 @@ def test_pings_go_to_the_owner_then_the_leading_vp_and_the_gm(engine: Engine) ->
     assert fire(NOW + timedelta(hours=2, minutes=1))  # overdue: QC, the executive VP, the GM
     with company.sessions() as session:
         pings = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.purpose == "ping").order_by(OutboxMessage.id)
+            select(OutboxMessage)
+            .where(OutboxMessage.purpose == Purpose.PING)
+            .order_by(OutboxMessage.id)
         ).all()
         assert [p.chat_id for p in pings] == [QC_HUANGWU, QC_HUANGWU, VP_EXEC, GM]
         assert LEADERSHIP not in {p.chat_id for p in pings}
@@ -185,7 +202,7 @@ def test_take_it_names_the_owner_and_brings_the_card_privately(engine: Engine) -
         step = session.scalars(select(Step).where(Step.key == "initial_assessment")).one()
         assert step.assignee is not None and step.assignee.telegram_id == QC_HW
         edits = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.purpose == "task_edit")
+            select(OutboxMessage).where(OutboxMessage.purpose == Purpose.TASK_EDIT)
         ).all()
         assert [e.chat_id for e in edits] == [QC_HUANGWU]
         assert "李质检" in edits[0].payload["text"]
@@ -195,12 +212,12 @@ def test_take_it_names_the_owner_and_brings_the_card_privately(engine: Engine) -
 
 def test_qc_name_the_plant_when_it_was_unknown(engine: Engine) -> None:
     company = Company(engine)
-    company.file(plant="unknown")
+    company.file(plant=Plant.UNKNOWN)
     assert company.chats_of("initial_assessment") == {QC_HUANGWU, -1001000000004}
     with company.sessions() as session:
         card = session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.purpose == "task", OutboxMessage.chat_id == QC_HUANGWU
+                OutboxMessage.purpose == Purpose.TASK, OutboxMessage.chat_id == QC_HUANGWU
             )
         ).one()
         plant_buttons = [
@@ -210,17 +227,8 @@ def test_qc_name_the_plant_when_it_was_unknown(engine: Engine) -> None:
     step_id = company.step_id("initial_assessment")
 
     def name(who: int, plant: Plant) -> PressResult:
-        with company.sessions.begin() as session:
-            person = company.person(session, who)
-            return set_plant(
-                session,
-                company.config,
-                step_id,
-                plant,
-                person,
-                Actor(person, who, "chat", who),
-                NOW,
-            )[0]
+        command = steps.NamePlant(Caller(who, who), step_id, plant.value)
+        return company.services.call(steps.name_plant, command)
 
     assert name(SALES_2, Plant.LAISHAN) is PressResult.DENIED
     assert name(QC_LS, Plant.LAISHAN) is PressResult.OK
@@ -229,7 +237,7 @@ def test_qc_name_the_plant_when_it_was_unknown(engine: Engine) -> None:
     with company.sessions() as session:
         assert session.scalars(select(Complaint.plant)).one() == "laishan"
         edits = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.purpose == "task_edit")
+            select(OutboxMessage).where(OutboxMessage.purpose == Purpose.TASK_EDIT)
         ).all()
         assert {e.chat_id for e in edits} >= {QC_HUANGWU, -1001000000004}
         assert all("v1:pl:" not in str(e.payload["keyboard"]) for e in edits)
@@ -241,7 +249,7 @@ def test_qc_name_the_plant_when_it_was_unknown(engine: Engine) -> None:
 
 def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine) -> None:
     company = Company(engine)
-    company.file(demands=["exchange"], customer_class="C", plant="huangwu")
+    company.file(demands=[Demand.EXCHANGE], customer_class=CustomerClass.C)
     chain = [
         (QC_HW, "initial_assessment"),
         (QC_HW, "containment"),
@@ -259,14 +267,14 @@ def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine
         if key != "containment":
             assert company.press(who, key, Press.DONE) is PressResult.OK, key
     with company.sessions() as session:
-        assert session.scalars(select(Complaint.status)).one() == "open"
+        assert session.scalars(select(Complaint.status)).one() == ComplaintStatus.OPEN
     assert company.press(SALES, "customer_result", Press.SATISFIED) is PressResult.OK
     with company.sessions() as session:
         complaint = session.scalars(select(Complaint)).one()
-        assert complaint.status == "closed" and complaint.closed_at == NOW
+        assert complaint.status == ComplaintStatus.CLOSED and complaint.closed_at == NOW
         statuses = [(s.key, s.status) for s in complaint.steps]
         assert ("appraisal_report", "superseded") in statuses
-        assert not [s for s in complaint.steps if s.status == "open"]
+        assert not [s for s in complaint.steps if s.status == ComplaintStatus.OPEN]
         assert statuses.count(("customer_result", "done")) == 2
 
 
@@ -274,17 +282,8 @@ def test_someone_not_on_the_list_changes_nothing_and_is_logged(engine: Engine) -
     company = Company(engine)
     company.file()
     step_id = company.step_id("initial_assessment")
-    with company.sessions.begin() as session:
-        result, _ = press(
-            session,
-            company.config,
-            step_id,
-            Press.DONE,
-            None,
-            Actor(None, 100099, "chat", QC_HUANGWU),
-            NOW,
-        )
-        assert result is PressResult.DENIED
+    command = PressStep(Caller(100099, QC_HUANGWU), step_id, *Press.DONE)
+    assert company.services.call(steps.press, command).result is PressResult.DENIED
     with company.sessions() as session:
         refused = session.scalars(select(Event).where(Event.action == "press_refused")).one()
         assert refused.actor_telegram_id == 100099 and refused.chat_id == QC_HUANGWU

@@ -14,30 +14,17 @@ from zoneinfo import ZoneInfo
 
 from bot.procedure.durations import Limit
 from bot.procedure.steps import (
-    ANSWERED_BY,
+    FILING_STEP,
     STEP_BY_ID,
     STEPS,
     Anchor,
     Facts,
     Outcome,
     StepDef,
+    StepStatus,
 )
 
-OPEN = "open"
-DONE = "done"
-SKIPPED = "skipped"
-SUPERSEDED = "superseded"  # done, then sent back by "not satisfied" at step 16
-
-# The steps that "not satisfied" at step 16 runs again, from step 3 on.
-REWORK = (
-    "appraisal_report",
-    "feedback_to_sales",
-    "improvement_measures",
-    "customer_solution",
-    "rectification_items",
-    "verification",
-    "customer_result",
-)
+OPEN, DONE = StepStatus.OPEN, StepStatus.DONE
 
 
 class StepError(ValueError):
@@ -69,7 +56,7 @@ class Timing:
 @dataclass
 class StepState:
     key: str
-    status: str
+    status: StepStatus
     opened_at: datetime
     done_at: datetime | None = None
 
@@ -113,9 +100,9 @@ def registration(complaint: Complaint, timing: Timing, now: datetime) -> Transit
     opened = [
         _open(s, complaint, timing, now)
         for s in STEPS
-        if s.at_registration and s.applies(complaint.facts) and s.id != "register"
+        if s.at_registration and s.applies(complaint.facts) and s.id != FILING_STEP
     ]
-    return Transition(done=["register"], opened=opened, closed=False)
+    return Transition(done=[FILING_STEP], opened=opened, closed=False)
 
 
 def complete(
@@ -126,39 +113,41 @@ def complete(
     timing: Timing,
     now: datetime,
 ) -> Transition:
-    """Complete the open step `key` with `outcome`; `steps` are all of the complaint's."""
+    """Complete the open step `key` with `outcome`; `steps` are all of the complaint's.
+
+    What follows is read from the step table: the outcome's own openings (or the
+    step's), the steps it sends back for rework, the steps it completes too, and
+    whether it ends the case.
+    """
     step = STEP_BY_ID.get(key)
     if step is None:
         raise StepError(f"unknown step {key!r}")
-    if outcome not in step.outcomes:
+    ending = step.outcome(outcome)
+    if ending is None:
         raise StepError(f"step {key} cannot end with {outcome}")
     if not any(s.key == key and s.status == OPEN for s in steps):
         raise StepError(f"step {key} is not open")
 
     transition = Transition(done=[key])
-    status = {s.key: s.status for s in steps if s.status != SUPERSEDED}  # latest instance
+    # The latest instance of each step: superseded ones were run again.
+    status: dict[str, StepStatus] = {
+        s.key: s.status for s in steps if s.status != StepStatus.SUPERSEDED
+    }
     status[key] = DONE
-    to_open: list[str] = []
 
-    if key == "initial_assessment" and outcome is Outcome.NOT_QUALITY:
-        to_open = ["explain_to_customer"]
-    elif key == "explain_to_customer":
-        # Not a quality problem, explained: the customer is answered and the case closes.
-        for other, state in status.items():
-            if state == OPEN and other != "customer_answer":
-                transition.skipped.append(other)
-    elif key == "customer_result" and outcome is Outcome.NOT_SATISFIED:
-        transition.superseded = [k for k in REWORK if status.get(k) == DONE]
-        for k in transition.superseded:
-            status.pop(k)
-        to_open = ["appraisal_report"]
-    else:
-        to_open = list(step.opens)
+    transition.superseded = [k for k in ending.sends_back if status.get(k) == DONE]
+    for k in transition.superseded:
+        status.pop(k)
+    for other in step.completes:
+        if status.get(other) == OPEN:
+            transition.done.append(other)
+            status[other] = DONE
+    if ending.ends_case:
+        transition.skipped = [k for k, state in status.items() if state == OPEN]
+        for k in transition.skipped:
+            status[k] = StepStatus.SKIPPED
 
-    if key in ANSWERED_BY and status.get("customer_answer") == OPEN:
-        transition.done.append("customer_answer")
-        status["customer_answer"] = DONE
-
+    to_open = step.opens if ending.opens is None else ending.opens
     for candidate in to_open:
         definition = STEP_BY_ID[candidate]
         if not definition.applies(complaint.facts) or status.get(candidate) == OPEN:
@@ -168,7 +157,5 @@ def complete(
         transition.opened.append(_open(definition, complaint, timing, now))
         status[candidate] = OPEN
 
-    for skipped in transition.skipped:
-        status[skipped] = SKIPPED
     transition.closed = all(state != OPEN for state in status.values())
     return transition

@@ -8,10 +8,22 @@ marks them for extraction, the caller translates them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any, TypeVar
+
+from bot.procedure.grading import (
+    CustomerClass,
+    Demand,
+    Grade,
+    Plant,
+    grade_for,
+    is_return,
+    is_serious,
+)
 
 
 def N_(message: str) -> str:
@@ -88,21 +100,196 @@ ATTACHMENT_MIME_TYPES = frozenset(
 )
 
 
+class FileKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+@dataclass(frozen=True)
+class AttachmentDraft:
+    """A file the salesperson sent, kept as Telegram's file id."""
+
+    kind: FileKind
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
 @dataclass
 class Draft:
-    """What a salesperson has answered so far."""
+    """A complaint being filed: the answers so far and where the conversation stands.
 
-    answers: dict[str, object] = field(default_factory=dict)
-    customer_id: int | None = None
+    Typed values throughout; `to_dict`/`from_dict` keep it as JSON in the
+    conversation store so a restart loses nothing typed.
+    """
+
+    received_at: datetime  # T0: when the salesperson started /new
+    customer: str | None = None
+    customer_id: int | None = None  # a known customer picked from the list
+    customer_class: CustomerClass | None = None
+    contact_phone: str | None = None
+    content: str | None = None
+    demands: list[Demand] = field(default_factory=list)
+    product_name: str | None = None
+    specification: str | None = None
+    quantity: Decimal | None = None
+    quantity_unit: str = ""
+    delivery_date: date | None = None
+    occurred_on: date | None = None  # None once answered: the same day as received
+    batch: bool | None = None
+    recurring: bool | None = None
+    plant: Plant | None = None
+    description: str | None = None
+    attachments: list[AttachmentDraft] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)  # field keys, in the order answered
+    # Where the conversation stands.
+    asking: str | None = None  # the field being asked
+    editing: bool = False  # asked from the summary's Edit
+    demands_pending: list[Demand] = field(default_factory=list)  # ticked, Done not pressed
+    typed_customer: str | None = None  # a name typed, matches offered
+    last_album: str | None = None  # media group of the last file acknowledged
+
+    def has(self, key: str) -> bool:
+        return key in self.answered
+
+    def answer(self, key: str, value: object) -> None:
+        """Keep a checked answer (as parse_text_answer or parse_choice returned it)."""
+        if key == "quantity":
+            assert isinstance(value, tuple)
+            self.quantity, self.quantity_unit = value
+        else:
+            setattr(self, key, value)
+        if key not in self.answered:
+            self.answered.append(key)
+
+    def forget(self, key: str) -> None:
+        if key in self.answered:
+            self.answered.remove(key)
+        setattr(self, key, _EMPTY.get(key))
+
+    def pick_customer(self, customer_id: int, name: str, customer_class: CustomerClass) -> None:
+        """A known customer brings its class from the record."""
+        self.customer_id = customer_id
+        self.answer("customer", name)
+        self.answer("customer_class", customer_class)
+
+    def new_customer(self, name: str) -> None:
+        self.answer("customer", name)
+        if self.customer_id is not None:
+            # A known customer's class came from the record; a new one must be asked.
+            self.customer_id = None
+            self.forget("customer_class")
 
     def next_field(self) -> Field | None:
         for f in FIELDS:
-            if f.key not in self.answers:
-                # A known customer brings its class from the record.
+            if not self.has(f.key):
                 if f.key == "customer_class" and self.customer_id is not None:
                     continue
                 return f
         return None
+
+    def ready_to_file(self) -> bool:
+        required = [f.key for f in FIELDS if not f.optional]
+        return all(self.has(k) for k in required) and bool(self.demands)
+
+    def grade(self) -> Grade:
+        return grade_for(self.demands)
+
+    @property
+    def returned(self) -> bool:
+        return is_return(self.demands)
+
+    def serious(self) -> bool:
+        return is_serious(
+            self.grade(),
+            batch=bool(self.batch),
+            recurring=bool(self.recurring),
+            returned=self.returned,
+        )
+
+    def toggle_demand(self, value: str) -> None:
+        """Tick or untick a demand; kept in the order of the Demand enum."""
+        if value not in {d.value for d in Demand}:
+            return
+        picked = {d.value for d in self.demands_pending} ^ {value}
+        self.demands_pending = [d for d in Demand if d.value in picked]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            data[f.name] = _to_json(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        def get(key: str) -> Any:
+            return data.get(key)
+
+        return cls(
+            received_at=datetime.fromisoformat(data["received_at"]),
+            customer=get("customer"),
+            customer_id=get("customer_id"),
+            customer_class=_opt(CustomerClass, get("customer_class")),
+            contact_phone=get("contact_phone"),
+            content=get("content"),
+            demands=[Demand(d) for d in get("demands") or []],
+            product_name=get("product_name"),
+            specification=get("specification"),
+            quantity=_opt(Decimal, get("quantity")),
+            quantity_unit=get("quantity_unit") or "",
+            delivery_date=_opt(date.fromisoformat, get("delivery_date")),
+            occurred_on=_opt(date.fromisoformat, get("occurred_on")),
+            batch=get("batch"),
+            recurring=get("recurring"),
+            plant=_opt(Plant, get("plant")),
+            description=get("description"),
+            attachments=[
+                AttachmentDraft(
+                    kind=FileKind(a["kind"]),
+                    file_id=a["file_id"],
+                    file_unique_id=a["file_unique_id"],
+                    file_name=a.get("file_name"),
+                    mime_type=a.get("mime_type"),
+                )
+                for a in get("attachments") or []
+            ],
+            answered=list(get("answered") or []),
+            asking=get("asking"),
+            editing=bool(get("editing")),
+            demands_pending=[Demand(d) for d in get("demands_pending") or []],
+            typed_customer=get("typed_customer"),
+            last_album=get("last_album"),
+        )
+
+
+_EMPTY: dict[str, object] = {"demands": [], "attachments": [], "quantity_unit": ""}
+T = TypeVar("T")
+
+
+def _opt(kind: Callable[[Any], T], value: Any) -> T | None:
+    return None if value is None else kind(value)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, AttachmentDraft):
+        return {f.name: _to_json(getattr(value, f.name)) for f in fields(value)}
+    return value  # str, int, bool, None; StrEnums are str
+
+
+def occurrence_time(occurred_on: date | None, received_at: datetime, tz: tzinfo) -> datetime:
+    """Tocc: the start of the day the customer found the problem, never after T0."""
+    if occurred_on is None:
+        return received_at
+    start = datetime.combine(occurred_on, time(0, 0), tzinfo=tz)
+    return min(start, received_at)
 
 
 def check_text(f: Field, text: str) -> str:
@@ -196,8 +383,8 @@ def check_attachment(mime_type: str | None, file_size: int | None, count: int) -
         raise InvalidAnswer(N_("The file is larger than 20 MB."))
 
 
-def parse_text_answer(f: Field, text: str, *, today: date, answers: dict[str, object]) -> object:
-    """Check a typed answer; returns the value to keep (JSON-safe) or raises InvalidAnswer."""
+def parse_text_answer(f: Field, text: str, *, today: date, draft: Draft) -> object:
+    """Check a typed answer; returns the value to keep or raises InvalidAnswer."""
     if f.kind in (Kind.CHOICE, Kind.MULTI, Kind.YES_NO):
         raise InvalidAnswer(N_("Please tap one of the buttons below."))
     if f.kind is Kind.FILES:
@@ -206,46 +393,23 @@ def parse_text_answer(f: Field, text: str, *, today: date, answers: dict[str, ob
     if f.kind is Kind.PHONE:
         return parse_phone(value)
     if f.kind is Kind.QUANTITY:
-        number, unit = parse_quantity(value)
-        return [str(number), unit]
+        return parse_quantity(value)
     if f.kind is Kind.DATE:
         # The goods were delivered before the customer found the problem, whichever is edited.
-        not_before = not_after = None
-        if f.key == "occurred_on" and isinstance(answers.get("delivery_date"), str):
-            not_before = date.fromisoformat(str(answers["delivery_date"]))
-        if f.key == "delivery_date" and isinstance(answers.get("occurred_on"), str):
-            not_after = date.fromisoformat(str(answers["occurred_on"]))
-        return parse_date(
-            value, today=today, not_before=not_before, not_after=not_after
-        ).isoformat()
+        not_before = draft.delivery_date if f.key == "occurred_on" else None
+        not_after = draft.occurred_on if f.key == "delivery_date" else None
+        return parse_date(value, today=today, not_before=not_before, not_after=not_after)
     return value
-
-
-def ready_to_file(answers: dict[str, object]) -> bool:
-    required = [f.key for f in FIELDS if not f.optional]
-    return all(k in answers for k in required) and bool(answers.get("demands"))
 
 
 def parse_choice(f: Field, arg: str) -> object:
     """The value of a pressed button for this question; InvalidAnswer for a stale one."""
-    from bot.procedure.grading import CustomerClass, Plant
-
     if f.key == "customer_class" and arg in {c.value for c in CustomerClass}:
-        return arg
+        return CustomerClass(arg)
     if f.key == "plant" and arg in {p.value for p in Plant}:
-        return arg
+        return Plant(arg)
     if f.kind is Kind.YES_NO and arg in ("yes", "no"):
         return arg == "yes"
     if f.key == "occurred_on" and arg == "today":
         return None  # Tocc defaults to T0
     raise InvalidAnswer(N_("Please tap one of the buttons below."))
-
-
-def toggle_demand(chosen: list[str], value: str) -> list[str]:
-    """Demands picked so far, in the order of the Demand enum."""
-    from bot.procedure.grading import Demand
-
-    if value not in {d.value for d in Demand}:
-        return chosen
-    picked = set(chosen) ^ {value}
-    return [d.value for d in Demand if d.value in picked]

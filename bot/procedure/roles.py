@@ -20,15 +20,3 @@ class Role(StrEnum):
 
 
 LEADERS = frozenset({Role.GM, Role.VP_EXEC, Role.VP_PRODUCTION, Role.VP_MARKETING})
-# Who sees every complaint, not only their own (QC and leadership).
-SEES_ALL = LEADERS | {Role.QC, Role.TECH}
-
-
-def may_file(role: str, admin: bool) -> bool:
-    """Sales receive complaints and file them (section 2); admins may too."""
-    return admin or role == Role.SALES
-
-
-def sees_all(role: str, admin: bool) -> bool:
-    """QC and leadership see every complaint; sales see their own."""
-    return admin or role in SEES_ALL

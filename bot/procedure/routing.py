@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.procedure.grading import Plant
+from bot.procedure.grading import Grade, Plant
 from bot.procedure.roles import Role
+from bot.procedure.steps import Owner
 
 # The two plants that have their own staff and group chats.
 OWN_PLANTS: tuple[Plant, ...] = (Plant.HUANGWU, Plant.LAISHAN)
@@ -50,10 +51,19 @@ class GroupChat:
 
 @dataclass(frozen=True)
 class Person:
+    """Everyone of a role (privately)."""
+
     role: Role
 
 
-Audience = GroupChat | Person
+@dataclass(frozen=True)
+class Named:
+    """One person by their id in the people list (the filer, whoever took a step)."""
+
+    person_id: int
+
+
+Audience = GroupChat | Person | Named
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,12 @@ def leading_role(plant: Plant) -> Role | None:
     return LEADING_ROLE[plant]
 
 
+def leading_roles(plant: Plant) -> tuple[Role, ...]:
+    """The VP who leads a problem of this origin; both while the plant is not known yet."""
+    role = LEADING_ROLE[plant]
+    return (role,) if role else (Role.VP_EXEC, Role.VP_PRODUCTION)
+
+
 def routes_for(facts: ComplaintFacts, rules: tuple[Rule, ...] = INTAKE_RULES) -> list[Route]:
     routes: list[Route] = []
     for rule in rules:
@@ -126,3 +142,47 @@ def routes_for(facts: ComplaintFacts, rules: tuple[Rule, ...] = INTAKE_RULES) ->
             assert not isinstance(rule.audience, str)
             routes.append(Route(rule.audience, rule.document))
     return routes
+
+
+# Step owners and their group chats (one per plant for QC and production).
+OWNER_GROUP = {Owner.SALES: Group.SALES, Owner.QC: Group.QC, Owner.PRODUCTION: Group.PRODUCTION}
+
+
+def task_audience(
+    owner: Owner,
+    plant: Plant,
+    *,
+    filed_by_id: int,
+    assignee_id: int | None,
+    leadership_group: bool = True,
+) -> list[Audience]:
+    """Who gets a step's task card: the owner's group chats for the plant and the named people.
+
+    Reminders leave the leadership group out (leadership_group=False): a VP's
+    pings go to the VP alone.
+    """
+    audience: list[Audience] = []
+    if owner is Owner.SALES:
+        audience += [GroupChat(Group.SALES), Named(filed_by_id)]
+    elif owner is Owner.LEADING_VP:
+        if leadership_group:
+            audience.append(GroupChat(Group.LEADERSHIP))
+        audience += [Person(role) for role in leading_roles(plant)]
+    else:
+        audience += [GroupChat(OWNER_GROUP[owner], p) for p in responsible_plants(plant)]
+    if assignee_id is not None:
+        audience.append(Named(assignee_id))
+    return audience
+
+
+def escalation_audience(plant: Plant, grade: Grade) -> list[Audience]:
+    """After a limit runs out: the plant's leading VP, and the GM for an A complaint."""
+    audience: list[Audience] = [Person(role) for role in leading_roles(plant)]
+    if grade is Grade.A:
+        audience.append(Person(Role.GM))
+    return audience
+
+
+def special_report_audience(plant: Plant) -> list[Audience]:
+    """A step blocked for want of resources: the special report to the GM (section 4)."""
+    return [Person(Role.GM), *(Person(role) for role in leading_roles(plant))]

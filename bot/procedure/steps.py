@@ -1,9 +1,14 @@
-"""The node table of PROCEDURE.md section 4 as data.
+"""The node table of PROCEDURE.md section 4 as data: the one source of the steps' vocabulary.
 
-Each step says who owns it, how long it may take and from when that counts,
-when it applies, and which steps it opens when done. The engine
-(bot.procedure.engine) reads this table; the configuration may override every
-limit by step id.
+A step's definition carries everything that varies by step: its title, who owns
+it, how long it may take and from when that counts, when it applies, its
+outcomes with the buttons that lead to them and what each opens (or sends back
+for rework), which other steps it completes, what a note on it records, and
+whether it asks for the plant of origin. The engine (bot.procedure.engine), the
+keyboards, the labels and the callback codes all read this table; a new
+outcome is a line here and, where its text shows, a template.
+
+Titles and labels are message ids (English source strings) for the catalogues.
 """
 
 from __future__ import annotations
@@ -13,7 +18,37 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.procedure.grading import Grade
-from bot.procedure.roles import Role
+
+
+def N_(message: str) -> str:
+    """Marks a message id for extraction; the views translate it."""
+    return message
+
+
+class StepStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    SKIPPED = "skipped"  # no longer needed (the case ended another way)
+    SUPERSEDED = "superseded"  # done, then sent back for rework
+
+
+STEP_STATUS_LABELS = {
+    StepStatus.OPEN: N_("open"),
+    StepStatus.DONE: N_("done"),
+    StepStatus.SKIPPED: N_("not needed"),
+    StepStatus.SUPERSEDED: N_("sent back"),
+}
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # every applicable step done (or no longer needed)
+
+
+COMPLAINT_STATUS_LABELS = {
+    ComplaintStatus.OPEN: N_("open"),
+    ComplaintStatus.CLOSED: N_("closed"),
+}
 
 
 class Anchor(StrEnum):
@@ -24,18 +59,47 @@ class Anchor(StrEnum):
     OPENED = "opened"  # the step opened (the step before was done, or the report was issued)
 
 
+class Owner(StrEnum):
+    """Who owns a step: each has its group chats (per plant) or named people."""
+
+    SALES = "sales"
+    QC = "qc"  # QC with technical (质检部门及技术部门)
+    PRODUCTION = "production"
+    # The plant's leading VP (Huangwu: executive VP; Laishan and contractors: production VP).
+    LEADING_VP = "leading_vp"
+
+
+OWNER_LABELS = {
+    Owner.SALES: N_("Sales"),
+    Owner.QC: N_("QC/technical"),
+    Owner.PRODUCTION: N_("Production"),
+    Owner.LEADING_VP: N_("Leading VP"),
+}
+
+
 class Outcome(StrEnum):
+    """How a step ended; stored with the step."""
+
     DONE = "done"
     NOT_QUALITY = "not_quality"  # step 2: not a product quality problem
     SATISFIED = "satisfied"  # step 16
     NOT_SATISFIED = "not_satisfied"  # step 16: back to step 3
 
 
-# The plant's leading VP (Huangwu: executive VP; Laishan and contractors: production VP).
-LEADING_VP = "leading_vp"
-Owner = Role | str
-# Owners a step can have: each has its group chats (per plant) or named people.
-OWNER_CHOICES = (Role.SALES.value, Role.QC.value, Role.PRODUCTION.value, LEADING_VP)
+@dataclass(frozen=True)
+class OutcomeDef:
+    """One way to finish a step: its button, and what follows from it."""
+
+    outcome: Outcome
+    code: str  # the press code in callback data (short: callback data is 64 bytes)
+    button: str  # message id of the button's label
+    record: str  # message id of how the card and the history say it
+    opens: tuple[str, ...] | None = None  # None: what the step itself opens
+    sends_back: tuple[str, ...] = ()  # done steps that are run again (rework)
+    ends_case: bool = False  # every other open step is no longer needed
+
+
+DONE = OutcomeDef(Outcome.DONE, "done", N_("Done"), N_("done"))
 
 
 @dataclass(frozen=True)
@@ -60,63 +124,161 @@ def _major(facts: Facts) -> bool:
     return facts.grade in (Grade.A, Grade.B)
 
 
+APPLIES_NAMES = {_all: "all", _returns: "returns", _major: "major"}
+
+
 @dataclass(frozen=True)
 class StepDef:
     id: str
     number: str  # the node number of section 4
+    title: str  # message id
     owner: Owner
     default_limit: str | None  # None: no time limit ("on completion")
     counts_from: Anchor
     applies: Callable[[Facts], bool] = _all
     opens: tuple[str, ...] = ()  # opened when this step is done
     at_registration: bool = False  # opened when the complaint is registered
-    outcomes: tuple[Outcome, ...] = (Outcome.DONE,)
+    outcomes: tuple[OutcomeDef, ...] = (DONE,)
     waits_for: tuple[str, ...] = ()  # opens only once all of these are done
+    completes: tuple[str, ...] = ()  # open steps that finishing this one also finishes
     records: str | None = None  # complaint field a note on completion fills in
+    asks_plant: bool = False  # while the plant of origin is unknown, the owner names it
 
+    def outcome(self, outcome: Outcome) -> OutcomeDef | None:
+        return next((o for o in self.outcomes if o.outcome == outcome), None)
+
+    def outcome_by_code(self, code: str) -> OutcomeDef | None:
+        return next((o for o in self.outcomes if o.code == code), None)
+
+    @property
+    def applies_to(self) -> str:
+        return APPLIES_NAMES.get(self.applies, self.applies.__name__.strip("_"))
+
+
+# The steps that "not satisfied" at step 16 runs again, from step 3 on.
+REWORK = (
+    "appraisal_report",
+    "feedback_to_sales",
+    "improvement_measures",
+    "customer_solution",
+    "rectification_items",
+    "verification",
+    "customer_result",
+)
 
 STEPS: tuple[StepDef, ...] = (
-    StepDef("register", "1", Role.SALES, "1h", Anchor.RECEIVED, at_registration=True),
+    StepDef(
+        "register",
+        "1",
+        N_("Register the complaint"),
+        Owner.SALES,
+        "1h",
+        Anchor.RECEIVED,
+        at_registration=True,
+    ),
     StepDef(
         "initial_assessment",
         "2",
-        Role.QC,
+        N_("Initial assessment: a product quality problem?"),
+        Owner.QC,
         "2h",
         Anchor.RECEIVED,
         at_registration=True,
-        outcomes=(Outcome.DONE, Outcome.NOT_QUALITY),
+        outcomes=(
+            DONE,
+            OutcomeDef(
+                Outcome.NOT_QUALITY,
+                "nq",
+                N_("Not a quality problem"),
+                N_("not a quality problem"),
+                opens=("explain_to_customer",),
+            ),
+        ),
         opens=("appraisal_report", "containment"),
+        asks_plant=True,
     ),
-    StepDef("explain_to_customer", "2a", Role.SALES, "end_of_day", Anchor.OPENED),
+    StepDef(
+        "explain_to_customer",
+        "2a",
+        N_("Explain to the customer (not a quality problem)"),
+        Owner.SALES,
+        "end_of_day",
+        Anchor.OPENED,
+        # Not a quality problem, explained: the customer is answered and the case closes.
+        outcomes=(OutcomeDef(Outcome.DONE, "done", N_("Done"), N_("done"), ends_case=True),),
+        completes=("customer_answer",),
+    ),
     StepDef(
         "appraisal_report",
         "3",
-        Role.QC,
+        N_("Product quality appraisal report with cause analysis"),
+        Owner.QC,
         "2h",
         Anchor.OPENED,
         opens=("feedback_to_sales", "improvement_measures"),
         records="cause_analysis",
     ),
     StepDef(
-        "report_return", "4", Role.SALES, "1h", Anchor.RECEIVED, _returns, at_registration=True
+        "report_return",
+        "4",
+        N_("Report the return to leadership with a recommendation"),
+        Owner.SALES,
+        "1h",
+        Anchor.RECEIVED,
+        _returns,
+        at_registration=True,
     ),
-    StepDef("lead_on_site", "5", LEADING_VP, "1h", Anchor.OPENED, _major, at_registration=True),
-    StepDef("containment", "6", Role.QC, "1h", Anchor.OPENED),
-    StepDef("feedback_to_sales", "7", Role.QC, "end_of_day", Anchor.OPENED),
+    StepDef(
+        "lead_on_site",
+        "5",
+        N_("Lead staff to the site, analyse causes, propose measures"),
+        Owner.LEADING_VP,
+        "1h",
+        Anchor.OPENED,
+        _major,
+        at_registration=True,
+    ),
+    StepDef(
+        "containment",
+        "6",
+        N_("Temporary on-site containment measures"),
+        Owner.QC,
+        "1h",
+        Anchor.OPENED,
+    ),
+    StepDef(
+        "feedback_to_sales",
+        "7",
+        N_("Feed the corrective results back to sales"),
+        Owner.QC,
+        "end_of_day",
+        Anchor.OPENED,
+    ),
     StepDef(
         "special_meeting",
         "8",
-        LEADING_VP,
+        N_("Special quality meeting on corrective measures"),
+        Owner.LEADING_VP,
         "end_of_day",
         Anchor.OPENED,
         _major,
         at_registration=True,
     ),
-    StepDef("report_to_gm", "9", LEADING_VP, "24h", Anchor.OPENED, _major, at_registration=True),
+    StepDef(
+        "report_to_gm",
+        "9",
+        N_("Report analysis and solution to the GM and executive VP"),
+        Owner.LEADING_VP,
+        "24h",
+        Anchor.OPENED,
+        _major,
+        at_registration=True,
+    ),
     StepDef(
         "rectification_plan",
         "10",
-        LEADING_VP,
+        N_("Fill in and submit the rectification plan"),
+        Owner.LEADING_VP,
         "end_of_day",
         Anchor.OPENED,
         _major,
@@ -125,25 +287,48 @@ STEPS: tuple[StepDef, ...] = (
     StepDef(
         "improvement_measures",
         "11",
-        Role.QC,
+        N_("Formulate the quality improvement measures"),
+        Owner.QC,
         "24h",
         Anchor.OPENED,
         opens=("customer_solution", "rectification_items"),
         records="corrective_proposal",
     ),
     StepDef(
-        "customer_solution", "12", Role.SALES, "24h", Anchor.OPENED, opens=("customer_result",)
+        "customer_solution",
+        "12",
+        N_("Issue the complaint solution to the customer"),
+        Owner.SALES,
+        "24h",
+        Anchor.OPENED,
+        opens=("customer_result",),
+        completes=("customer_answer",),
     ),
     # Step 12's outer bound: a clear answer no later than Tocc + 48 h. It is done
     # when the solution (12) or the explanation (2a) reaches the customer.
-    StepDef("customer_answer", "12", Role.SALES, "48h", Anchor.OCCURRED, at_registration=True),
     StepDef(
-        "rectification_items", "13", Role.PRODUCTION, "7d", Anchor.OPENED, opens=("verification",)
+        "customer_answer",
+        "12",
+        N_("Clear answer to the customer (48 h after the problem was found)"),
+        Owner.SALES,
+        "48h",
+        Anchor.OCCURRED,
+        at_registration=True,
+    ),
+    StepDef(
+        "rectification_items",
+        "13",
+        N_("Carry out the rectification items"),
+        Owner.PRODUCTION,
+        "7d",
+        Anchor.OPENED,
+        opens=("verification",),
     ),
     StepDef(
         "verification",
         "15",
-        Role.QC,
+        N_("Verify the effect on site"),
+        Owner.QC,
         None,
         Anchor.OPENED,
         opens=("customer_result",),
@@ -152,16 +337,57 @@ STEPS: tuple[StepDef, ...] = (
     StepDef(
         "customer_result",
         "16",
-        Role.SALES,
+        N_("Tell the customer the result: satisfied?"),
+        Owner.SALES,
         None,
         Anchor.OPENED,
-        outcomes=(Outcome.SATISFIED, Outcome.NOT_SATISFIED),
+        outcomes=(
+            OutcomeDef(
+                Outcome.SATISFIED,
+                "sat",
+                N_("Customer satisfied"),
+                N_("customer satisfied"),
+            ),
+            OutcomeDef(
+                Outcome.NOT_SATISFIED,
+                "unsat",
+                N_("Not satisfied"),
+                N_("customer not satisfied: back to step 3"),
+                opens=("appraisal_report",),
+                sends_back=REWORK,
+            ),
+        ),
         waits_for=("customer_solution", "verification"),
     ),
 )
 
 STEP_BY_ID = {s.id: s for s in STEPS}
 STEP_IDS = tuple(s.id for s in STEPS)
+# Step 1 is done by filing the complaint itself.
+FILING_STEP = STEPS[0].id
 DEFAULT_LIMITS: dict[str, str] = {s.id: s.default_limit for s in STEPS if s.default_limit}
-# Steps that the answer to the customer completes.
-ANSWERED_BY = ("customer_solution", "explain_to_customer")
+
+
+def step(step_id: str) -> StepDef:
+    return STEP_BY_ID[step_id]
+
+
+def _check_table() -> None:
+    """Every step a definition names exists; press codes are unique per step."""
+    for definition in STEPS:
+        named = [
+            *definition.opens,
+            *definition.waits_for,
+            *definition.completes,
+            *(k for o in definition.outcomes for k in (o.opens or ())),
+            *(k for o in definition.outcomes for k in o.sends_back),
+        ]
+        unknown = [k for k in named if k not in STEP_BY_ID]
+        if unknown:
+            raise ValueError(f"step {definition.id} names unknown steps {unknown}")
+        codes = [o.code for o in definition.outcomes]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"step {definition.id} repeats a press code")
+
+
+_check_table()

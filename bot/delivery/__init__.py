@@ -1,0 +1,1 @@
+"""Delivery: the outbox sender, the conversation store, the scheduler's pokes."""

@@ -1,0 +1,117 @@
+"""PTB persistence in Kesu's own database: intake drafts and open prompts survive a restart.
+
+Bot data is not persisted (it holds nothing); jobs are rebuilt from the steps'
+due times (bot.delivery.scheduler), not from here. A typed intake `Draft` in
+user data is stored as its JSON form and read back as a `Draft`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from bot.procedure.intake import Draft
+from bot.services.uow import Services
+from storage import queries
+
+USER, CHAT = "user", "chat"
+DRAFT_TAG = "__draft__"
+ConversationKey = tuple[int | str, ...]
+
+
+def _conversation_kind(name: str) -> str:
+    return f"conv:{name}"
+
+
+def encode(data: dict[Any, Any]) -> dict[str, Any]:
+    """User or chat data as JSON: drafts by their own form; what cannot be stored fails here."""
+    plain = {
+        str(k): {DRAFT_TAG: v.to_dict()} if isinstance(v, Draft) else copy.deepcopy(v)
+        for k, v in data.items()
+    }
+    return dict(json.loads(json.dumps(plain)))
+
+
+def decode(data: dict[str, Any]) -> dict[Any, Any]:
+    return {
+        k: Draft.from_dict(v[DRAFT_TAG]) if isinstance(v, dict) and DRAFT_TAG in v else v
+        for k, v in data.items()
+    }
+
+
+class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    def __init__(self, services: Services, update_interval: float = 1.0) -> None:
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, callback_data=False),
+            update_interval=update_interval,
+        )
+        self.services = services
+
+    def _load_now(self, kind: str) -> dict[str, dict[str, Any]]:
+        with self.services.sessions() as session:
+            return queries.load_states(session, kind)
+
+    def _save_now(self, kind: str, key: str, data: dict[str, Any] | None) -> None:
+        with self.services.sessions.begin() as session:
+            queries.save_state(session, kind, key, data)
+
+    async def _load(self, kind: str) -> dict[str, dict[str, Any]]:
+        return await self.services.db(self._load_now, kind)
+
+    async def _save(self, kind: str, key: str, data: dict[str, Any] | None) -> None:
+        await self.services.db(self._save_now, kind, key, data)
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return {int(k): decode(v) for k, v in (await self._load(USER)).items()}
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {int(k): decode(v) for k, v in (await self._load(CHAT)).items()}
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
+        stored = await self._load(_conversation_kind(name))
+        return {tuple(json.loads(key)): value["state"] for key, value in stored.items()}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        data = None if new_state is None else {"state": new_state}
+        await self._save(_conversation_kind(name), json.dumps(list(key)), data)
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        await self._save(USER, str(user_id), encode(data) or None)
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        await self._save(CHAT, str(chat_id), encode(data) or None)
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: Any) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._save(CHAT, str(chat_id), None)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._save(USER, str(user_id), None)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None  # every update is written when PTB hands it over

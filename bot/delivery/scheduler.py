@@ -1,0 +1,99 @@
+"""The JobQueue only pokes: due times live in the database.
+
+Each open step with a time limit has one job, named deadline:<step id>:<kind>
+after the ping it will send. When it fires it re-reads the step (the service
+does nothing if the step moved on); at start-up the jobs are rebuilt from the
+database. The unit of work hands the new ping times of the steps it touched to
+`Delivery.schedule` after each commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from telegram.ext import CallbackContext, JobQueue
+
+from bot.procedure.pings import kind_of
+from bot.services import steps
+from bot.services.uow import Services, StepPlan
+from storage import queries
+
+if TYPE_CHECKING:
+    from bot.delivery.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+
+def job_name(step_id: int, kind: str) -> str:
+    return f"deadline:{step_id}:{kind}"
+
+
+class Delivery:
+    """After a commit: poke the sender, bring the step jobs in line (bot.services.uow.AfterCommit)."""
+
+    def __init__(self, services: Services, job_queue: JobQueue | None) -> None:
+        self.services = services
+        self.job_queue = job_queue
+        self.sender: OutboxSender | None = None
+
+    def poke_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.poke()
+
+    def schedule(self, plans: dict[int, StepPlan]) -> None:
+        if self.job_queue is None:
+            return
+        for step_id, plan in plans.items():
+            self._drop(step_id)
+            if plan.at is not None:
+                self._add(step_id, plan.at, plan.pings_sent)
+
+    def _drop(self, step_id: int) -> None:
+        assert self.job_queue is not None
+        prefix = f"deadline:{step_id}:"
+        for job in self.job_queue.jobs():
+            if job.name and job.name.startswith(prefix):
+                job.schedule_removal()
+
+    def _add(self, step_id: int, when: datetime, pings_sent: int) -> None:
+        assert self.job_queue is not None
+        kind = kind_of(pings_sent, self.services.config.ping_policy()).value
+        at = max(when, self.services.clock.now() + timedelta(milliseconds=10))
+        self.job_queue.run_once(
+            self._fire,
+            when=at,
+            name=job_name(step_id, kind),
+            data=step_id,
+            # Run however late: a busy loop or a restart must not drop a reminder.
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        )
+
+    async def rebuild(self) -> int:
+        """At start-up: one job per open step with a limit, from the database."""
+        if self.job_queue is None:
+            return 0
+        pending = await self.services.db(self._pending)
+        self.schedule({step_id: StepPlan(when, sent) for step_id, when, sent in pending})
+        log.info("scheduled %d deadline jobs from the database", len(pending))
+        return len(pending)
+
+    def _pending(self) -> list[tuple[int, datetime, int]]:
+        with self.services.sessions() as session:
+            return queries.steps_to_ping(session)
+
+    async def _fire(self, context: CallbackContext) -> None:
+        job = context.job
+        assert job is not None and isinstance(job.data, int)
+        # The unit of work reschedules the step (or drops its job) after commit.
+        fired = await self.services.run(steps.fire_ping, job.data)
+        if not fired:
+            # Stale: nothing sent, nothing changed; make sure the job matches the step.
+            plan = await self.services.db(self._plan, job.data)
+            self.schedule({job.data: plan})
+
+    def _plan(self, step_id: int) -> StepPlan:
+        with self.services.sessions() as session:
+            found = queries.next_ping_of(session, step_id)
+        return StepPlan(*found) if found else StepPlan(None, 0)

@@ -1,0 +1,82 @@
+"""Who may do what (PROCEDURE.md section 2), as plain rules over plain values.
+
+Every press is checked against these with the person as the database knows them:
+callback data is never trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.procedure.grading import Plant
+from bot.procedure.roles import LEADERS, Role
+from bot.procedure.routing import leading_roles, responsible_plants
+from bot.procedure.steps import Owner
+
+# Who sees every complaint, not only their own (QC and leadership).
+SEES_ALL = LEADERS | {Role.QC, Role.TECH}
+# Who does the work of each owner of section 4, besides the named people.
+OWNER_ROLES: dict[Owner, frozenset[Role]] = {
+    Owner.SALES: frozenset({Role.SALES}),
+    Owner.QC: frozenset({Role.QC, Role.TECH}),  # QC with technical
+    Owner.PRODUCTION: frozenset({Role.PRODUCTION}),
+    Owner.LEADING_VP: frozenset(),  # by plant: see leading_roles
+}
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person as the rules need them."""
+
+    id: int
+    role: Role
+    plant: Plant | None
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class Case:
+    """A complaint as the rules need it."""
+
+    plant: Plant
+    filed_by_id: int
+
+
+def may_file(who: Who) -> bool:
+    """Sales receive complaints and file them (section 2); admins may too."""
+    return who.is_admin or who.role is Role.SALES
+
+
+def sees_all(who: Who) -> bool:
+    """QC and leadership see every complaint; sales see their own."""
+    return who.is_admin or who.role in SEES_ALL
+
+
+def may_see(who: Who, case: Case) -> bool:
+    return sees_all(who) or case.filed_by_id == who.id
+
+
+def owns(who: Who, owner: Owner, case: Case) -> bool:
+    """The step's owner role for the complaint's plant."""
+    if owner is Owner.LEADING_VP:
+        return who.role in leading_roles(case.plant)
+    if who.role not in OWNER_ROLES[owner]:
+        return False
+    # Sales work for every plant; staff without a plant work for both.
+    return owner is Owner.SALES or who.plant is None or who.plant in responsible_plants(case.plant)
+
+
+def may_press(who: Who, owner: Owner, case: Case) -> bool:
+    """The owner role for the plant, the leading VP, the GM or an admin."""
+    if who.is_admin or who.role is Role.GM or who.role in leading_roles(case.plant):
+        return True
+    return owns(who, owner, case)
+
+
+def is_mine(who: Who, owner: Owner, case: Case, assignee_id: int | None) -> bool:
+    """For /mytasks: taken by the person, or theirs by role and plant (not by GM/admin rights)."""
+    if assignee_id is not None:
+        return assignee_id == who.id
+    if owner is Owner.SALES:
+        return case.filed_by_id == who.id
+    return owns(who, owner, case)

@@ -1,0 +1,1 @@
+"""Kesu without Telegram: the Bot API emulator (and, later, the sandbox page)."""

@@ -1,0 +1,761 @@
+"""A Bot API emulator on 127.0.0.1 with Telegram's limits and habits.
+
+It speaks the methods Kesu uses over real HTTP, so the real PTB Application can
+be tested offline, and it refuses what Telegram refuses: bad HTML (400 "can't
+parse entities"), texts over 4096 characters, callback data over 64 bytes, a
+private chat with someone who never started the bot (403), sends past the rate
+limits (429 with retry_after). In groups it keeps privacy mode: a bot that is
+not an admin sees only commands, replies to its own messages and button presses.
+
+People and groups are driven from Python (tests) or from /_emulator/* (JSON).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.emulator.html import EntityError, parse, utf16_length
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64
+ANSWER_TEXT_LIMIT = 200
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+
+@dataclass
+class RateLimits:
+    """Sends allowed per window, as (seconds, count) pairs."""
+
+    private: tuple[tuple[float, int], ...] = ((1.0, 3),)
+    group: tuple[tuple[float, int], ...] = ((60.0, 20),)
+    overall: tuple[tuple[float, int], ...] = ((1.0, 30),)
+
+
+@dataclass
+class SentMessage:
+    """A message in a chat as the emulator keeps it (the bot's or a person's)."""
+
+    message_id: int
+    chat_id: int
+    from_id: int
+    text: str = ""  # visible text
+    html: str = ""  # what the bot sent, before parsing
+    kind: str = "text"  # text | photo | document
+    file_id: str | None = None
+    reply_markup: dict[str, Any] | None = None
+    reply_to: int | None = None
+    date: int = 0
+    edits: int = 0
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str  # private | group | supergroup
+    title: str | None = None
+    bot_is_admin: bool = False
+    bot_is_member: bool = True
+    messages: dict[int, SentMessage] = field(default_factory=dict)
+    next_id: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
+
+
+class Emulator:
+    def __init__(
+        self,
+        token: str = "123456789:TEST-kesu-token",
+        bot_username: str = "kesu_test_bot",
+        limits: RateLimits | None = None,
+    ) -> None:
+        self.token = token
+        self.bot_id = int(token.split(":")[0])
+        self.bot_username = bot_username
+        self.limits = limits or RateLimits()
+        self.users: dict[int, dict[str, Any]] = {}
+        self.started: set[int] = set()
+        self.chats: dict[int, Chat] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.callback_answers: dict[str, dict[str, Any] | None] = {}
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # every Bot API call, in order
+        self.refusals: list[tuple[str, int, str]] = []  # (method, code, description)
+        self._update_ids = itertools.count(1)
+        self._new_update = asyncio.Condition()
+        self._sends: dict[int | None, deque[float]] = {}
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.fail_next: list[tuple[str, int, str]] = []  # (method, code, description) to inject
+
+    # Life cycle ---------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._handle_file)
+        app.router.add_post("/_emulator/{action}", self._handle_control)
+        app.router.add_get("/_emulator/chats/{chat_id}", self._handle_chat_view)
+        return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None)
+        assert sockets
+        actual_port = sockets[0].getsockname()[1]
+        self.base_url = f"http://{host}:{actual_port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_base_url(self) -> str:
+        return f"{self.base_url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.base_url}/file/bot"
+
+    # The world: people, groups, what they do ---------------------------------------
+
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str = "zh-hans",
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language_code,
+        }
+        if username:
+            user["username"] = username
+        self.users[user_id] = user
+        return user
+
+    def add_group(self, chat_id: int, title: str, *, bot_is_admin: bool = False) -> Chat:
+        chat = Chat(
+            chat_id,
+            "supergroup" if str(chat_id).startswith("-100") else "group",
+            title=title,
+            bot_is_admin=bot_is_admin,
+        )
+        self.chats[chat_id] = chat
+        return chat
+
+    def _private(self, user_id: int) -> Chat:
+        chat = self.chats.get(user_id)
+        if chat is None:
+            chat = self.chats[user_id] = Chat(user_id, "private")
+        return chat
+
+    def _chat_json(self, chat: Chat) -> dict[str, Any]:
+        if chat.type == "private":
+            user = self.users[chat.id]
+            return {"id": chat.id, "type": "private", "first_name": user["first_name"]}
+        return {"id": chat.id, "type": chat.type, "title": chat.title}
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Kesu",
+            "username": self.bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def user_sends(
+        self,
+        user_id: int,
+        text: str | None = None,
+        *,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+        photo: bool = False,
+        document: tuple[str, str, int] | None = None,  # (file name, mime type, size)
+        caption: str | None = None,
+        media_group_id: str | None = None,
+    ) -> SentMessage:
+        """A person writes in a chat (their private chat with the bot by default)."""
+        user = self.users[user_id]
+        chat = self._private(user_id) if chat_id is None else self.chats[chat_id]
+        if chat.type == "private":
+            self.started.add(user_id)  # writing to the bot at all means pressing Start
+        message = SentMessage(
+            chat.next_id(),
+            chat.id,
+            user_id,
+            text=text or "",
+            reply_to=reply_to,
+            date=int(time.time()),
+        )
+        payload: dict[str, Any] = {
+            "message_id": message.message_id,
+            "from": user,
+            "chat": self._chat_json(chat),
+            "date": message.date,
+        }
+        if text is not None:
+            payload["text"] = text
+            if text.startswith("/"):
+                command = text.split()[0]
+                payload["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
+                ]
+        if photo:
+            file_id = self._register_file("photo", 1280 * 960 // 10, "photos/file.jpg")
+            message.kind, message.file_id = "photo", file_id
+            unique = self.files[file_id]["file_unique_id"]
+            payload["photo"] = [
+                {
+                    "file_id": file_id + "-s",
+                    "file_unique_id": unique + "s",
+                    "width": 90,
+                    "height": 67,
+                    "file_size": 1200,
+                },
+                {
+                    "file_id": file_id,
+                    "file_unique_id": unique,
+                    "width": 1280,
+                    "height": 960,
+                    "file_size": self.files[file_id]["file_size"],
+                },
+            ]
+            self.files[file_id + "-s"] = dict(self.files[file_id], file_size=1200)
+        if document is not None:
+            name, mime, size = document
+            file_id = self._register_file("document", size, f"documents/{name}")
+            message.kind, message.file_id = "document", file_id
+            payload["document"] = {
+                "file_id": file_id,
+                "file_unique_id": self.files[file_id]["file_unique_id"],
+                "file_name": name,
+                "mime_type": mime,
+                "file_size": size,
+            }
+        if caption is not None:
+            payload["caption"] = caption
+        if media_group_id is not None:
+            payload["media_group_id"] = media_group_id
+        if reply_to is not None and reply_to in chat.messages:
+            payload["reply_to_message"] = self._message_json(chat, chat.messages[reply_to])
+        chat.messages[message.message_id] = message
+        if self._bot_sees(chat, message, text):
+            await self._push({"message": payload})
+        return message
+
+    def _bot_sees(self, chat: Chat, message: SentMessage, text: str | None) -> bool:
+        if chat.type == "private" or chat.bot_is_admin:
+            return True
+        if not chat.bot_is_member:
+            return False
+        if text and text.startswith("/"):
+            command = text.split()[0]
+            return "@" not in command or command.endswith("@" + self.bot_username)
+        if message.reply_to is not None:
+            replied = chat.messages.get(message.reply_to)
+            return replied is not None and replied.from_id == self.bot_id
+        return False
+
+    async def press(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
+        """A person presses an inline button; returns the callback query id."""
+        chat = self.chats[chat_id]
+        message = chat.messages[message_id]
+        if data not in {d for _, d in message.buttons}:
+            raise ValueError(f"no button {data!r} on message {message_id}")
+        query_id = secrets.token_hex(8)
+        self.callback_answers[query_id] = None
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.users[user_id],
+                    "message": self._message_json(chat, message),
+                    "chat_instance": str(chat_id),
+                    "data": data,
+                }
+            }
+        )
+        return query_id
+
+    def _register_file(self, kind: str, size: int, path: str) -> str:
+        file_id = f"{kind[:3].upper()}-{secrets.token_hex(10)}"
+        self.files[file_id] = {
+            "kind": kind,
+            "file_unique_id": secrets.token_hex(6),
+            "file_size": size,
+            "file_path": path,
+        }
+        return file_id
+
+    async def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = next(self._update_ids)
+        async with self._new_update:
+            self.updates.append(update)
+            self._new_update.notify_all()
+
+    # Reading what happened -----------------------------------------------------------
+
+    def bot_messages(self, chat_id: int) -> list[SentMessage]:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            return []
+        return [m for m in chat.messages.values() if m.from_id == self.bot_id]
+
+    def last_bot_message(self, chat_id: int) -> SentMessage:
+        messages = self.bot_messages(chat_id)
+        if not messages:
+            raise LookupError(f"the bot sent nothing to {chat_id}")
+        return messages[-1]
+
+    # Bot API -------------------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        params = await _params(request)
+        self.calls.append((method, params))
+        handler = getattr(self, f"api_{method.lower()}", None)
+        if handler is None:
+            return _error(404, "Not Found")
+        try:
+            for index, (name, code, description) in enumerate(self.fail_next):
+                if name.lower() == method.lower():
+                    del self.fail_next[index]
+                    raise ApiError(code, description, 1 if code == 429 else None)
+            result = await handler(params)
+        except ApiError as error:
+            self.refusals.append((method, error.code, error.description))
+            return _error(error.code, error.description, error.retry_after)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        for info in self.files.values():
+            if info["file_path"] == path:
+                return web.Response(body=b"\0" * min(info["file_size"], 1024))
+        return web.Response(status=404)
+
+    async def api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._bot_user()
+
+    async def api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def api_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def api_setmycommands(self, params: dict[str, Any]) -> bool:
+        commands = _json(params.get("commands"))
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise ApiError(400, "Bad Request: commands must be a list of at most 100")
+        for command in commands:
+            name, description = command.get("command", ""), command.get("description", "")
+            if (
+                not (1 <= len(name) <= 32)
+                or not name.replace("_", "").isalnum()
+                or name.lower() != name
+            ):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not (1 <= len(description) <= 256):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[params.get("language_code") or ""] = commands
+        return True
+
+    async def api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = min(int(params.get("limit") or 100), 100)
+        timeout = float(params.get("timeout") or 0)
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        deadline = time.monotonic() + timeout
+        async with self._new_update:
+            while not self.updates:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._new_update.wait(), remaining)
+                except TimeoutError:
+                    break
+        return self.updates[:limit]
+
+    def _target(self, params: dict[str, Any]) -> Chat:
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        if chat_id > 0:
+            if chat_id not in self.users:
+                raise ApiError(400, "Bad Request: chat not found")
+            if chat_id not in self.started:
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            return self._private(chat_id)
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if not chat.bot_is_member:
+            raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
+        return chat
+
+    def _rate_check(self, chat: Chat) -> None:
+        now = time.monotonic()
+        windows = self.limits.private if chat.type == "private" else self.limits.group
+        for key, limits in ((chat.id, windows), (None, self.limits.overall)):
+            sends = self._sends.setdefault(key, deque())
+            longest = max(seconds for seconds, _ in limits)
+            while sends and now - sends[0] > longest:
+                sends.popleft()
+            for seconds, count in limits:
+                recent = [t for t in sends if now - t < seconds]
+                if len(recent) >= count:
+                    wait = max(1, math.ceil(seconds - (now - recent[-count])))
+                    raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
+        for key in (chat.id, None):
+            self._sends[key].append(now)
+
+    def _text(
+        self, params: dict[str, Any], key: str, limit: int, *, required: bool
+    ) -> tuple[str, str]:
+        source = params.get(key)
+        if source is None or source == "":
+            if required:
+                raise ApiError(400, "Bad Request: message text is empty")
+            return "", ""
+        source = str(source)
+        visible = source
+        if (params.get("parse_mode") or "").upper() == "HTML":
+            try:
+                visible = parse(source)
+            except EntityError as exc:
+                raise ApiError(400, f"Bad Request: {exc}") from None
+        if required and not visible.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_length(visible) > limit:
+            what = "message is too long" if key == "text" else "message caption is too long"
+            raise ApiError(400, f"Bad Request: {what}")
+        return source, visible
+
+    def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        markup = _json(params.get("reply_markup"))
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if not str(button.get("text", "")).strip():
+                    raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+                data = button.get("callback_data")
+                if data is not None and not (1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT):
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return markup
+
+    def _message_json(self, chat: Chat, message: SentMessage) -> dict[str, Any]:
+        sender = self._bot_user() if message.from_id == self.bot_id else self.users[message.from_id]
+        payload: dict[str, Any] = {
+            "message_id": message.message_id,
+            "from": sender,
+            "chat": self._chat_json(chat),
+            "date": message.date,
+        }
+        if message.kind == "text":
+            payload["text"] = message.text
+        else:
+            if message.text:
+                payload["caption"] = message.text
+            info = self.files.get(message.file_id or "", {})
+            if message.kind == "photo":
+                payload["photo"] = [
+                    {
+                        "file_id": message.file_id,
+                        "file_unique_id": info.get("file_unique_id", "x"),
+                        "width": 1280,
+                        "height": 960,
+                    }
+                ]
+            else:
+                payload["document"] = {
+                    "file_id": message.file_id,
+                    "file_unique_id": info.get("file_unique_id", "x"),
+                }
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
+            payload["reply_markup"] = message.reply_markup
+        if message.edits:
+            payload["edit_date"] = int(time.time())
+        return payload
+
+    async def api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._target(params)
+        source, visible = self._text(params, "text", MESSAGE_LIMIT, required=True)
+        markup = self._markup(params)
+        self._rate_check(chat)
+        reply = _json(params.get("reply_parameters")) or {}
+        message = SentMessage(
+            chat.next_id(),
+            chat.id,
+            self.bot_id,
+            text=visible,
+            html=source,
+            reply_markup=markup,
+            reply_to=reply.get("message_id"),
+            date=int(time.time()),
+        )
+        chat.messages[message.message_id] = message
+        return self._message_json(chat, message)
+
+    async def _send_file(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
+        chat = self._target(params)
+        file_ref = params.get(kind)
+        if isinstance(file_ref, bytes | bytearray):
+            file_id = self._register_file(kind, len(file_ref), f"{kind}s/upload")
+        else:
+            file_id = str(file_ref or "")
+            info = self.files.get(file_id)
+            if info is None:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            if info["kind"] != kind:
+                raise ApiError(
+                    400,
+                    f"Bad Request: type of file mismatch: can't use file of type {info['kind'].title()} as {kind.title()}",
+                )
+        source, visible = self._text(params, "caption", CAPTION_LIMIT, required=False)
+        markup = self._markup(params)
+        self._rate_check(chat)
+        message = SentMessage(
+            chat.next_id(),
+            chat.id,
+            self.bot_id,
+            text=visible,
+            html=source,
+            kind=kind,
+            file_id=file_id,
+            reply_markup=markup,
+            date=int(time.time()),
+        )
+        chat.messages[message.message_id] = message
+        return self._message_json(chat, message)
+
+    async def api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "photo")
+
+    async def api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "document")
+
+    def _own_message(self, params: dict[str, Any]) -> tuple[Chat, SentMessage]:
+        chat = self._target(params)
+        try:
+            message = chat.messages[int(params.get("message_id") or 0)]
+        except KeyError:
+            raise ApiError(400, "Bad Request: message to edit not found") from None
+        if message.from_id != self.bot_id:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        return chat, message
+
+    async def api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat, message = self._own_message(params)
+        source, visible = self._text(params, "text", MESSAGE_LIMIT, required=True)
+        markup = self._markup(params)
+        if message.kind != "text":
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        if visible == message.text and source == message.html and markup == message.reply_markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.text, message.html, message.reply_markup = visible, source, markup
+        message.edits += 1
+        return self._message_json(chat, message)
+
+    async def api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat, message = self._own_message(params)
+        markup = self._markup(params)
+        if markup == message.reply_markup or (not markup and not message.reply_markup):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.reply_markup = markup
+        message.edits += 1
+        return self._message_json(chat, message)
+
+    async def api_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self.callback_answers:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        if self.callback_answers[query_id] is not None:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        text = params.get("text") or ""
+        if len(text) > ANSWER_TEXT_LIMIT:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.callback_answers[query_id] = {
+            "text": text,
+            "show_alert": _bool(params.get("show_alert")),
+        }
+        return True
+
+    async def api_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id"))
+        info = self.files.get(file_id)
+        if info is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": info["file_unique_id"],
+            "file_size": info["file_size"],
+            "file_path": info["file_path"],
+        }
+
+    # Control API for the sandbox ------------------------------------------------------
+
+    async def _handle_control(self, request: web.Request) -> web.Response:
+        action = request.match_info["action"]
+        body = await request.json() if request.can_read_body else {}
+        try:
+            if action == "user":
+                result: Any = self.add_user(
+                    int(body["id"]), body["first_name"], body.get("language_code", "zh-hans")
+                )
+            elif action == "group":
+                chat = self.add_group(
+                    int(body["id"]), body["title"], bot_is_admin=bool(body.get("bot_is_admin"))
+                )
+                result = self._chat_json(chat)
+            elif action == "send":
+                message = await self.user_sends(
+                    int(body["user_id"]),
+                    body.get("text"),
+                    chat_id=body.get("chat_id"),
+                    reply_to=body.get("reply_to"),
+                    photo=bool(body.get("photo")),
+                )
+                result = {"message_id": message.message_id}
+            elif action == "press":
+                result = {
+                    "callback_query_id": await self.press(
+                        int(body["user_id"]),
+                        int(body["chat_id"]),
+                        int(body["message_id"]),
+                        str(body["data"]),
+                    )
+                }
+            else:
+                return web.json_response({"ok": False, "description": "unknown action"}, status=404)
+        except (KeyError, ValueError) as exc:
+            return web.json_response({"ok": False, "description": str(exc)}, status=400)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _handle_chat_view(self, request: web.Request) -> web.Response:
+        chat = self.chats.get(int(request.match_info["chat_id"]))
+        if chat is None:
+            return web.json_response({"ok": False, "description": "no such chat"}, status=404)
+        return web.json_response(
+            {
+                "ok": True,
+                "result": [
+                    {
+                        "message_id": m.message_id,
+                        "from_id": m.from_id,
+                        "kind": m.kind,
+                        "text": m.text,
+                        "html": m.html,
+                        "buttons": m.buttons,
+                    }
+                    for m in chat.messages.values()
+                ],
+            }
+        )
+
+
+def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=code)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise ApiError(400, "Bad Request: can't parse JSON") from None
+    return value
+
+
+def _bool(value: Any) -> bool:
+    return value in (True, "true", "True", "1", 1)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.method != "POST" or not request.can_read_body:
+        return params
+    content_type = request.content_type
+    if content_type == "application/json":
+        params.update(await request.json())
+    elif content_type == "multipart/form-data":
+        reader = await request.multipart()
+        async for part in reader:
+            name = getattr(part, "name", None)
+            if name is None:
+                continue
+            if getattr(part, "filename", None):
+                params[name] = bytes(await part.read())  # type: ignore[union-attr]
+            else:
+                params[name] = await part.text()  # type: ignore[union-attr]
+    else:
+        params.update(dict(await request.post()))
+    return params
+
+
+async def serve_forever(host: str, port: int) -> None:
+    emulator = Emulator()
+    url = await emulator.start(host, port)
+    print(f"Bot API emulator at {url}/bot (token {emulator.token})", flush=True)
+    await asyncio.Event().wait()

@@ -1,0 +1,298 @@
+"""Complaints: filing one from a confirmed draft, reading them by role.
+
+Filing is one transaction: the number, the register row, the event-log entry,
+the outbox rows of every notification it causes and the steps it opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.procedure import access
+from bot.procedure.grading import CustomerClass
+from bot.procedure.intake import Draft, occurrence_time
+from bot.procedure.numbering import format_number, parse_number
+from bot.procedure.routing import ComplaintFacts, Document, routes_for
+from bot.procedure.steps import ComplaintStatus
+from bot.services import mapping
+from bot.services.events import Actor, log_event
+from bot.services.notices import FilePayload, Notice, Payload, Recipient, post, recipients
+from bot.services.steps import start_procedure
+from bot.services.uow import Caller, UnitOfWork
+from bot.views import cards
+from bot.views.models import AttachmentView, ComplaintView, DeliveryView, EventView, PersonView
+from storage import queries
+from storage.models import (
+    Attachment,
+    Complaint,
+    Customer,
+    DeliveryStatus,
+    Method,
+    Person,
+    Purpose,
+)
+
+
+class Refusal(StrEnum):
+    NOT_REGISTERED = "not_registered"  # not on the people list
+    NOT_ALLOWED = "not_allowed"  # on the list, without the right
+    BAD_NUMBER = "bad_number"
+    NOT_FOUND = "not_found"  # does not exist, or not theirs: the same answer
+
+
+@dataclass(frozen=True)
+class Me:
+    """The caller as Kesu knows them, for /help and the intake's first question."""
+
+    person: PersonView | None
+    may_file: bool = False
+    sees_all: bool = False
+
+
+@dataclass(frozen=True)
+class FileComplaint:
+    caller: Caller
+    draft: Draft
+
+
+@dataclass(frozen=True)
+class Filed:
+    refusal: Refusal | None = None
+    complaint: ComplaintView | None = None
+
+
+@dataclass(frozen=True)
+class CustomerMatch:
+    id: int
+    name: str
+    customer_class: CustomerClass
+
+
+@dataclass(frozen=True)
+class ComplaintList:
+    refusal: Refusal | None = None
+    complaints: tuple[ComplaintView, ...] = ()
+    all_of_them: bool = False  # QC and leadership see all; sales their own
+
+
+@dataclass(frozen=True)
+class ShowComplaint:
+    caller: Caller
+    number: str
+
+
+@dataclass(frozen=True)
+class Shown:
+    refusal: Refusal | None = None
+    number: str = ""
+    complaint: ComplaintView | None = None
+    events: tuple[EventView, ...] = ()
+    deliveries: tuple[DeliveryView, ...] = ()  # undelivered notifications, for admins
+
+
+def me(uow: UnitOfWork, caller: Caller) -> Me:
+    person = uow.person(caller)
+    if person is None:
+        return Me(None)
+    who = mapping.who(person)
+    return Me(mapping.person_view(person, uow.config), access.may_file(who), access.sees_all(who))
+
+
+# Filing --------------------------------------------------------------------------------
+
+
+def file_complaint(uow: UnitOfWork, command: FileComplaint) -> Filed:
+    """Register a confirmed draft; the right to file is checked again here."""
+    person = uow.person(command.caller)
+    if person is None:
+        return Filed(Refusal.NOT_REGISTERED)
+    if not access.may_file(mapping.who(person)):
+        return Filed(Refusal.NOT_ALLOWED)
+    complaint = register(uow, command.draft, Actor.of(command.caller, person))
+    uow.session.flush()
+    return Filed(complaint=mapping.complaint_view(complaint, uow.config, steps=False))
+
+
+def register(uow: UnitOfWork, draft: Draft, actor: Actor) -> Complaint:
+    """Create the complaint from a complete draft."""
+    assert actor.person is not None and draft.ready_to_file()
+    session, config, now = uow.session, uow.config, uow.now
+    year = draft.received_at.astimezone(config.tz).year
+    sequence = queries.next_sequence(session, year)
+    customer = _customer(uow, draft)
+    assert draft.quantity is not None and draft.delivery_date is not None
+    assert draft.plant is not None
+    complaint = Complaint(
+        number=format_number(year, sequence),
+        year=year,
+        sequence=sequence,
+        received_at=draft.received_at,
+        occurred_at=occurrence_time(draft.occurred_on, draft.received_at, config.tz),
+        customer=customer,
+        customer_name=customer.name,
+        customer_class=customer.customer_class,
+        contact_phone=draft.contact_phone,
+        content=draft.content,
+        demands=list(draft.demands),
+        grade=draft.grade(),
+        is_batch=bool(draft.batch),
+        is_recurring=bool(draft.recurring),
+        is_return=draft.returned,
+        is_serious=draft.serious(),
+        plant=draft.plant,
+        product_name=draft.product_name,
+        specification=draft.specification,
+        quantity=draft.quantity,
+        quantity_unit=draft.quantity_unit,
+        delivery_date=draft.delivery_date,
+        description=draft.description,
+        status=ComplaintStatus.OPEN,
+        filed_by=actor.person,
+        created_at=now,
+    )
+    session.add(complaint)
+    for item in draft.attachments:
+        complaint.attachments.append(
+            Attachment(
+                kind=item.kind,
+                file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                file_name=item.file_name,
+                mime_type=item.mime_type,
+            )
+        )
+    session.flush()
+    log_event(
+        session,
+        actor,
+        "registered",
+        now,
+        complaint,
+        number=complaint.number,
+        grade=complaint.grade.value,
+        serious=complaint.is_serious,
+        plant=complaint.plant.value,
+    )
+    _announce(uow, complaint)
+    start_procedure(uow, complaint, actor)
+    return complaint
+
+
+def _announce(uow: UnitOfWork, complaint: Complaint) -> None:
+    """Step 1's copies: the card to sales and the plant's QC, the report to leadership.
+
+    Every chat gets the complaint once; a report wins over a card.
+    """
+    facts = ComplaintFacts(plant=complaint.plant, serious=complaint.is_serious)
+    documents: dict[int, tuple[Recipient, Document]] = {}
+    for route in routes_for(facts):
+        for recipient in recipients(uow.session, uow.config, [route.audience]):
+            known = documents.get(recipient.chat_id)
+            if known is None or (known[1] is Document.CARD and route.document is Document.REPORT):
+                documents[recipient.chat_id] = (recipient, route.document)
+    view = mapping.complaint_view(complaint, uow.config, steps=False)
+    tz = uow.config.timezone
+
+    def card(language: str) -> list[Payload]:
+        return list(cards.complaint_card(view, language, tz))
+
+    def report(language: str) -> list[Payload]:
+        return list(cards.disposition_report(view, language, tz))
+
+    def captioned(attachment: AttachmentView, index: int) -> Callable[[str], list[Payload]]:
+        def render(language: str) -> list[Payload]:
+            caption = cards.attachment_caption(view, attachment, index, language)
+            return [FilePayload(attachment.file_id, caption)]
+
+        return render
+
+    for recipient, document in documents.values():
+        render = card if document is Document.CARD else report
+        notice = Notice(Purpose(document.value), [recipient], render, complaint=complaint)
+        post(uow.session, notice, uow.now)
+        for index, attachment in enumerate(view.attachments, start=1):
+            notice = Notice(
+                Purpose.ATTACHMENT,
+                [recipient],
+                captioned(attachment, index),
+                method=Method(attachment.kind.value),
+                complaint=complaint,
+            )
+            post(uow.session, notice, uow.now)
+
+
+def _customer(uow: UnitOfWork, draft: Draft) -> Customer:
+    session = uow.session
+    if draft.customer_id is not None:
+        customer = session.get(Customer, draft.customer_id)
+        if customer is not None:
+            return customer
+    assert draft.customer is not None and draft.customer_class is not None
+    existing = queries.customer_by_name(session, draft.customer)
+    if existing is not None:
+        return existing
+    customer = Customer(
+        name=draft.customer,
+        customer_class=draft.customer_class,
+        contact_phone=draft.contact_phone,
+        created_at=uow.now,
+    )
+    session.add(customer)
+    return customer
+
+
+def find_customers(uow: UnitOfWork, text: str) -> list[CustomerMatch]:
+    return [
+        CustomerMatch(c.id, c.name, c.customer_class)
+        for c in queries.find_customers(uow.session, text)
+    ]
+
+
+def customer(uow: UnitOfWork, customer_id: int) -> CustomerMatch | None:
+    found = queries.customer_by_id(uow.session, customer_id)
+    return CustomerMatch(found.id, found.name, found.customer_class) if found else None
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+def list_open(uow: UnitOfWork, caller: Caller) -> ComplaintList:
+    person = uow.person(caller)
+    if person is None:
+        return ComplaintList(Refusal.NOT_REGISTERED)
+    all_of_them = access.sees_all(mapping.who(person))
+    rows = queries.open_complaints(uow.session, filed_by_id=None if all_of_them else person.id)
+    return ComplaintList(
+        complaints=tuple(mapping.complaint_view(c, uow.config, steps=False) for c in rows),
+        all_of_them=all_of_them,
+    )
+
+
+def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
+    person = uow.person(command.caller)
+    if person is None:
+        return Shown(Refusal.NOT_REGISTERED)
+    parsed = parse_number(command.number) if command.number else None
+    if parsed is None:
+        return Shown(Refusal.BAD_NUMBER)
+    number = format_number(*parsed)
+    complaint = queries.complaint_by_number(uow.session, number)
+    if complaint is None or not _may_see(person, complaint):
+        # The same answer for "does not exist" and "not yours": numbers are not secrets,
+        # but their contents are.
+        return Shown(Refusal.NOT_FOUND, number)
+    deliveries = queries.outbox_for_complaint(uow.session, complaint.id) if person.is_admin else []
+    return Shown(
+        number=number,
+        complaint=mapping.complaint_view(complaint, uow.config),
+        events=tuple(mapping.event_view(e) for e in queries.events_of(uow.session, complaint.id)),
+        deliveries=tuple(
+            mapping.delivery_view(d) for d in deliveries if d.status == DeliveryStatus.FAILED
+        ),
+    )
+
+
+def _may_see(person: Person, complaint: Complaint) -> bool:
+    return access.may_see(mapping.who(person), mapping.case(complaint))

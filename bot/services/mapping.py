@@ -1,0 +1,102 @@
+"""Stored rows to view models, inside the unit of work."""
+
+from __future__ import annotations
+
+from bot.config import KesuConfig
+from bot.procedure.access import Case, Who
+from bot.procedure.steps import STEP_BY_ID
+from bot.services.notices import language_of
+from bot.views.models import (
+    AttachmentView,
+    ComplaintView,
+    DeliveryView,
+    EventView,
+    PersonView,
+    StepView,
+)
+from storage.models import Complaint, Event, OutboxMessage, Person, Step
+
+
+def who(person: Person) -> Who:
+    return Who(person.id, person.role, person.plant, person.is_admin)
+
+
+def case(complaint: Complaint) -> Case:
+    return Case(complaint.plant, complaint.filed_by_id)
+
+
+def person_view(person: Person, config: KesuConfig) -> PersonView:
+    return PersonView(person.id, person.name, person.role, language_of(person, config))
+
+
+def step_view(step: Step, config: KesuConfig) -> StepView:
+    complaint = step.complaint
+    return StepView(
+        id=step.id,
+        key=step.key,
+        status=step.status,
+        owner=config.owner(step.key),
+        complaint_number=complaint.number,
+        plant=complaint.plant,
+        opened_at=step.opened_at,
+        due_at=step.due_at,
+        done_at=step.done_at,
+        done_by=step.done_by.name if step.done_by else None,
+        outcome=step.outcome,
+        assignee=step.assignee.name if step.assignee else None,
+        note=step.note,
+        blocked_reason=step.blocked_reason,
+    )
+
+
+def complaint_view(
+    complaint: Complaint, config: KesuConfig, *, steps: bool = True
+) -> ComplaintView:
+    return ComplaintView(
+        id=complaint.id,
+        number=complaint.number,
+        received_at=complaint.received_at,
+        occurred_at=complaint.occurred_at,
+        customer_name=complaint.customer_name,
+        customer_class=complaint.customer_class,
+        contact_phone=complaint.contact_phone,
+        content=complaint.content,
+        demands=tuple(complaint.demands),
+        grade=complaint.grade,
+        is_batch=complaint.is_batch,
+        is_recurring=complaint.is_recurring,
+        is_return=complaint.is_return,
+        is_serious=complaint.is_serious,
+        plant=complaint.plant,
+        product_name=complaint.product_name,
+        specification=complaint.specification,
+        quantity=complaint.quantity,
+        quantity_unit=complaint.quantity_unit,
+        delivery_date=complaint.delivery_date,
+        description=complaint.description,
+        cause_analysis=complaint.cause_analysis,
+        corrective_proposal=complaint.corrective_proposal,
+        verification=complaint.verification,
+        status=complaint.status,
+        filed_by=complaint.filed_by.name,
+        filed_by_id=complaint.filed_by_id,
+        attachments=tuple(
+            AttachmentView(a.kind, a.file_id, a.file_name) for a in complaint.attachments
+        ),
+        steps=tuple(step_view(s, config) for s in complaint.steps) if steps else (),
+    )
+
+
+def event_view(event: Event) -> EventView:
+    key = event.detail.get("step")
+    definition = STEP_BY_ID.get(key) if isinstance(key, str) else None
+    return EventView(
+        at=event.at,
+        actor=event.actor.name if event.actor else None,
+        action=event.action,
+        step_title=definition.title if definition else None,
+    )
+
+
+def delivery_view(row: OutboxMessage) -> DeliveryView:
+    return DeliveryView(row.chat_id, row.purpose.value, row.status.value, row.last_error)

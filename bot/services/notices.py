@@ -1,0 +1,162 @@
+"""Notices: what a change tells whom, turned into outbox rows inside its transaction.
+
+A `Notice` names its method, purpose, recipients and how to render its payload
+in a language; `post` renders it once per language and adds one outbox row per
+recipient and part. Who the recipients are comes from one resolver,
+`recipients`, over the audiences of bot.procedure.routing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.config import KesuConfig
+from bot.procedure.routing import Audience, GroupChat, Named, Person
+from bot.views import notices
+from bot.views.i18n import N_
+from bot.views.models import Message
+from storage import queries
+from storage.models import Complaint, DeliveryStatus, Method, OutboxMessage, Purpose
+from storage.models import Person as PersonRow
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    language: str
+
+
+def language_of(person: PersonRow, config: KesuConfig) -> str:
+    return person.language or config.default_language
+
+
+def recipients(
+    session: Session, config: KesuConfig, audiences: Iterable[Audience]
+) -> list[Recipient]:
+    """The chats of these audiences, once each, in order; groups read the default language."""
+    found: dict[int, Recipient] = {}
+    for audience in audiences:
+        if isinstance(audience, GroupChat):
+            chat_id = queries.chat_id_for(session, audience.group, audience.plant)
+            if chat_id is not None:
+                found.setdefault(chat_id, Recipient(chat_id, config.default_language))
+            continue
+        people: Iterable[PersonRow]
+        if isinstance(audience, Person):
+            people = queries.people_with_role(session, audience.role)
+        else:
+            assert isinstance(audience, Named)
+            person = queries.person_by_id(session, audience.person_id)
+            people = [person] if person is not None and person.active else []
+        for person in people:
+            found.setdefault(
+                person.telegram_id, Recipient(person.telegram_id, language_of(person, config))
+            )
+    return list(found.values())
+
+
+def language_of_chat(session: Session, config: KesuConfig, chat_id: int) -> str:
+    """A private chat reads its person's language; a group the default one."""
+    if chat_id < 0:
+        return config.default_language
+    person = queries.person_by_telegram_id(session, chat_id)
+    return language_of(person, config) if person else config.default_language
+
+
+@dataclass(frozen=True)
+class FilePayload:
+    file_id: str
+    caption: str
+
+
+Payload = Message | FilePayload
+
+
+@dataclass
+class Notice:
+    """One notification for several recipients, rendered once per language."""
+
+    purpose: Purpose
+    to: list[Recipient]
+    render: Callable[[str], list[Payload]]  # language -> the parts to send
+    method: Method = Method.MESSAGE
+    complaint: Complaint | None = None
+    step_id: int | None = None  # a task card is remembered, so changes edit it
+    edit_of: dict[int, int] = field(default_factory=dict)  # chat id -> card row, for EDIT
+
+
+def post(session: Session, notice: Notice, now: Any) -> list[OutboxMessage]:
+    rendered: dict[str, list[Payload]] = {}
+    rows: list[OutboxMessage] = []
+    for recipient in notice.to:
+        if recipient.language not in rendered:
+            rendered[recipient.language] = notice.render(recipient.language)
+        for part in rendered[recipient.language]:
+            payload: dict[str, Any]
+            if isinstance(part, FilePayload):
+                payload = {"file_id": part.file_id, "caption": part.caption}
+            else:
+                payload = {"text": part.text}
+                if part.keyboard:
+                    payload["keyboard"] = part.keyboard
+            if notice.method is Method.EDIT:
+                payload["edit_of"] = notice.edit_of[recipient.chat_id]
+            row = OutboxMessage(
+                created_at=now,
+                complaint=notice.complaint,
+                step_id=notice.step_id,
+                chat_id=recipient.chat_id,
+                method=notice.method,
+                payload=payload,
+                purpose=notice.purpose,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+            )
+            session.add(row)
+            rows.append(row)
+    return rows
+
+
+# What the admins' alert calls each kind of notification.
+PURPOSE_NAMES = {
+    Purpose.CARD: N_("complaint card"),
+    Purpose.REPORT: N_("disposition report"),
+    Purpose.ATTACHMENT: N_("attachment"),
+    Purpose.TASK: N_("task card"),
+    Purpose.PING: N_("reminder or escalation"),
+    Purpose.SPECIAL_REPORT: N_("special report"),
+}
+
+
+def alert_admins(session: Session, config: KesuConfig, failed: OutboxMessage, now: Any) -> None:
+    """Tell the admins a notification could not be delivered (never for admin alerts)."""
+    if failed.purpose in (Purpose.ADMIN, Purpose.TASK_EDIT):
+        return  # no alert about an alert; a failed edit leaves the old card, no news
+    to = [
+        Recipient(admin.telegram_id, language_of(admin, config))
+        for admin in queries.admins(session)
+        if admin.telegram_id != failed.chat_id
+    ]
+    number = failed.complaint.number if failed.complaint else ""
+    name = PURPOSE_NAMES.get(failed.purpose, failed.purpose.value)
+    post(
+        session,
+        Notice(
+            Purpose.ADMIN,
+            to,
+            lambda language: [
+                Message(
+                    notices.delivery_failed(
+                        number, name, failed.chat_id, failed.last_error or "", language
+                    )
+                )
+            ],
+            complaint=failed.complaint,
+        ),
+        now,
+    )

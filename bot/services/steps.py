@@ -1,0 +1,509 @@
+"""Steps of stored complaints: the procedure's transitions, task cards, presses, notes, pings.
+
+Everything here runs inside one unit of work and adds the step rows, the
+event-log rows and the outbox rows of one change together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.procedure import access, engine
+from bot.procedure.grading import Plant
+from bot.procedure.pings import PingKind, due_ping, next_ping_at
+from bot.procedure.routing import (
+    Audience,
+    escalation_audience,
+    special_report_audience,
+    task_audience,
+)
+from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Facts, Outcome, StepStatus
+from bot.services import mapping
+from bot.services.events import Actor, log_event
+from bot.services.notices import (
+    Notice,
+    Recipient,
+    language_of,
+    language_of_chat,
+    post,
+    recipients,
+)
+from bot.services.uow import SCHEDULER, Caller, UnitOfWork
+from bot.views import cards
+from bot.views.callbacks import StepAction
+from bot.views.models import ComplaintView, EventView, StepView
+from storage import queries
+from storage.models import Complaint, Method, Person, Purpose, Step
+
+
+class PressResult(StrEnum):
+    OK = "ok"
+    DENIED = "denied"
+    NOT_OPEN = "not_open"
+    WRONG_BUTTON = "wrong_button"
+
+
+@dataclass(frozen=True)
+class PressStep:
+    caller: Caller
+    step_id: int
+    action: StepAction
+    code: str = ""  # the outcome's press code, for FINISH
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """What a press did, for the presser."""
+
+    result: PressResult
+    step: StepView | None = None
+    finished: bool = False  # an outcome was recorded: a note may follow
+    asks_reason: bool = False  # Blocked: the reason is asked for
+    complaint: ComplaintView | None = None  # Show: the whole complaint
+    events: tuple[EventView, ...] = ()
+
+
+@dataclass(frozen=True)
+class NamePlant:
+    caller: Caller
+    step_id: int
+    plant: str
+
+
+class PromptKind(StrEnum):
+    NOTE = "note"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class PromptReply:
+    """A reply to a note or blocking prompt: text, or a photo or document with a caption."""
+
+    caller: Caller
+    step_id: int
+    kind: PromptKind
+    text: str | None
+    file_id: str | None
+
+
+class ReplyResult(StrEnum):
+    NOTE_ADDED = "note_added"
+    REPORTED = "reported"  # the special report went to the GM
+    NEEDS_TEXT = "needs_text"  # a blocking reason must be text
+    IGNORED = "ignored"  # not on the people list, or the step is gone
+
+
+@dataclass(frozen=True)
+class TaskList:
+    steps: tuple[StepView, ...]
+    cards: tuple[tuple[StepView, ComplaintView], ...] = ()  # the most urgent, with buttons
+    allowed: bool = True
+
+
+# Views --------------------------------------------------------------------------------
+
+
+def as_engine(complaint: Complaint) -> engine.Complaint:
+    facts = Facts(grade=complaint.grade, serious=complaint.is_serious, returned=complaint.is_return)
+    return engine.Complaint(facts, complaint.received_at, complaint.occurred_at)
+
+
+def _states(complaint: Complaint) -> list[engine.StepState]:
+    return [engine.StepState(s.key, s.status, s.opened_at, s.done_at) for s in complaint.steps]
+
+
+def _views(uow: UnitOfWork, step: Step) -> tuple[StepView, ComplaintView]:
+    return (
+        mapping.step_view(step, uow.config),
+        mapping.complaint_view(step.complaint, uow.config, steps=False),
+    )
+
+
+# Task cards ----------------------------------------------------------------------------
+
+
+def _card_notice(uow: UnitOfWork, step: Step, to: list[Recipient]) -> Notice:
+    view, complaint = _views(uow, step)
+    tz = uow.config.timezone
+    return Notice(
+        Purpose.TASK,
+        to,
+        lambda language: [cards.task_card(view, complaint, language, tz)],
+        complaint=step.complaint,
+        step_id=step.id,
+    )
+
+
+def _task_recipients(
+    uow: UnitOfWork, step: Step, *, leadership_group: bool = True
+) -> list[Recipient]:
+    complaint = step.complaint
+    audience = task_audience(
+        uow.config.owner(step.key),
+        complaint.plant,
+        filed_by_id=complaint.filed_by_id,
+        assignee_id=step.assignee_id,
+        leadership_group=leadership_group,
+    )
+    return recipients(uow.session, uow.config, audience)
+
+
+def refresh_cards(uow: UnitOfWork, step: Step) -> None:
+    """Edit every card of the step in place to show its new state."""
+    view, complaint = _views(uow, step)
+    tz = uow.config.timezone
+    for card in queries.cards_of_step(uow.session, step.id):
+        language = language_of_chat(uow.session, uow.config, card.chat_id)
+        post(
+            uow.session,
+            Notice(
+                Purpose.TASK_EDIT,
+                [Recipient(card.chat_id, language)],
+                lambda lang: [cards.task_card(view, complaint, lang, tz)],
+                method=Method.EDIT,
+                complaint=step.complaint,
+                step_id=step.id,
+                edit_of={card.chat_id: card.id},
+            ),
+            uow.now,
+        )
+
+
+# Transitions ---------------------------------------------------------------------------
+
+
+def _apply(
+    uow: UnitOfWork,
+    complaint: Complaint,
+    transition: engine.Transition,
+    actor: Actor,
+    outcome: Outcome = Outcome.DONE,
+) -> list[Step]:
+    """Store a transition: step rows, events, cards. Returns the steps it changed."""
+    session, config, now = uow.session, uow.config, uow.now
+    changed: list[Step] = []
+    open_steps = {s.key: s for s in complaint.steps if s.status == StepStatus.OPEN}
+    for index, key in enumerate(transition.done):
+        step = open_steps.get(key) or _filing_step(uow, complaint, key)
+        step.status = StepStatus.DONE
+        step.done_at = now
+        step.done_by = actor.person
+        step.outcome = outcome if index == 0 else Outcome.DONE
+        step.next_ping_at = None
+        changed.append(step)
+        log_event(
+            session,
+            actor,
+            "step_done",
+            now,
+            complaint,
+            step=key,
+            outcome=step.outcome.value,
+            late=bool(step.due_at and now > step.due_at),
+        )
+    # Skipped: open steps no longer needed. Superseded: done steps sent back for rework.
+    for keys, before, after in (
+        (transition.skipped, StepStatus.OPEN, StepStatus.SKIPPED),
+        (transition.superseded, StepStatus.DONE, StepStatus.SUPERSEDED),
+    ):
+        for step in complaint.steps:
+            if step.key in keys and step.status == before and step not in changed:
+                step.status = after
+                step.next_ping_at = None
+                changed.append(step)
+    policy = config.ping_policy()
+    for opening in transition.opened:
+        step = Step(
+            key=opening.key,
+            status=StepStatus.OPEN,
+            opened_at=now,
+            due_at=opening.due_at,
+            pings_sent=0,
+        )
+        if opening.due_at is not None:
+            step.next_ping_at = next_ping_at(now, opening.due_at, 0, policy)
+        complaint.steps.append(step)
+        session.flush()
+        due = opening.due_at.isoformat() if opening.due_at else None
+        log_event(session, actor, "step_opened", now, complaint, step=opening.key, due=due)
+        post(session, _card_notice(uow, step, _task_recipients(uow, step)), now)
+        changed.append(step)
+    session.flush()
+    for step in changed:
+        if step.id is not None and step.status != StepStatus.OPEN:
+            refresh_cards(uow, step)
+    if transition.closed and complaint.status != ComplaintStatus.CLOSED:
+        complaint.status = ComplaintStatus.CLOSED
+        complaint.closed_at = now
+        log_event(session, actor, "closed", now, complaint)
+    return changed
+
+
+def _filing_step(uow: UnitOfWork, complaint: Complaint, key: str) -> Step:
+    """Step 1 is done by the filing itself: its row is made as it is done."""
+    step = Step(
+        key=key,
+        status=StepStatus.OPEN,
+        opened_at=complaint.received_at,
+        due_at=uow.config.timing().due(
+            STEP_BY_ID[key],
+            opened_at=complaint.received_at,
+            received_at=complaint.received_at,
+            occurred_at=complaint.occurred_at,
+        ),
+        pings_sent=0,
+    )
+    complaint.steps.append(step)
+    return step
+
+
+def start_procedure(uow: UnitOfWork, complaint: Complaint, actor: Actor) -> list[Step]:
+    transition = engine.registration(as_engine(complaint), uow.config.timing(), uow.now)
+    return _apply(uow, complaint, transition, actor)
+
+
+# Presses -------------------------------------------------------------------------------
+
+
+def _refuse(uow: UnitOfWork, actor: Actor, step: Step, button: str) -> Pressed:
+    # Anyone not on the people list, or without the right, changes nothing; it is logged.
+    log_event(
+        uow.session, actor, "press_refused", uow.now, step.complaint, step=step.key, button=button
+    )
+    return Pressed(PressResult.DENIED, mapping.step_view(step, uow.config))
+
+
+def _may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
+    return person is not None and access.may_press(
+        mapping.who(person), uow.config.owner(step.key), mapping.case(step.complaint)
+    )
+
+
+def press(uow: UnitOfWork, command: PressStep) -> Pressed:
+    """A button on a task card. Checks the right against the database, then changes the state."""
+    session = uow.session
+    step = queries.step_by_id(session, command.step_id)
+    if step is None:
+        return Pressed(PressResult.NOT_OPEN)
+    person = uow.person(command.caller)
+    actor = Actor.of(command.caller, person)
+    complaint = step.complaint
+    if command.action is StepAction.SHOW:
+        # Show: what /show would show them, or a step they may act on.
+        sees = person is not None and access.may_see(mapping.who(person), mapping.case(complaint))
+        if not sees and not _may_press(uow, person, step):
+            return _refuse(uow, actor, step, command.action.value)
+        return Pressed(
+            PressResult.OK,
+            mapping.step_view(step, uow.config),
+            complaint=mapping.complaint_view(complaint, uow.config),
+            events=tuple(mapping.event_view(e) for e in queries.events_of(session, complaint.id)),
+        )
+    if not _may_press(uow, person, step):
+        return _refuse(uow, actor, step, command.code or command.action.value)
+    assert person is not None
+    if step.status != StepStatus.OPEN:
+        return Pressed(PressResult.NOT_OPEN, mapping.step_view(step, uow.config))
+    if command.action is StepAction.TAKE:
+        _take(uow, step, person, actor)
+        return Pressed(PressResult.OK, mapping.step_view(step, uow.config))
+    if command.action is StepAction.BLOCK:
+        # The reason is asked for; see reply_to_prompt.
+        return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_reason=True)
+    ending = STEP_BY_ID[step.key].outcome_by_code(command.code)
+    if ending is None:
+        return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+    try:
+        transition = engine.complete(
+            as_engine(complaint),
+            _states(complaint),
+            step.key,
+            ending.outcome,
+            uow.config.timing(),
+            uow.now,
+        )
+    except engine.StepError:
+        return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+    # Claim the step before storing: of two presses at once, only one gets past this.
+    if not queries.claim_step(session, step.id):
+        return Pressed(PressResult.NOT_OPEN, mapping.step_view(step, uow.config))
+    uow.touch(step)
+    _apply(uow, complaint, transition, actor, ending.outcome)
+    return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
+
+
+def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:
+    step.assignee = person
+    uow.session.flush()
+    log_event(uow.session, actor, "step_taken", uow.now, step.complaint, step=step.key)
+    refresh_cards(uow, step)
+    if person.telegram_id not in {c.chat_id for c in queries.cards_of_step(uow.session, step.id)}:
+        # The named owner now: the card comes to them privately too.
+        to = [Recipient(person.telegram_id, language_of(person, uow.config))]
+        post(uow.session, _card_notice(uow, step, to), uow.now)
+
+
+def name_plant(uow: UnitOfWork, command: NamePlant) -> PressResult:
+    """QC name the plant of origin on the step that asks for it (unknown at intake)."""
+    session = uow.session
+    step = queries.step_by_id(session, command.step_id)
+    if command.plant not in {p.value for p in Plant}:
+        return PressResult.WRONG_BUTTON
+    plant = Plant(command.plant)
+    if step is None or not STEP_BY_ID[step.key].asks_plant or plant is Plant.UNKNOWN:
+        return PressResult.WRONG_BUTTON
+    person = uow.person(command.caller)
+    actor = Actor.of(command.caller, person)
+    complaint = step.complaint
+    if not _may_press(uow, person, step):
+        _refuse(uow, actor, step, f"plant:{plant.value}")
+        return PressResult.DENIED
+    if step.status != StepStatus.OPEN or complaint.plant != Plant.UNKNOWN:
+        return PressResult.NOT_OPEN
+    complaint.plant = plant
+    log_event(session, actor, "plant_set", uow.now, complaint, step=step.key, plant=plant.value)
+    # From now on the plant's own people and leading VP own the open steps.
+    for open_step in complaint.steps:
+        if open_step.status == StepStatus.OPEN:
+            refresh_cards(uow, open_step)
+    return PressResult.OK
+
+
+def reply_to_prompt(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
+    step = queries.step_by_id(uow.session, command.step_id)
+    person = uow.person(command.caller)
+    if command.kind is PromptKind.BLOCK and not command.text:
+        return ReplyResult.NEEDS_TEXT
+    if step is None or person is None:
+        return ReplyResult.IGNORED
+    actor = Actor.of(command.caller, person)
+    if command.kind is PromptKind.BLOCK:
+        assert command.text is not None
+        _block(uow, step, command.text, actor)
+        return ReplyResult.REPORTED
+    _add_note(uow, step, command.text, command.file_id, actor)
+    return ReplyResult.NOTE_ADDED
+
+
+def _block(uow: UnitOfWork, step: Step, reason: str, actor: Actor) -> None:
+    """Blocked for want of resources: the special report goes to the GM (section 4)."""
+    complaint = step.complaint
+    step.blocked_reason = reason
+    log_event(uow.session, actor, "step_blocked", uow.now, complaint, step=step.key, reason=reason)
+    view, complaint_view = _views(uow, step)
+    by = actor.person.name if actor.person else None
+    tz = uow.config.timezone
+    to = recipients(uow.session, uow.config, special_report_audience(complaint.plant))
+    post(
+        uow.session,
+        Notice(
+            Purpose.SPECIAL_REPORT,
+            to,
+            lambda language: list(
+                cards.special_report(view, complaint_view, reason, by, language, tz)
+            ),
+            complaint=complaint,
+        ),
+        uow.now,
+    )
+    refresh_cards(uow, step)
+
+
+def _add_note(
+    uow: UnitOfWork, step: Step, text: str | None, file_id: str | None, actor: Actor
+) -> None:
+    """A note, photo or document for a step; a step that records a form field fills it."""
+    step.note = "\n".join(filter(None, [step.note, text])) or None
+    step.file_id = file_id or step.file_id
+    field = STEP_BY_ID[step.key].records
+    if field and text:
+        setattr(step.complaint, field, text)
+    log_event(
+        uow.session,
+        actor,
+        "step_note",
+        uow.now,
+        step.complaint,
+        step=step.key,
+        has_file=file_id is not None,
+    )
+    refresh_cards(uow, step)
+
+
+# Pings ---------------------------------------------------------------------------------
+
+
+def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
+    """Send the reminder or escalation that is due for a step; False when stale."""
+    session, config, now = uow.session, uow.config, uow.now
+    step = queries.step_by_id(session, step_id)
+    if step is None or step.status != StepStatus.OPEN or step.due_at is None:
+        return False
+    policy = config.ping_policy()
+    due = due_ping(step.opened_at, step.due_at, step.pings_sent, now, policy)
+    if due is None:
+        return False
+    complaint = step.complaint
+    audience: list[Audience] = []
+    if due.kind is not PingKind.REMINDER:
+        audience = escalation_audience(complaint.plant, complaint.grade)
+    to = _task_recipients(uow, step, leadership_group=False)
+    known = {r.chat_id for r in to}
+    to += [r for r in recipients(session, config, audience) if r.chat_id not in known]
+    view, complaint_view = _views(uow, step)
+    tz = config.timezone
+    post(
+        session,
+        Notice(
+            Purpose.PING,
+            to,
+            lambda language: [cards.ping(view, complaint_view, due, now, language, tz)],
+            complaint=complaint,
+        ),
+        now,
+    )
+    step.pings_sent = due.index + 1
+    step.next_ping_at = next_ping_at(step.opened_at, step.due_at, step.pings_sent, policy)
+    log_event(
+        session,
+        Actor.of(SCHEDULER, None),
+        "ping",
+        now,
+        complaint,
+        step=step.key,
+        kind=due.kind.value,
+        late=due.late,
+        recipients=[r.chat_id for r in to],
+    )
+    return True
+
+
+# Lists ---------------------------------------------------------------------------------
+
+
+def my_tasks(uow: UnitOfWork, caller: Caller, cards_shown: int = 10) -> TaskList:
+    """The person's open steps, most urgent first; the first few come as cards with buttons."""
+    person = uow.person(caller)
+    if person is None:
+        return TaskList(())
+    me = mapping.who(person)
+    mine = [
+        s
+        for s in queries.open_steps(uow.session)
+        if access.is_mine(me, uow.config.owner(s.key), mapping.case(s.complaint), s.assignee_id)
+    ]
+    return TaskList(
+        tuple(mapping.step_view(s, uow.config) for s in mine),
+        tuple(_views(uow, s) for s in mine[:cards_shown]),
+    )
+
+
+def overdue(uow: UnitOfWork, caller: Caller) -> TaskList:
+    person = uow.person(caller)
+    if person is None or not access.sees_all(mapping.who(person)):
+        return TaskList((), allowed=False)
+    late = [
+        s for s in queries.open_steps(uow.session) if s.due_at is not None and s.due_at < uow.now
+    ]
+    return TaskList(tuple(mapping.step_view(s, uow.config) for s in late))

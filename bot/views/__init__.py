@@ -1,0 +1,1 @@
+"""Presentation: the Jinja2 environment, catalogues, labels, keyboards, callback codes."""

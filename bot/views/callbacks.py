@@ -1,0 +1,116 @@
+"""Callback data: a small versioned codec, "v1:<family>:<action>[:<arg>]".
+
+Telegram returns callback data as the client sent it: it is never trusted, only
+parsed; every press is checked against the database by the handler.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.views.render import CALLBACK_DATA_LIMIT
+
+VERSION = "v1"
+_PART = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+
+
+class BadCallback(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Callback:
+    family: str  # "in" intake, "st" step button, "pl" plant of origin
+    action: str
+    arg: str = ""
+
+    def encode(self) -> str:
+        for part in (self.family, self.action) + ((self.arg,) if self.arg else ()):
+            if not _PART.match(part):
+                raise BadCallback(f"unsafe callback part {part!r}")
+        data = f"{VERSION}:{self.family}:{self.action}"
+        if self.arg:
+            data += f":{self.arg}"
+        if len(data.encode()) > CALLBACK_DATA_LIMIT:
+            raise BadCallback(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+        return data
+
+    @property
+    def int_arg(self) -> int:
+        if not self.arg.isdigit():
+            raise BadCallback(f"not a number: {self.arg!r}")
+        return int(self.arg)
+
+
+def decode(data: str | None) -> Callback:
+    if not data or len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise BadCallback("empty or oversized callback data")
+    parts = data.split(":")
+    if parts[0] != VERSION or len(parts) not in (3, 4):
+        raise BadCallback(f"unknown callback data {data!r}")
+    for part in parts[1:]:
+        if not _PART.match(part):
+            raise BadCallback(f"unsafe callback part {part!r}")
+    return Callback(parts[1], parts[2], parts[3] if len(parts) == 4 else "")
+
+
+def pattern(family: str) -> str:
+    """A regex for PTB's CallbackQueryHandler that selects one family."""
+    return rf"^{VERSION}:{re.escape(family)}:"
+
+
+# Families of callback data.
+INTAKE = "in"
+STEP = "st"
+PLANT = "pl"
+
+
+class StepAction(StrEnum):
+    """What a step button does besides finishing the step with one of its outcomes."""
+
+    FINISH = "finish"  # with an outcome's press code from the step table
+    TAKE = "take"
+    BLOCK = "block"
+    SHOW = "show"
+
+
+_FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}
+
+
+@dataclass(frozen=True)
+class StepPress:
+    step_id: int
+    action: StepAction
+    code: str = ""  # the outcome's press code, for FINISH
+
+    def encode(self) -> str:
+        return Callback(STEP, self.code or self.action.value, str(self.step_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> StepPress:
+        callback = decode(data)
+        if callback.family != STEP:
+            raise BadCallback(f"not a step button: {data!r}")
+        if callback.action in _FIXED:
+            return cls(callback.int_arg, StepAction(callback.action))
+        return cls(callback.int_arg, StepAction.FINISH, callback.action)
+
+
+@dataclass(frozen=True)
+class PlantPress:
+    """QC name the plant of origin on the step that asks for it."""
+
+    step_id: int
+    plant: str
+
+    def encode(self) -> str:
+        return Callback(PLANT, self.plant, str(self.step_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> PlantPress:
+        callback = decode(data)
+        if callback.family != PLANT:
+            raise BadCallback(f"not a plant button: {data!r}")
+        return cls(callback.int_arg, callback.action)

@@ -1,0 +1,104 @@
+"""The messages Kesu posts about complaints and steps, rendered from view models.
+
+Each returns what one recipient language reads; Telegram's limits are kept by
+bot.views.render (split, never cut).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.procedure.pings import Ping
+from bot.views import keyboards
+from bot.views.models import (
+    AttachmentView,
+    ComplaintView,
+    DeliveryView,
+    EventView,
+    Message,
+    StepView,
+)
+from bot.views.render import CAPTION_LIMIT, render, render_messages, split_html
+
+
+def task_card(step: StepView, complaint: ComplaintView, language: str, tz: str) -> Message:
+    text = render("steps/task_card.html", language, s=step, c=complaint, tz=tz)
+    # A card is one message so it can be edited in place; long notes are shortened
+    # visibly by the template and shown whole by /show.
+    return Message(split_html(text)[0], keyboards.task(language, step))
+
+
+def ping(
+    step: StepView, complaint: ComplaintView, due: Ping, now: datetime, language: str, tz: str
+) -> Message:
+    text = render("notices/ping.html", language, s=step, c=complaint, ping=due, now=now, tz=tz)
+    return Message(split_html(text)[0], keyboards.task(language, step))
+
+
+def special_report(
+    step: StepView,
+    complaint: ComplaintView,
+    reason: str,
+    by: str | None,
+    language: str,
+    tz: str,
+) -> list[Message]:
+    parts = render_messages(
+        "notices/special_report.html",
+        language,
+        s=step,
+        c=complaint,
+        reason=reason,
+        by=by,
+        tz=tz,
+    )
+    return [Message(p) for p in parts]
+
+
+def complaint_card(complaint: ComplaintView, language: str, tz: str) -> list[Message]:
+    return [
+        Message(p) for p in render_messages("complaints/card.html", language, c=complaint, tz=tz)
+    ]
+
+
+def disposition_report(complaint: ComplaintView, language: str, tz: str) -> list[Message]:
+    return [
+        Message(p)
+        for p in render_messages("complaints/disposition_report.html", language, c=complaint, tz=tz)
+    ]
+
+
+def attachment_caption(
+    complaint: ComplaintView, attachment: AttachmentView, index: int, language: str
+) -> str:
+    caption = render(
+        "complaints/attachment_caption.html",
+        language,
+        c=complaint,
+        index=index,
+        total=len(complaint.attachments),
+        a=attachment,
+    )
+    return split_html(caption, CAPTION_LIMIT)[0]
+
+
+def complaint_show(
+    complaint: ComplaintView,
+    events: list[EventView],
+    deliveries: Sequence[DeliveryView],
+    language: str,
+    tz: str,
+) -> list[str]:
+    return render_messages(
+        "complaints/show.html",
+        language,
+        c=complaint,
+        events=events,
+        deliveries=deliveries,
+        tz=tz,
+    )
+
+
+def step_prompt(step: StepView, blocking: bool, language: str) -> str:
+    return render("steps/prompt.html", language, s=step, kind="block" if blocking else "note")

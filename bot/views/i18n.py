@@ -1,0 +1,71 @@
+"""Message catalogues (gettext, kept with Babel's tools): zh_CN first, en second.
+
+The .po files are read at start-up and compiled in memory, so a plain
+`pip install .` needs no build step. Message ids are English.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
+DOMAIN = "kesu"
+LANGUAGES = ("zh_CN", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+
+
+def N_(message: str) -> str:
+    """Marks a message id for extraction where it is translated later."""
+    return message
+
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def gettext(language: str, message: str, **params: object) -> str:
+    text = translations(language).gettext(message)
+    return text.format(**params) if params else text
+
+
+def ngettext(language: str, singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(language).ngettext(singular, plural, n)
+    return text.format(n=n, **params)
+
+
+def normalize(language_code: str | None) -> str | None:
+    """A Telegram client's language_code ("zh-hans", "en-US") to a catalogue, or None."""
+    if not language_code:
+        return None
+    code = language_code.lower()
+    if code.startswith("zh"):
+        return "zh_CN"
+    if code.startswith("en"):
+        return "en"
+    return None
+
+
+def pick_language(
+    configured: str | None, client_code: str | None, default: str = DEFAULT_LANGUAGE
+) -> str:
+    """The person's language: the people list, else the Telegram client, else the default."""
+    return configured or normalize(client_code) or default

@@ -1,0 +1,129 @@
+"""Keyboards as pure functions of the state: rows of (label, callback data).
+
+Kept free of telegram types so they can be tested as plain data; the handlers
+turn them into InlineKeyboardMarkup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.procedure.grading import CustomerClass, Demand, Plant
+from bot.procedure.intake import FIELDS, Draft, Field, Kind
+from bot.views import labels
+from bot.views.callbacks import INTAKE, Callback, PlantPress, StepAction, StepPress
+from bot.views.i18n import gettext
+from bot.views.models import StepView
+
+Button = tuple[str, str]
+Keyboard = list[list[Button]]
+
+
+def _intake(action: str, arg: str = "") -> str:
+    return Callback(INTAKE, action, arg).encode()
+
+
+def customer_matches(
+    language: str, matches: Iterable[tuple[int, str, str]], typed: str
+) -> Keyboard:
+    rows: Keyboard = [
+        [(gettext(language, "{name} (class {cls})", name=name, cls=cls), _intake("cust", str(cid)))]
+        for cid, name, cls in matches
+    ]
+    rows.append([(gettext(language, "New customer: {name}", name=typed[:40]), _intake("newcust"))])
+    return rows
+
+
+def question(language: str, field: Field, draft: Draft) -> Keyboard:
+    """The buttons under an intake question (empty for free text)."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    if field.key == "customer_class":
+        return [[(c.value, _intake("pick", c.value)) for c in CustomerClass]]
+    if field.key == "plant":
+        return [[(t(labels.PLANTS[p.value]), _intake("pick", p.value))] for p in Plant]
+    if field.kind is Kind.YES_NO:
+        return [[(t("Yes"), _intake("pick", "yes")), (t("No"), _intake("pick", "no"))]]
+    if field.key == "demands":
+        chosen = set(draft.demands_pending)
+        rows = [
+            [
+                (
+                    ("✅ " if d.value in chosen else "") + t(labels.DEMANDS[d.value]),
+                    _intake("tog", d.value),
+                )
+            ]
+            for d in Demand
+        ]
+        rows.append([(t("Done"), _intake("done"))])
+        return rows
+    if field.key == "occurred_on":
+        return [[(t("Today (when the complaint came in)"), _intake("pick", "today"))]]
+    if field.kind is Kind.FILES:
+        row = [(t("Done"), _intake("done"))]
+        if draft.attachments:
+            row.append((t("Remove all files"), _intake("clearfiles")))
+        else:
+            row = [(t("No attachments"), _intake("done"))]
+        return [row]
+    return []
+
+
+def summary(language: str) -> Keyboard:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    return [
+        [(t("Confirm and file"), _intake("ok"))],
+        [(t("Edit"), _intake("edit")), (t("Cancel"), _intake("cancel"))],
+    ]
+
+
+def edit_menu(language: str, fields: Sequence[Field] = FIELDS) -> Keyboard:
+    rows: Keyboard = []
+    pair: list[Button] = []
+    for field in fields:
+        pair.append((gettext(language, field.label), _intake("field", field.key)))
+        if len(pair) == 2:
+            rows.append(pair)
+            pair = []
+    if pair:
+        rows.append(pair)
+    rows.append([(gettext(language, "Back to the summary"), _intake("back"))])
+    return rows
+
+
+def task(language: str, step: StepView) -> Keyboard:
+    """The buttons of a task card: what may be done to the step in its state.
+
+    The finishing buttons are the step's outcomes in the step table; while the
+    plant of origin is unknown, a step that asks for it offers the plants too.
+    """
+    t = lambda message: gettext(language, message)  # noqa: E731
+    show = (t("Show"), StepPress(step.id, StepAction.SHOW).encode())
+    if not step.is_open:
+        return [[show]]
+    rows = [
+        [
+            (t(o.button), StepPress(step.id, StepAction.FINISH, o.code).encode())
+            for o in step.definition.outcomes
+        ]
+    ]
+    if step.definition.asks_plant and step.plant is Plant.UNKNOWN:
+        rows.append(
+            [
+                (t(labels.PLANTS[p.value]), PlantPress(step.id, p.value).encode())
+                for p in Plant
+                if p is not Plant.UNKNOWN
+            ]
+        )
+    rows += [
+        [
+            (t("Take it"), StepPress(step.id, StepAction.TAKE).encode()),
+            (t("Blocked - needs resources"), StepPress(step.id, StepAction.BLOCK).encode()),
+        ],
+        [show],
+    ]
+    return rows
+
+
+def shown_only(language: str, step_id: int) -> Keyboard:
+    """What is left on a reminder or a /mytasks copy once its step was pressed."""
+    return [[(gettext(language, "Show"), StepPress(step_id, StepAction.SHOW).encode())]]

@@ -1,0 +1,134 @@
+"""View models: what the services hand to the views and the handlers.
+
+Plain frozen data, built inside the unit of work from the stored rows, so
+nothing of the database crosses into rendering or into Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
+from bot.procedure.intake import FileKind
+from bot.procedure.roles import Role
+from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Outcome, Owner, StepDef, StepStatus
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    name: str
+    role: Role
+    language: str  # the language they read in
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    kind: FileKind
+    file_id: str
+    file_name: str | None
+
+
+@dataclass(frozen=True)
+class StepView:
+    id: int
+    key: str
+    status: StepStatus
+    owner: Owner  # as the configuration runs it
+    complaint_number: str
+    plant: Plant  # the complaint's plant of origin
+    opened_at: datetime
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+    done_by: str | None = None
+    outcome: Outcome | None = None
+    assignee: str | None = None
+    note: str | None = None
+    blocked_reason: str | None = None
+
+    @property
+    def definition(self) -> StepDef:
+        return STEP_BY_ID[self.key]
+
+    @property
+    def number(self) -> str:
+        return self.definition.number
+
+    @property
+    def title(self) -> str:
+        return self.definition.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is StepStatus.OPEN
+
+    @property
+    def is_done(self) -> bool:
+        return self.status is StepStatus.DONE
+
+    @property
+    def outcome_record(self) -> str | None:
+        """How the card says the step ended (a message id)."""
+        if self.outcome is None:
+            return None
+        ending = self.definition.outcome(self.outcome)
+        return ending.record if ending else None
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    id: int
+    number: str
+    received_at: datetime
+    occurred_at: datetime
+    customer_name: str
+    customer_class: CustomerClass
+    contact_phone: str
+    content: str
+    demands: tuple[Demand, ...]
+    grade: Grade
+    is_batch: bool
+    is_recurring: bool
+    is_return: bool
+    is_serious: bool
+    plant: Plant
+    product_name: str
+    specification: str
+    quantity: Decimal
+    quantity_unit: str
+    delivery_date: date
+    description: str
+    cause_analysis: str | None
+    corrective_proposal: str | None
+    verification: str | None
+    status: ComplaintStatus
+    filed_by: str
+    filed_by_id: int
+    attachments: tuple[AttachmentView, ...] = ()
+    steps: tuple[StepView, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str | None
+    action: str
+    step_title: str | None  # message id
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    chat_id: int
+    purpose: str
+    status: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: HTML text and its buttons (rows of label, callback data)."""
+
+    text: str
+    keyboard: list[list[tuple[str, str]]] | None = None

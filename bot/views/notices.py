@@ -1,0 +1,18 @@
+"""Notices to the admins."""
+
+from __future__ import annotations
+
+from bot.views.i18n import gettext
+from bot.views.render import render, split_html
+
+
+def delivery_failed(number: str, purpose: str, chat_id: int, error: str, language: str) -> str:
+    text = render(
+        "notices/delivery_failed.html",
+        language,
+        number=number,
+        purpose=gettext(language, purpose),
+        chat_id=chat_id,
+        error=error,
+    )
+    return split_html(text)[0]
