@@ -351,3 +351,51 @@ def test_time_spans_read_naturally(delta: timedelta, zh: str, en: str) -> None:
             assert template.render(d=delta) == expected
         finally:
             i18n.current_language.reset(token)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_every_step_and_notice_template_renders_valid_html_from_view_models(
+    language: str,
+) -> None:
+    """Each template with the view models the services hand it, in both languages."""
+    from bot.procedure.pings import Ping, PingKind
+    from bot.views.models import DeliveryView, EventView
+
+    now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    tz = "Asia/Shanghai"
+    step = step_view(
+        "appraisal_report",
+        due_at=datetime(2026, 11, 24, 5, 0, tzinfo=UTC),
+        assignee="李质检 <qc>",
+        note="原因:<热处理>",
+        blocked_reason="缺检测设备 & 材料",
+    )
+    c = complaint(steps=(step, step_view("register", StepStatus.DONE, done_by="王业务")))
+    texts = [
+        cards.step_prompt(step, True, language),
+        cards.step_prompt(step, False, language),
+        cards.ping(step, c, Ping(2, PingKind.OVERDUE, now, late=True), now, language, tz).text,
+        cards.ping(step, c, Ping(0, PingKind.REMINDER, now, late=False), now, language, tz).text,
+        *(m.text for m in cards.special_report(step, c, "缺 <设备>", "张总", language, tz)),
+        *cards.complaint_show(
+            c,
+            [EventView(now, "王业务", "step_done", step.title), EventView(now, None, "ping", None)],
+            [DeliveryView(-100, "card", "failed", "Forbidden: <kicked>")],
+            language,
+            tz,
+        ),
+        render(
+            "steps/task_list.html",
+            language,
+            steps=[step],
+            now=now,
+            tz=tz,
+            title="T",
+            empty="E",
+        ),
+        render("complaints/list.html", language, complaints=[c], title="T", tz=tz),
+    ]
+    for text in texts:
+        parse(text)  # strict Telegram HTML, as the emulator parses it
+        assert "<qc>" not in text and "<设备>" not in text  # user text is escaped
+    assert "KS-2026-0001" in texts[0] and gettext(language, step.title) in texts[0]

@@ -1,0 +1,156 @@
+"""The layers of docs/architecture.md, held: what each package may import."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# package -> prefixes of modules it must never import (directly or under TYPE_CHECKING)
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "bot/procedure": (
+        "telegram",
+        "sqlalchemy",
+        "jinja2",
+        "storage",
+        "handlers",
+        "bot.services",
+        "bot.views",
+        "bot.delivery",
+        "bot.sandbox",
+        "bot.config",
+        "bot.app",
+    ),
+    "storage": ("telegram", "handlers", "bot.services", "bot.views", "bot.delivery", "bot.app"),
+    "bot/views": (
+        "telegram",
+        "sqlalchemy",
+        "storage",
+        "handlers",
+        "bot.services",
+        "bot.delivery",
+        "bot.app",
+    ),
+    "bot/services": ("telegram", "handlers", "bot.delivery", "bot.sandbox", "bot.app"),
+    "bot/delivery": ("handlers", "bot.app", "bot.sandbox"),
+    "handlers": ("sqlalchemy", "storage", "bot.delivery", "bot.app", "bot.sandbox"),
+    # The emulator stands for Telegram: it knows nothing of Kesu.
+    "bot/sandbox": (
+        "storage",
+        "handlers",
+        "bot.procedure",
+        "bot.services",
+        "bot.views",
+        "bot.delivery",
+        "bot.app",
+        "bot.config",
+    ),
+}
+# Wiring may import everything, and nothing but wiring imports it.
+WIRING = ("bot.app", "bot.cli")
+# Private parts of libraries are not ours to import.
+PRIVATE = ("telegram.ext._", "telegram._", "sqlalchemy.orm._")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+            found += [f"{node.module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def _files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def _matches(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+@pytest.mark.parametrize("folder", sorted(FORBIDDEN))
+def test_layers_import_only_downwards(folder: str) -> None:
+    assert _files(folder), folder
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in _files(folder)
+        for module in _imports(path)
+        if any(_matches(module, prefix) for prefix in FORBIDDEN[folder])
+    ]
+    assert wrong == []
+
+
+def test_nothing_imports_the_wiring_and_nothing_private() -> None:
+    wrong = []
+    for folder in ("bot", "handlers", "storage"):
+        for path in _files(folder):
+            if path.relative_to(ROOT).as_posix() in ("bot/app.py", "bot/cli.py"):
+                continue
+            for module in _imports(path):
+                if any(_matches(module, w) for w in WIRING) or module.startswith(PRIVATE):
+                    wrong.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert wrong == []
+
+
+def test_no_step_id_outcome_or_status_is_a_literal_outside_the_domain() -> None:
+    """The step table is the one source of the steps' vocabulary."""
+    from bot.procedure.steps import STEP_IDS, ComplaintStatus, Outcome, StepStatus
+
+    words = (
+        set(STEP_IDS)
+        | {o.value for o in Outcome}
+        | {s.value for s in StepStatus}
+        | {s.value for s in ComplaintStatus}
+    )
+    # The same words with another meaning, each in one place: the intake's Done
+    # button code, the event-log action "closed", the sender's "skipped" row.
+    other_meanings = {
+        ("bot/views/keyboards.py", "done"),
+        ("handlers/intake.py", "done"),
+        ("bot/services/steps.py", "closed"),
+        ("bot/views/labels.py", "closed"),
+        ("bot/delivery/sender.py", "skipped"),
+    }
+    wrong = []
+    for folder in ("bot/services", "bot/views", "bot/delivery", "handlers", "storage"):
+        for path in _files(folder):
+            if "migrations" in path.parts:
+                continue  # a migration records the values as they were
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            docstrings = {
+                id(node.body[0].value)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                and node.body
+                and isinstance(node.body[0], ast.Expr)
+                and isinstance(node.body[0].value, ast.Constant)
+            }
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and node.value in words
+                    and id(node) not in docstrings
+                    and (path.relative_to(ROOT).as_posix(), node.value) not in other_meanings
+                ):
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert wrong == []
+
+
+def test_handlers_stay_thin() -> None:
+    """Parse the update, call one service, render, reply: about 40 lines each at most."""
+    long = []
+    for path in _files("handlers"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 45:
+                    long.append(f"{path.relative_to(ROOT)}:{node.name} {length} lines")
+    assert long == []

@@ -1,0 +1,100 @@
+"""Schema changes keep what is stored: a database filed under revision 0003 upgrades in place."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.config import parse_config
+from bot.procedure.clock import FakeClock
+from bot.procedure.grading import Grade, Plant
+from bot.procedure.roles import Role
+from bot.procedure.routing import Group
+from bot.procedure.steps import ComplaintStatus, StepStatus
+from bot.services import complaints, steps
+from bot.services.steps import PressStep
+from bot.services.uow import Caller, Services
+from bot.views.callbacks import StepAction
+from storage import db, queries
+from storage.models import Complaint, Event, OutboxMessage, Person, Purpose, Step
+from tests.conftest import QC_HW, SALES, config_data
+from tests.test_workflow import NOW, draft
+
+
+def _fill(engine: Engine) -> None:
+    """A company with one complaint, one step done, written at revision 0003."""
+    config = parse_config(config_data(str(engine.url)))
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        queries.sync_people(
+            session,
+            (
+                {
+                    "telegram_id": p.telegram_id,
+                    "name": p.name,
+                    "role": p.role,
+                    "plant": p.plant,
+                    "language": p.language,
+                    "is_admin": p.admin,
+                }
+                for p in config.people
+            ),
+        )
+        queries.sync_chats(
+            session,
+            [
+                (Group.SALES, None, config.chats.sales),
+                (Group.QC, Plant.HUANGWU, config.chats.qc.huangwu),
+                (Group.LEADERSHIP, None, config.chats.leadership),
+            ],
+        )
+    services = Services(config, sessions, FakeClock(NOW))
+    services.call(complaints.file_complaint, complaints.FileComplaint(Caller(SALES), draft()))
+    with sessions() as session:
+        step_id = session.scalars(select(Step.id).where(Step.key == "initial_assessment")).one()
+    done = services.call(steps.press, PressStep(Caller(QC_HW), step_id, StepAction.FINISH, "done"))
+    assert done.result is steps.PressResult.OK
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    sessions = db.make_sessionmaker(engine)
+    with sessions() as session:
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Person, Complaint, Step, Event, OutboxMessage)
+        }
+
+
+def test_typed_columns_keep_the_data_and_refuse_what_is_not_a_value(engine: Engine) -> None:
+    db.upgrade(engine, "0003")
+    _fill(engine)
+    before = _counts(engine)
+    db.upgrade(engine)
+    assert db.current_revision(engine) == db.head_revision(engine)
+    assert _counts(engine) == before
+    sessions = db.make_sessionmaker(engine)
+    with sessions() as session:
+        complaint = session.scalars(select(Complaint)).one()
+        assert complaint.grade is Grade.A and complaint.plant is Plant.HUANGWU
+        assert complaint.status is ComplaintStatus.OPEN
+        assert {s.status for s in complaint.steps} == {StepStatus.OPEN, StepStatus.DONE}
+        assert queries.people_with_role(session, Role.QC)
+        assert {r.purpose for r in session.scalars(select(OutboxMessage))} >= {
+            Purpose.TASK,
+            Purpose.REPORT,
+        }
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE step SET status = 'finished'"))
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE person SET role = 'janitor'"))
+    db.upgrade(engine, "0003")  # and back, for a release that must be undone
+    assert _counts(engine) == before
+
+
+def test_foreign_keys_are_checked_again_after_a_sqlite_migration(tmp_path: object) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path}/fk.db")
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
