@@ -93,13 +93,16 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
-def enum_column(kind: type[StrEnum], length: int) -> Enum:
-    """A StrEnum stored as its value in a VARCHAR with a CHECK constraint."""
+def enum_column(kind: type[StrEnum], length: int, *, checked: bool = True) -> Enum:
+    """A StrEnum stored as its value in a VARCHAR, with a CHECK constraint where
+    the vocabulary is settled. Vocabularies that grow with features (a step's
+    outcomes, the kinds of notification) are checked by the ORM only, so a new
+    outcome needs no migration."""
     return Enum(
         kind,
         name=kind.__name__.lower(),
         native_enum=False,
-        create_constraint=True,
+        create_constraint=checked,
         length=length,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
@@ -255,7 +258,7 @@ class Step(Base):
     due_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, 16))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, 16, checked=False))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     note: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(255))
@@ -301,7 +304,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[Method] = mapped_column(enum_column(Method, 16))
     payload: Mapped[dict[str, Any]]
-    purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, 32))
+    purpose: Mapped[Purpose] = mapped_column(enum_column(Purpose, 32, checked=False))
     status: Mapped[DeliveryStatus] = mapped_column(
         enum_column(DeliveryStatus, 16), default=DeliveryStatus.PENDING
     )

@@ -98,3 +98,30 @@ def test_foreign_keys_are_checked_again_after_a_sqlite_migration(tmp_path: objec
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_the_checked_values_match_the_enums_of_the_models() -> None:
+    """A value added to a settled enum needs a migration that widens its CHECK."""
+    import importlib.util
+
+    from sqlalchemy import Enum
+
+    from storage.models import Base
+
+    path = db.MIGRATIONS / "versions" / "0004_typed_columns.py"
+    spec = importlib.util.spec_from_file_location("typed_columns", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    migrated = {
+        (table, column): set(values)
+        for table, checks in migration.CHECKS.items()
+        for column, _name, values in checks
+    }
+    modelled = {
+        (table.name, column.name): set(column.type.enums)
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, Enum) and column.type.create_constraint
+    }
+    assert migrated == modelled

@@ -40,7 +40,7 @@ def question(language: str, field: Field, draft: Draft) -> Keyboard:
     if field.key == "customer_class":
         return [[(c.value, _intake("pick", c.value)) for c in CustomerClass]]
     if field.key == "plant":
-        return [[(t(labels.PLANTS[p.value]), _intake("pick", p.value))] for p in Plant]
+        return [[(t(labels.PLANTS[p]), _intake("pick", p.value))] for p in Plant]
     if field.kind is Kind.YES_NO:
         return [[(t("Yes"), _intake("pick", "yes")), (t("No"), _intake("pick", "no"))]]
     if field.key == "demands":
@@ -48,7 +48,7 @@ def question(language: str, field: Field, draft: Draft) -> Keyboard:
         rows = [
             [
                 (
-                    ("✅ " if d.value in chosen else "") + t(labels.DEMANDS[d.value]),
+                    ("✅ " if d.value in chosen else "") + t(labels.DEMANDS[d]),
                     _intake("tog", d.value),
                 )
             ]
@@ -109,7 +109,7 @@ def task(language: str, step: StepView) -> Keyboard:
     if step.definition.asks_plant and step.plant is Plant.UNKNOWN:
         rows.append(
             [
-                (t(labels.PLANTS[p.value]), PlantPress(step.id, p.value).encode())
+                (t(labels.PLANTS[p]), PlantPress(step.id, p.value).encode())
                 for p in Plant
                 if p is not Plant.UNKNOWN
             ]

@@ -5,7 +5,8 @@ The catalogues translate them; templates and keyboards look them up here.
 
 from __future__ import annotations
 
-from bot.procedure.grading import Plant
+from bot.procedure.grading import Demand, Grade, Plant
+from bot.procedure.roles import Role
 from bot.procedure.steps import (
     COMPLAINT_STATUS_LABELS,
     OWNER_LABELS,
@@ -14,26 +15,26 @@ from bot.procedure.steps import (
 from bot.views.i18n import N_
 
 DEMANDS = {
-    "claim": N_("Claim for damages"),
-    "terminate": N_("Terminate the contract"),
-    "return": N_("Return"),
-    "downgrade": N_("Downgrade or price cut"),
-    "concession": N_("Concession acceptance"),
-    "exchange": N_("Exchange"),
-    "criticism": N_("Criticism or grumbling"),
+    Demand.CLAIM: N_("Claim for damages"),
+    Demand.TERMINATE: N_("Terminate the contract"),
+    Demand.RETURN: N_("Return"),
+    Demand.DOWNGRADE: N_("Downgrade or price cut"),
+    Demand.CONCESSION: N_("Concession acceptance"),
+    Demand.EXCHANGE: N_("Exchange"),
+    Demand.CRITICISM: N_("Criticism or grumbling"),
 }
 
 PLANTS = {
-    "huangwu": N_("Huangwu workshop/warehouse"),
-    "laishan": N_("Laishan workshop/warehouse"),
-    "contractor": N_("Outside contractor"),
-    "unknown": N_("Unknown yet"),
+    Plant.HUANGWU: N_("Huangwu workshop/warehouse"),
+    Plant.LAISHAN: N_("Laishan workshop/warehouse"),
+    Plant.CONTRACTOR: N_("Outside contractor"),
+    Plant.UNKNOWN: N_("Unknown yet"),
 }
 
 GRADES = {
-    "A": N_("very serious"),
-    "B": N_("serious"),
-    "C": N_("ordinary"),
+    Grade.A: N_("very serious"),
+    Grade.B: N_("serious"),
+    Grade.C: N_("ordinary"),
 }
 
 # Steps, their outcomes and their owners are named in the step table itself.
@@ -42,17 +43,17 @@ STEP_STATUSES = STEP_STATUS_LABELS
 OWNERS = OWNER_LABELS
 
 ROLES = {
-    "sales": N_("Sales"),
-    "qc": N_("Quality control"),
-    "tech": N_("Technical"),
-    "production": N_("Production"),
-    "equipment": N_("Equipment"),
-    "purchasing": N_("Purchasing"),
-    "hr": N_("Human resources"),
-    "vp_exec": N_("Executive VP"),
-    "vp_production": N_("Production VP"),
-    "vp_marketing": N_("Marketing VP"),
-    "gm": N_("General manager"),
+    Role.SALES: N_("Sales"),
+    Role.QC: N_("Quality control"),
+    Role.TECH: N_("Technical"),
+    Role.PRODUCTION: N_("Production"),
+    Role.EQUIPMENT: N_("Equipment"),
+    Role.PURCHASING: N_("Purchasing"),
+    Role.HR: N_("Human resources"),
+    Role.VP_EXEC: N_("Executive VP"),
+    Role.VP_PRODUCTION: N_("Production VP"),
+    Role.VP_MARKETING: N_("Marketing VP"),
+    Role.GM: N_("General manager"),
 }
 
 EVENTS = {

@@ -1,7 +1,9 @@
 """typed columns: roles, plants, grades, statuses and outbox kinds checked by the database
 
-The columns keep their types and their data; each enum column gets a CHECK
-constraint listing its values (SQLite rebuilds the tables to add them).
+The columns keep their types and their data; each enum column of a settled
+vocabulary gets a CHECK constraint listing its values (SQLite rebuilds the
+tables to add them). A step's outcome and a notification's purpose grow with
+features: the ORM checks those, so a new outcome needs no migration.
 
 Revision ID: 0004
 Revises: 0003
@@ -48,24 +50,9 @@ CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "attachment": [("kind", "filekind", ("photo", "document"))],
     "step": [
         ("status", "stepstatus", ("open", "done", "skipped", "superseded")),
-        ("outcome", "outcome", ("done", "not_quality", "satisfied", "not_satisfied")),
     ],
     "outbox": [
         ("method", "method", ("message", "photo", "document", "edit")),
-        (
-            "purpose",
-            "purpose",
-            (
-                "card",
-                "report",
-                "attachment",
-                "task",
-                "task_edit",
-                "ping",
-                "special_report",
-                "admin",
-            ),
-        ),
         ("status", "deliverystatus", ("pending", "sending", "sent", "failed")),
     ],
 }
