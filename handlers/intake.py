@@ -36,7 +36,7 @@ from bot.services import complaints
 from bot.services.complaints import CustomerMatch
 from bot.views import keyboards
 from bot.views.callbacks import INTAKE, BadCallback, decode, pattern
-from bot.views.i18n import gettext
+from bot.views.i18n import N_, gettext
 from bot.views.intake import display, summary_rows
 from bot.views.render import render, render_messages
 from handlers.common import Context, edit_keyboard, edit_text, reply_text, send_parts
@@ -204,7 +204,7 @@ async def on_file(update: Update, context: Context) -> int:
     if album is not None and draft.last_album == album:
         return ASKING  # one acknowledgement per album, not one per photo
     draft.last_album = album
-    text = "Received {count} file(s). Send more, or tap Done."
+    text = N_("Received {count} file(s). Send more, or tap Done.")
     await reply_text(update, gettext(context.language, text, count=len(draft.attachments)))
     return ASKING
 

@@ -70,8 +70,9 @@ class StepView:
 
     @property
     def outcome_record(self) -> str | None:
-        """How the card says the step ended (a message id)."""
-        if self.outcome is None:
+        """How the card says the step ended (a message id); nothing for plain Done,
+        which the status already says."""
+        if self.outcome is None or self.outcome == Outcome.DONE:
             return None
         ending = self.definition.outcome(self.outcome)
         return ending.record if ending else None
