@@ -1,7 +1,7 @@
 """How fast Kesu files complaints and delivers what they cause.
 
 Files N A-grade complaints (the heaviest: card, report, four leaders, seven
-task cards) straight through bot.filing on a fresh SQLite or PostgreSQL
+task cards) through the complaints service, one unit of work each, on a fresh SQLite or PostgreSQL
 database, then lets the outbox sender deliver every row to the Bot API
 emulator with its rate limits lifted. Prints one line per phase; the numbers
 go into BENCHMARKS.md.

@@ -14,13 +14,12 @@ from bot.delivery.persistence import DatabasePersistence
 from bot.delivery.scheduler import Delivery
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import Clock, SystemClock
-from bot.procedure.grading import Plant
-from bot.procedure.routing import Group
+from bot.services import company
 from bot.services.uow import Services
 from bot.views.i18n import LANGUAGES, N_, gettext
 from handlers import intake, reading, steps
 from handlers.context import KESU, KesuContext
-from storage import db, queries
+from storage import db
 
 log = logging.getLogger(__name__)
 
@@ -58,34 +57,7 @@ def prepare_database(config: KesuConfig, engine: Engine) -> None:
                 "run `kesu db upgrade --config FILE`"
             )
         db.upgrade(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        queries.sync_people(
-            session,
-            (
-                {
-                    "telegram_id": p.telegram_id,
-                    "name": p.name,
-                    "role": p.role,
-                    "plant": p.plant,
-                    "language": p.language,
-                    "is_admin": p.admin,
-                }
-                for p in config.people
-            ),
-        )
-        chats = config.chats
-        queries.sync_chats(
-            session,
-            [
-                (Group.LEADERSHIP, None, chats.leadership),
-                (Group.SALES, None, chats.sales),
-                (Group.QC, Plant.HUANGWU, chats.qc.huangwu),
-                (Group.QC, Plant.LAISHAN, chats.qc.laishan),
-                (Group.PRODUCTION, Plant.HUANGWU, chats.production.huangwu),
-                (Group.PRODUCTION, Plant.LAISHAN, chats.production.laishan),
-            ],
-        )
+    Services(config, db.make_sessionmaker(engine), SystemClock()).call(company.mirror)
 
 
 def build(

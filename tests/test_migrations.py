@@ -10,9 +10,8 @@ from bot.config import parse_config
 from bot.procedure.clock import FakeClock
 from bot.procedure.grading import Grade, Plant
 from bot.procedure.roles import Role
-from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, StepStatus
-from bot.services import complaints, steps
+from bot.services import company, complaints, steps
 from bot.services.steps import PressStep
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
@@ -26,30 +25,8 @@ def _fill(engine: Engine) -> None:
     """A company with one complaint, one step done, written at revision 0003."""
     config = parse_config(config_data(str(engine.url)))
     sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        queries.sync_people(
-            session,
-            (
-                {
-                    "telegram_id": p.telegram_id,
-                    "name": p.name,
-                    "role": p.role,
-                    "plant": p.plant,
-                    "language": p.language,
-                    "is_admin": p.admin,
-                }
-                for p in config.people
-            ),
-        )
-        queries.sync_chats(
-            session,
-            [
-                (Group.SALES, None, config.chats.sales),
-                (Group.QC, Plant.HUANGWU, config.chats.qc.huangwu),
-                (Group.LEADERSHIP, None, config.chats.leadership),
-            ],
-        )
     services = Services(config, sessions, FakeClock(NOW))
+    services.call(company.mirror)
     services.call(complaints.file_complaint, complaints.FileComplaint(Caller(SALES), draft()))
     with sessions() as session:
         step_id = session.scalars(select(Step.id).where(Step.key == "initial_assessment")).one()

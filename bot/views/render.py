@@ -1,7 +1,7 @@
 """One Jinja2 environment for every text a person sees, and Telegram's text limits.
 
 Templates are HTML (Telegram's parse mode): autoescaped, trimmed, translated
-through the catalogues of bot.i18n. Everything that must fit Telegram's limits
+through the catalogues of bot.views.i18n. Everything that must fit Telegram's limits
 passes `split_html`, the one place those limits are enforced.
 """
 
