@@ -208,19 +208,26 @@ def _announce(uow: UnitOfWork, complaint: Complaint) -> None:
 
         return render
 
-    for recipient, document in documents.values():
-        render = card if document is Document.CARD else report
-        notice = Notice(Purpose(document.value), [recipient], render, complaint=complaint)
-        post(uow.session, notice, uow.now)
-        for index, attachment in enumerate(view.attachments, start=1):
-            notice = Notice(
-                Purpose.ATTACHMENT,
-                [recipient],
-                captioned(attachment, index),
-                method=Method(attachment.kind.value),
-                complaint=complaint,
+    # Each notice is rendered once per language; each chat gets its document first,
+    # then the attachments in order (the sender keeps every chat's order).
+    everyone = [recipient for recipient, _ in documents.values()]
+    for document, render in ((Document.CARD, card), (Document.REPORT, report)):
+        to = [recipient for recipient, kind in documents.values() if kind is document]
+        if to:
+            post(
+                uow.session,
+                Notice(Purpose(document.value), to, render, complaint=complaint),
+                uow.now,
             )
-            post(uow.session, notice, uow.now)
+    for index, attachment in enumerate(view.attachments, start=1):
+        notice = Notice(
+            Purpose.ATTACHMENT,
+            everyone,
+            captioned(attachment, index),
+            method=Method(attachment.kind.value),
+            complaint=complaint,
+        )
+        post(uow.session, notice, uow.now)
 
 
 def _customer(uow: UnitOfWork, draft: Draft) -> Customer:
