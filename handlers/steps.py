@@ -23,6 +23,7 @@ from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
 from bot.views.callbacks import PLANT, STEP, BadCallback, PlantPress, StepAction, StepPress, pattern
 from bot.views.i18n import N_, gettext
+from bot.views.models import StepView
 from bot.views.render import render_messages
 from handlers.common import Context, markup, send, send_parts
 
@@ -81,7 +82,7 @@ async def on_press(update: Update, context: Context) -> None:
 
 
 async def _prompt(
-    context: Context, user_id: int, step: steps.StepView, blocking: bool, language: str
+    context: Context, user_id: int, step: StepView, blocking: bool, language: str
 ) -> None:
     """Ask for the blocking reason, or offer a note, by a reply in the private chat."""
     sent = await context.bot.send_message(
