@@ -1,9 +1,10 @@
-"""The `kesu` command: run, check-config, db upgrade, emulator."""
+"""The `kesu` command: run, sandbox, check-config, db upgrade, steps, emulator."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -84,6 +85,15 @@ def _steps(config: KesuConfig) -> None:
     )
 
 
+def _sandbox(database: str, host: str, port: int, fresh: bool) -> None:
+    from pathlib import Path
+
+    from bot.sandbox.page import serve
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
+        asyncio.run(serve(Path(database), host, port, fresh=fresh))
+
+
 def _emulator(host: str, port: int) -> None:
     from bot.sandbox.emulator.server import serve_forever
 
@@ -102,6 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     database.add_argument("--config", required=True)
     steps = sub.add_parser("steps", help="print the step table as the configuration runs it")
     steps.add_argument("--config", required=True)
+    sandbox = sub.add_parser(
+        "sandbox", help="the whole procedure in a browser, without Telegram (a demo company)"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.add_argument(
+        "--db",
+        default="kesu-sandbox.db",
+        help="SQLite file; an existing one is started from as it is (default: kesu-sandbox.db)",
+    )
+    sandbox.add_argument("--fresh", action="store_true", help="start with fresh demo data")
     emulator = sub.add_parser("emulator", help="run the Bot API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
@@ -115,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "emulator":
             _logging(None)
             _emulator(args.host, args.port)
+            return 0
+        if args.command == "sandbox":
+            _logging(None)
+            _sandbox(args.db, args.host, args.port, args.fresh)
             return 0
         config = load_config(args.config, require_token=args.command == "run")
         if args.command == "steps":

@@ -74,6 +74,10 @@ def person_by_id(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
 
 
+def active_people(session: Session) -> Sequence[Person]:
+    return session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id)).all()
+
+
 def people_with_role(session: Session, role: Role) -> Sequence[Person]:
     return session.scalars(
         select(Person).where(Person.role == role, Person.active.is_(True)).order_by(Person.id)

@@ -232,3 +232,14 @@ def test_pings_missed_while_down_are_sent_once_the_latest_marked_late() -> None:
     assert ping is not None
     assert ping.index == 2 and ping.kind is PingKind.OVERDUE and ping.late
     assert due_ping(OPENED, DUE, ping.index + 1, back_up, POLICY) is None
+
+
+def test_a_step_that_opens_past_its_time_is_told_at_once_and_not_as_late() -> None:
+    """Filed two days after the customer found the problem: step 12's 48 h are gone."""
+    opened = T0
+    due = T0 - timedelta(hours=1)  # Tocc + 48 h, before the step opened
+    ping = due_ping(opened, due, 0, T0 + timedelta(seconds=1), POLICY)
+    assert ping is not None and ping.kind is PingKind.ESCALATION and not ping.late
+    # Held up while the bot was down is still late.
+    later = due_ping(opened, due, ping.index + 1, T0 + timedelta(hours=3, minutes=30), POLICY)
+    assert later is not None and later.late

@@ -60,10 +60,11 @@ class Delivery:
     def _add(self, step_id: int, when: datetime, pings_sent: int) -> None:
         assert self.job_queue is not None
         kind = kind_of(pings_sent, self.services.config.ping_policy()).value
-        at = max(when, self.services.clock.now() + timedelta(milliseconds=10))
+        # A delay from Kesu's clock, not a wall-clock time: the sandbox's clock runs ahead.
+        delay = max(when - self.services.clock.now(), timedelta(milliseconds=10))
         self.job_queue.run_once(
             self._fire,
-            when=at,
+            when=delay,
             name=job_name(step_id, kind),
             data=step_id,
             # Run however late: a busy loop or a restart must not drop a reminder.
@@ -71,13 +72,27 @@ class Delivery:
         )
 
     async def rebuild(self) -> int:
-        """At start-up: one job per open step with a limit, from the database."""
+        """At start-up (and when the clock jumps): one job per open step with a limit."""
         if self.job_queue is None:
             return 0
         pending = await self.services.db(self._pending)
         self.schedule({step_id: StepPlan(when, sent) for step_id, when, sent in pending})
         log.info("scheduled %d deadline jobs from the database", len(pending))
         return len(pending)
+
+    async def next_due(self) -> datetime | None:
+        """When the next reminder or escalation falls due (the sandbox's clock jumps there)."""
+        pending = await self.services.db(self._pending)
+        return min((when for _, when, _ in pending), default=None)
+
+    async def fire_due(self) -> int:
+        """Send every ping due by Kesu's clock now, without waiting for the jobs."""
+        now = self.services.clock.now()
+        fired = 0
+        for step_id, when, _sent in await self.services.db(self._pending):
+            if when <= now and await self.services.run(steps.fire_ping, step_id):
+                fired += 1
+        return fired
 
     def _pending(self) -> list[tuple[int, datetime, int]]:
         with self.services.sessions() as session:

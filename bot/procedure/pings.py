@@ -60,7 +60,11 @@ def due_ping(
     while ping_time(opened_at, due_at, index + 1, policy) <= now:
         index += 1
     at = ping_time(opened_at, due_at, index, policy)
-    return Ping(index, kind_of(index, policy), at, late=now - at > policy.late_after)
+    # Late means held up while the bot was down. A step that opened already past
+    # its time (a complaint filed two days after the customer found the problem)
+    # is told at once, and that is not late.
+    late = now - max(at, opened_at) > policy.late_after
+    return Ping(index, kind_of(index, policy), at, late=late)
 
 
 def next_ping_at(opened_at: datetime, due_at: datetime, sent: int, policy: PingPolicy) -> datetime:

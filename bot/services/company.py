@@ -4,10 +4,11 @@ into the database so that the event log and every right check can refer to them.
 from __future__ import annotations
 
 from bot.config import KesuConfig
-from bot.procedure.grading import Plant
+from bot.procedure.grading import CustomerClass, Plant
 from bot.procedure.routing import Group
 from bot.services.uow import UnitOfWork
 from storage import queries
+from storage.models import Customer
 
 
 def mirror(uow: UnitOfWork, config: KesuConfig | None = None) -> None:
@@ -39,3 +40,23 @@ def mirror(uow: UnitOfWork, config: KesuConfig | None = None) -> None:
             (Group.PRODUCTION, Plant.LAISHAN, chats.production.laishan),
         ],
     )
+
+
+def add_customers(uow: UnitOfWork, customers: list[tuple[str, CustomerClass, str]]) -> None:
+    """Known customers (name, class, phone), as the register already holds them."""
+    for name, customer_class, phone in customers:
+        if queries.customer_by_name(uow.session, name) is None:
+            uow.session.add(
+                Customer(
+                    name=name,
+                    customer_class=customer_class,
+                    contact_phone=phone,
+                    created_at=uow.now,
+                )
+            )
+
+
+def set_language(uow: UnitOfWork, language: str | None) -> None:
+    """Everyone reads Kesu in this language (None: their Telegram client's)."""
+    for person in queries.active_people(uow.session):
+        person.language = language

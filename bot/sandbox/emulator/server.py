@@ -61,6 +61,7 @@ class SentMessage:
     html: str = ""  # what the bot sent, before parsing
     kind: str = "text"  # text | photo | document
     file_id: str | None = None
+    file_name: str | None = None
     reply_markup: dict[str, Any] | None = None
     reply_to: int | None = None
     date: int = 0
@@ -109,8 +110,27 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.fail_next: list[tuple[str, int, str]] = []  # (method, code, description) to inject
+        # Called with a chat id whenever a message in it is added or changed (the sandbox
+        # page's live updates).
+        self.observers: list[Callable[[int], None]] = []
 
     # Life cycle ---------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget every chat, file, update and call; people and groups are added again."""
+        self.users.clear()
+        self.started.clear()
+        self.chats.clear()
+        self.files.clear()
+        self.updates.clear()
+        self.callback_answers.clear()
+        self.calls.clear()
+        self.refusals.clear()
+        self._sends.clear()
+
+    def _changed(self, chat_id: int) -> None:
+        for observer in list(self.observers):
+            observer(chat_id)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=60 * 1024 * 1024)
@@ -120,8 +140,17 @@ class Emulator:
         app.router.add_get("/_emulator/chats/{chat_id}", self._handle_chat_view)
         return app
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app(), access_log=None)
+    async def start(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        setup: Callable[[web.Application], None] | None = None,
+    ) -> str:
+        """Serve the Bot API; `setup` may add routes of its own (the sandbox page)."""
+        app = self.app()
+        if setup is not None:
+            setup(app)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -210,6 +239,7 @@ class Emulator:
         document: tuple[str, str, int] | None = None,  # (file name, mime type, size)
         caption: str | None = None,
         media_group_id: str | None = None,
+        content: bytes | None = None,  # the file's bytes, where a page uploaded them
     ) -> SentMessage:
         """A person writes in a chat (their private chat with the bot by default)."""
         user = self.users[user_id]
@@ -238,7 +268,8 @@ class Emulator:
                     {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
                 ]
         if photo:
-            file_id = self._register_file("photo", 1280 * 960 // 10, "photos/file.jpg")
+            size = len(content) if content is not None else 1280 * 960 // 10
+            file_id = self._register_file("photo", size, "photos/file.jpg", content)
             message.kind, message.file_id = "photo", file_id
             unique = self.files[file_id]["file_unique_id"]
             payload["photo"] = [
@@ -260,8 +291,9 @@ class Emulator:
             self.files[file_id + "-s"] = dict(self.files[file_id], file_size=1200)
         if document is not None:
             name, mime, size = document
-            file_id = self._register_file("document", size, f"documents/{name}")
+            file_id = self._register_file("document", size, f"documents/{name}", content)
             message.kind, message.file_id = "document", file_id
+            message.file_name = name
             payload["document"] = {
                 "file_id": file_id,
                 "file_unique_id": self.files[file_id]["file_unique_id"],
@@ -271,11 +303,13 @@ class Emulator:
             }
         if caption is not None:
             payload["caption"] = caption
+            message.text = caption
         if media_group_id is not None:
             payload["media_group_id"] = media_group_id
         if reply_to is not None and reply_to in chat.messages:
             payload["reply_to_message"] = self._message_json(chat, chat.messages[reply_to])
         chat.messages[message.message_id] = message
+        self._changed(chat.id)
         if self._bot_sees(chat, message, text):
             await self._push({"message": payload})
         return message
@@ -314,13 +348,14 @@ class Emulator:
         )
         return query_id
 
-    def _register_file(self, kind: str, size: int, path: str) -> str:
+    def _register_file(self, kind: str, size: int, path: str, content: bytes | None = None) -> str:
         file_id = f"{kind[:3].upper()}-{secrets.token_hex(10)}"
         self.files[file_id] = {
             "kind": kind,
             "file_unique_id": secrets.token_hex(6),
             "file_size": size,
             "file_path": path,
+            "content": content,
         }
         return file_id
 
@@ -372,6 +407,9 @@ class Emulator:
         path = request.match_info["path"]
         for info in self.files.values():
             if info["file_path"] == path:
+                content = info.get("content")
+                if content is not None:
+                    return web.Response(body=content)
                 return web.Response(body=b"\0" * min(info["file_size"], 1024))
         return web.Response(status=404)
 
@@ -541,13 +579,15 @@ class Emulator:
             date=int(time.time()),
         )
         chat.messages[message.message_id] = message
+        self._changed(chat.id)
         return self._message_json(chat, message)
 
     async def _send_file(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
         chat = self._target(params)
         file_ref = params.get(kind)
         if isinstance(file_ref, bytes | bytearray):
-            file_id = self._register_file(kind, len(file_ref), f"{kind}s/upload")
+            name = str(params.get("_filename_" + kind) or "upload")
+            file_id = self._register_file(kind, len(file_ref), f"{kind}s/{name}", bytes(file_ref))
         else:
             file_id = str(file_ref or "")
             info = self.files.get(file_id)
@@ -569,10 +609,12 @@ class Emulator:
             html=source,
             kind=kind,
             file_id=file_id,
+            file_name=self.files[file_id]["file_path"].rsplit("/", 1)[-1],
             reply_markup=markup,
             date=int(time.time()),
         )
         chat.messages[message.message_id] = message
+        self._changed(chat.id)
         return self._message_json(chat, message)
 
     async def api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -604,6 +646,7 @@ class Emulator:
             )
         message.text, message.html, message.reply_markup = visible, source, markup
         message.edits += 1
+        self._changed(chat.id)
         return self._message_json(chat, message)
 
     async def api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -616,6 +659,7 @@ class Emulator:
             )
         message.reply_markup = markup
         message.edits += 1
+        self._changed(chat.id)
         return self._message_json(chat, message)
 
     async def api_answercallbackquery(self, params: dict[str, Any]) -> bool:
@@ -747,6 +791,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
                 continue
             if getattr(part, "filename", None):
                 params[name] = bytes(await part.read())  # type: ignore[union-attr]
+                params["_filename_" + name] = part.filename  # type: ignore[union-attr]
             else:
                 params[name] = await part.text()  # type: ignore[union-attr]
     else:

@@ -1,0 +1,245 @@
+"""The demo company: two plants, every role of PROCEDURE.md section 2, the group
+chats, known customers, and a few complaints in different stages.
+
+The complaints are filed and worked through Kesu's own services at past times
+of the sandbox clock, so the page opens on real cards, steps and history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bot.procedure.grading import CustomerClass, Demand, Plant
+from bot.procedure.intake import Draft
+from bot.sandbox.clock import SandboxClock
+from bot.services import company, complaints, steps
+from bot.services.uow import Caller, Services
+from bot.views.callbacks import StepAction
+
+
+@dataclass(frozen=True)
+class Member:
+    telegram_id: int
+    name: str
+    role: str
+    plant: str | None = None
+    admin: bool = False
+
+
+PEOPLE = (
+    Member(100001, "王业务", "sales"),
+    Member(100002, "赵业务", "sales"),
+    Member(100011, "李质检", "qc", "huangwu"),
+    Member(100012, "周质检", "qc", "laishan"),
+    Member(100013, "吴技术", "tech"),
+    Member(100021, "郑生产", "production", "huangwu"),
+    Member(100022, "冯生产", "production", "laishan"),
+    Member(100031, "陈设备", "equipment"),
+    Member(100032, "褚采购", "purchasing"),
+    Member(100033, "卫人力", "hr"),
+    Member(100041, "刘常务", "vp_exec", "huangwu"),
+    Member(100042, "蒋副总", "vp_production", "laishan"),
+    Member(100043, "孙营销", "vp_marketing"),
+    Member(100044, "张总", "gm", admin=True),
+)
+
+LEADERSHIP = -1001000000001
+SALES = -1001000000002
+QC_HUANGWU = -1001000000003
+QC_LAISHAN = -1001000000004
+PRODUCTION_HUANGWU = -1001000000005
+PRODUCTION_LAISHAN = -1001000000006
+
+# Group chat -> (title, who is in it).
+GROUPS: dict[int, tuple[str, tuple[int, ...]]] = {
+    LEADERSHIP: ("公司领导层", (100041, 100042, 100043, 100044)),
+    SALES: ("业务部", (100001, 100002, 100043)),
+    QC_HUANGWU: ("黄务质检", (100011, 100013, 100041)),
+    QC_LAISHAN: ("莱山质检", (100012, 100013, 100042)),
+    PRODUCTION_HUANGWU: ("黄务生产", (100021, 100031, 100041)),
+    PRODUCTION_LAISHAN: ("莱山生产", (100022, 100032, 100042)),
+}
+
+CUSTOMERS = [
+    ("海达机械", CustomerClass.A, "0535-6881234"),
+    ("东方轴承", CustomerClass.A, "0535-6112233"),
+    ("鲁信汽配", CustomerClass.B, "0531-8776655"),
+    ("华瑞电机", CustomerClass.B, "0532-8990011"),
+    ("宏远五金", CustomerClass.C, "13805351234"),
+    ("蓬莱农机", CustomerClass.C, "13963856789"),
+]
+
+
+def config_data(database_url: str, emulator_url: str, token: str) -> dict[str, Any]:
+    """The demo company as a configuration (the same keys as config.example.toml)."""
+    return {
+        "timezone": "Asia/Shanghai",
+        "default_language": "zh_CN",
+        "telegram": {
+            "token": token,
+            "api_base_url": f"{emulator_url}/bot",
+            "file_base_url": f"{emulator_url}/file/bot",
+        },
+        "database": {"url": database_url},
+        "people": [
+            {
+                "telegram_id": m.telegram_id,
+                "name": m.name,
+                "role": m.role,
+                **({"plant": m.plant} if m.plant else {}),
+                "admin": m.admin,
+            }
+            for m in PEOPLE
+        ],
+        "chats": {
+            "leadership": LEADERSHIP,
+            "sales": SALES,
+            "qc": {"huangwu": QC_HUANGWU, "laishan": QC_LAISHAN},
+            "production": {"huangwu": PRODUCTION_HUANGWU, "laishan": PRODUCTION_LAISHAN},
+        },
+        "outbox": {"poll_seconds": 1.0, "first_backoff_seconds": 1.0},
+    }
+
+
+def _draft(received_at: datetime, **answers: Any) -> Draft:
+    draft = Draft(received_at=received_at)
+    customer = answers.pop("customer")
+    known = {name: cls for name, cls, _ in CUSTOMERS}
+    draft.pick_customer(0, customer, known[customer])
+    draft.customer_id = None  # found again by name when it is filed
+    phone = next(p for name, _, p in CUSTOMERS if name == customer)
+    values: dict[str, Any] = {
+        "contact_phone": phone,
+        "occurred_on": None,
+        "batch": False,
+        "recurring": False,
+        "attachments": [],
+        **answers,
+    }
+    for key, value in values.items():
+        draft.answer(key, value)
+    return draft
+
+
+class _Story:
+    def __init__(self, services: Services, clock: SandboxClock) -> None:
+        self.services = services
+        self.clock = clock
+
+    def file(self, by: int, draft: Draft) -> None:
+        filed = self.services.call(
+            complaints.file_complaint, complaints.FileComplaint(Caller(by, by, None, "demo"), draft)
+        )
+        assert filed.complaint is not None, filed.refusal
+
+    def press(self, by: int, key: str, code: str = "done") -> None:
+        """As the person would: their task of that step, newest first."""
+        caller = Caller(by, by, None, "demo")
+        tasks = self.services.call(steps.my_tasks, caller)
+        step_id = max(s.id for s in tasks.steps if s.key == key)
+        press = steps.PressStep(caller, step_id, StepAction.FINISH, code)
+        done = self.services.call(steps.press, press)
+        assert done.result is steps.PressResult.OK, (key, done.result)
+
+
+def seed(services: Services, clock: SandboxClock) -> None:
+    """Customers and four complaints, written at past times; the clock ends at the wall clock."""
+    now = clock.now()
+    today = now.astimezone(services.config.tz).date()
+    services.call(company.add_customers, CUSTOMERS)
+    story = _Story(services, clock)
+
+    # Yesterday: grumbling that QC judged not a quality problem; explained, closed.
+    clock.set(now - timedelta(days=1))
+    story.file(
+        100001,
+        _draft(
+            clock.now(),
+            customer="宏远五金",
+            content="客户抱怨包装破损,要求说明",
+            demands=[Demand.CRITICISM],
+            product_name="深沟球轴承",
+            specification="6204-2RS",
+            quantity=(Decimal(200), "件"),
+            delivery_date=today - timedelta(days=8),
+            plant=Plant.HUANGWU,
+            description="外包装纸箱破损,轴承本身无损伤",
+        ),
+    )
+    clock.advance(timedelta(minutes=25))
+    story.press(100011, "initial_assessment", "nq")
+    clock.advance(timedelta(minutes=40))
+    story.press(100001, "explain_to_customer")
+
+    # Fifty minutes ago: an exchange (grade C) for Huangwu, QC at work on the report.
+    clock.set(now - timedelta(minutes=50))
+    story.file(
+        100001,
+        _draft(
+            clock.now(),
+            customer="鲁信汽配",
+            content="部分轴承异响,要求换货",
+            demands=[Demand.EXCHANGE],
+            product_name="圆锥滚子轴承",
+            specification="30205",
+            quantity=(Decimal(1500), "套"),
+            delivery_date=today - timedelta(days=20),
+            occurred_on=today - timedelta(days=1),
+            plant=Plant.HUANGWU,
+            description="装机试运行时约 3% 有异响",
+        ),
+    )
+    clock.advance(timedelta(minutes=20))
+    story.press(100011, "initial_assessment")
+    clock.advance(timedelta(minutes=5))
+    story.press(100011, "containment")
+
+    # Twenty minutes ago: a claim and a return of a batch from Laishan (grade A).
+    clock.set(now - timedelta(minutes=20))
+    story.file(
+        100002,
+        _draft(
+            clock.now(),
+            customer="海达机械",
+            content="整批轴承早期失效,要求退货并赔偿停机损失",
+            demands=[Demand.CLAIM, Demand.RETURN],
+            product_name="深沟球轴承",
+            specification="6308-ZZ",
+            quantity=(Decimal(5000), "件"),
+            delivery_date=today - timedelta(days=30),
+            occurred_on=today,
+            batch=True,
+            plant=Plant.LAISHAN,
+            description="运行 200 小时后保持架断裂,整批同样问题",
+        ),
+    )
+
+    # Five minutes ago: a price cut asked for; which plant made it is not known yet.
+    clock.set(now - timedelta(minutes=5))
+    story.file(
+        100001,
+        _draft(
+            clock.now(),
+            customer="华瑞电机",
+            content="尺寸偏差,要求降价接收",
+            demands=[Demand.DOWNGRADE],
+            product_name="电机轴承",
+            specification="6202",
+            quantity=(Decimal(800), "件"),
+            delivery_date=today - timedelta(days=5),
+            plant=Plant.UNKNOWN,
+            description="内径实测偏大 0.01 mm",
+        ),
+    )
+    clock.set(now)
+
+
+def members_of(group_id: int) -> tuple[int, ...]:
+    return GROUPS[group_id][1]
+
+
+def groups_of(person_id: int) -> list[int]:
+    return [group for group, (_, members) in GROUPS.items() if person_id in members]

@@ -1,0 +1,406 @@
+"""`kesu sandbox`: the emulator, the real bot and a messenger page in one process.
+
+The bot is the same Application, handlers, engine and sender as `kesu run`,
+pointed at the emulator and reading the sandbox's clock; nothing in the
+handlers or the engine knows it is in a sandbox. The page is served by the
+emulator's own web server: plain HTML, CSS and JavaScript shipped in
+`bot/sandbox/static/`, no build step, no library. New messages reach the page
+as server-sent events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Engine
+
+from bot.app import Kesu, build
+from bot.config import parse_config
+from bot.delivery.scheduler import Delivery
+from bot.procedure.roles import Role
+from bot.sandbox import demo
+from bot.sandbox.clock import SandboxClock
+from bot.sandbox.emulator.server import Emulator, SentMessage
+from bot.services import company
+from bot.views import labels
+from bot.views.i18n import gettext
+from storage import db
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+# At most this many reminders and escalations are sent in one jump of the clock.
+MAX_PINGS_PER_JUMP = 2000
+
+
+class Sandbox:
+    def __init__(self, database: Path, *, fresh: bool = False) -> None:
+        self.database = database
+        self.fresh = fresh or not database.exists()
+        self.emulator = Emulator()
+        self.clock = SandboxClock()
+        self.kesu: Kesu | None = None
+        self.engine: Engine | None = None
+        self.restored = False  # started from a saved database: older chats are not shown
+        self.language = "zh_CN"
+        self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._busy = asyncio.Lock()
+        self.emulator.observers.append(lambda chat_id: self._publish({"chat": chat_id}))
+
+    # Life cycle -------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 8080) -> str:
+        url = await self.emulator.start(host, port, setup=self._routes)
+        await self._start_bot(seed=self.fresh)
+        return url
+
+    async def stop(self) -> None:
+        await self._stop_bot()
+        await self.emulator.stop()
+
+    def _world(self) -> None:
+        emulator = self.emulator
+        code = "en" if self.language == "en" else "zh-hans"
+        for member in demo.PEOPLE:
+            emulator.add_user(member.telegram_id, member.name, code)
+            emulator.started.add(member.telegram_id)  # everyone has pressed Start
+        for group_id, (title, _members) in demo.GROUPS.items():
+            emulator.add_group(group_id, title)
+
+    async def _start_bot(self, *, seed: bool) -> None:
+        self._world()
+        url = f"sqlite:///{self.database}"
+        config = parse_config(demo.config_data(url, self.emulator.base_url, self.emulator.token))
+        self.engine = db.make_engine(url)
+        self.kesu = kesu = build(config, engine=self.engine, clock=self.clock)
+        if seed:
+            demo.seed(kesu.services, self.clock)
+        else:
+            self.restored = True
+        if self.language == "en":
+            kesu.services.call(company.set_language, "en")
+        app = kesu.application
+        await app.initialize()
+        assert app.post_init is not None and app.updater is not None
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        self._publish({"world": True})
+
+    async def _stop_bot(self) -> None:
+        kesu, self.kesu = self.kesu, None
+        if kesu is not None:
+            app = kesu.application
+            assert app.updater is not None and app.post_shutdown is not None
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+            await app.post_shutdown(app)
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+
+    async def reset(self) -> None:
+        """Fresh demo data: a new database, empty chats, the clock back at the wall clock."""
+        async with self._busy:
+            await self._stop_bot()
+            self.emulator.reset()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.database}{suffix}").unlink(missing_ok=True)
+            self.clock = SandboxClock()
+            self.restored = False
+            await self._start_bot(seed=True)
+
+    # The clock ---------------------------------------------------------------------------
+
+    def _delivery(self) -> Delivery:
+        assert self.kesu is not None
+        delivery = self.kesu.services.after_commit
+        assert isinstance(delivery, Delivery)
+        return delivery
+
+    async def next_due(self) -> Any:
+        return await self._delivery().next_due()
+
+    async def advance(self, delta: timedelta | None = None) -> int:
+        """Move the clock forward by `delta`, or to the next due time when None.
+
+        Every reminder and escalation on the way goes out at its own time, in
+        order, as it would have in real life; then the jobs are planned anew.
+        """
+        async with self._busy:
+            delivery = self._delivery()
+            if delta is None:
+                due = await delivery.next_due()
+                if due is None:
+                    return 0
+                target = max(due, self.clock.now())
+            else:
+                target = self.clock.now() + delta
+            sent = 0
+            while sent < MAX_PINGS_PER_JUMP:
+                due = await delivery.next_due()
+                if due is None or due > target:
+                    break
+                if due > self.clock.now():
+                    self.clock.set(due)
+                fired = await delivery.fire_due()
+                if fired == 0:
+                    break
+                sent += fired
+            if target > self.clock.now():
+                self.clock.set(target)
+            await delivery.rebuild()
+            delivery.poke_sender()
+            self._publish({"clock": True})
+            return sent
+
+    # Live updates --------------------------------------------------------------------
+
+    def _publish(self, event: dict[str, Any]) -> None:
+        for queue in list(self._listeners):
+            queue.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def _listen(self) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._listeners.add(queue)
+        try:
+            yield queue
+        finally:
+            self._listeners.discard(queue)
+
+    # The page's API ------------------------------------------------------------------
+
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_get("/", self._index)
+        app.router.add_static("/static/", STATIC)
+        app.router.add_get("/sandbox/world", self._get_world)
+        app.router.add_get("/sandbox/chats/{chat_id}", self._get_chat)
+        app.router.add_get("/sandbox/events", self._events)
+        app.router.add_get("/sandbox/files/{file_id}", self._get_file)
+        app.router.add_get("/sandbox/database", self._get_database)
+        app.router.add_post("/sandbox/send", self._send)
+        app.router.add_post("/sandbox/press", self._press)
+        app.router.add_post("/sandbox/clock", self._clock)
+        app.router.add_post("/sandbox/reset", self._reset)
+        app.router.add_post("/sandbox/language", self._set_language)
+
+    async def _index(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "index.html")
+
+    async def _get_world(self, request: web.Request) -> web.Response:
+        next_due = await self.next_due() if self.kesu is not None else None
+        people = [
+            {
+                "id": m.telegram_id,
+                "name": m.name,
+                "role": {
+                    language: gettext(language, labels.ROLES[Role(m.role)])
+                    for language in ("zh_CN", "en")
+                },
+                "plant": m.plant,
+                "groups": demo.groups_of(m.telegram_id),
+            }
+            for m in demo.PEOPLE
+        ]
+        groups = [
+            {"id": group_id, "title": title, "members": list(members)}
+            for group_id, (title, members) in demo.GROUPS.items()
+        ]
+        return web.json_response(
+            {
+                "people": people,
+                "groups": groups,
+                "now": self.clock.now().isoformat(),
+                "timezone": "Asia/Shanghai",
+                "next_due": next_due.isoformat() if next_due else None,
+                "restored": self.restored,
+                "language": self.language,
+            }
+        )
+
+    def _message(self, message: SentMessage) -> dict[str, Any]:
+        emulator = self.emulator
+        from_bot = message.from_id == emulator.bot_id
+        markup = message.reply_markup or {}
+        return {
+            "id": message.message_id,
+            "from_bot": from_bot,
+            "from_id": message.from_id,
+            "from_name": "Kesu" if from_bot else emulator.users[message.from_id]["first_name"],
+            "kind": message.kind,
+            # The bot's text is Telegram HTML (the page keeps only Telegram's tags);
+            # people's text is plain.
+            "html": (message.html or "") if from_bot else "",
+            "text": message.text,
+            "rows": [
+                [{"text": b["text"], "data": b.get("callback_data", "")} for b in row]
+                for row in markup.get("inline_keyboard", [])
+            ],
+            "force_reply": bool(markup.get("force_reply")),
+            "edited": message.edits > 0,
+            "reply_to": message.reply_to,
+            "file_id": message.file_id,
+            "file_name": message.file_name,
+            "date": message.date,
+        }
+
+    async def _get_chat(self, request: web.Request) -> web.Response:
+        chat_id = int(request.match_info["chat_id"])
+        chat = self.emulator.chats.get(chat_id)
+        messages = [self._message(m) for m in chat.messages.values()] if chat else []
+        return web.json_response({"chat_id": chat_id, "messages": messages})
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        async with self._listen() as queue:
+            await response.write(b"retry: 1000\n\n")
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), 15)
+                except TimeoutError:
+                    event = {"ping": True}  # keeps proxies and browsers from closing it
+                try:
+                    await response.write(f"data: {json.dumps(event)}\n\n".encode())
+                except (ConnectionResetError, RuntimeError):
+                    break
+        return response
+
+    async def _get_file(self, request: web.Request) -> web.Response:
+        info = self.emulator.files.get(request.match_info["file_id"])
+        if info is None:
+            raise web.HTTPNotFound()
+        content = info.get("content")
+        name = info["file_path"].rsplit("/", 1)[-1]
+        if content is None:
+            # A file that only exists as an id (sent before this start): a stand-in.
+            content = _PLACEHOLDER_SVG if info["kind"] == "photo" else b""
+            kind = "image/svg+xml" if info["kind"] == "photo" else "application/octet-stream"
+        else:
+            kind = "image/jpeg" if info["kind"] == "photo" else "application/octet-stream"
+        disposition = "inline" if info["kind"] == "photo" else f'attachment; filename="{name}"'
+        return web.Response(
+            body=content, headers={"Content-Type": kind, "Content-Disposition": disposition}
+        )
+
+    async def _get_database(self, request: web.Request) -> web.Response:
+        """A copy of the database, to start from later with `kesu sandbox --db FILE`."""
+        assert self.engine is not None
+        engine = self.engine
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+        return web.Response(
+            body=self.database.read_bytes(),
+            headers={
+                "Content-Type": "application/octet-stream",
+                "Content-Disposition": 'attachment; filename="kesu-sandbox.db"',
+            },
+        )
+
+    async def _send(self, request: web.Request) -> web.Response:
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            upload = form.get("file")
+            fields = {k: str(v) for k, v in form.items() if k != "file"}
+        else:
+            upload, fields = None, {k: str(v) for k, v in (await request.json()).items() if v}
+        user_id = int(fields["user_id"])
+        chat_id = int(fields["chat_id"])
+        reply_to = int(fields["reply_to"]) if fields.get("reply_to") else None
+        text = fields.get("text") or None
+        kwargs: dict[str, Any] = {}
+        if isinstance(upload, web.FileField):
+            content = upload.file.read()
+            mime = upload.content_type or "application/octet-stream"
+            if mime.startswith("image/") and mime != "image/svg+xml":
+                kwargs.update(photo=True, content=content, caption=text)
+            else:
+                document = (upload.filename or "file", mime, len(content))
+                kwargs.update(document=document, content=content, caption=text)
+            text = None
+        if user_id not in self.emulator.users or not self._may_write(user_id, chat_id):
+            raise web.HTTPForbidden(text="not your chat")
+        message = await self.emulator.user_sends(
+            user_id,
+            text,
+            chat_id=None if chat_id == user_id else chat_id,
+            reply_to=reply_to,
+            **kwargs,
+        )
+        return web.json_response({"message_id": message.message_id})
+
+    def _may_write(self, user_id: int, chat_id: int) -> bool:
+        return chat_id == user_id or chat_id in demo.groups_of(user_id)
+
+    async def _press(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        user_id, chat_id = int(body["user_id"]), int(body["chat_id"])
+        if not self._may_write(user_id, chat_id):
+            raise web.HTTPForbidden(text="not your chat")
+        try:
+            query_id = await self.emulator.press(
+                user_id, chat_id, int(body["message_id"]), str(body["data"])
+            )
+        except (KeyError, ValueError) as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        for _ in range(100):  # the bot answers every press; wait up to 5 s for it
+            answer = self.emulator.callback_answers.get(query_id)
+            if answer is not None:
+                return web.json_response(answer)
+            await asyncio.sleep(0.05)
+        return web.json_response({"text": "", "show_alert": False, "unanswered": True})
+
+    async def _clock(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        seconds = body.get("seconds")
+        if seconds is not None and (not isinstance(seconds, int | float) or seconds <= 0):
+            raise web.HTTPBadRequest(text="seconds must be a positive number")
+        sent = await self.advance(None if seconds is None else timedelta(seconds=seconds))
+        return web.json_response({"now": self.clock.now().isoformat(), "pings": sent})
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        await self.reset()
+        return web.json_response({"ok": True})
+
+    async def _set_language(self, request: web.Request) -> web.Response:
+        language = (await request.json()).get("language")
+        if language not in ("zh_CN", "en"):
+            raise web.HTTPBadRequest(text="language must be zh_CN or en")
+        self.language = language
+        code = "en" if language == "en" else "zh-hans"
+        for user in self.emulator.users.values():
+            user["language_code"] = code
+        if self.kesu is not None:
+            await self.kesu.services.run(
+                company.set_language, language if language == "en" else None
+            )
+        return web.json_response({"language": language})
+
+
+_PLACEHOLDER_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200">'
+    b'<rect width="100%" height="100%" fill="#dde3ea"/>'
+    b'<text x="50%" y="50%" text-anchor="middle" fill="#667" font-size="20">photo</text></svg>'
+)
+
+
+async def serve(database: Path, host: str, port: int, *, fresh: bool) -> None:
+    sandbox = Sandbox(database, fresh=fresh)
+    url = await sandbox.start(host, port)
+    print(f"Kesu sandbox: open {url}/ in a browser (Ctrl-C stops it)", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await sandbox.stop()
