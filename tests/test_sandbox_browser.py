@@ -1,0 +1,260 @@
+"""The sandbox page in a real headless browser (Debian's chromium, driven by Selenium).
+
+As a new user would: `kesu sandbox` in its own process, the page at the address it
+prints; the salesperson files a complaint through the page, QC of its plant press
+Done on the task in their group, the clock jumps, and the VP sees the escalation.
+A failing run leaves a screenshot in test-artifacts/ and says where.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip(
+        "chromium and chromedriver are not installed (scripts/test installs Debian's "
+        "chromium and chromium-driver where it may run apt-get)",
+        allow_module_level=True,
+    )
+
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+SALES, QC_HUANGWU_PERSON, VP_EXEC = 100001, 100011, 100041
+QC_HUANGWU = -1001000000003
+
+
+@pytest.fixture
+def sandbox_url(tmp_path: Path) -> Iterator[str]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "sandbox",
+            "--port",
+            "0",
+            "--db",
+            str(tmp_path / "sandbox.db"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    url = None
+    seen = []
+    for line in process.stdout:  # the address is printed once everything runs
+        seen.append(line)
+        found = re.search(r"open (http://\S+/) in a browser", line)
+        if found:
+            url = found.group(1)
+            break
+    if url is None:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        pytest.fail("kesu sandbox did not print its address:\n" + "".join(seen))
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest) -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+class Page:
+    """The sandbox page as a person uses it."""
+
+    def __init__(self, driver: WebDriver) -> None:
+        self.driver = driver
+
+    def wait(self, condition: Callable[[], Any], timeout: float = 20) -> Any:
+        def check(_: WebDriver) -> Any:
+            try:
+                return condition()
+            except StaleElementReferenceException:
+                return False
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(check)
+
+    def be(self, person_id: int) -> None:
+        self.driver.find_element(By.CSS_SELECTOR, f'#people li[data-person="{person_id}"]').click()
+        self.wait(lambda: "active" in self._person(person_id).get_attribute("class"))
+
+    def _person(self, person_id: int) -> WebElement:
+        return self.driver.find_element(By.CSS_SELECTOR, f'#people li[data-person="{person_id}"]')
+
+    def open_chat(self, chat_id: int) -> None:
+        self.driver.find_element(By.CSS_SELECTOR, f'#chats li[data-chat="{chat_id}"]').click()
+        self.wait(
+            lambda: (
+                "active"
+                in self.driver.find_element(
+                    By.CSS_SELECTOR, f'#chats li[data-chat="{chat_id}"]'
+                ).get_attribute("class")
+            )
+        )
+
+    def bot_messages(self) -> list[WebElement]:
+        return self.driver.find_elements(By.CSS_SELECTOR, "#messages li.msg.bot")
+
+    def last_text(self) -> str:
+        messages = self.bot_messages()
+        return messages[-1].text if messages else ""
+
+    def say(self, text: str) -> None:
+        """Type and send; wait for the bot's next message."""
+        before = len(self.bot_messages())
+        box = self.driver.find_element(By.ID, "text")
+        box.send_keys(text, Keys.ENTER)
+        self.wait(lambda: len(self.bot_messages()) > before)
+
+    def tap(self, label: str, *, then: Callable[[], Any] | None = None) -> None:
+        """Press the newest button with this label; wait for the bot's next message."""
+        before = len(self.bot_messages())
+
+        def press() -> bool:  # the page may redraw the chat meanwhile: find it again
+            buttons = [
+                b
+                for b in self.driver.find_elements(By.CSS_SELECTOR, "#messages .kb button")
+                if b.text == label
+            ]
+            if not buttons:
+                return False
+            buttons[-1].click()
+            return True
+
+        self.wait(press, timeout=10)
+        self.wait(then or (lambda: len(self.bot_messages()) > before))
+
+    def message_with(self, *parts: str) -> WebElement | None:
+        for message in reversed(self.bot_messages()):
+            if all(part in message.text for part in parts):
+                return message
+        return None
+
+
+def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
+    sandbox_url: str, browser: WebDriver, request: pytest.FixtureRequest
+) -> None:
+    page = Page(browser)
+    try:
+        browser.get(sandbox_url)
+        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#people li"))
+
+        # The salesperson files a complaint in the private chat, question by question.
+        page.be(SALES)
+        page.say("/new")
+        assert "客户名称" in page.last_text()
+        page.say("青岛精工")
+        page.tap("A")
+        page.say("0535-6881234")
+        page.say("整批轴承异响,要求索赔")
+        page.tap(
+            "索赔",
+            then=lambda: any(
+                b.text == "✅ 索赔"
+                for b in browser.find_elements(By.CSS_SELECTOR, "#messages .kb button")
+            ),
+        )
+        page.tap("完成")
+        page.say("深沟球轴承")
+        page.say("6204-2RS")
+        page.say("5000 件")
+        page.say("2026-11-01")
+        page.tap("今天(受理投诉时)")
+        page.tap("否")
+        page.tap("否")
+        page.tap("黄务车间、仓库")
+        page.say("装机后异响 <严重> & 发热")
+        page.tap("没有附件")
+        assert "请核对客诉内容后登记" in page.last_text()
+        assert "装机后异响 <严重> & 发热" in page.last_text()  # shown as typed, not as HTML
+        page.tap("确认登记")
+        filed = page.wait(lambda: page.message_with("已登记为"))
+        number = re.search(r"KS-\d{4}-\d{4}", filed.text)
+        assert number is not None
+        number_text = number.group(0)
+
+        # QC of Huangwu see the task in their group and press Done; the card changes in place.
+        page.be(QC_HUANGWU_PERSON)
+        page.open_chat(QC_HUANGWU)
+
+        def press_done() -> bool:
+            card = page.message_with("第 2 步", number_text)
+            if card is None:
+                return False
+            card.find_element(By.XPATH, ".//div[@class='kb']//button[text()='完成']").click()
+            return True
+
+        page.wait(press_done)
+
+        def card_text() -> str:
+            card = page.message_with("第 2 步", number_text)
+            return card.text if card is not None else ""
+
+        page.wait(lambda: "状态: 已完成" in card_text())
+        page.wait(lambda: page.message_with("第 3 步", number_text))
+
+        # An hour later the executive VP's on-site step is overdue: the VP is told.
+        browser.find_element(By.ID, "ff-1h").click()
+        page.be(VP_EXEC)
+        escalation = page.wait(lambda: page.message_with("🚨", number_text), timeout=40)
+        assert "牵头组织人员到现场" in escalation.text or "已超时" in escalation.text
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"{request.node.name}.png"
+        browser.save_screenshot(str(shot))
+        print(f"\nscreenshot of the failing page: {shot}")
+        raise
