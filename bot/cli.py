@@ -119,10 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--port", type=int, default=8080)
     sandbox.add_argument(
         "--db",
-        default="kesu-sandbox.db",
-        help="SQLite file; an existing one is started from as it is (default: kesu-sandbox.db)",
+        help="an SQLite file to keep the sandbox in; an existing one (a saved database) is "
+        "started from as it is. Without it, every start has fresh demo data.",
     )
-    sandbox.add_argument("--fresh", action="store_true", help="start with fresh demo data")
+    sandbox.add_argument(
+        "--fresh", action="store_true", help="with --db: replace the file with fresh demo data"
+    )
     emulator = sub.add_parser("emulator", help="run the Bot API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
@@ -139,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "sandbox":
             _logging(None)
-            _sandbox(args.db, args.host, args.port, args.fresh)
+            fresh = args.fresh or args.db is None
+            _sandbox(args.db or "kesu-sandbox.db", args.host, args.port, fresh)
             return 0
         config = load_config(args.config, require_token=args.command == "run")
         if args.command == "steps":

@@ -45,6 +45,8 @@ class Sandbox:
     def __init__(self, database: Path, *, fresh: bool = False) -> None:
         self.database = database
         self.fresh = fresh or not database.exists()
+        if fresh:
+            _remove(database)
         self.emulator = Emulator()
         self.clock = SandboxClock()
         self.kesu: Kesu | None = None
@@ -113,8 +115,7 @@ class Sandbox:
         async with self._busy:
             await self._stop_bot()
             self.emulator.reset()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.database}{suffix}").unlink(missing_ok=True)
+            _remove(self.database)
             self.clock = SandboxClock()
             self.restored = False
             await self._start_bot(seed=True)
@@ -387,6 +388,11 @@ class Sandbox:
                 company.set_language, language if language == "en" else None
             )
         return web.json_response({"language": language})
+
+
+def _remove(database: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
 _PLACEHOLDER_SVG = (

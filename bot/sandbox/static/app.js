@@ -27,7 +27,7 @@ const TEXTS = {
 };
 
 const state = {
-  world: null, me: null, chat: null, language: "zh_CN", replyTo: null, unread: {},
+  world: null, me: null, chat: null, language: "zh_CN", replyTo: null, unread: {}, ahead: 0,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -83,6 +83,7 @@ function formatTime(iso) {
 async function loadWorld() {
   state.world = await api("/sandbox/world");
   state.language = state.world.language;
+  state.ahead = Date.parse(state.world.now) - Date.now(); // company time runs ahead after a jump
   applyLanguage();
   $("now").textContent = formatTime(state.world.now);
   $("next-due").textContent = state.world.next_due
@@ -337,6 +338,15 @@ function init() {
   };
   listen();
   loadWorld();
+  // The company clock keeps running between jumps; the next due time moves as jobs fire.
+  setInterval(() => {
+    if (state.world) $("now").textContent = formatTime(new Date(Date.now() + state.ahead).toISOString());
+  }, 10000);
+  setInterval(async () => {
+    if (!state.world) return;
+    const world = await api("/sandbox/world");
+    $("next-due").textContent = world.next_due ? `${t("next_due")}: ${formatTime(world.next_due)}` : t("none_due");
+  }, 30000);
 }
 
 init();
