@@ -56,6 +56,8 @@ class Sandbox:
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
         self._busy = asyncio.Lock()
         self.emulator.observers.append(lambda chat_id: self._publish({"chat": chat_id}))
+        # Messages are dated by company time, as the people in the sandbox live it.
+        self.emulator.now = lambda: self.clock.now().timestamp()
 
     # Life cycle -------------------------------------------------------------------------
 

@@ -113,6 +113,8 @@ class Emulator:
         # Called with a chat id whenever a message in it is added or changed (the sandbox
         # page's live updates).
         self.observers: list[Callable[[int], None]] = []
+        # Seconds since the epoch for message dates; the sandbox sets its own clock here.
+        self.now: Callable[[], float] = time.time
 
     # Life cycle ---------------------------------------------------------------------
 
@@ -252,7 +254,7 @@ class Emulator:
             user_id,
             text=text or "",
             reply_to=reply_to,
-            date=int(time.time()),
+            date=int(self.now()),
         )
         payload: dict[str, Any] = {
             "message_id": message.message_id,
@@ -559,7 +561,7 @@ class Emulator:
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             payload["reply_markup"] = message.reply_markup
         if message.edits:
-            payload["edit_date"] = int(time.time())
+            payload["edit_date"] = int(self.now())
         return payload
 
     async def api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -576,7 +578,7 @@ class Emulator:
             html=source,
             reply_markup=markup,
             reply_to=reply.get("message_id"),
-            date=int(time.time()),
+            date=int(self.now()),
         )
         chat.messages[message.message_id] = message
         self._changed(chat.id)
@@ -611,7 +613,7 @@ class Emulator:
             file_id=file_id,
             file_name=self.files[file_id]["file_path"].rsplit("/", 1)[-1],
             reply_markup=markup,
-            date=int(time.time()),
+            date=int(self.now()),
         )
         chat.messages[message.message_id] = message
         self._changed(chat.id)

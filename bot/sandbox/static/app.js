@@ -209,8 +209,7 @@ function renderMessage(message, all) {
   }
   const meta = document.createElement("div");
   meta.className = "meta";
-  meta.textContent = (message.edited ? `${t("edited")} · ` : "") + new Date(message.date * 1000)
-    .toLocaleTimeString(state.language === "en" ? "en-GB" : "zh-CN", { hour: "2-digit", minute: "2-digit" });
+  meta.textContent = (message.edited ? `${t("edited")} · ` : "") + formatTime(new Date(message.date * 1000).toISOString());
   if (message.from_bot) {
     const reply = document.createElement("button");
     reply.type = "button";
