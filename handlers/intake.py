@@ -205,7 +205,9 @@ async def on_file(update: Update, context: Context) -> int:
         return ASKING  # one acknowledgement per album, not one per photo
     draft.last_album = album
     text = N_("Received {count} file(s). Send more, or tap Done.")
-    await reply_text(update, gettext(context.language, text, count=len(draft.attachments)))
+    text = gettext(context.language, text, count=len(draft.attachments))
+    # Done (and Remove all files) come with the acknowledgement, under the newest message.
+    await send_parts(update, [text], keyboards.question(context.language, field, draft))
     return ASKING
 
 

@@ -42,6 +42,12 @@ from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 SALES, QC_HUANGWU_PERSON, VP_EXEC = 100001, 100011, 100041
+# A 2x2 PNG: a photo the browser can really decode.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049"
+    "454e44ae426082"
+)
 QC_HUANGWU = -1001000000003
 
 
@@ -160,15 +166,17 @@ class Page:
         box.send_keys(text, Keys.ENTER)
         self.wait(lambda: len(self.bot_messages()) > before)
 
-    def tap(self, label: str, *, then: Callable[[], Any] | None = None) -> None:
-        """Press the newest button with this label; wait for the bot's next message."""
+    def tap(
+        self, label: str, *, then: Callable[[], Any] | None = None, family: str = "v1:in:"
+    ) -> None:
+        """Press the newest intake button with this label (task cards with buttons of
+        their own arrive in the same chat meanwhile); wait for the bot's next message."""
         before = len(self.bot_messages())
+        selector = f'#messages .kb button[data-data^="{family}"]'
 
         def press() -> bool:  # the page may redraw the chat meanwhile: find it again
             buttons = [
-                b
-                for b in self.driver.find_elements(By.CSS_SELECTOR, "#messages .kb button")
-                if b.text == label
+                b for b in self.driver.find_elements(By.CSS_SELECTOR, selector) if b.text == label
             ]
             if not buttons:
                 return False
@@ -186,7 +194,7 @@ class Page:
 
 
 def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
-    sandbox_url: str, browser: WebDriver, request: pytest.FixtureRequest
+    sandbox_url: str, browser: WebDriver, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     page = Page(browser)
     try:
@@ -218,7 +226,17 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         page.tap("否")
         page.tap("黄务车间、仓库")
         page.say("装机后异响 <严重> & 发热")
-        page.tap("没有附件")
+        # The customer's photo, sent as a file from this machine.
+        photo = tmp_path / "现场照片.png"
+        photo.write_bytes(PNG)
+        picker = browser.find_element(By.ID, "file")
+        browser.execute_script("arguments[0].style.display = 'block'", picker)
+        picker.send_keys(str(photo))
+        before = len(page.bot_messages())
+        browser.find_element(By.ID, "send").click()
+        page.wait(lambda: len(page.bot_messages()) > before)
+        assert "已收到 1 个文件" in page.last_text()
+        page.tap("完成")
         assert "请核对客诉内容后登记" in page.last_text()
         assert "装机后异响 <严重> & 发热" in page.last_text()  # shown as typed, not as HTML
         page.tap("确认登记")
@@ -246,6 +264,20 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
 
         page.wait(lambda: "状态: 已完成" in card_text())
         page.wait(lambda: page.message_with("第 3 步", number_text))
+        # The customer's photo came to the group with the complaint, and is shown.
+        page.wait(
+            lambda: browser.execute_script(
+                "return [...document.querySelectorAll('#messages img')]"
+                ".some(i => i.complete && i.naturalWidth > 0)"
+            )
+        )
+
+        # QC add a note by answering the bot's prompt in their private chat.
+        page.open_chat(QC_HUANGWU_PERSON)
+        prompt = page.wait(lambda: page.message_with("步骤已完成", number_text))
+        prompt.find_element(By.CSS_SELECTOR, "button.reply").click()
+        page.say("初评:质量问题,已隔离同批产品")
+        assert "备注已添加" in page.last_text()
 
         # An hour later the executive VP's on-site step is overdue: the VP is told.
         browser.find_element(By.ID, "ff-1h").click()
