@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -300,12 +302,12 @@ class Sandbox:
 
     async def _get_database(self, request: web.Request) -> web.Response:
         """A copy of the database, to start from later with `kesu sandbox --db FILE`."""
-        assert self.engine is not None
-        engine = self.engine
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+        if self.kesu is None:
+            raise web.HTTPServiceUnavailable(text="starting")
+        # SQLite's online backup, on the database thread: a consistent copy between writes.
+        content = await self.kesu.services.db(_backup, self.database)
         return web.Response(
-            body=self.database.read_bytes(),
+            body=content,
             headers={
                 "Content-Type": "application/octet-stream",
                 "Content-Disposition": 'attachment; filename="kesu-sandbox.db"',
@@ -356,8 +358,9 @@ class Sandbox:
             query_id = await self.emulator.press(
                 user_id, chat_id, int(body["message_id"]), str(body["data"])
             )
-        except (KeyError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
+        except (KeyError, ValueError):
+            # The message changed under the finger (its buttons were taken away).
+            return web.json_response({"gone": True})
         for _ in range(100):  # the bot answers every press; wait up to 5 s for it
             answer = self.emulator.callback_answers.get(query_id)
             if answer is not None:
@@ -390,6 +393,18 @@ class Sandbox:
                 company.set_language, language if language == "en" else None
             )
         return web.json_response({"language": language})
+
+
+def _backup(database: Path) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "copy.db"
+        source, target = sqlite3.connect(database), sqlite3.connect(copy)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return copy.read_bytes()
 
 
 def _remove(database: Path) -> None:

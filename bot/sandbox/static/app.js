@@ -11,7 +11,7 @@ const TEXTS = {
     next_due: "下一个时限", none_due: "没有待到的时限", download: "下载", photo: "照片",
     reset_confirm: "重置后所有聊天和数据都会换成新的演示数据。继续?",
     restored: "从保存的数据库启动:此前的聊天记录不在此显示。",
-    pings_sent: "已发出 {n} 条提醒或升级", lang_button: "English", members: "成员", attach: "附件",
+    pings_sent: "已发出 {n} 条提醒或升级", lang_button: "English", members: "成员", attach: "附件", button_gone: "这条消息已更新,请使用新的按钮。", working: "正在推进时间……",
   },
   en: {
     sandbox: "sandbox", company_time: "Company time", minutes: "min", hour: "hour", day: "day",
@@ -22,7 +22,7 @@ const TEXTS = {
     none_due: "nothing due", download: "Download", photo: "photo",
     reset_confirm: "Reset replaces every chat and all data with fresh demo data. Go on?",
     restored: "Started from a saved database: earlier chats are not shown here.",
-    pings_sent: "{n} reminders or escalations sent", lang_button: "中文", members: "members", attach: "File",
+    pings_sent: "{n} reminders or escalations sent", lang_button: "中文", members: "members", attach: "File", button_gone: "This message has changed; use its new buttons.", working: "Moving the clock…",
   },
 };
 
@@ -253,7 +253,8 @@ async function press(message, data) {
   const answer = await api("/sandbox/press", {
     user_id: state.me.id, chat_id: state.chat.id, message_id: message.id, data,
   });
-  if (answer.text) answer.show_alert ? showAlert(answer.text) : toast(answer.text);
+  if (answer.gone) toast(t("button_gone"));
+  else if (answer.text) answer.show_alert ? showAlert(answer.text) : toast(answer.text);
 }
 
 function toast(text) {
@@ -295,9 +296,16 @@ async function send(event) {
 }
 
 async function advance(body) {
-  const result = await api("/sandbox/clock", body);
-  toast(t("pings_sent").replace("{n}", result.pings));
-  await loadWorld();
+  const buttons = document.querySelectorAll(".controls button");
+  buttons.forEach((b) => { b.disabled = true; });
+  toast(t("working"));
+  try {
+    const result = await api("/sandbox/clock", body);
+    toast(t("pings_sent").replace("{n}", result.pings));
+    await loadWorld();
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
 }
 
 function listen() {
