@@ -129,6 +129,24 @@ class _Story:
         self.services = services
         self.clock = clock
 
+    def live_until(self, target: datetime) -> None:
+        """Move the clock on as the days were lived: each reminder or escalation that
+        falls due on the way goes out at its own time."""
+        while True:
+            pending = self.services.call(steps.pending_pings)
+            due = min((when for _, when in pending), default=None)
+            if due is None or due > target:
+                break
+            self.clock.set(max(due, self.clock.now()))
+            now = self.clock.now()
+            fired = [self.services.call(steps.fire_ping, i) for i, when in pending if when <= now]
+            if not any(fired):
+                break
+        self.clock.set(max(target, self.clock.now()))
+
+    def later(self, delta: timedelta) -> None:
+        self.live_until(self.clock.now() + delta)
+
     def file(self, by: int, draft: Draft) -> None:
         filed = self.services.call(
             complaints.file_complaint, complaints.FileComplaint(Caller(by, by, None, "demo"), draft)
@@ -169,13 +187,13 @@ def seed(services: Services, clock: SandboxClock) -> None:
             description="外包装纸箱破损,轴承本身无损伤",
         ),
     )
-    clock.advance(timedelta(minutes=25))
+    story.later(timedelta(minutes=25))
     story.press(100011, "initial_assessment", "nq")
-    clock.advance(timedelta(minutes=40))
+    story.later(timedelta(minutes=40))
     story.press(100001, "explain_to_customer")
 
     # Fifty minutes ago: an exchange (grade C) for Huangwu, QC at work on the report.
-    clock.set(now - timedelta(minutes=50))
+    story.live_until(now - timedelta(minutes=50))
     story.file(
         100001,
         _draft(
@@ -192,13 +210,13 @@ def seed(services: Services, clock: SandboxClock) -> None:
             description="装机试运行时约 3% 有异响",
         ),
     )
-    clock.advance(timedelta(minutes=20))
+    story.later(timedelta(minutes=20))
     story.press(100011, "initial_assessment")
-    clock.advance(timedelta(minutes=5))
+    story.later(timedelta(minutes=5))
     story.press(100011, "containment")
 
     # Twenty minutes ago: a claim and a return of a batch from Laishan (grade A).
-    clock.set(now - timedelta(minutes=20))
+    story.live_until(now - timedelta(minutes=20))
     story.file(
         100002,
         _draft(
@@ -218,7 +236,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
     )
 
     # Five minutes ago: a price cut asked for; which plant made it is not known yet.
-    clock.set(now - timedelta(minutes=5))
+    story.live_until(now - timedelta(minutes=5))
     story.file(
         100001,
         _draft(
@@ -234,7 +252,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
             description="内径实测偏大 0.01 mm",
         ),
     )
-    clock.set(now)
+    story.live_until(now)
 
 
 def members_of(group_id: int) -> tuple[int, ...]:

@@ -7,6 +7,7 @@ event-log rows and the outbox rows of one change together.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.procedure import access, engine
@@ -477,6 +478,11 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
         recipients=[r.chat_id for r in to],
     )
     return True
+
+
+def pending_pings(uow: UnitOfWork) -> list[tuple[int, datetime]]:
+    """(step id, when) of every reminder or escalation still to come."""
+    return [(step_id, when) for step_id, when, _sent in queries.steps_to_ping(uow.session)]
 
 
 # Lists ---------------------------------------------------------------------------------
