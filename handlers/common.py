@@ -5,7 +5,9 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler
 
+from bot.views.i18n import N_, gettext
 from bot.views.keyboards import Keyboard
 from bot.views.models import Message as Rendered
 from handlers.context import KesuContext
@@ -62,3 +64,21 @@ async def edit_text(query: CallbackQuery, text: str) -> None:
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+STALE_BUTTON = N_("This button no longer works.")
+
+
+async def answer_stale(query: CallbackQuery, language: str) -> None:
+    """A button whose data Kesu does not know (old, or not Kesu's): answered, never left spinning."""
+    await query.answer(gettext(language, STALE_BUTTON))
+
+
+async def stale_button(update: Update, context: KesuContext) -> None:
+    """Every callback that no other handler took."""
+    if update.callback_query is not None:
+        await answer_stale(update.callback_query, context.language)
+
+
+def stale_button_handler() -> CallbackQueryHandler[KesuContext, None]:
+    return CallbackQueryHandler(stale_button)

@@ -39,7 +39,14 @@ from bot.views.callbacks import INTAKE, BadCallback, decode, pattern
 from bot.views.i18n import N_, gettext
 from bot.views.intake import display, summary_rows
 from bot.views.render import render, render_messages
-from handlers.common import Context, edit_keyboard, edit_text, reply_text, send_parts
+from handlers.common import (
+    Context,
+    answer_stale,
+    edit_keyboard,
+    edit_text,
+    reply_text,
+    send_parts,
+)
 
 ASKING, SUMMARY = range(2)
 DRAFT = "intake_draft"
@@ -226,7 +233,7 @@ async def on_button(update: Update, context: Context) -> int:
     try:
         callback = decode(query.data)
     except BadCallback:
-        await query.answer()
+        await answer_stale(query, context.language)
         return ASKING
     await query.answer()
     draft = _draft(context)
@@ -301,7 +308,7 @@ async def on_summary_button(update: Update, context: Context) -> int:
     try:
         callback = decode(query.data)
     except BadCallback:
-        await query.answer()
+        await answer_stale(query, context.language)
         return SUMMARY
     if callback.action == "ok":
         return await _confirm(update, context)

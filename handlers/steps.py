@@ -25,7 +25,7 @@ from bot.views.callbacks import PLANT, STEP, BadCallback, PlantPress, StepAction
 from bot.views.i18n import N_, gettext
 from bot.views.models import StepView
 from bot.views.render import render_messages
-from handlers.common import Context, markup, send, send_parts
+from handlers.common import Context, answer_stale, markup, send, send_parts
 
 PROMPTS = "step_prompts"  # user_data: str(prompt message id) -> [step id, "note" | "block"]
 
@@ -45,7 +45,7 @@ async def on_press(update: Update, context: Context) -> None:
     try:
         pressed = StepPress.decode(query.data)
     except BadCallback:
-        await query.answer()  # a button Kesu did not make is only answered
+        await answer_stale(query, language)
         return
     done = await context.services.run(
         steps.press, steps.PressStep(context.caller, pressed.step_id, pressed.action, pressed.code)
@@ -104,7 +104,7 @@ async def on_plant(update: Update, context: Context) -> None:
     try:
         pressed = PlantPress.decode(query.data)
     except BadCallback:
-        await query.answer()
+        await answer_stale(query, context.language)
         return
     result = await context.services.run(
         steps.name_plant, steps.NamePlant(context.caller, pressed.step_id, pressed.plant)
