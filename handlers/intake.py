@@ -160,13 +160,15 @@ async def on_text(update: Update, context: Context) -> int:
 
 
 async def _customer_typed(update: Update, context: Context, name: str) -> int:
-    matches = await context.services.run(complaints.find_customers, name)
+    found = await context.services.run(complaints.find_customers, name)
     draft = _draft(context)
     draft.typed_customer = name
-    if not matches:
+    if found.exact is not None:  # typed as the register has it: that customer
+        return await _customer_picked(update, context, found.exact)
+    if not found.matches:
         draft.new_customer(name)
         return await _ask_next(update, context)
-    offered = [(m.id, m.name, m.customer_class.value) for m in matches]
+    offered = [(m.id, m.name, m.customer_class.value) for m in found.matches]
     keyboard = keyboards.customer_matches(context.language, offered, name)
     await _question(update, context, FIELD_BY_KEY["customer"], keyboard)
     return ASKING

@@ -108,6 +108,12 @@ def find_customers(session: Session, text: str, limit: int = 5) -> Sequence[Cust
     ).all()
 
 
+def all_customers(session: Session) -> Sequence[Customer]:
+    """Every customer, for comparing names in Python (full-width letters and spacing
+    vary). A factory has hundreds; a stored key column would serve more."""
+    return session.scalars(select(Customer).order_by(Customer.id)).all()
+
+
 def customer_by_id(session: Session, customer_id: int) -> Customer | None:
     return session.get(Customer, customer_id)
 

@@ -321,3 +321,12 @@ def test_who_may_press_a_step() -> None:
     assert not is_mine(Who(8, Role.SALES, None, False), Owner.SALES, huangwu, None)
     assert is_mine(vp_prod, Owner.QC, huangwu, assignee_id=5)  # taken by them
     assert not is_mine(vp_exec, Owner.QC, huangwu, None)  # rights are not tasks
+
+
+def test_customer_names_compare_as_people_type_them() -> None:
+    from bot.procedure.intake import customer_key, tidy_name
+
+    assert customer_key("海达 机械") == customer_key("海达机械") == customer_key(" 海达　机械 ")
+    assert customer_key("ＨＤ机械") == customer_key("hd机械")
+    assert customer_key("海达机械") != customer_key("海达")
+    assert tidy_name("Ｑingdao   Jinggong ") == "Qingdao Jinggong"

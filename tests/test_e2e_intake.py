@@ -220,6 +220,10 @@ async def test_known_customer_brings_its_class_and_edit_keeps_the_rest(engine: E
         assert any("青岛海达机械" in label for label, _ in world.last(SALES).buttons)
         await world.tap(SALES, world.last(SALES).buttons[0][1])
         assert "联系电话" in world.last(SALES).text  # the class was not asked
+        # The whole name, typed with a space and full-width letters, takes that customer.
+        await world.say(SALES, "/new")
+        await world.say(SALES, "青岛海达　机械")
+        assert "联系电话" in world.last(SALES).text and not world.last(SALES).buttons
         await world.say(SALES, "13805351234")
         await world.say(SALES, "投诉内容")
         await world.tap(SALES, "v1:in:tog:exchange", new_message=False)

@@ -8,6 +8,7 @@ marks them for extraction, the caller translates them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, tzinfo
@@ -290,6 +291,17 @@ def occurrence_time(occurred_on: date | None, received_at: datetime, tz: tzinfo)
         return received_at
     start = datetime.combine(occurred_on, time(0, 0), tzinfo=tz)
     return min(start, received_at)
+
+
+def customer_key(name: str) -> str:
+    """A customer's name as it is compared: full-width letters and digits as half-width,
+    no spaces, no case ("海达 机械", "海达机械" and "ＨＤ" vs "hd" are the same)."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def tidy_name(name: str) -> str:
+    """How a typed name is searched and kept: NFKC, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", name).split())
 
 
 def check_text(f: Field, text: str) -> str:

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from bot.procedure import access
 from bot.procedure.grading import CustomerClass
-from bot.procedure.intake import Draft, occurrence_time
+from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.routing import ComplaintFacts, Document, routes_for
 from bot.procedure.steps import ComplaintStatus
@@ -250,11 +250,27 @@ def _customer(uow: UnitOfWork, draft: Draft) -> Customer:
     return customer
 
 
-def find_customers(uow: UnitOfWork, text: str) -> list[CustomerMatch]:
-    return [
+@dataclass(frozen=True)
+class CustomerSearch:
+    exact: CustomerMatch | None  # the name typed is a known customer's
+    matches: tuple[CustomerMatch, ...] = ()  # names that contain what was typed
+
+
+def find_customers(uow: UnitOfWork, text: str) -> CustomerSearch:
+    key = customer_key(text)
+    exact = next(
+        (
+            CustomerMatch(c.id, c.name, c.customer_class)
+            for c in queries.all_customers(uow.session)
+            if key and customer_key(c.name) == key
+        ),
+        None,
+    )
+    matches = tuple(
         CustomerMatch(c.id, c.name, c.customer_class)
-        for c in queries.find_customers(uow.session, text)
-    ]
+        for c in queries.find_customers(uow.session, tidy_name(text))
+    )
+    return CustomerSearch(exact, matches)
 
 
 def customer(uow: UnitOfWork, customer_id: int) -> CustomerMatch | None:
