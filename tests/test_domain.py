@@ -85,17 +85,21 @@ def _audiences(plant: Plant, serious: bool) -> dict[object, Document]:
     return {r.audience: r.document for r in routes_for(ComplaintFacts(plant, serious))}
 
 
-def test_ordinary_complaint_goes_to_sales_and_the_plants_qc_only() -> None:
+def test_every_complaint_goes_to_sales_the_plants_qc_and_production_and_leadership() -> None:
+    """Step 1: copies of the letter to leadership, production and QC, whatever the grade."""
     assert _audiences(Plant.LAISHAN, serious=False) == {
         GroupChat(Group.SALES): Document.CARD,
         GroupChat(Group.QC, Plant.LAISHAN): Document.CARD,
+        GroupChat(Group.PRODUCTION, Plant.LAISHAN): Document.CARD,
+        GroupChat(Group.LEADERSHIP): Document.CARD,
     }
 
 
 def test_serious_complaint_adds_the_report_for_leadership_and_four_leaders() -> None:
     audiences = _audiences(Plant.HUANGWU, serious=True)
     assert audiences[GroupChat(Group.QC, Plant.HUANGWU)] is Document.CARD
-    assert audiences[GroupChat(Group.LEADERSHIP)] is Document.REPORT
+    assert audiences[GroupChat(Group.PRODUCTION, Plant.HUANGWU)] is Document.CARD
+    assert audiences[GroupChat(Group.LEADERSHIP)] is Document.REPORT  # in place of the card
     for role in (Role.GM, Role.VP_EXEC, Role.VP_MARKETING, Role.VP_PRODUCTION):
         assert audiences[Person(role)] is Document.REPORT
     assert GroupChat(Group.QC, Plant.LAISHAN) not in audiences
@@ -105,6 +109,8 @@ def test_unknown_plant_goes_to_both_qc_groups_and_contractor_to_the_leading_plan
     unknown = _audiences(Plant.UNKNOWN, serious=False)
     assert GroupChat(Group.QC, Plant.HUANGWU) in unknown
     assert GroupChat(Group.QC, Plant.LAISHAN) in unknown
+    assert GroupChat(Group.PRODUCTION, Plant.HUANGWU) in unknown
+    assert GroupChat(Group.PRODUCTION, Plant.LAISHAN) in unknown
     contractor = _audiences(Plant.CONTRACTOR, serious=False)
     assert GroupChat(Group.QC, Plant.LAISHAN) in contractor
     assert GroupChat(Group.QC, Plant.HUANGWU) not in contractor

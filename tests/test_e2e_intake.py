@@ -11,6 +11,8 @@ from tests.conftest import (
     GM,
     LEADERSHIP,
     OUTSIDER,
+    PROD_HUANGWU,
+    PROD_LAISHAN,
     QC_HUANGWU,
     QC_HW,
     QC_LAISHAN,
@@ -115,7 +117,10 @@ async def test_a_complaint_reaches_sales_qc_leadership_and_leaders(engine: Engin
         assert "&lt;温度&gt; &amp;" in card[0].html
         assert [m.kind for m in card] == ["text", "document", "photo"]
         assert number in intake(world, QC_HUANGWU)[0].text
-        assert intake(world, QC_LAISHAN) == []
+        # Copies of the letter for QC and production of the plant (step 1).
+        for chat in (QC_HUANGWU, PROD_HUANGWU):
+            assert [m.kind for m in intake(world, chat)] == ["text", "document", "photo"], chat
+        assert intake(world, QC_LAISHAN) == [] and intake(world, PROD_LAISHAN) == []
         report = intake(world, LEADERSHIP)
         assert "顾客反馈质量问题处置报告单" in report[0].text
         assert [m.kind for m in report] == ["text", "document", "photo"]
@@ -149,10 +154,12 @@ async def test_b_and_c_complaints_for_other_plants(engine: Engine) -> None:
             bad_answers=True,
         )
         await eventually(lambda: all_sent(world), timeout=15)
-        # C: the card reaches sales and the Laishan QC, nobody else.
-        assert len(intake(world, SALES_GROUP)) == 1
-        assert len(intake(world, QC_LAISHAN)) == 1
-        for chat in (LEADERSHIP, QC_HUANGWU, *LEADERS):
+        # C: the card reaches sales, Laishan's QC and production, and the leadership
+        # group (step 1's copies); no leader privately, nothing for Huangwu.
+        for chat in (SALES_GROUP, QC_LAISHAN, PROD_LAISHAN, LEADERSHIP):
+            assert len(intake(world, chat)) == 1, chat
+        assert "客户投诉" in intake(world, LEADERSHIP)[0].text  # the card, not the report
+        for chat in (QC_HUANGWU, PROD_HUANGWU, *LEADERS):
             assert world.emu.bot_messages(chat) == [], chat  # no card, no task
         c_number = intake(world, SALES_GROUP)[0].text.split()[1]
 
@@ -169,8 +176,9 @@ async def test_b_and_c_complaints_for_other_plants(engine: Engine) -> None:
         # B (a return): serious, so the report goes up; an unknown plant goes to both QC groups.
         assert len(intake(world, QC_HUANGWU)) == 1
         assert len(intake(world, QC_LAISHAN)) == 2
-        assert "处置报告" in intake(world, LEADERSHIP)[0].text
-        assert "尚不明确" in intake(world, LEADERSHIP)[0].text
+        assert len(intake(world, PROD_HUANGWU)) == 1 and len(intake(world, PROD_LAISHAN)) == 2
+        assert "处置报告" in intake(world, LEADERSHIP)[-1].text
+        assert "尚不明确" in intake(world, LEADERSHIP)[-1].text
         for leader in LEADERS:
             assert len(intake(world, leader)) == 1
 

@@ -79,9 +79,16 @@ class ComplaintFacts:
 
 
 @dataclass(frozen=True)
+class PlantGroups:
+    """A department's group chat of each plant responsible for the complaint."""
+
+    group: Group
+
+
+@dataclass(frozen=True)
 class Rule:
     applies: Callable[[ComplaintFacts], bool]
-    audience: Audience | str  # "qc_of_plant" resolves per complaint
+    audience: Audience | PlantGroups  # PlantGroups resolve per complaint
     document: Document
 
 
@@ -93,14 +100,16 @@ def _serious(facts: ComplaintFacts) -> bool:
     return facts.serious
 
 
-QC_OF_PLANT = "qc_of_plant"
-
-# Step 1: sales keep the register; the plant's QC make the initial assessment;
-# a serious problem's disposition report goes to the leadership group and, one
-# copy each, to the GM, the executive VP, the marketing VP and the production VP.
+# Step 1: sales keep the register and hand copies of the customer's original
+# letter to leadership and to production and QC, for every complaint (the source:
+# 原件复印件分别交至公司领导层和生产、质检部门). A serious problem's disposition
+# report goes to the leadership group (in place of the card) and, one copy each,
+# to the GM, the executive VP, the marketing VP and the production VP.
 INTAKE_RULES: tuple[Rule, ...] = (
     Rule(_always, GroupChat(Group.SALES), Document.CARD),
-    Rule(_always, QC_OF_PLANT, Document.CARD),
+    Rule(_always, PlantGroups(Group.QC), Document.CARD),
+    Rule(_always, PlantGroups(Group.PRODUCTION), Document.CARD),
+    Rule(_always, GroupChat(Group.LEADERSHIP), Document.CARD),
     Rule(_serious, GroupChat(Group.LEADERSHIP), Document.REPORT),
     Rule(_serious, Person(Role.GM), Document.REPORT),
     Rule(_serious, Person(Role.VP_EXEC), Document.REPORT),
@@ -133,13 +142,12 @@ def routes_for(facts: ComplaintFacts, rules: tuple[Rule, ...] = INTAKE_RULES) ->
     for rule in rules:
         if not rule.applies(facts):
             continue
-        if rule.audience == QC_OF_PLANT:
+        if isinstance(rule.audience, PlantGroups):
             routes.extend(
-                Route(GroupChat(Group.QC, p), rule.document)
+                Route(GroupChat(rule.audience.group, p), rule.document)
                 for p in responsible_plants(facts.plant)
             )
         else:
-            assert not isinstance(rule.audience, str)
             routes.append(Route(rule.audience, rule.document))
     return routes
 
