@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
+from bot.procedure.intake import FileKind
+from bot.views import cards
 from bot.views.i18n import N_, gettext
 from bot.views.keyboards import Keyboard
+from bot.views.models import ComplaintView
 from bot.views.models import Message as Rendered
 from handlers.context import KesuContext
 
@@ -82,3 +93,26 @@ async def stale_button(update: Update, context: KesuContext) -> None:
 
 def stale_button_handler() -> CallbackQueryHandler[KesuContext, None]:
     return CallbackQueryHandler(stale_button)
+
+
+async def send_attachments(update: Update, complaint: ComplaintView, language: str) -> None:
+    """The customer's letter and photos again: photos as one album, documents as another
+    (Telegram groups documents only with documents), a single file on its own."""
+    chat = update.effective_chat
+    assert chat is not None
+    numbered = list(enumerate(complaint.attachments, start=1))
+    for kind in (FileKind.PHOTO, FileKind.DOCUMENT):
+        files = [
+            (a.file_id, cards.attachment_caption(complaint, a, i, language))
+            for i, a in numbered
+            if a.kind is kind
+        ]
+        if len(files) == 1:
+            file_id, caption = files[0]
+            send = chat.send_photo if kind is FileKind.PHOTO else chat.send_document
+            await send(file_id, caption=caption, parse_mode=ParseMode.HTML)
+        elif files:
+            media = InputMediaPhoto if kind is FileKind.PHOTO else InputMediaDocument
+            await chat.send_media_group(
+                [media(f, caption=c, parse_mode=ParseMode.HTML) for f, c in files]
+            )

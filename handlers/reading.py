@@ -10,7 +10,7 @@ from bot.services.complaints import Refusal
 from bot.views import cards
 from bot.views.i18n import N_, gettext
 from bot.views.render import render_messages
-from handlers.common import Context, send_parts
+from handlers.common import Context, send_attachments, send_parts
 
 NOT_REGISTERED = N_("You are not registered. /help")
 
@@ -63,7 +63,11 @@ async def show_command(update: Update, context: Context) -> None:
         tz = context.services.config.timezone
         events, deliveries = list(shown.events), list(shown.deliveries)
         parts = cards.complaint_show(shown.complaint, events, deliveries, language, tz)
+        # The disposition report as filled so far, then the letter and photos.
+        parts += [m.text for m in cards.disposition_report(shown.complaint, language, tz)]
     await send_parts(update, parts)
+    if shown.complaint is not None:
+        await send_attachments(update, shown.complaint, language)
 
 
 async def outside_conversation(update: Update, context: Context) -> None:

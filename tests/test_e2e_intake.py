@@ -131,6 +131,13 @@ async def test_a_complaint_reaches_sales_qc_leadership_and_leaders(engine: Engin
         for chat in (SALES_GROUP, QC_HUANGWU, LEADERSHIP, *LEADERS):
             for message in world.emu.bot_messages(chat):
                 parse(message.html)  # the emulator accepted it; it must stay valid HTML
+        # /show brings the letter and the photo back with the complaint.
+        await world.say(QC_HW, f"/show {number}")
+
+        def files() -> list[str]:
+            return [m.kind for m in world.emu.bot_messages(QC_HW) if m.kind != "text"]
+
+        await eventually(lambda: files() == ["photo", "document"])
         # Bursts to one private chat meet 429 and are retried; nothing else was refused.
         assert [r for r in world.emu.refusals if r[1] != 429] == []
 
@@ -306,8 +313,11 @@ async def test_list_show_and_help_by_role(engine: Engine) -> None:
         await world.say(QC_HW, "/list")
         assert number in world.last(QC_HW).text
         await world.say(QC_HW, f"/show {number.lower()}")
-        shown = world.last(QC_HW).text
-        assert "处理记录" in shown and "王业务 · 已登记" in shown
+        # The card, steps and history, then the disposition report as filled so far.
+        report = await eventually(
+            lambda: "处置报告单" in world.last(QC_HW).text and world.texts(QC_HW)
+        )
+        assert any("处理记录" in t and "王业务 · 已登记" in t for t in report)
         await world.say(SALES_2, f"/show {number}")
         assert f"No complaint {number} for you" in world.last(SALES_2).text
         await world.say(SALES, "/show")

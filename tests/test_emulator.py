@@ -141,3 +141,23 @@ async def test_files_are_known_by_id_and_kind(bot: Bot, emu: Emulator) -> None:
         await bot.send_document(GROUP, sent.file_id, caption="x" * 1025)
     file = await bot.get_file(sent.file_id)
     assert file.file_size == 2048
+
+
+async def test_albums_are_of_one_kind_and_two_to_ten_items(bot: Bot, emu: Emulator) -> None:
+    from telegram import InputMediaDocument, InputMediaPhoto
+
+    photos = [(await emu.user_sends(USER, photo=True)).file_id for _ in range(2)]
+    letter = (await emu.user_sends(USER, document=("信.pdf", "application/pdf", 10))).file_id
+    assert all(photos) and letter
+    sent = await bot.send_media_group(
+        USER,
+        [
+            InputMediaPhoto(p, caption=f"<b>{n}</b>", parse_mode=ParseMode.HTML)
+            for n, p in enumerate(photos)
+        ],  # type: ignore[arg-type]
+    )
+    assert [m.photo[-1].file_id for m in sent] == photos
+    with pytest.raises(BadRequest, match=r"(?i)can't be mixed"):
+        await bot.send_media_group(USER, [InputMediaPhoto(photos[0]), InputMediaDocument(letter)])  # type: ignore[arg-type]
+    with pytest.raises(BadRequest, match=r"(?i)wrong number"):
+        await bot.send_media_group(USER, [InputMediaPhoto(photos[0])])  # type: ignore[arg-type]

@@ -625,6 +625,28 @@ class Emulator:
     async def api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._send_file(params, "document")
 
+    async def api_sendmediagroup(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """An album: 2 to 10 photos, or 2 to 10 documents (documents group only with
+        documents), each with its own caption."""
+        self._target(params)  # the chat exists and the bot may write there
+        media = _json(params.get("media"))
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        kinds = {item.get("type") for item in media if isinstance(item, dict)}
+        if not kinds <= {"photo", "document"} or len(kinds) != 1:
+            raise ApiError(400, "Bad Request: documents can't be mixed with other media types")
+        for item in media:  # check every item before sending any, as Telegram does
+            file_id = str(item.get("media") or "")
+            info = self.files.get(file_id)
+            if info is None or info["kind"] != item["type"]:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            self._text(item, "caption", CAPTION_LIMIT, required=False)
+        sent = []
+        for item in media:
+            single = {**item, "chat_id": params["chat_id"], item["type"]: item["media"]}
+            sent.append(await self._send_file(single, item["type"]))
+        return sent
+
     def _own_message(self, params: dict[str, Any]) -> tuple[Chat, SentMessage]:
         chat = self._target(params)
         try:
