@@ -119,9 +119,11 @@ def test_a_c_complaint_through_the_whole_procedure() -> None:
     assert done.done == ["customer_solution", "customer_answer"]  # the customer got the answer
     assert "customer_result" not in case.open  # it waits for the verification
     case.do("rectification_items", after=timedelta(days=3))
-    assert case.due["verification"] is None and "verification" in case.open
-    case.do("verification")
+    # Verification: two days from the end of the rectification; the verdict: three.
+    assert case.due["verification"] == case.clock.now() + timedelta(days=2)
+    case.do("verification", after=timedelta(hours=5))
     assert case.open == {"customer_result"}
+    assert case.due["customer_result"] == case.clock.now() + timedelta(days=3)
     final = case.do("customer_result", Outcome.SATISFIED)
     assert final.closed and case.open == set()
 

@@ -329,7 +329,9 @@ STEPS: tuple[StepDef, ...] = (
         "15",
         N_("Verify the effect on site"),
         Owner.QC,
-        None,
+        # Two days once the rectification is done (the plan's items are accepted):
+        # the source gives no number; see docs/procedure.md.
+        "2d",
         Anchor.OPENED,
         opens=("customer_result",),
         records="verification",
@@ -339,7 +341,7 @@ STEPS: tuple[StepDef, ...] = (
         "16",
         N_("Tell the customer the result: satisfied?"),
         Owner.SALES,
-        None,
+        "3d",  # three days to hear back from the customer after the answer (reading)
         Anchor.OPENED,
         outcomes=(
             OutcomeDef(
