@@ -49,6 +49,8 @@ PNG = bytes.fromhex(
     "454e44ae426082"
 )
 QC_HUANGWU = -1001000000003
+# Task cards and reminders, as tests/harness.py tells them from the conversation.
+NOTICE = re.compile(r"^(第 \S+ 步 · |Step \S+ · |⏰|🚨)")
 
 
 @pytest.fixture
@@ -155,23 +157,28 @@ class Page:
     def bot_messages(self) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, "#messages li.msg.bot")
 
+    def replies(self) -> list[WebElement]:
+        """The bot's side of the conversation: task cards and reminders of the demo's
+        complaints arrive in the same private chat meanwhile, as in Telegram."""
+        return [m for m in self.bot_messages() if not NOTICE.match(m.text)]
+
     def last_text(self) -> str:
-        messages = self.bot_messages()
+        messages = self.replies()
         return messages[-1].text if messages else ""
 
     def say(self, text: str) -> None:
         """Type and send; wait for the bot's next message."""
-        before = len(self.bot_messages())
+        before = len(self.replies())
         box = self.driver.find_element(By.ID, "text")
         box.send_keys(text, Keys.ENTER)
-        self.wait(lambda: len(self.bot_messages()) > before)
+        self.wait(lambda: len(self.replies()) > before)
 
     def tap(
         self, label: str, *, then: Callable[[], Any] | None = None, family: str = "v1:in:"
     ) -> None:
         """Press the newest intake button with this label (task cards with buttons of
-        their own arrive in the same chat meanwhile); wait for the bot's next message."""
-        before = len(self.bot_messages())
+        their own arrive in the same chat meanwhile); wait for the bot's next reply."""
+        before = len(self.replies())
         selector = f'#messages .kb button[data-data^="{family}"]'
 
         def press() -> bool:  # the page may redraw the chat meanwhile: find it again
@@ -184,7 +191,7 @@ class Page:
             return True
 
         self.wait(press, timeout=10)
-        self.wait(then or (lambda: len(self.bot_messages()) > before))
+        self.wait(then or (lambda: len(self.replies()) > before))
 
     def message_with(self, *parts: str) -> WebElement | None:
         for message in reversed(self.bot_messages()):
@@ -232,9 +239,9 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         picker = browser.find_element(By.ID, "file")
         browser.execute_script("arguments[0].style.display = 'block'", picker)
         picker.send_keys(str(photo))
-        before = len(page.bot_messages())
+        before = len(page.replies())
         browser.find_element(By.ID, "send").click()
-        page.wait(lambda: len(page.bot_messages()) > before)
+        page.wait(lambda: len(page.replies()) > before)
         assert "已收到 1 个文件" in page.last_text()
         page.tap("完成")
         assert "请核对客诉内容后登记" in page.last_text()
