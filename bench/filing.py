@@ -52,6 +52,7 @@ def draft(n: int) -> Draft:
         "specification": "6204-2RS",
         "quantity": (Decimal(5000), "件"),
         "delivery_date": date(2026, 11, 1),
+        "received_at": found.received_at,
         "occurred_on": None,
         "batch": True,
         "recurring": False,

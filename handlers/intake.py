@@ -8,6 +8,7 @@ its notifications in one transaction.
 from __future__ import annotations
 
 import warnings
+from datetime import datetime
 from html import escape
 
 from telegram import Message, Update
@@ -90,7 +91,9 @@ async def _question(
         number=FIELDS.index(field) + 1,
         total=len(FIELDS),
         error=error,
-        current=display(field, draft, language) if draft.editing else "",
+        current=display(field, draft, language, context.services.config.tz)
+        if draft.editing
+        else "",
         attachment_count=len(draft.attachments),
         intro=intro,
     )
@@ -125,12 +128,17 @@ async def _summary(update: Update, context: Context) -> int:
     parts = render_messages(
         "intake/summary.html",
         language,
-        rows=summary_rows(draft, language),
+        rows=summary_rows(draft, language, context.services.config.tz),
         grade=draft.grade().value,
         serious=draft.serious(),
     )
     await send_parts(update, parts, keyboards.summary(language))
     return SUMMARY
+
+
+def _local_now(context: Context) -> datetime:
+    """Now in the company's time zone: typed times and dates are local."""
+    return context.services.clock.now().astimezone(context.services.config.tz)
 
 
 def _asking(context: Context) -> Field | None:
@@ -148,9 +156,11 @@ async def on_text(update: Update, context: Context) -> int:
     if field is None:
         return await _ask_next(update, context)
     draft = _draft(context)
-    today = context.services.clock.now().astimezone(context.services.config.tz).date()
+    now = _local_now(context)
     try:
-        value = parse_text_answer(field, update.message.text, today=today, draft=draft)
+        value = parse_text_answer(
+            field, update.message.text, today=now.date(), draft=draft, now=now
+        )
     except InvalidAnswer as error:
         return await _ask(update, context, field, _reason(context, error))
     if field.kind is Kind.CUSTOMER:
@@ -269,7 +279,7 @@ async def _answer_button(
     assert query is not None
     if action == "pick":
         try:
-            draft.answer(field.key, parse_choice(field, arg))
+            draft.answer(field.key, parse_choice(field, arg, now=_local_now(context)))
         except InvalidAnswer:
             return ASKING  # a button of an older question
     elif action == "tog" and field.kind is Kind.MULTI:
@@ -298,7 +308,7 @@ async def _mark_answered(update: Update, context: Context, field: Field) -> None
     query = update.callback_query
     if query is None or query.message is None:
         return
-    value = display(field, _draft(context), context.language)
+    value = display(field, _draft(context), context.language, context.services.config.tz)
     await edit_text(
         query, render("intake/answered.html", context.language, field=field, value=value)
     )

@@ -336,3 +336,25 @@ def test_customer_names_compare_as_people_type_them() -> None:
     assert customer_key("ＨＤ机械") == customer_key("hd机械")
     assert customer_key("海达机械") != customer_key("海达")
     assert tidy_name("Ｑingdao   Jinggong ") == "Qingdao Jinggong"
+
+
+def test_the_time_of_receipt_is_today_or_yesterday_and_never_ahead() -> None:
+    from bot.procedure.intake import parse_received
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=shanghai)
+    assert parse_received("9:30", now=now) == datetime(2026, 11, 25, 9, 30, tzinfo=shanghai)
+    assert parse_received("昨天 16:00", now=now) == datetime(2026, 11, 24, 16, 0, tzinfo=shanghai)
+    assert parse_received("yesterday 16:05", now=now).day == 24
+    assert parse_received("2026-11-24 16:00", now=now).hour == 16
+    assert parse_received("8点30分", now=now) == datetime(2026, 11, 25, 8, 30, tzinfo=shanghai)
+    for bad, reason in (
+        ("11:00", "future"),
+        ("2026-11-20 10:00", "today or yesterday"),
+        ("25:00", "like 14:30"),
+        ("soon", "like 14:30"),
+    ):
+        with pytest.raises(InvalidAnswer, match=reason):
+            parse_received(bad, now=now)
+    with pytest.raises(InvalidAnswer, match="before the delivery date"):
+        parse_received("昨天 16:00", now=now, not_before=date(2026, 11, 25))

@@ -70,6 +70,10 @@ async def file_complaint(
         await world.say(seller, "2099-01-01")
         assert "将来" in world.last(seller).text
     await world.say(seller, "2026-11-01")
+    if bad_answers:
+        await world.say(seller, "23:99")
+        assert "14:30" in world.last(seller).text  # the same question, with an example
+    await world.tap(seller, "v1:in:pick:now")
     await world.tap(seller, "v1:in:pick:today")
     await world.tap(seller, f"v1:in:pick:{batch}")
     await world.tap(seller, "v1:in:pick:no")
@@ -245,6 +249,7 @@ async def test_known_customer_brings_its_class_and_edit_keeps_the_rest(engine: E
         await world.tap(SALES, "v1:in:done")
         for answer in ("产品", "型号", "10", "2026-11-02"):
             await world.say(SALES, answer)
+        await world.tap(SALES, "v1:in:pick:now")
         await world.say(SALES, "2026-11-01")  # found before it was delivered
         assert "早于交货日期" in world.last(SALES).text
         await world.tap(SALES, "v1:in:pick:today")

@@ -206,6 +206,8 @@ async def test_not_a_quality_problem_notes_blocking_and_task_lists(engine: Engin
         with world.sessions() as session:  # /show lists every step with who did it
             number = session.scalars(select(Complaint.number)).one()
         await world.say(SALES, f"/show {number}")
-        shown = world.last(SALES).text
+        # The card, steps and history come first, then the disposition report.
+        await eventually(lambda: "处置报告单" in world.last(SALES).text)
+        shown = next(t for t in reversed(world.texts(SALES)) if "处理记录" in t)
         assert "✅ 问题鉴定初评" in shown and "赵质检" in shown, shown
         assert "✅ 向客户阐明、解释" in shown and "⏳" not in shown

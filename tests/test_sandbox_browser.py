@@ -228,6 +228,7 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         page.say("6204-2RS")
         page.say("5000 件")
         page.say("2026-11-01")
+        page.tap("刚刚收到(现在)")
         page.tap("今天(受理投诉时)")
         page.tap("否")
         page.tap("否")

@@ -59,6 +59,7 @@ def draft(**changes: Any) -> Draft:
         "specification": "6204",
         "quantity": (Decimal(100), "件"),
         "delivery_date": date(2026, 11, 1),
+        "received_at": NOW,
         "occurred_on": None,
         "batch": False,
         "recurring": False,
@@ -288,3 +289,21 @@ def test_someone_not_on_the_list_changes_nothing_and_is_logged(engine: Engine) -
         refused = session.scalars(select(Event).where(Event.action == "press_refused")).one()
         assert refused.actor_telegram_id == 100099 and refused.chat_id == QC_HUANGWU
     assert company.step_id("initial_assessment") == step_id  # still open
+
+
+def test_a_complaint_received_yesterday_counts_its_limits_from_then(engine: Engine) -> None:
+    """T0 is when sales received it: limits already past at filing are overdue at once."""
+    company = Company(engine)
+    received = NOW - timedelta(hours=18)
+    company.file(received_at=received)
+    with company.sessions() as session:
+        complaint = session.scalars(select(Complaint)).one()
+        assert complaint.received_at == received
+        step = session.scalars(select(Step).where(Step.key == "initial_assessment")).one()
+        assert step.due_at == received + timedelta(hours=2)
+        assert step.next_ping_at is not None and step.next_ping_at <= NOW
+    assert company.services.call(steps.fire_ping, company.step_id("initial_assessment"))
+    with company.sessions() as session:
+        ping = session.scalars(select(Event).where(Event.action == "ping")).one()
+        # The latest of what is due, at once, and not "late": the bot was running.
+        assert ping.detail["kind"] == "escalation" and ping.detail["late"] is False

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -49,6 +49,7 @@ class Kind(StrEnum):
     PHONE = "phone"
     QUANTITY = "quantity"
     DATE = "date"
+    TIME = "time"  # a time of day, today or yesterday
     FILES = "files"
 
 
@@ -73,6 +74,8 @@ FIELDS: tuple[Field, ...] = (
     Field("specification", N_("Specification / model"), Kind.TEXT, max_length=200),
     Field("quantity", N_("Quantity delivered"), Kind.QUANTITY, max_length=60),
     Field("delivery_date", N_("Delivery date"), Kind.DATE),
+    # T0: when sales received the complaint; the limits of steps 1, 2 and 4 count from it.
+    Field("received_at", N_("When sales received the complaint"), Kind.TIME),
     Field("occurred_on", N_("Date the customer found the problem"), Kind.DATE, optional=True),
     Field("batch", N_("Batch quality problem?"), Kind.YES_NO),
     Field("recurring", N_("Recurring problem?"), Kind.YES_NO),
@@ -395,8 +398,58 @@ def check_attachment(mime_type: str | None, file_size: int | None, count: int) -
         raise InvalidAnswer(N_("The file is larger than 20 MB."))
 
 
-def parse_text_answer(f: Field, text: str, *, today: date, draft: Draft) -> object:
-    """Check a typed answer; returns the value to keep or raises InvalidAnswer."""
+_TIME = re.compile(
+    r"^(?:(?P<day>今天|今日|today|昨天|昨日|yesterday)|(?P<date>\d{4}[-/.]\d{1,2}[-/.]\d{1,2}))?"
+    r"\s*(?P<hour>\d{1,2})\s*[:：点时]\s*(?P<minute>\d{1,2})?\s*分?$",
+    re.IGNORECASE,
+)
+
+
+def parse_received(text: str, *, now: datetime, not_before: date | None = None) -> datetime:
+    """When sales received the complaint: "14:30", "昨天 16:00", "2026-11-24 16:00".
+
+    Today or yesterday, in the company's time zone (the zone of `now`), not in
+    the future and not before the goods were delivered.
+    """
+    match = _TIME.match(text.strip())
+    if not match:
+        raise InvalidAnswer(N_("Write a time like 14:30, 昨天 16:00 or 2026-11-24 16:00."))
+    today = now.date()
+    day = today
+    if match.group("day") and match.group("day").lower() in ("昨天", "昨日", "yesterday"):
+        day = today - timedelta(days=1)
+    elif match.group("date"):
+        try:
+            day = parse_date(match.group("date"), today=today)
+        except InvalidAnswer:
+            raise InvalidAnswer(
+                N_("Write a time like 14:30, 昨天 16:00 or 2026-11-24 16:00.")
+            ) from None
+    hour, minute = int(match.group("hour")), int(match.group("minute") or 0)
+    if hour > 23 or minute > 59:
+        raise InvalidAnswer(N_("Write a time like 14:30, 昨天 16:00 or 2026-11-24 16:00."))
+    when = datetime.combine(day, time(hour, minute), tzinfo=now.tzinfo)
+    if when > now:
+        raise InvalidAnswer(N_("That time lies in the future."))
+    if day < today - timedelta(days=1):
+        raise InvalidAnswer(
+            N_(
+                "Only a time today or yesterday: for an older complaint tap Just now and write when it came in the complaint content."
+            )
+        )
+    if not_before is not None and day < not_before:
+        raise InvalidAnswer(
+            N_("That date is before the delivery date {date}."), date=not_before.isoformat()
+        )
+    return when
+
+
+def parse_text_answer(
+    f: Field, text: str, *, today: date, draft: Draft, now: datetime | None = None
+) -> object:
+    """Check a typed answer; returns the value to keep or raises InvalidAnswer.
+
+    `now` is the company's local time (needed for the time of receipt)."""
     if f.kind in (Kind.CHOICE, Kind.MULTI, Kind.YES_NO):
         raise InvalidAnswer(N_("Please tap one of the buttons below."))
     if f.kind is Kind.FILES:
@@ -406,6 +459,9 @@ def parse_text_answer(f: Field, text: str, *, today: date, draft: Draft) -> obje
         return parse_phone(value)
     if f.kind is Kind.QUANTITY:
         return parse_quantity(value)
+    if f.kind is Kind.TIME:
+        assert now is not None
+        return parse_received(value, now=now, not_before=draft.delivery_date)
     if f.kind is Kind.DATE:
         # The goods were delivered before the customer found the problem, whichever is edited.
         not_before = draft.delivery_date if f.key == "occurred_on" else None
@@ -414,8 +470,10 @@ def parse_text_answer(f: Field, text: str, *, today: date, draft: Draft) -> obje
     return value
 
 
-def parse_choice(f: Field, arg: str) -> object:
+def parse_choice(f: Field, arg: str, *, now: datetime | None = None) -> object:
     """The value of a pressed button for this question; InvalidAnswer for a stale one."""
+    if f.kind is Kind.TIME and arg == "now" and now is not None:
+        return now
     if f.key == "customer_class" and arg in {c.value for c in CustomerClass}:
         return CustomerClass(arg)
     if f.key == "plant" and arg in {p.value for p in Plant}:

@@ -112,6 +112,7 @@ def _draft(received_at: datetime, **answers: Any) -> Draft:
     draft.customer_id = None  # found again by name when it is filed
     phone = next(p for name, _, p in CUSTOMERS if name == customer)
     values: dict[str, Any] = {
+        "received_at": received_at,
         "contact_phone": phone,
         "occurred_on": None,
         "batch": False,

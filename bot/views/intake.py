@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
 from bot.views import labels
 from bot.views.i18n import gettext
 from bot.views.render import format_number
 
 
-def display(field: Field, draft: Draft, language: str) -> str:
+def display(field: Field, draft: Draft, language: str, tz: tzinfo) -> str:
     t = lambda message: gettext(language, message)  # noqa: E731
     if not draft.has(field.key):
         return ""
+    if field.kind is Kind.TIME:
+        return draft.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if field.key == "occurred_on" and draft.occurred_on is None:
         return t("same as received")
     if field.kind is Kind.FILES:
@@ -35,5 +39,5 @@ def display(field: Field, draft: Draft, language: str) -> str:
     return str(value)
 
 
-def summary_rows(draft: Draft, language: str) -> list[tuple[str, str]]:
-    return [(f.label, display(f, draft, language)) for f in FIELDS if draft.has(f.key)]
+def summary_rows(draft: Draft, language: str, tz: tzinfo) -> list[tuple[str, str]]:
+    return [(f.label, display(f, draft, language, tz)) for f in FIELDS if draft.has(f.key)]

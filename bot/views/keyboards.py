@@ -56,6 +56,8 @@ def question(language: str, field: Field, draft: Draft) -> Keyboard:
         ]
         rows.append([(t("Done"), _intake("done"))])
         return rows
+    if field.kind is Kind.TIME:
+        return [[(t("Just now"), _intake("pick", "now"))]]
     if field.key == "occurred_on":
         return [[(t("Today (when the complaint came in)"), _intake("pick", "today"))]]
     if field.kind is Kind.FILES:
