@@ -358,3 +358,17 @@ def test_the_time_of_receipt_is_today_or_yesterday_and_never_ahead() -> None:
             parse_received(bad, now=now)
     with pytest.raises(InvalidAnswer, match="before the delivery date"):
         parse_received("昨天 16:00", now=now, not_before=date(2026, 11, 25))
+
+
+def test_any_vp_may_take_over_the_lead_on_site() -> None:
+    from bot.procedure.steps import STEP_BY_ID
+
+    huangwu = Case(Plant.HUANGWU, filed_by_id=7)
+    marketing = Who(9, Role.VP_MARKETING, None, False)
+    production = Who(5, Role.VP_PRODUCTION, Plant.LAISHAN, False)
+    on_site = STEP_BY_ID["lead_on_site"]
+    assert on_site.any_vp and not STEP_BY_ID["special_meeting"].any_vp
+    assert may_press(marketing, Owner.LEADING_VP, huangwu, any_vp=True)
+    assert may_press(production, Owner.LEADING_VP, huangwu, any_vp=True)
+    assert not may_press(marketing, Owner.LEADING_VP, huangwu)  # step 8: the plant's VP
+    assert not may_press(Who(3, Role.QC, None, False), Owner.LEADING_VP, huangwu, any_vp=True)

@@ -191,7 +191,8 @@ async def test_not_a_quality_problem_notes_blocking_and_task_lists(engine: Engin
         await world.say(QC_LS, "客户使用不当,非产品质量问题", reply_to=note_prompt.message_id)
         assert "备注已添加" in world.last(QC_LS).text
         explain = await eventually(lambda: card(world, SALES, "阐明、解释"))
-        done = next(d for _, d in explain.buttons if ":done:" in d)
+        assert [label for label, _ in explain.buttons][:2] == ["客户已接受", "客户不接受"]
+        done = next(d for _, d in explain.buttons if ":acc:" in d)
         await press(world, SALES, SALES, explain.message_id, done)
         await eventually(lambda: "步骤已完成" in world.last(SALES).text)  # the optional note
         with world.sessions() as session:

@@ -154,10 +154,21 @@ def test_not_a_quality_problem_is_explained_and_closed() -> None:
     transition = case.do("initial_assessment", Outcome.NOT_QUALITY)
     assert [o.key for o in transition.opened] == ["explain_to_customer"]
     assert case.due["explain_to_customer"] == datetime(2026, 11, 24, 17, 30, tzinfo=SHANGHAI)
-    final = case.do("explain_to_customer")
+    final = case.do("explain_to_customer", Outcome.ACCEPTED)
     assert final.done == ["explain_to_customer", "customer_answer"]
     assert set(final.skipped) == LEADERS_STEPS
     assert final.closed
+
+
+def test_an_explanation_the_customer_does_not_accept_goes_to_step_3() -> None:
+    case = Case(Grade.C)
+    case.do("initial_assessment", Outcome.NOT_QUALITY)
+    back = case.do("explain_to_customer", Outcome.NOT_ACCEPTED)
+    assert back.done == ["explain_to_customer", "customer_answer"]  # the customer was answered
+    assert {o.key for o in back.opened} == {"appraisal_report", "containment"}
+    assert not back.closed and back.skipped == []
+    with pytest.raises(StepError):
+        case.do("explain_to_customer", Outcome.DONE)  # 2a has no plain Done
 
 
 def test_not_satisfied_goes_back_to_step_3_and_waits_again() -> None:

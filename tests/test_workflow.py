@@ -32,6 +32,7 @@ from tests.conftest import (
     SALES,
     SALES_2,
     VP_EXEC,
+    VP_MKT,
     VP_PROD,
     config_data,
 )
@@ -307,3 +308,12 @@ def test_a_complaint_received_yesterday_counts_its_limits_from_then(engine: Engi
         ping = session.scalars(select(Event).where(Event.action == "ping")).one()
         # The latest of what is due, at once, and not "late": the bot was running.
         assert ping.detail["kind"] == "escalation" and ping.detail["late"] is False
+
+
+def test_the_marketing_vp_takes_over_the_lead_on_site(engine: Engine) -> None:
+    company = Company(engine)
+    company.file()  # an A complaint from Huangwu: the executive VP leads
+    assert company.press(VP_MKT, "special_meeting", Press.TAKE) is PressResult.DENIED
+    assert company.press(VP_MKT, "lead_on_site", Press.TAKE) is PressResult.OK
+    assert VP_MKT in company.chats_of("lead_on_site")  # the card came to them privately
+    assert company.press(VP_MKT, "lead_on_site", Press.DONE) is PressResult.OK

@@ -66,9 +66,15 @@ def owns(who: Who, owner: Owner, case: Case) -> bool:
     return owner is Owner.SALES or who.plant is None or who.plant in responsible_plants(case.plant)
 
 
-def may_press(who: Who, owner: Owner, case: Case) -> bool:
-    """The owner role for the plant, the leading VP, the GM or an admin."""
+VPS = frozenset({Role.VP_EXEC, Role.VP_PRODUCTION, Role.VP_MARKETING})
+
+
+def may_press(who: Who, owner: Owner, case: Case, *, any_vp: bool = False) -> bool:
+    """The owner role for the plant, the leading VP, the GM or an admin; on a step that
+    any VP may take over (step 5), every VP."""
     if who.is_admin or who.role is Role.GM or who.role in leading_roles(case.plant):
+        return True
+    if any_vp and who.role in VPS:
         return True
     return owns(who, owner, case)
 

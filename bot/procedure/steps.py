@@ -84,6 +84,8 @@ class Outcome(StrEnum):
     NOT_QUALITY = "not_quality"  # step 2: not a product quality problem
     SATISFIED = "satisfied"  # step 16
     NOT_SATISFIED = "not_satisfied"  # step 16: back to step 3
+    ACCEPTED = "accepted"  # step 2a: the customer accepted the explanation
+    NOT_ACCEPTED = "not_accepted"  # step 2a: not accepted, so QC appraise it after all
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,9 @@ class StepDef:
     waits_for: tuple[str, ...] = ()  # opens only once all of these are done
     completes: tuple[str, ...] = ()  # open steps that finishing this one also finishes
     records: str | None = None  # complaint field a note on completion fills in
+    asks: str | None = None  # what the prompt after completion asks for (a message id)
     asks_plant: bool = False  # while the plant of origin is unknown, the owner names it
+    any_vp: bool = False  # any VP may take it over from the leading VP
 
     def outcome(self, outcome: Outcome) -> OutcomeDef | None:
         return next((o for o in self.outcomes if o.outcome == outcome), None)
@@ -204,9 +208,27 @@ STEPS: tuple[StepDef, ...] = (
         Owner.SALES,
         "end_of_day",
         Anchor.OPENED,
-        # Not a quality problem, explained: the customer is answered and the case closes.
-        outcomes=(OutcomeDef(Outcome.DONE, "done", N_("Done"), N_("done"), ends_case=True),),
+        # Sales say what they told the customer and whether the customer accepted it.
+        # Accepted: the case closes. Not accepted: QC appraise it as a quality
+        # problem after all (step 3, with containment).
+        outcomes=(
+            OutcomeDef(
+                Outcome.ACCEPTED,
+                "acc",
+                N_("Customer accepted"),
+                N_("explained; the customer accepted"),
+                ends_case=True,
+            ),
+            OutcomeDef(
+                Outcome.NOT_ACCEPTED,
+                "nacc",
+                N_("Customer did not accept"),
+                N_("the customer did not accept: to step 3"),
+                opens=("appraisal_report", "containment"),
+            ),
+        ),
         completes=("customer_answer",),
+        asks=N_("Reply to this message with what you told the customer."),
     ),
     StepDef(
         "appraisal_report",
@@ -217,6 +239,10 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         opens=("feedback_to_sales", "improvement_measures"),
         records="cause_analysis",
+        asks=N_(
+            "Reply to this message with the appraisal report and its cause analysis: "
+            "text, a photo or a document. It fills the disposition report."
+        ),
     ),
     StepDef(
         "report_return",
@@ -237,6 +263,9 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         _major,
         at_registration=True,
+        # The source names the executive, production and marketing VPs: the plant's
+        # VP leads, and another of them may take it over.
+        any_vp=True,
     ),
     StepDef(
         "containment",
@@ -293,6 +322,10 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         opens=("customer_solution", "rectification_items"),
         records="corrective_proposal",
+        asks=N_(
+            "Reply to this message with the improvement measures. "
+            "They fill the disposition report's corrective proposal."
+        ),
     ),
     StepDef(
         "customer_solution",
@@ -335,6 +368,10 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         opens=("customer_result",),
         records="verification",
+        asks=N_(
+            "Reply to this message with what the verification on site found. "
+            "It fills the disposition report."
+        ),
     ),
     StepDef(
         "customer_result",

@@ -191,7 +191,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
     story.later(timedelta(minutes=25))
     story.press(100011, "initial_assessment", "nq")
     story.later(timedelta(minutes=40))
-    story.press(100001, "explain_to_customer")
+    story.press(100001, "explain_to_customer", "acc")
 
     # Fifty minutes ago: an exchange (grade C) for Huangwu, QC at work on the report.
     story.live_until(now - timedelta(minutes=50))

@@ -277,7 +277,10 @@ def _refuse(uow: UnitOfWork, actor: Actor, step: Step, button: str) -> Pressed:
 
 def _may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
     return person is not None and access.may_press(
-        mapping.who(person), uow.config.owner(step.key), mapping.case(step.complaint)
+        mapping.who(person),
+        uow.config.owner(step.key),
+        mapping.case(step.complaint),
+        any_vp=STEP_BY_ID[step.key].any_vp,
     )
 
 
