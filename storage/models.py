@@ -83,6 +83,7 @@ class Purpose(StrEnum):
     TASK_EDIT = "task_edit"
     PING = "ping"  # reminder, overdue notice, escalation
     SPECIAL_REPORT = "special_report"
+    RESULT = "result"  # a step's result for those the procedure sends it to
     ADMIN = "admin"  # a delivery failed
 
 

@@ -377,6 +377,8 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
         cards.ping(step, c, Ping(2, PingKind.OVERDUE, now, late=True), now, language, tz).text,
         cards.ping(step, c, Ping(0, PingKind.REMINDER, now, late=False), now, language, tz).text,
         *(m.text for m in cards.special_report(step, c, "缺 <设备>", "张总", language, tz)),
+        *(m.text for m in cards.step_result(step, c, "结果 <设备>", "李质检 <qc>", language)),
+        *(m.text for m in cards.step_result(step, c, None, None, language)),
         *cards.complaint_show(
             c,
             [EventView(now, "王业务", "step_done", step.title), EventView(now, None, "ping", None)],

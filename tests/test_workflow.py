@@ -31,6 +31,7 @@ from tests.conftest import (
     QC_LS,
     SALES,
     SALES_2,
+    SALES_GROUP,
     VP_EXEC,
     VP_MKT,
     VP_PROD,
@@ -317,3 +318,35 @@ def test_the_marketing_vp_takes_over_the_lead_on_site(engine: Engine) -> None:
     assert company.press(VP_MKT, "lead_on_site", Press.TAKE) is PressResult.OK
     assert VP_MKT in company.chats_of("lead_on_site")  # the card came to them privately
     assert company.press(VP_MKT, "lead_on_site", Press.DONE) is PressResult.OK
+
+
+def test_results_go_where_the_procedure_sends_them(engine: Engine) -> None:
+    """Step 7's corrective results to sales; step 9's report to the GM, the executive VP, sales."""
+    company = Company(engine)
+    company.file()
+    for who, key in ((QC_HW, "initial_assessment"), (QC_HW, "appraisal_report")):
+        assert company.press(who, key, Press.DONE) is PressResult.OK
+    assert company.press(QC_HW, "feedback_to_sales", Press.DONE) is PressResult.OK
+
+    def results() -> list[tuple[int, str]]:
+        with company.sessions() as session:
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.purpose == Purpose.RESULT)
+                .order_by(OutboxMessage.id)
+            ).all()
+            return [(r.chat_id, r.payload["text"]) for r in rows]
+
+    assert {chat for chat, _ in results()} == {SALES_GROUP, SALES}
+    step_id = company.services.call(
+        lambda uow: uow.session.scalars(
+            select(Step.id).where(Step.key == "feedback_to_sales")
+        ).one()
+    )
+    reply = steps.PromptReply(
+        Caller(QC_HW, QC_HW), step_id, steps.PromptKind.NOTE, "已更换热处理工艺", None
+    )
+    assert company.services.call(steps.reply_to_prompt, reply) is steps.ReplyResult.NOTE_ADDED
+    assert [chat for chat, text in results() if "已更换热处理工艺" in text] == [SALES_GROUP, SALES]
+    assert company.press(VP_EXEC, "report_to_gm", Press.DONE) is PressResult.OK
+    assert {chat for chat, text in results() if "上报总经理" in text} == {GM, VP_EXEC, SALES_GROUP}

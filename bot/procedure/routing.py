@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from bot.procedure.grading import Grade, Plant
 from bot.procedure.roles import Role
-from bot.procedure.steps import Owner
+from bot.procedure.steps import Owner, Reader
 
 # The two plants that have their own staff and group chats.
 OWN_PLANTS: tuple[Plant, ...] = (Plant.HUANGWU, Plant.LAISHAN)
@@ -194,3 +194,14 @@ def escalation_audience(plant: Plant, grade: Grade) -> list[Audience]:
 def special_report_audience(plant: Plant) -> list[Audience]:
     """A step blocked for want of resources: the special report to the GM (section 4)."""
     return [Person(Role.GM), *(Person(role) for role in leading_roles(plant))]
+
+
+def result_audience(readers: tuple[Reader, ...], *, filed_by_id: int) -> list[Audience]:
+    """Who reads a step's result (step 7: sales; step 9: the GM, the executive VP, sales)."""
+    found: dict[Reader, Audience] = {
+        Reader.SALES_GROUP: GroupChat(Group.SALES),
+        Reader.FILER: Named(filed_by_id),
+        Reader.GM: Person(Role.GM),
+        Reader.EXECUTIVE_VP: Person(Role.VP_EXEC),
+    }
+    return [found[reader] for reader in readers]

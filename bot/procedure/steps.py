@@ -77,6 +77,15 @@ OWNER_LABELS = {
 }
 
 
+class Reader(StrEnum):
+    """Who reads a step's result when it is done (feedback the source sends on)."""
+
+    SALES_GROUP = "sales_group"
+    FILER = "filer"  # the salesperson who filed the complaint
+    GM = "gm"
+    EXECUTIVE_VP = "executive_vp"
+
+
 class Outcome(StrEnum):
     """How a step ended; stored with the step."""
 
@@ -147,6 +156,7 @@ class StepDef:
     asks: str | None = None  # what the prompt after completion asks for (a message id)
     asks_plant: bool = False  # while the plant of origin is unknown, the owner names it
     any_vp: bool = False  # any VP may take it over from the leading VP
+    reports_to: tuple[Reader, ...] = ()  # the result (its note) goes to these
 
     def outcome(self, outcome: Outcome) -> OutcomeDef | None:
         return next((o for o in self.outcomes if o.outcome == outcome), None)
@@ -282,6 +292,8 @@ STEPS: tuple[StepDef, ...] = (
         Owner.QC,
         "end_of_day",
         Anchor.OPENED,
+        reports_to=(Reader.SALES_GROUP, Reader.FILER),
+        asks=N_("Reply to this message with the corrective results: they go to sales."),
     ),
     StepDef(
         "special_meeting",
@@ -302,6 +314,11 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         _major,
         at_registration=True,
+        reports_to=(Reader.GM, Reader.EXECUTIVE_VP, Reader.SALES_GROUP),
+        asks=N_(
+            "Reply to this message with the analysis and the solution (text or a document): "
+            "they go to the GM, the executive VP and sales."
+        ),
     ),
     StepDef(
         "rectification_plan",

@@ -8,7 +8,7 @@ recipient and part. Who the recipients are comes from one resolver,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +82,7 @@ class Notice:
 
     purpose: Purpose
     to: list[Recipient]
-    render: Callable[[str], list[Payload]]  # language -> the parts to send
+    render: Callable[[str], Sequence[Payload]]  # language -> the parts to send
     method: Method = Method.MESSAGE
     complaint: Complaint | None = None
     step_id: int | None = None  # a task card is remembered, so changes edit it
@@ -90,7 +90,7 @@ class Notice:
 
 
 def post(session: Session, notice: Notice, now: Any) -> list[OutboxMessage]:
-    rendered: dict[str, list[Payload]] = {}
+    rendered: dict[str, Sequence[Payload]] = {}
     rows: list[OutboxMessage] = []
     for recipient in notice.to:
         if recipient.language not in rendered:
@@ -130,6 +130,7 @@ PURPOSE_NAMES = {
     Purpose.TASK: N_("task card"),
     Purpose.PING: N_("reminder or escalation"),
     Purpose.SPECIAL_REPORT: N_("special report"),
+    Purpose.RESULT: N_("step result"),
 }
 
 

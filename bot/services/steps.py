@@ -16,6 +16,7 @@ from bot.procedure.pings import PingKind, due_ping, next_ping_at
 from bot.procedure.routing import (
     Audience,
     escalation_audience,
+    result_audience,
     special_report_audience,
     task_audience,
 )
@@ -334,7 +335,29 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
         return Pressed(PressResult.NOT_OPEN, mapping.step_view(step, uow.config))
     uow.touch(step)
     _apply(uow, complaint, transition, actor, ending.outcome)
+    _report_result(uow, step, step.note, actor)
     return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
+
+
+def _report_result(uow: UnitOfWork, step: Step, text: str | None, actor: Actor) -> None:
+    """A done step's result goes where the procedure sends it (step 7 to sales, ...)."""
+    readers = STEP_BY_ID[step.key].reports_to
+    if not readers or step.status != StepStatus.DONE:
+        return
+    complaint = step.complaint
+    audience = result_audience(readers, filed_by_id=complaint.filed_by_id)
+    view, complaint_view = _views(uow, step)
+    by = actor.person.name if actor.person else None
+    post(
+        uow.session,
+        Notice(
+            Purpose.RESULT,
+            recipients(uow.session, uow.config, audience),
+            lambda language: cards.step_result(view, complaint_view, text, by, language),
+            complaint=complaint,
+        ),
+        uow.now,
+    )
 
 
 def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:
@@ -433,6 +456,8 @@ def _add_note(
         has_file=file_id is not None,
     )
     refresh_cards(uow, step)
+    if text:
+        _report_result(uow, step, text, actor)
 
 
 # Pings ---------------------------------------------------------------------------------

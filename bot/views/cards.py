@@ -102,3 +102,12 @@ def complaint_show(
 
 def step_prompt(step: StepView, blocking: bool, language: str) -> str:
     return render("steps/prompt.html", language, s=step, kind="block" if blocking else "note")
+
+
+def step_result(
+    step: StepView, complaint: ComplaintView, text: str | None, by: str | None, language: str
+) -> list[Message]:
+    parts = render_messages(
+        "notices/step_result.html", language, s=step, c=complaint, text=text, by=by
+    )
+    return [Message(p) for p in parts]
