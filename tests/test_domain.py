@@ -372,3 +372,17 @@ def test_any_vp_may_take_over_the_lead_on_site() -> None:
     assert may_press(production, Owner.LEADING_VP, huangwu, any_vp=True)
     assert not may_press(marketing, Owner.LEADING_VP, huangwu)  # step 8: the plant's VP
     assert not may_press(Who(3, Role.QC, None, False), Owner.LEADING_VP, huangwu, any_vp=True)
+
+
+def test_containment_is_owned_by_qc_and_production_of_the_plant() -> None:
+    from bot.procedure.steps import STEP_BY_ID
+
+    containment = STEP_BY_ID["containment"]
+    assert containment.co_owners == (Owner.PRODUCTION,)
+    huangwu = Case(Plant.HUANGWU, filed_by_id=7)
+    production = Who(6, Role.PRODUCTION, Plant.HUANGWU, False)
+    elsewhere = Who(8, Role.PRODUCTION, Plant.LAISHAN, False)
+    assert may_press(production, Owner.QC, huangwu, co_owners=containment.co_owners)
+    assert not may_press(elsewhere, Owner.QC, huangwu, co_owners=containment.co_owners)
+    assert not may_press(production, Owner.QC, huangwu)  # step 3: QC's alone
+    assert is_mine(production, Owner.QC, huangwu, None, containment.co_owners)

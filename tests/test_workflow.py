@@ -158,6 +158,14 @@ def test_rights_to_press(engine: Engine) -> None:
         assert refused.detail == {"step": "initial_assessment", "button": "done"}
 
 
+def test_containment_goes_to_the_plants_qc_and_production_groups(engine: Engine) -> None:
+    company = Company(engine)
+    company.file()
+    assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
+    assert company.chats_of("containment") == {QC_HUANGWU, PROD_HUANGWU}
+    assert company.chats_of("appraisal_report") == {QC_HUANGWU}
+
+
 def test_a_configured_owner_takes_the_step(engine: Engine) -> None:
     company = Company(engine, owners={"containment": "production"})
     company.file()

@@ -69,20 +69,33 @@ def owns(who: Who, owner: Owner, case: Case) -> bool:
 VPS = frozenset({Role.VP_EXEC, Role.VP_PRODUCTION, Role.VP_MARKETING})
 
 
-def may_press(who: Who, owner: Owner, case: Case, *, any_vp: bool = False) -> bool:
-    """The owner role for the plant, the leading VP, the GM or an admin; on a step that
-    any VP may take over (step 5), every VP."""
+def may_press(
+    who: Who,
+    owner: Owner,
+    case: Case,
+    *,
+    any_vp: bool = False,
+    co_owners: tuple[Owner, ...] = (),
+) -> bool:
+    """The owner role for the plant (or a co-owner's: step 6), the leading VP, the GM or
+    an admin; on a step that any VP may take over (step 5), every VP."""
     if who.is_admin or who.role is Role.GM or who.role in leading_roles(case.plant):
         return True
     if any_vp and who.role in VPS:
         return True
-    return owns(who, owner, case)
+    return any(owns(who, o, case) for o in (owner, *co_owners))
 
 
-def is_mine(who: Who, owner: Owner, case: Case, assignee_id: int | None) -> bool:
+def is_mine(
+    who: Who,
+    owner: Owner,
+    case: Case,
+    assignee_id: int | None,
+    co_owners: tuple[Owner, ...] = (),
+) -> bool:
     """For /mytasks: taken by the person, or theirs by role and plant (not by GM/admin rights)."""
     if assignee_id is not None:
         return assignee_id == who.id
     if owner is Owner.SALES:
         return case.filed_by_id == who.id
-    return owns(who, owner, case)
+    return any(owns(who, o, case) for o in (owner, *co_owners))

@@ -157,6 +157,7 @@ class StepDef:
     asks_plant: bool = False  # while the plant of origin is unknown, the owner names it
     any_vp: bool = False  # any VP may take it over from the leading VP
     reports_to: tuple[Reader, ...] = ()  # the result (its note) goes to these
+    co_owners: tuple[Owner, ...] = ()  # own it too: their groups get the card, any may do it
 
     def outcome(self, outcome: Outcome) -> OutcomeDef | None:
         return next((o for o in self.outcomes if o.outcome == outcome), None)
@@ -284,6 +285,8 @@ STEPS: tuple[StepDef, ...] = (
         Owner.QC,
         "1h",
         Anchor.OPENED,
+        # The source: QC, technical *and* production of the plant contain it on site.
+        co_owners=(Owner.PRODUCTION,),
     ),
     StepDef(
         "feedback_to_sales",

@@ -141,13 +141,18 @@ def _task_recipients(
     uow: UnitOfWork, step: Step, *, leadership_group: bool = True
 ) -> list[Recipient]:
     complaint = step.complaint
-    audience = task_audience(
-        uow.config.owner(step.key),
-        complaint.plant,
-        filed_by_id=complaint.filed_by_id,
-        assignee_id=step.assignee_id,
-        leadership_group=leadership_group,
-    )
+    owners = (uow.config.owner(step.key), *STEP_BY_ID[step.key].co_owners)
+    audience = [
+        member
+        for owner in owners
+        for member in task_audience(
+            owner,
+            complaint.plant,
+            filed_by_id=complaint.filed_by_id,
+            assignee_id=step.assignee_id,
+            leadership_group=leadership_group,
+        )
+    ]
     return recipients(uow.session, uow.config, audience)
 
 
@@ -282,6 +287,7 @@ def _may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
         uow.config.owner(step.key),
         mapping.case(step.complaint),
         any_vp=STEP_BY_ID[step.key].any_vp,
+        co_owners=STEP_BY_ID[step.key].co_owners,
     )
 
 
@@ -525,7 +531,13 @@ def my_tasks(uow: UnitOfWork, caller: Caller, cards_shown: int = 10) -> TaskList
     mine = [
         s
         for s in queries.open_steps(uow.session)
-        if access.is_mine(me, uow.config.owner(s.key), mapping.case(s.complaint), s.assignee_id)
+        if access.is_mine(
+            me,
+            uow.config.owner(s.key),
+            mapping.case(s.complaint),
+            s.assignee_id,
+            STEP_BY_ID[s.key].co_owners,
+        )
     ]
     return TaskList(
         tuple(mapping.step_view(s, uow.config) for s in mine),
