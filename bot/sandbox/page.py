@@ -70,6 +70,8 @@ class Sandbox:
 
     async def stop(self) -> None:
         await self._stop_bot()
+        self._publish({"stop": True})  # open pages let go, so the server stops at once
+        await asyncio.sleep(0)
         await self.emulator.stop()
 
     def _world(self) -> None:
@@ -279,6 +281,8 @@ class Sandbox:
                     event = await asyncio.wait_for(queue.get(), 15)
                 except TimeoutError:
                     event = {"ping": True}  # keeps proxies and browsers from closing it
+                if event.get("stop"):
+                    break
                 try:
                     await response.write(f"data: {json.dumps(event)}\n\n".encode())
                 except (ConnectionResetError, RuntimeError):
