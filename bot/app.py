@@ -15,7 +15,7 @@ from bot.delivery.scheduler import Delivery
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
-from bot.services.uow import Services
+from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
 from handlers import common, intake, reading, steps
 from handlers.context import KESU, KesuContext
@@ -57,7 +57,8 @@ def prepare_database(config: KesuConfig, engine: Engine) -> None:
                 "run `kesu db upgrade --config FILE`"
             )
         db.upgrade(engine)
-    Services(config, db.make_sessionmaker(engine), SystemClock()).call(company.mirror)
+    with UnitOfWork(config, db.make_sessionmaker(engine), SystemClock()) as uow:
+        company.mirror(uow)
 
 
 def build(

@@ -115,7 +115,7 @@ async def _ask(
 async def _ask_next(update: Update, context: Context, *, intro: bool = False) -> int:
     draft = _draft(context)
     pending = draft.next_field()
-    if pending is None or (draft.editing and draft.has("customer_class") and draft.ready_to_file()):
+    if pending is None or draft.edit_complete():
         return await _summary(update, context)
     return await _ask(update, context, pending, intro=intro)
 

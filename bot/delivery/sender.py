@@ -74,15 +74,9 @@ async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> i
             reply_markup=markup(payload),
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
-    elif row.method is Method.PHOTO:
-        message = await bot.send_photo(
-            row.chat_id,
-            payload["file_id"],
-            caption=payload.get("caption"),
-            parse_mode=ParseMode.HTML,
-        )
-    elif row.method is Method.DOCUMENT:
-        message = await bot.send_document(
+    elif row.method in (Method.PHOTO, Method.DOCUMENT):
+        send = bot.send_photo if row.method is Method.PHOTO else bot.send_document
+        message = await send(
             row.chat_id,
             payload["file_id"],
             caption=payload.get("caption"),

@@ -193,6 +193,10 @@ class Draft:
                 return f
         return None
 
+    def edit_complete(self) -> bool:
+        """An edit from the summary goes back to it once everything needed is there."""
+        return self.editing and self.has("customer_class") and self.ready_to_file()
+
     def ready_to_file(self) -> bool:
         required = [f.key for f in FIELDS if not f.optional]
         return all(self.has(k) for k in required) and bool(self.demands)

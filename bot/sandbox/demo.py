@@ -108,8 +108,8 @@ def _draft(received_at: datetime, **answers: Any) -> Draft:
     draft = Draft(received_at=received_at)
     customer = answers.pop("customer")
     known = {name: cls for name, cls, _ in CUSTOMERS}
-    draft.pick_customer(0, customer, known[customer])
-    draft.customer_id = None  # found again by name when it is filed
+    draft.new_customer(customer)  # found by name in the register when it is filed
+    draft.answer("customer_class", known[customer])
     phone = next(p for name, _, p in CUSTOMERS if name == customer)
     values: dict[str, Any] = {
         "received_at": received_at,

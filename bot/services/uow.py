@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import KesuConfig
 from bot.procedure.clock import Clock
 from bot.procedure.steps import StepStatus
+from storage import queries
 from storage.models import OutboxMessage, Person, Step
 
 P = ParamSpec("P")
@@ -126,8 +127,6 @@ class UnitOfWork:
             self.session.close()
 
     def person(self, caller: Caller) -> Person | None:
-        from storage import queries
-
         if caller.telegram_id is None:
             return None
         return queries.person_by_telegram_id(self.session, caller.telegram_id)
