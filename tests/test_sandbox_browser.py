@@ -157,14 +157,18 @@ class Page:
     def bot_messages(self) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, "#messages li.msg.bot")
 
-    def replies(self) -> list[WebElement]:
+    def replies(self) -> list[str]:
         """The bot's side of the conversation: task cards and reminders of the demo's
-        complaints arrive in the same private chat meanwhile, as in Telegram."""
-        return [m for m in self.bot_messages() if not NOTICE.match(m.text)]
+        complaints arrive in the same private chat meanwhile, as in Telegram. Read in one
+        script, so a redraw of the chat cannot leave a stale element in the middle."""
+        texts: list[str] = self.driver.execute_script(
+            "return [...document.querySelectorAll('#messages li.msg.bot')].map(m => m.innerText)"
+        )
+        return [text for text in texts if not NOTICE.match(text)]
 
     def last_text(self) -> str:
         messages = self.replies()
-        return messages[-1].text if messages else ""
+        return messages[-1] if messages else ""
 
     def say(self, text: str) -> None:
         """Type and send; wait for the bot's next message."""
@@ -192,6 +196,11 @@ class Page:
 
         self.wait(press, timeout=10)
         self.wait(then or (lambda: len(self.replies()) > before))
+
+    def text_with(self, *parts: str) -> str:
+        """The text of the newest message with all these parts ("" while there is none)."""
+        message = self.message_with(*parts)
+        return message.text if message is not None else ""
 
     def message_with(self, *parts: str) -> WebElement | None:
         for message in reversed(self.bot_messages()):
@@ -248,8 +257,8 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         assert "请核对客诉内容后登记" in page.last_text()
         assert "装机后异响 <严重> & 发热" in page.last_text()  # shown as typed, not as HTML
         page.tap("确认登记")
-        filed = page.wait(lambda: page.message_with("已登记为"))
-        number = re.search(r"KS-\d{4}-\d{4}", filed.text)
+        filed = page.wait(lambda: page.text_with("已登记为"))
+        number = re.search(r"KS-\d{4}-\d{4}", filed)
         assert number is not None
         number_text = number.group(0)
 
@@ -266,11 +275,7 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
 
         page.wait(press_done)
 
-        def card_text() -> str:
-            card = page.message_with("第 2 步", number_text)
-            return card.text if card is not None else ""
-
-        page.wait(lambda: "状态: 已完成" in card_text())
+        page.wait(lambda: "状态: 已完成" in page.text_with("第 2 步", number_text))
         page.wait(lambda: page.message_with("第 3 步", number_text))
         # The customer's photo came to the group with the complaint, and is shown.
         page.wait(
@@ -282,16 +287,23 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
 
         # QC add a note by answering the bot's prompt in their private chat.
         page.open_chat(QC_HUANGWU_PERSON)
-        prompt = page.wait(lambda: page.message_with("步骤已完成", number_text))
-        prompt.find_element(By.CSS_SELECTOR, "button.reply").click()
+
+        def reply_to_prompt() -> bool:
+            prompt = page.message_with("步骤已完成", number_text)
+            if prompt is None:
+                return False
+            prompt.find_element(By.CSS_SELECTOR, "button.reply").click()
+            return True
+
+        page.wait(reply_to_prompt)
         page.say("初评:质量问题,已隔离同批产品")
         assert "备注已添加" in page.last_text()
 
         # An hour later the executive VP's on-site step is overdue: the VP is told.
         browser.find_element(By.ID, "ff-1h").click()
         page.be(VP_EXEC)
-        escalation = page.wait(lambda: page.message_with("🚨", number_text), timeout=40)
-        assert "牵头组织人员到现场" in escalation.text or "已超时" in escalation.text
+        escalation = page.wait(lambda: page.text_with("🚨", number_text), timeout=40)
+        assert "牵头组织人员到现场" in escalation or "已超时" in escalation
     except BaseException:
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / f"{request.node.name}.png"
