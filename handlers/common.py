@@ -55,6 +55,13 @@ async def send(update: Update, rendered: Rendered) -> Message:
     return await send_parts(update, [rendered.text], rendered.keyboard)
 
 
+async def send_to(context: KesuContext, chat_id: int, rendered: Rendered) -> Message:
+    """A rendered message to a chat other than the update's (the presser's private chat)."""
+    return await context.bot.send_message(
+        chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=markup(rendered.keyboard)
+    )
+
+
 async def reply_text(update: Update, text: str) -> Message:
     """A one-line translated text (already plain or escaped HTML)."""
     return await send_parts(update, [text])

@@ -21,13 +21,41 @@ from telegram.ext import (
 from bot.services import steps
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
-from bot.views.callbacks import PLANT, STEP, BadCallback, PlantPress, StepAction, StepPress, pattern
+from bot.views.callbacks import (
+    NATURE,
+    PLANT,
+    STEP,
+    BadCallback,
+    NaturePick,
+    PlantPress,
+    StepAction,
+    StepPress,
+    pattern,
+)
 from bot.views.i18n import N_, gettext
 from bot.views.models import StepView
 from bot.views.render import render_messages
-from handlers.common import Context, answer_stale, markup, send, send_parts
+from handlers.common import (
+    Context,
+    answer_stale,
+    edit_keyboard,
+    markup,
+    send,
+    send_parts,
+    send_to,
+)
 
-PROMPTS = "step_prompts"  # user_data: str(prompt message id) -> [step id, "note" | "block"]
+# user_data: str(prompt message id) -> [step id, "note" | "block" | "nature", nature choice]
+PROMPTS = "step_prompts"
+
+REPLIES = {
+    ReplyResult.REPORTED: N_("The special report has been sent to the GM."),
+    ReplyResult.NOTE_ADDED: N_("Note added."),
+    ReplyResult.IGNORED: N_("Note added."),
+    ReplyResult.NATURE_SET: N_("The nature is changed; the steps that depend on it follow."),
+    ReplyResult.NATURE_UNCHANGED: N_("That is the nature it has already; nothing changed."),
+    ReplyResult.NOT_ALLOWED: N_("This step is no longer open, or not yours; nothing changed."),
+}
 
 REFUSALS = {
     PressResult.DENIED: N_(
@@ -64,7 +92,11 @@ async def on_press(update: Update, context: Context) -> None:
             )
     user_id = update.effective_user.id
     try:
-        if done.complaint is not None:
+        if done.asks_nature and done.complaint is not None:
+            c = done.complaint
+            pick = NaturePick(pressed.step_id, c.grade.value, c.is_batch, c.is_recurring)
+            await send_to(context, user_id, cards.nature_chooser(c, pick, language))
+        elif done.complaint is not None:
             tz = context.services.config.timezone
             for part in cards.complaint_show(done.complaint, list(done.events), [], language, tz):
                 await context.bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
@@ -91,10 +123,38 @@ async def _prompt(
         parse_mode=ParseMode.HTML,
         reply_markup=ForceReply(selective=True),
     )
-    assert context.user_data is not None
-    prompts: dict[str, Any] = context.user_data.setdefault(PROMPTS, {})
     kind = PromptKind.BLOCK if blocking else PromptKind.NOTE
-    prompts[str(sent.message_id)] = [step.id, kind.value]
+    _remember_prompt(context, sent.message_id, [step.id, kind.value])
+
+
+def _remember_prompt(context: Context, message_id: int, prompt: list[Any]) -> None:
+    assert context.user_data is not None
+    context.user_data.setdefault(PROMPTS, {})[str(message_id)] = prompt
+
+
+async def on_nature(update: Update, context: Context) -> None:
+    """The appraisal's nature chooser: a pick redraws it; Confirm asks for the reason.
+
+    Nothing changes until the reason comes (set_nature checks the right then)."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    language = context.language
+    try:
+        pick = NaturePick.decode(query.data)
+    except BadCallback:
+        await answer_stale(query, language)
+        return
+    await query.answer()
+    if not pick.confirm:
+        await edit_keyboard(query, keyboards.nature(language, pick))
+        return
+    sent = await context.bot.send_message(
+        update.effective_user.id,
+        cards.nature_prompt(pick, language),
+        parse_mode=ParseMode.HTML,
+        reply_markup=ForceReply(selective=True),
+    )
+    _remember_prompt(context, sent.message_id, [pick.step_id, PromptKind.NATURE.value, pick.choice])
 
 
 async def on_plant(update: Update, context: Context) -> None:
@@ -133,6 +193,7 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
             PromptKind(prompt[1]),
             message.text or message.caption,
             attached.file_id if attached else None,
+            prompt[2] if len(prompt) > 2 else "",
         ),
     )
     language = context.language
@@ -140,10 +201,7 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
         await message.reply_text(gettext(language, "Please reply with the reason as text."))
         raise ApplicationHandlerStop
     context.user_data[PROMPTS].pop(key, None)
-    if result is ReplyResult.REPORTED:
-        await message.reply_text(gettext(language, "The special report has been sent to the GM."))
-    else:
-        await message.reply_text(gettext(language, "Note added."))
+    await message.reply_text(gettext(language, REPLIES[result]))
     raise ApplicationHandlerStop  # the intake conversation must not see this reply
 
 
@@ -183,6 +241,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
         CallbackQueryHandler(on_press, pattern=pattern(STEP)),
         CallbackQueryHandler(on_plant, pattern=pattern(PLANT)),
+        CallbackQueryHandler(on_nature, pattern=pattern(NATURE)),
         CommandHandler("mytasks", mytasks),
         CommandHandler("overdue", overdue),
     ]

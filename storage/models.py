@@ -23,12 +23,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
+from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, Outcome, StepStatus
@@ -145,6 +147,8 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # /settings: pinged at night too, for everything (quiet hours do not hold theirs).
+    night_pings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Chat(Base):
@@ -201,6 +205,8 @@ class Complaint(Base):
     is_recurring: Mapped[bool] = mapped_column(Boolean)
     is_return: Mapped[bool] = mapped_column(Boolean)
     is_serious: Mapped[bool] = mapped_column(Boolean)
+    # QC's answer at the appraisal (step 3): can it be solved the same day? None until then.
+    solvable_today: Mapped[bool | None] = mapped_column(Boolean)
     plant: Mapped[Plant] = mapped_column(enum_column(Plant, 16))  # 产品生产供货责任
     product_name: Mapped[str] = mapped_column(String(200))
     specification: Mapped[str] = mapped_column(String(200))
@@ -270,6 +276,30 @@ class Step(Base):
     complaint: Mapped[Complaint] = relationship(back_populates="steps")
     done_by: Mapped[Person | None] = relationship(foreign_keys=[done_by_id])
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
+
+
+class SpecialReport(Base):
+    """书面专项报告: a fix blocked by technology, equipment or materials; the leader asks
+    the GM for resources, and the GM's answer goes back to them and to sales."""
+
+    __tablename__ = "special_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    written_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus, 16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    answered_at: Mapped[datetime | None]
+
+    complaint: Mapped[Complaint] = relationship()
+    step: Mapped[Step] = relationship()
+    written_by: Mapped[Person] = relationship(foreign_keys=[written_by_id])
+    answered_by: Mapped[Person | None] = relationship(foreign_keys=[answered_by_id])
 
 
 class Event(Base):

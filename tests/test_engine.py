@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from itertools import product
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,9 +13,9 @@ from bot.procedure import engine
 from bot.procedure.clock import FakeClock
 from bot.procedure.durations import parse_limit
 from bot.procedure.engine import StepError, StepState, Timing
-from bot.procedure.grading import Grade
+from bot.procedure.grading import Demand, Grade, grade_for
 from bot.procedure.pings import PingKind, PingPolicy, due_ping, next_ping_at
-from bot.procedure.steps import DEFAULT_LIMITS, STEPS, Facts, Outcome, StepStatus
+from bot.procedure.steps import DEFAULT_LIMITS, STEP_BY_ID, STEPS, Facts, Outcome, StepStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -25,30 +27,33 @@ class Case:
 
     def __init__(
         self,
-        grade: Grade,
-        *,
-        returned: bool = False,
-        serious: bool | None = None,
+        *demands: Demand,
+        batch: bool = False,
+        recurring: bool = False,
         occurred: datetime | None = None,
     ) -> None:
         self.clock = FakeClock(T0)
-        self.complaint = engine.Complaint(
-            Facts(grade, serious if serious is not None else grade != Grade.C, returned),
-            T0,
-            occurred or T0,
+        facts = Facts(
+            grade=grade_for(demands),
+            demands=frozenset(demands),
+            batch=batch,
+            recurring=recurring,
         )
+        self.complaint = engine.Complaint(facts, T0, occurred or T0)
         self.steps: list[StepState] = []
+        self.outcome = Outcome.DONE
         self.due: dict[str, datetime | None] = {}
         self.closed = False
         self._store(engine.registration(self.complaint, TIMING, self.clock.now()))
 
     def _store(self, transition: engine.Transition) -> None:
         now = self.clock.now()
-        for key in transition.done:
+        for index, key in enumerate(transition.done):
             state = self.open_state(key) or StepState(key, StepStatus.OPEN, now)
             if state not in self.steps:
                 self.steps.append(state)
             state.status, state.done_at = StepStatus.DONE, now
+            state.outcome = self.outcome if index == 0 else Outcome.DONE
         for key in transition.skipped:
             self.open_state(key).status = StepStatus.SKIPPED  # type: ignore[union-attr]
         for key in transition.superseded:
@@ -74,26 +79,56 @@ class Case:
         transition = engine.complete(
             self.complaint, self.steps, key, outcome, TIMING, self.clock.now()
         )
+        ending = STEP_BY_ID[key].outcome(outcome)
+        if ending is not None and ending.solvable_today is not None:
+            self.facts(solvable_today=ending.solvable_today)
+        self.outcome = outcome
+        self._store(transition)
+        return transition
+
+    def facts(self, **change: object) -> None:
+        self.complaint = replace(self.complaint, facts=replace(self.complaint.facts, **change))
+
+    def regrade(self, after: timedelta = timedelta(0), **change: object) -> engine.Transition:
+        """QC set the nature at step 3: the engine reconciles the steps with the new facts."""
+        self.clock.advance(after)
+        self.facts(**change)
+        transition = engine.reconcile(self.complaint, self.steps, TIMING, self.clock.now())
         self._store(transition)
         return transition
 
 
 LEADERS_STEPS = {"lead_on_site", "special_meeting", "report_to_gm", "rectification_plan"}
+FIRST = {"initial_assessment", "customer_answer"}
+CLAIM, RETURN, DOWNGRADE, EXCHANGE, TERMINATE = (
+    Demand.CLAIM,
+    Demand.RETURN,
+    Demand.DOWNGRADE,
+    Demand.EXCHANGE,
+    Demand.TERMINATE,
+)
 
 
-def test_registration_opens_by_grade() -> None:
-    a = Case(Grade.A, returned=True)
-    assert a.open == {"initial_assessment", "report_return", "customer_answer"} | LEADERS_STEPS
+def test_registration_opens_what_happened_not_the_grade_letter() -> None:
+    a = Case(CLAIM, RETURN)
+    assert a.open == FIRST | {"report_return"} | LEADERS_STEPS
     assert [s.key for s in a.steps if s.status == StepStatus.DONE] == ["register"]
-    b = Case(Grade.B)
-    assert b.open == {"initial_assessment", "customer_answer"} | LEADERS_STEPS
-    c = Case(Grade.C, serious=True)  # a batch problem of grade C: no VP steps
-    assert c.open == {"initial_assessment", "customer_answer"}
+    # A claim without a return: the VP on site and the report to the GM, a plan, but
+    # no special meeting and no return to report.
+    claim = Case(CLAIM)
+    assert claim.open == FIRST | {"lead_on_site", "report_to_gm", "rectification_plan"}
+    # B by a downgrade: serious (a disposition report), but nothing the VPs lead yet.
+    assert Case(DOWNGRADE).open == FIRST
+    # A batch problem of grade C: the special meeting and a plan, no VP on site.
+    assert Case(EXCHANGE, batch=True).open == FIRST | {"special_meeting", "rectification_plan"}
+    # A recurring problem of grade C: a plan led by the plant's VP.
+    assert Case(EXCHANGE, recurring=True).open == FIRST | {"rectification_plan"}
+    assert Case(EXCHANGE).open == FIRST
 
 
 def test_due_times_count_from_the_right_moment() -> None:
     found = T0 - timedelta(hours=30)
-    case = Case(Grade.A, returned=True, occurred=found)
+    case = Case(CLAIM, RETURN, occurred=found)
     assert case.due["initial_assessment"] == T0 + timedelta(hours=2)
     assert case.due["report_return"] == T0 + timedelta(hours=1)
     assert case.due["lead_on_site"] == T0 + timedelta(hours=1)
@@ -105,31 +140,53 @@ def test_due_times_count_from_the_right_moment() -> None:
     assert case.due["containment"] == T0 + timedelta(minutes=90 + 60)
 
 
-def test_a_c_complaint_through_the_whole_procedure() -> None:
-    case = Case(Grade.C)
+def test_a_c_complaint_solved_the_same_day_has_no_plan() -> None:
+    case = Case(EXCHANGE)
     case.do("initial_assessment")
     assert case.open == {"appraisal_report", "containment", "customer_answer"}
     case.do("containment")
-    case.do("appraisal_report")
+    case.do("appraisal_report")  # Done: solvable today
     assert case.open == {"feedback_to_sales", "improvement_measures", "customer_answer"}
     case.do("feedback_to_sales")
     case.do("improvement_measures")
-    assert case.open == {"customer_solution", "rectification_items", "customer_answer"}
+    assert case.open == {"customer_solution", "customer_answer"}  # no plan, no items
     done = case.do("customer_solution")
     assert done.done == ["customer_solution", "customer_answer"]  # the customer got the answer
-    assert "customer_result" not in case.open  # it waits for the verification
-    case.do("rectification_items", after=timedelta(days=3))
-    # Verification: two days from the end of the rectification; the verdict: three.
-    assert case.due["verification"] == case.clock.now() + timedelta(days=2)
-    case.do("verification", after=timedelta(hours=5))
+    # No verification applies, so the verdict does not wait for one.
     assert case.open == {"customer_result"}
     assert case.due["customer_result"] == case.clock.now() + timedelta(days=3)
     final = case.do("customer_result", Outcome.SATISFIED)
     assert final.closed and case.open == set()
 
 
+def test_a_c_complaint_qc_cannot_solve_today_gets_the_vps_plan() -> None:
+    case = Case(EXCHANGE)
+    case.do("initial_assessment")
+    case.do("containment")
+    opened = case.do("appraisal_report", Outcome.NOT_TODAY)
+    assert {o.key for o in opened.opened} == {
+        "feedback_to_sales",
+        "improvement_measures",
+        "rectification_plan",
+    }
+    case.do("feedback_to_sales")
+    case.do("improvement_measures")
+    # The items wait for the plan they carry out.
+    assert case.open == {"customer_solution", "rectification_plan", "customer_answer"}
+    case.do("customer_solution")
+    assert "customer_result" not in case.open  # it waits for the verification
+    assert [o.key for o in case.do("rectification_plan").opened] == ["rectification_items"]
+    case.do("rectification_items", after=timedelta(days=3))
+    # Verification: two days from the end of the rectification; the verdict: three.
+    assert case.due["verification"] == case.clock.now() + timedelta(days=2)
+    case.do("verification", after=timedelta(hours=5))
+    assert case.open == {"customer_result"}
+    assert case.due["customer_result"] == case.clock.now() + timedelta(days=3)
+    assert case.do("customer_result", Outcome.SATISFIED).closed
+
+
 def test_an_a_complaint_closes_only_when_the_leaders_steps_are_done_too() -> None:
-    case = Case(Grade.A, returned=True)
+    case = Case(CLAIM, RETURN)
     for key in (
         "report_return",
         "initial_assessment",
@@ -138,30 +195,32 @@ def test_an_a_complaint_closes_only_when_the_leaders_steps_are_done_too() -> Non
         "feedback_to_sales",
         "improvement_measures",
         "customer_solution",
-        "rectification_items",
-        "verification",
     ):
         case.do(key)
+    assert "rectification_items" not in case.open  # it waits for the plan
+    for key in ("rectification_plan", "rectification_items", "verification"):
+        case.do(key)
     assert not case.do("customer_result", Outcome.SATISFIED).closed
-    assert case.open == LEADERS_STEPS
-    for key in sorted(LEADERS_STEPS)[:-1]:
+    rest = LEADERS_STEPS - {"rectification_plan"}
+    assert case.open == rest
+    for key in sorted(rest)[:-1]:
         assert not case.do(key).closed
-    assert case.do(sorted(LEADERS_STEPS)[-1]).closed
+    assert case.do(sorted(rest)[-1]).closed
 
 
 def test_not_a_quality_problem_is_explained_and_closed() -> None:
-    case = Case(Grade.B)
+    case = Case(RETURN)
     transition = case.do("initial_assessment", Outcome.NOT_QUALITY)
     assert [o.key for o in transition.opened] == ["explain_to_customer"]
     assert case.due["explain_to_customer"] == datetime(2026, 11, 24, 17, 30, tzinfo=SHANGHAI)
     final = case.do("explain_to_customer", Outcome.ACCEPTED)
     assert final.done == ["explain_to_customer", "customer_answer"]
-    assert set(final.skipped) == LEADERS_STEPS
+    assert set(final.skipped) == LEADERS_STEPS | {"report_return"}
     assert final.closed
 
 
 def test_an_explanation_the_customer_does_not_accept_goes_to_step_3() -> None:
-    case = Case(Grade.C)
+    case = Case(EXCHANGE)
     case.do("initial_assessment", Outcome.NOT_QUALITY)
     back = case.do("explain_to_customer", Outcome.NOT_ACCEPTED)
     assert back.done == ["explain_to_customer", "customer_answer"]  # the customer was answered
@@ -172,13 +231,14 @@ def test_an_explanation_the_customer_does_not_accept_goes_to_step_3() -> None:
 
 
 def test_not_satisfied_goes_back_to_step_3_and_waits_again() -> None:
-    case = Case(Grade.C)
+    case = Case(EXCHANGE, recurring=True)
     for key in (
         "initial_assessment",
         "containment",
         "appraisal_report",
         "feedback_to_sales",
         "improvement_measures",
+        "rectification_plan",
         "customer_solution",
         "rectification_items",
         "verification",
@@ -187,7 +247,8 @@ def test_not_satisfied_goes_back_to_step_3_and_waits_again() -> None:
     back = case.do("customer_result", Outcome.NOT_SATISFIED)
     assert [o.key for o in back.opened] == ["appraisal_report"]
     assert "verification" in back.superseded and not back.closed
-    case.do("appraisal_report")
+    # The plan stands (it is not sent back): step 3 does not open it twice.
+    assert "rectification_plan" not in {o.key for o in case.do("appraisal_report").opened}
     case.do("improvement_measures")
     case.do("customer_solution")
     assert "customer_result" not in case.open  # the old verification no longer counts
@@ -198,8 +259,47 @@ def test_not_satisfied_goes_back_to_step_3_and_waits_again() -> None:
     assert case.do("customer_result", Outcome.SATISFIED).closed
 
 
+def test_qc_regrade_b_to_a_opens_the_vp_steps_from_that_moment_and_keeps_the_rest() -> None:
+    case = Case(DOWNGRADE)
+    case.do("initial_assessment", after=timedelta(hours=1))
+    before = set(case.open)
+    change = case.regrade(after=timedelta(minutes=30), grade=Grade.A)
+    now = case.clock.now()
+    assert change.skipped == []
+    assert {o.key for o in change.opened} == {"lead_on_site", "report_to_gm", "rectification_plan"}
+    assert case.due["lead_on_site"] == now + timedelta(hours=1)  # from the change, not T0
+    assert case.due["report_to_gm"] == now + timedelta(hours=24)
+    assert before < case.open
+
+
+def test_qc_regrade_a_claim_to_c_cancels_the_vp_steps_and_back_again() -> None:
+    case = Case(CLAIM)
+    case.do("initial_assessment")
+    lighter = case.regrade(grade=Grade.C)
+    assert set(lighter.skipped) == {"lead_on_site", "report_to_gm", "rectification_plan"}
+    assert lighter.opened == [] and not lighter.closed
+    assert case.open == {"appraisal_report", "containment", "customer_answer"}
+    # Judged heavier again: the steps open anew, their limits from now.
+    heavier = case.regrade(after=timedelta(minutes=10), grade=Grade.A)
+    assert {o.key for o in heavier.opened} == {"lead_on_site", "report_to_gm", "rectification_plan"}
+    assert case.due["lead_on_site"] == case.clock.now() + timedelta(hours=1)
+
+
+def test_qc_flag_a_batch_problem_opens_the_special_meeting_and_a_return_its_report() -> None:
+    case = Case(EXCHANGE)
+    case.do("initial_assessment")
+    change = case.regrade(batch=True)
+    assert {o.key for o in change.opened} == {"special_meeting", "rectification_plan"}
+    # Once step 11 is done, a plan that applies only now still gates the items.
+    case.do("appraisal_report")
+    case.do("improvement_measures")
+    assert "rectification_items" not in case.open
+    case.do("rectification_plan")
+    assert "rectification_items" in case.open
+
+
 def test_a_step_completes_once_and_only_with_its_outcomes() -> None:
-    case = Case(Grade.C)
+    case = Case(EXCHANGE)
     case.do("initial_assessment")
     with pytest.raises(StepError, match="not open"):
         case.do("initial_assessment")
@@ -256,3 +356,86 @@ def test_a_step_that_opens_past_its_time_is_told_at_once_and_not_as_late() -> No
     # Held up while the bot was down is still late.
     later = due_ping(opened, due, ping.index + 1, T0 + timedelta(hours=3, minutes=30), POLICY)
     assert later is not None and later.late
+
+
+def _applying(facts: Facts) -> frozenset[str]:
+    return frozenset(s.id for s in STEPS if s.applies(facts))
+
+
+def _every_facts() -> list[Facts]:
+    """Every combination of demands and flags, with the grade intake gives and every
+    grade QC may set, and every answer to "solvable today"."""
+    found = []
+    for mask in range(1 << len(Demand)):
+        demands = frozenset(d for i, d in enumerate(Demand) if mask >> i & 1)
+        for grade in Grade:
+            for batch, recurring in product((False, True), repeat=2):
+                for today in (None, True, False):
+                    found.append(
+                        Facts(
+                            grade=grade,
+                            demands=demands,
+                            batch=batch,
+                            recurring=recurring,
+                            solvable_today=today,
+                        )
+                    )
+    return found
+
+
+# The readings of PROCEDURE.md section 4 as a table: facts -> the conditional steps.
+PLAN = {"rectification_plan", "rectification_items", "verification"}
+VP_ON_SITE = {"lead_on_site", "report_to_gm"}
+APPLICABILITY = [
+    (
+        Facts(grade=Grade.A, demands=frozenset({CLAIM, RETURN})),
+        {"report_return", "special_meeting"} | VP_ON_SITE | PLAN,
+    ),
+    (Facts(grade=Grade.A, demands=frozenset({CLAIM})), VP_ON_SITE | PLAN),
+    (Facts(grade=Grade.A, demands=frozenset({TERMINATE})), {"special_meeting"} | VP_ON_SITE | PLAN),
+    (
+        Facts(grade=Grade.B, demands=frozenset({RETURN})),
+        {"report_return", "special_meeting"} | VP_ON_SITE | PLAN,
+    ),
+    (Facts(grade=Grade.B, demands=frozenset({DOWNGRADE})), set()),
+    (Facts(grade=Grade.B, demands=frozenset({DOWNGRADE}), solvable_today=False), PLAN),
+    (Facts(grade=Grade.C, demands=frozenset({EXCHANGE})), set()),
+    (Facts(grade=Grade.C, demands=frozenset({EXCHANGE}), solvable_today=True), set()),
+    (Facts(grade=Grade.C, demands=frozenset({EXCHANGE}), recurring=True), PLAN),
+    (Facts(grade=Grade.C, demands=frozenset({EXCHANGE}), batch=True), {"special_meeting"} | PLAN),
+    # QC judged a claim and return ordinary: neither is borne out.
+    (Facts(grade=Grade.C, demands=frozenset({CLAIM, RETURN})), set()),
+    # QC judged a downgrade very serious: a claim-level problem.
+    (Facts(grade=Grade.A, demands=frozenset({DOWNGRADE})), VP_ON_SITE | PLAN),
+]
+CONDITIONAL = {s.id for s in STEPS if s.applies_to != "all"}
+
+
+@pytest.mark.parametrize(("facts", "expected"), APPLICABILITY)
+def test_which_steps_apply(facts: Facts, expected: set[str]) -> None:
+    assert _applying(facts) & CONDITIONAL == expected
+
+
+def test_applicability_over_every_combination_of_demands_and_flags() -> None:
+    everything = _every_facts()
+    assert len(everything) == 128 * 3 * 4 * 3
+    for facts in everything:
+        steps = _applying(facts)
+        assert steps >= {s.id for s in STEPS if s.applies_to == "all"}
+        assert ("lead_on_site" in steps) == ("report_to_gm" in steps)  # 5 and 9 go together
+        # The plan's steps go together, and everything the VPs lead comes with a plan.
+        assert len(steps & PLAN) in (0, 3)
+        if steps & ({"special_meeting", "report_return"} | VP_ON_SITE):
+            assert steps >= PLAN, facts
+        if facts.recurring or facts.solvable_today is False:
+            assert steps >= PLAN, facts
+        assert ("report_return" in steps) == (RETURN in facts.demands and facts.grade != Grade.C)
+        if facts.grade is Grade.A:
+            assert steps >= VP_ON_SITE
+        # More demands, or a flag raised, never takes a step away.
+        for more in (
+            replace(facts, batch=True),
+            replace(facts, recurring=True),
+            replace(facts, demands=facts.demands | {EXCHANGE}),
+        ):
+            assert _applying(more) >= steps

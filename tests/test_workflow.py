@@ -47,6 +47,7 @@ class Press:
     DONE = (StepAction.FINISH, "done")
     SATISFIED = (StepAction.FINISH, "sat")
     NOT_SATISFIED = (StepAction.FINISH, "unsat")
+    NOT_TODAY = (StepAction.FINISH, "nt")  # step 3: cannot be solved the same day
     TAKE = (StepAction.TAKE, "")
 
 
@@ -262,21 +263,23 @@ def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine
     company = Company(engine)
     company.file(demands=[Demand.EXCHANGE], customer_class=CustomerClass.C)
     chain = [
-        (QC_HW, "initial_assessment"),
-        (QC_HW, "containment"),
-        (QC_HW, "appraisal_report"),
-        (QC_HW, "feedback_to_sales"),
-        (QC_HW, "improvement_measures"),
-        (SALES, "customer_solution"),
-        (VP_EXEC, "rectification_items"),
-        (QC_HW, "verification"),
+        (QC_HW, "initial_assessment", Press.DONE),
+        (QC_HW, "containment", Press.DONE),
+        # QC cannot solve it the same day: the plant's VP leads a plan.
+        (QC_HW, "appraisal_report", Press.NOT_TODAY),
+        (QC_HW, "feedback_to_sales", Press.DONE),
+        (QC_HW, "improvement_measures", Press.DONE),
+        (VP_EXEC, "rectification_plan", Press.DONE),
+        (SALES, "customer_solution", Press.DONE),
+        (VP_EXEC, "rectification_items", Press.DONE),
+        (QC_HW, "verification", Press.DONE),
     ]
-    for who, key in chain:
-        assert company.press(who, key, Press.DONE) is PressResult.OK, key
+    for who, key, button in chain:
+        assert company.press(who, key, button) is PressResult.OK, key
     assert company.press(SALES, "customer_result", Press.NOT_SATISFIED) is PressResult.OK
-    for who, key in chain[2:]:
-        if key != "containment":
-            assert company.press(who, key, Press.DONE) is PressResult.OK, key
+    for who, key, button in chain[2:]:
+        if key != "rectification_plan":  # the plan stands; its items run again
+            assert company.press(who, key, button) is PressResult.OK, key
     with company.sessions() as session:
         assert session.scalars(select(Complaint.status)).one() == ComplaintStatus.OPEN
     assert company.press(SALES, "customer_result", Press.SATISFIED) is PressResult.OK

@@ -8,7 +8,7 @@ in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,7 @@ class StepState:
     status: StepStatus
     opened_at: datetime
     done_at: datetime | None = None
+    outcome: Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -83,16 +84,39 @@ class Complaint:
     occurred_at: datetime
 
 
-def _open(step: StepDef, complaint: Complaint, timing: Timing, now: datetime) -> Opening:
+def _open(
+    step: StepDef, complaint: Complaint, timing: Timing, now: datetime, *, late_comer: bool = False
+) -> Opening:
+    """A step opening now. A late comer (it applies only since the nature changed) counts
+    its limit from now, even one that otherwise counts from T0 (step 4)."""
     return Opening(
         step.id,
         timing.due(
             step,
             opened_at=now,
-            received_at=complaint.received_at,
+            received_at=now if late_comer else complaint.received_at,
             occurred_at=complaint.occurred_at,
         ),
     )
+
+
+def _latest(steps: Sequence[StepState]) -> dict[str, StepState]:
+    """The latest instance of each step: superseded ones were run again."""
+    return {s.key: s for s in steps if s.status != StepStatus.SUPERSEDED}
+
+
+def _runs_again(state: StepState | None) -> bool:
+    """A step done with an outcome that sent the case back (not satisfied) runs again
+    in the next round; any other done step stays done."""
+    if state is None or state.outcome is None:
+        return False
+    ending = STEP_BY_ID[state.key].outcome(state.outcome)
+    return ending is not None and bool(ending.sends_back)
+
+
+def _waiting(definition: StepDef, status: Mapping[str, StepStatus], facts: Facts) -> bool:
+    """Still waiting for a step it needs; a step that does not apply is not waited for."""
+    return any(status.get(w) != DONE and STEP_BY_ID[w].applies(facts) for w in definition.waits_for)
 
 
 def registration(complaint: Complaint, timing: Timing, now: datetime) -> Transition:
@@ -129,11 +153,13 @@ def complete(
         raise StepError(f"step {key} is not open")
 
     transition = Transition(done=[key])
-    # The latest instance of each step: superseded ones were run again.
-    status: dict[str, StepStatus] = {
-        s.key: s.status for s in steps if s.status != StepStatus.SUPERSEDED
-    }
+    latest = _latest(steps)
+    status: dict[str, StepStatus] = {k: s.status for k, s in latest.items()}
     status[key] = DONE
+    if ending.solvable_today is not None:
+        complaint = replace(
+            complaint, facts=replace(complaint.facts, solvable_today=ending.solvable_today)
+        )
 
     transition.superseded = [k for k in ending.sends_back if status.get(k) == DONE]
     for k in transition.superseded:
@@ -152,10 +178,50 @@ def complete(
         definition = STEP_BY_ID[candidate]
         if not definition.applies(complaint.facts) or status.get(candidate) == OPEN:
             continue
-        if any(status.get(w) != DONE for w in definition.waits_for):
+        if status.get(candidate) == DONE and not _runs_again(latest.get(candidate)):
+            continue  # done in this round (the plan, when step 3 is done after it)
+        if _waiting(definition, status, complaint.facts):
             continue
         transition.opened.append(_open(definition, complaint, timing, now))
         status[candidate] = OPEN
 
+    transition.closed = all(state != OPEN for state in status.values())
+    return transition
+
+
+def _opened_by(definition: StepDef, done: StepState) -> bool:
+    """Whether finishing `done` the way it finished opens `definition`."""
+    done_def = STEP_BY_ID[done.key]
+    ending = done_def.outcome(done.outcome) if done.outcome else None
+    opens = done_def.opens if ending is None or ending.opens is None else ending.opens
+    return definition.id in opens
+
+
+def reconcile(
+    complaint: Complaint, steps: Sequence[StepState], timing: Timing, now: datetime
+) -> Transition:
+    """The steps to cancel and to open now that the facts changed (the nature at step 3).
+
+    Open steps that no longer apply are no longer needed; steps that apply now and
+    would have opened by now (at registration, or after a step that is done) open
+    with their limits counted from this moment. Done steps stay done.
+    """
+    transition = Transition()
+    latest = _latest(steps)
+    status = {k: s.status for k, s in latest.items()}
+    facts = complaint.facts
+    for key, state in latest.items():
+        if state.status == OPEN and not STEP_BY_ID[key].applies(facts):
+            transition.skipped.append(key)
+            status[key] = StepStatus.SKIPPED
+    done = [s for s in latest.values() if s.status == DONE]
+    for definition in STEPS:
+        if status.get(definition.id) in (OPEN, DONE) or not definition.applies(facts):
+            continue
+        due_by_now = definition.at_registration or any(_opened_by(definition, d) for d in done)
+        if not due_by_now or _waiting(definition, status, facts):
+            continue
+        transition.opened.append(_open(definition, complaint, timing, now, late_comer=True))
+        status[definition.id] = OPEN
     transition.closed = all(state != OPEN for state in status.values())
     return transition

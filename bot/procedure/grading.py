@@ -67,6 +67,13 @@ def grade_for(demands: Iterable[Demand]) -> Grade:
     return min(grades, key=_ORDER.__getitem__)
 
 
+def borne_out(demand: Demand, grade: Grade) -> bool:
+    """Whether a problem of this nature bears the demand out: QC may judge a problem
+    lighter than the customer's demand (a claim for an ordinary problem), and then
+    the demand does not make it a claim (reading)."""
+    return _ORDER[DEMAND_GRADE[demand]] >= _ORDER[grade]
+
+
 def is_return(demands: Iterable[Demand]) -> bool:
     return Demand.RETURN in set(demands)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.procedure.grading import Grade
+from bot.procedure.grading import Demand, Grade, borne_out
 
 
 def N_(message: str) -> str:
@@ -95,6 +95,7 @@ class Outcome(StrEnum):
     NOT_SATISFIED = "not_satisfied"  # step 16: back to step 3
     ACCEPTED = "accepted"  # step 2a: the customer accepted the explanation
     NOT_ACCEPTED = "not_accepted"  # step 2a: not accepted, so QC appraise it after all
+    NOT_TODAY = "not_today"  # step 3: appraised, and it cannot be solved the same day
 
 
 @dataclass(frozen=True)
@@ -108,18 +109,62 @@ class OutcomeDef:
     opens: tuple[str, ...] | None = None  # None: what the step itself opens
     sends_back: tuple[str, ...] = ()  # done steps that are run again (rework)
     ends_case: bool = False  # every other open step is no longer needed
+    # QC's answer to "can it be solved the same day?" that this outcome gives (step 3).
+    solvable_today: bool | None = None
 
 
 DONE = OutcomeDef(Outcome.DONE, "done", N_("Done"), N_("done"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Facts:
-    """What decides which steps apply to a complaint."""
+    """What decides which steps apply to a complaint: what happened, not the grade letter.
+
+    The demands and flags come from intake; QC and technical may change the nature
+    and the flags at the appraisal (step 3), and answer there whether the problem
+    can be solved the same day.
+    """
 
     grade: Grade
-    serious: bool
-    returned: bool
+    demands: frozenset[Demand] = frozenset()
+    batch: bool = False
+    recurring: bool = False
+    solvable_today: bool | None = None  # None until the appraisal answers it
+
+    @property
+    def weighed(self) -> frozenset[Demand]:
+        """The demands the nature bears out (all of them, unless QC judged it lighter)."""
+        return frozenset(d for d in self.demands if borne_out(d, self.grade))
+
+    @property
+    def returned(self) -> bool:
+        return Demand.RETURN in self.weighed
+
+    @property
+    def returns_or_claims(self) -> bool:
+        """退货、索赔等重大问题: a return, a claim or the contract ended; also a problem
+        QC judged very serious (A), the nature those demands give (reading)."""
+        return (
+            self.returned
+            or bool(self.weighed & {Demand.CLAIM, Demand.TERMINATE})
+            or self.grade is Grade.A
+        )
+
+    @property
+    def major(self) -> bool:
+        """客户退货等重大质量问题 (step 8): a return, the contract ended, or a batch
+        problem. A claim alone is settled by the VP's analysis (steps 5 and 9) and
+        needs no special meeting (reading)."""
+        return self.returned or Demand.TERMINATE in self.weighed or self.batch
+
+    @property
+    def planned(self) -> bool:
+        """The plan led by the plant's VP (steps 10, 13-15): major problems, returns and
+        claims, recurring problems of any grade, and what QC say cannot be solved the
+        same day (当天不能立刻解决的问题)."""
+        return (
+            self.major or self.returns_or_claims or self.recurring or self.solvable_today is False
+        )
 
 
 def _all(_: Facts) -> bool:
@@ -130,12 +175,25 @@ def _returns(facts: Facts) -> bool:
     return facts.returned
 
 
+def _returns_or_claims(facts: Facts) -> bool:
+    return facts.returns_or_claims
+
+
 def _major(facts: Facts) -> bool:
-    """Returns, claims and other major problems: grades A and B (reading)."""
-    return facts.grade in (Grade.A, Grade.B)
+    return facts.major
 
 
-APPLIES_NAMES = {_all: "all", _returns: "returns", _major: "major"}
+def _planned(facts: Facts) -> bool:
+    return facts.planned
+
+
+APPLIES_NAMES = {
+    _all: "all",
+    _returns: "returns",
+    _returns_or_claims: "returns and claims",
+    _major: "major problems",
+    _planned: "planned",
+}
 
 
 @dataclass(frozen=True)
@@ -158,6 +216,7 @@ class StepDef:
     any_vp: bool = False  # any VP may take it over from the leading VP
     reports_to: tuple[Reader, ...] = ()  # the result (its note) goes to these
     co_owners: tuple[Owner, ...] = ()  # own it too: their groups get the card, any may do it
+    sets_nature: bool = False  # while open, its owners may change the nature and flags
 
     def outcome(self, outcome: Outcome) -> OutcomeDef | None:
         return next((o for o in self.outcomes if o.outcome == outcome), None)
@@ -248,8 +307,27 @@ STEPS: tuple[StepDef, ...] = (
         Owner.QC,
         "2h",
         Anchor.OPENED,
-        opens=("feedback_to_sales", "improvement_measures"),
+        # QC answer whether it can be solved the same day: if not, the plant's VP
+        # leads a plan (steps 10, 13-15) whatever the grade.
+        outcomes=(
+            OutcomeDef(
+                Outcome.DONE,
+                "done",
+                N_("Done: solvable today"),
+                N_("done; solvable the same day"),
+                solvable_today=True,
+            ),
+            OutcomeDef(
+                Outcome.NOT_TODAY,
+                "nt",
+                N_("Done: not solvable today"),
+                N_("done; not solvable the same day: the plant's VP leads a plan"),
+                solvable_today=False,
+            ),
+        ),
+        opens=("feedback_to_sales", "improvement_measures", "rectification_plan"),
         records="cause_analysis",
+        sets_nature=True,
         asks=N_(
             "Reply to this message with the appraisal report and its cause analysis: "
             "text, a photo or a document. It fills the disposition report."
@@ -272,7 +350,7 @@ STEPS: tuple[StepDef, ...] = (
         Owner.LEADING_VP,
         "1h",
         Anchor.OPENED,
-        _major,
+        _returns_or_claims,
         at_registration=True,
         # The source names the executive, production and marketing VPs: the plant's
         # VP leads, and another of them may take it over.
@@ -315,7 +393,7 @@ STEPS: tuple[StepDef, ...] = (
         Owner.LEADING_VP,
         "24h",
         Anchor.OPENED,
-        _major,
+        _returns_or_claims,
         at_registration=True,
         reports_to=(Reader.GM, Reader.EXECUTIVE_VP, Reader.SALES_GROUP),
         asks=N_(
@@ -330,8 +408,9 @@ STEPS: tuple[StepDef, ...] = (
         Owner.LEADING_VP,
         "end_of_day",
         Anchor.OPENED,
-        _major,
+        _planned,
         at_registration=True,
+        opens=("rectification_items",),
     ),
     StepDef(
         "improvement_measures",
@@ -375,7 +454,9 @@ STEPS: tuple[StepDef, ...] = (
         Owner.PRODUCTION,
         "7d",
         Anchor.OPENED,
+        _planned,
         opens=("verification",),
+        waits_for=("rectification_plan", "improvement_measures"),
     ),
     StepDef(
         "verification",
@@ -386,6 +467,7 @@ STEPS: tuple[StepDef, ...] = (
         # the source gives no number; see docs/procedure.md.
         "2d",
         Anchor.OPENED,
+        _planned,
         opens=("customer_result",),
         records="verification",
         asks=N_(

@@ -6,7 +6,6 @@ the outbox rows of every notification it causes and the steps it opens.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -14,24 +13,20 @@ from bot.procedure import access
 from bot.procedure.grading import CustomerClass
 from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
-from bot.procedure.routing import ComplaintFacts, Document, routes_for
 from bot.procedure.steps import ComplaintStatus
 from bot.services import mapping
+from bot.services.copies import announce
 from bot.services.events import Actor, log_event
-from bot.services.notices import FilePayload, Notice, Payload, Recipient, post, recipients
 from bot.services.steps import start_procedure
 from bot.services.uow import Caller, UnitOfWork
-from bot.views import cards
-from bot.views.models import AttachmentView, ComplaintView, DeliveryView, EventView, PersonView
+from bot.views.models import ComplaintView, DeliveryView, EventView, PersonView
 from storage import queries
 from storage.models import (
     Attachment,
     Complaint,
     Customer,
     DeliveryStatus,
-    Method,
     Person,
-    Purpose,
 )
 
 
@@ -175,59 +170,9 @@ def register(uow: UnitOfWork, draft: Draft, actor: Actor) -> Complaint:
         serious=complaint.is_serious,
         plant=complaint.plant.value,
     )
-    _announce(uow, complaint)
+    announce(uow, complaint)
     start_procedure(uow, complaint, actor)
     return complaint
-
-
-def _announce(uow: UnitOfWork, complaint: Complaint) -> None:
-    """Step 1's copies: the card to sales and the plant's QC, the report to leadership.
-
-    Every chat gets the complaint once; a report wins over a card.
-    """
-    facts = ComplaintFacts(plant=complaint.plant, serious=complaint.is_serious)
-    documents: dict[int, tuple[Recipient, Document]] = {}
-    for route in routes_for(facts):
-        for recipient in recipients(uow.session, uow.config, [route.audience]):
-            known = documents.get(recipient.chat_id)
-            if known is None or (known[1] is Document.CARD and route.document is Document.REPORT):
-                documents[recipient.chat_id] = (recipient, route.document)
-    view = mapping.complaint_view(complaint, uow.config, steps=False)
-    tz = uow.config.timezone
-
-    def card(language: str) -> list[Payload]:
-        return list(cards.complaint_card(view, language, tz))
-
-    def report(language: str) -> list[Payload]:
-        return list(cards.disposition_report(view, language, tz))
-
-    def captioned(attachment: AttachmentView, index: int) -> Callable[[str], list[Payload]]:
-        def render(language: str) -> list[Payload]:
-            caption = cards.attachment_caption(view, attachment, index, language)
-            return [FilePayload(attachment.file_id, caption)]
-
-        return render
-
-    # Each notice is rendered once per language; each chat gets its document first,
-    # then the attachments in order (the sender keeps every chat's order).
-    everyone = [recipient for recipient, _ in documents.values()]
-    for document, render in ((Document.CARD, card), (Document.REPORT, report)):
-        to = [recipient for recipient, kind in documents.values() if kind is document]
-        if to:
-            post(
-                uow.session,
-                Notice(Purpose(document.value), to, render, complaint=complaint),
-                uow.now,
-            )
-    for index, attachment in enumerate(view.attachments, start=1):
-        notice = Notice(
-            Purpose.ATTACHMENT,
-            everyone,
-            captioned(attachment, index),
-            method=Method(attachment.kind.value),
-            complaint=complaint,
-        )
-        post(uow.session, notice, uow.now)
 
 
 def _customer(uow: UnitOfWork, draft: Draft) -> Customer:

@@ -95,6 +95,12 @@ def event_view(event: Event) -> EventView:
         actor=event.actor.name if event.actor else None,
         action=event.action,
         step_title=definition.title if definition else None,
+        change=(
+            f"{event.detail['grade_from']} → {event.detail['grade']}"
+            if "grade_from" in event.detail
+            else None
+        ),
+        reason=event.detail.get("reason"),
     )
 
 

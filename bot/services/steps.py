@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.procedure import access, engine
-from bot.procedure.grading import Plant
+from bot.procedure.grading import Grade, Plant, is_serious
 from bot.procedure.pings import PingKind, due_ping, next_ping_at
 from bot.procedure.routing import (
     Audience,
@@ -22,6 +22,7 @@ from bot.procedure.routing import (
 )
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Facts, Outcome, StepStatus
 from bot.services import mapping
+from bot.services.copies import announce
 from bot.services.events import Actor, log_event
 from bot.services.notices import (
     Notice,
@@ -62,6 +63,7 @@ class Pressed:
     step: StepView | None = None
     finished: bool = False  # an outcome was recorded: a note may follow
     asks_reason: bool = False  # Blocked: the reason is asked for
+    asks_nature: bool = False  # Change the nature: the choice is offered
     complaint: ComplaintView | None = None  # Show: the whole complaint
     events: tuple[EventView, ...] = ()
 
@@ -76,6 +78,26 @@ class NamePlant:
 class PromptKind(StrEnum):
     NOTE = "note"
     BLOCK = "block"
+    NATURE = "nature"  # the reason for a new nature; the choice rides with the prompt
+
+
+@dataclass(frozen=True)
+class SetNature:
+    """QC and technical set the problem's nature and flags at the appraisal (step 3)."""
+
+    caller: Caller
+    step_id: int
+    grade: Grade
+    batch: bool
+    recurring: bool
+    reason: str
+
+
+class NatureResult(StrEnum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    DENIED = "denied"
+    NOT_OPEN = "not_open"
 
 
 @dataclass(frozen=True)
@@ -87,12 +109,16 @@ class PromptReply:
     kind: PromptKind
     text: str | None
     file_id: str | None
+    choice: str = ""  # NATURE: grade, batch and recurring as "A10"
 
 
 class ReplyResult(StrEnum):
     NOTE_ADDED = "note_added"
     REPORTED = "reported"  # the special report went to the GM
     NEEDS_TEXT = "needs_text"  # a blocking reason must be text
+    NATURE_SET = "nature_set"
+    NATURE_UNCHANGED = "nature_unchanged"
+    NOT_ALLOWED = "not_allowed"  # the step is no longer open, or not theirs
     IGNORED = "ignored"  # not on the people list, or the step is gone
 
 
@@ -106,13 +132,25 @@ class TaskList:
 # Views --------------------------------------------------------------------------------
 
 
+def facts_of(complaint: Complaint) -> Facts:
+    return Facts(
+        grade=complaint.grade,
+        demands=frozenset(complaint.demands),
+        batch=complaint.is_batch,
+        recurring=complaint.is_recurring,
+        solvable_today=complaint.solvable_today,
+    )
+
+
 def as_engine(complaint: Complaint) -> engine.Complaint:
-    facts = Facts(grade=complaint.grade, serious=complaint.is_serious, returned=complaint.is_return)
-    return engine.Complaint(facts, complaint.received_at, complaint.occurred_at)
+    return engine.Complaint(facts_of(complaint), complaint.received_at, complaint.occurred_at)
 
 
 def _states(complaint: Complaint) -> list[engine.StepState]:
-    return [engine.StepState(s.key, s.status, s.opened_at, s.done_at) for s in complaint.steps]
+    return [
+        engine.StepState(s.key, s.status, s.opened_at, s.done_at, s.outcome)
+        for s in complaint.steps
+    ]
 
 
 def _views(uow: UnitOfWork, step: Step) -> tuple[StepView, ComplaintView]:
@@ -219,6 +257,8 @@ def _apply(
                 step.status = after
                 step.next_ping_at = None
                 changed.append(step)
+                if after is StepStatus.SKIPPED:
+                    log_event(session, actor, "step_skipped", now, complaint, step=step.key)
     policy = config.ping_policy()
     for opening in transition.opened:
         step = Step(
@@ -322,6 +362,16 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     if command.action is StepAction.BLOCK:
         # The reason is asked for; see reply_to_prompt.
         return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_reason=True)
+    if command.action is StepAction.NATURE:
+        if not STEP_BY_ID[step.key].sets_nature:
+            return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+        # The choice is offered; the change itself comes with its reason (set_nature).
+        return Pressed(
+            PressResult.OK,
+            mapping.step_view(step, uow.config),
+            asks_nature=True,
+            complaint=mapping.complaint_view(complaint, uow.config, steps=False),
+        )
     ending = STEP_BY_ID[step.key].outcome_by_code(command.code)
     if ending is None:
         return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
@@ -340,6 +390,8 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     if not queries.claim_step(session, step.id):
         return Pressed(PressResult.NOT_OPEN, mapping.step_view(step, uow.config))
     uow.touch(step)
+    if ending.solvable_today is not None:
+        complaint.solvable_today = ending.solvable_today
     _apply(uow, complaint, transition, actor, ending.outcome)
     _report_result(uow, step, step.note, actor)
     return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
@@ -377,6 +429,60 @@ def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:
         post(uow.session, _card_notice(uow, step, to), uow.now)
 
 
+def set_nature(uow: UnitOfWork, command: SetNature) -> NatureResult:
+    """The appraisal changes the nature and flags, with a reason; what depends on them
+    follows at once: steps that no longer apply are no longer needed, steps that now
+    apply open from this moment, and the disposition report goes out if the complaint
+    became serious."""
+    session, now = uow.session, uow.now
+    step = queries.step_by_id(session, command.step_id)
+    if step is None or not STEP_BY_ID[step.key].sets_nature:
+        return NatureResult.NOT_OPEN
+    person = uow.person(command.caller)
+    actor = Actor.of(command.caller, person)
+    if not _may_press(uow, person, step):
+        _refuse(uow, actor, step, "nature")
+        return NatureResult.DENIED
+    if step.status != StepStatus.OPEN:
+        return NatureResult.NOT_OPEN
+    complaint = step.complaint
+    before = (complaint.grade, complaint.is_batch, complaint.is_recurring)
+    after = (command.grade, command.batch, command.recurring)
+    if before == after:
+        return NatureResult.UNCHANGED
+    was_serious = complaint.is_serious
+    complaint.grade, complaint.is_batch, complaint.is_recurring = after
+    facts = facts_of(complaint)
+    complaint.is_serious = is_serious(
+        complaint.grade, batch=facts.batch, recurring=facts.recurring, returned=facts.returned
+    )
+    log_event(
+        session,
+        actor,
+        "nature_set",
+        now,
+        complaint,
+        step=step.key,
+        grade_from=before[0].value,
+        grade=command.grade.value,
+        batch=command.batch,
+        recurring=command.recurring,
+        serious=complaint.is_serious,
+        reason=command.reason,
+    )
+    transition = engine.reconcile(
+        as_engine(complaint), _states(complaint), uow.config.timing(), now
+    )
+    changed = _apply(uow, complaint, transition, actor)
+    if complaint.is_serious and not was_serious:
+        announce(uow, complaint, reports_only=True)
+    # The open cards show the nature: they are edited to the new one.
+    for open_step in complaint.steps:
+        if open_step.status == StepStatus.OPEN and open_step not in changed:
+            refresh_cards(uow, open_step)
+    return NatureResult.CHANGED
+
+
 def name_plant(uow: UnitOfWork, command: NamePlant) -> PressResult:
     """QC name the plant of origin on the step that asks for it (unknown at intake)."""
     session = uow.session
@@ -406,8 +512,26 @@ def name_plant(uow: UnitOfWork, command: NamePlant) -> PressResult:
 def reply_to_prompt(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     step = queries.step_by_id(uow.session, command.step_id)
     person = uow.person(command.caller)
-    if command.kind is PromptKind.BLOCK and not command.text:
+    if command.kind in (PromptKind.BLOCK, PromptKind.NATURE) and not command.text:
         return ReplyResult.NEEDS_TEXT
+    if command.kind is PromptKind.NATURE:
+        assert command.text is not None
+        grade, batch, recurring = command.choice[:1], command.choice[1:2], command.choice[2:3]
+        changed = set_nature(
+            uow,
+            SetNature(
+                command.caller,
+                command.step_id,
+                Grade(grade),
+                batch == "1",
+                recurring == "1",
+                command.text,
+            ),
+        )
+        return {
+            NatureResult.CHANGED: ReplyResult.NATURE_SET,
+            NatureResult.UNCHANGED: ReplyResult.NATURE_UNCHANGED,
+        }.get(changed, ReplyResult.NOT_ALLOWED)
     if step is None or person is None:
         return ReplyResult.IGNORED
     actor = Actor.of(command.caller, person)

@@ -65,6 +65,7 @@ def pattern(family: str) -> str:
 INTAKE = "in"
 STEP = "st"
 PLANT = "pl"
+NATURE = "na"
 
 
 class StepAction(StrEnum):
@@ -74,6 +75,7 @@ class StepAction(StrEnum):
     TAKE = "take"
     BLOCK = "block"
     SHOW = "show"
+    NATURE = "nature"  # QC change the nature and flags at the appraisal
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}
@@ -114,3 +116,36 @@ class PlantPress:
         if callback.family != PLANT:
             raise BadCallback(f"not a plant button: {data!r}")
         return cls(callback.int_arg, callback.action)
+
+
+@dataclass(frozen=True)
+class NaturePick:
+    """The nature chooser of the appraisal: a grade and the two flags, then Confirm.
+
+    The choice so far rides in the data, so the keyboard is a pure function of it.
+    """
+
+    step_id: int
+    grade: str
+    batch: bool
+    recurring: bool
+    confirm: bool = False
+
+    def encode(self) -> str:
+        choice = f"{self.grade}{int(self.batch)}{int(self.recurring)}"
+        return Callback(
+            NATURE, ("ok" if self.confirm else "p") + choice, str(self.step_id)
+        ).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> NaturePick:
+        callback = decode(data)
+        match = re.fullmatch(r"(ok|p)([ABC])([01])([01])", callback.action)
+        if callback.family != NATURE or match is None:
+            raise BadCallback(f"not a nature button: {data!r}")
+        confirm, grade, batch, recurring = match.groups()
+        return cls(callback.int_arg, grade, batch == "1", recurring == "1", confirm == "ok")
+
+    @property
+    def choice(self) -> str:
+        return f"{self.grade}{int(self.batch)}{int(self.recurring)}"

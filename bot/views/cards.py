@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.procedure.pings import Ping
 from bot.views import keyboards
+from bot.views.callbacks import NaturePick
 from bot.views.models import (
     AttachmentView,
     ComplaintView,
@@ -102,6 +103,16 @@ def complaint_show(
 
 def step_prompt(step: StepView, blocking: bool, language: str) -> str:
     return render("steps/prompt.html", language, s=step, kind="block" if blocking else "note")
+
+
+def nature_chooser(complaint: ComplaintView, pick: NaturePick, language: str) -> Message:
+    """The appraisal's nature, as filed, with the chooser under it."""
+    text = render("steps/nature.html", language, c=complaint, pick=pick)
+    return Message(text, keyboards.nature(language, pick))
+
+
+def nature_prompt(pick: NaturePick, language: str) -> str:
+    return render("steps/nature_reason.html", language, pick=pick)
 
 
 def step_result(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.procedure.grading import CustomerClass, Demand, Plant
+from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
 from bot.views import labels
-from bot.views.callbacks import INTAKE, Callback, PlantPress, StepAction, StepPress
+from bot.views.callbacks import INTAKE, Callback, NaturePick, PlantPress, StepAction, StepPress
 from bot.views.i18n import gettext
 from bot.views.models import StepView
 
@@ -116,6 +116,8 @@ def task(language: str, step: StepView) -> Keyboard:
                 if p is not Plant.UNKNOWN
             ]
         )
+    if step.definition.sets_nature:
+        rows.append([(t("Change the nature"), StepPress(step.id, StepAction.NATURE).encode())])
     rows += [
         [
             (t("Take it"), StepPress(step.id, StepAction.TAKE).encode()),
@@ -129,3 +131,24 @@ def task(language: str, step: StepView) -> Keyboard:
 def shown_only(language: str, step_id: int) -> Keyboard:
     """What is left on a reminder or a /mytasks copy once its step was pressed."""
     return [[(gettext(language, "Show"), StepPress(step_id, StepAction.SHOW).encode())]]
+
+
+def nature(language: str, pick: NaturePick) -> Keyboard:
+    """The appraisal's nature chooser: the grade, the two flags, then Confirm."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+
+    def mark(on: bool, label: str) -> str:
+        return ("✅ " if on else "") + label
+
+    def choose(**change: object) -> str:
+        fields = {"grade": pick.grade, "batch": pick.batch, "recurring": pick.recurring, **change}
+        return NaturePick(pick.step_id, **fields).encode()  # type: ignore[arg-type]
+
+    return [
+        [(mark(pick.grade == g.value, g.value), choose(grade=g.value)) for g in Grade],
+        [
+            (mark(pick.batch, t("Batch problem")), choose(batch=not pick.batch)),
+            (mark(pick.recurring, t("Recurring problem")), choose(recurring=not pick.recurring)),
+        ],
+        [(t("Confirm"), choose(confirm=True))],
+    ]

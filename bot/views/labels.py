@@ -79,6 +79,8 @@ EVENTS.update(
         "ping": N_("reminder sent"),
         "closed": N_("closed"),
         "plant_set": N_("plant of origin set"),
+        "nature_set": N_("nature changed"),
+        "step_skipped": N_("step no longer needed"),
     }
 )
 

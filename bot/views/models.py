@@ -117,6 +117,8 @@ class EventView:
     actor: str | None
     action: str
     step_title: str | None  # message id
+    change: str | None = None  # a new nature: "B → A"
+    reason: str | None = None  # why, as the person typed it
 
 
 @dataclass(frozen=True)

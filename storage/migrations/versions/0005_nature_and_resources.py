@@ -1,0 +1,86 @@
+"""the nature QC set, night pings, and the special report to the GM
+
+- complaint.solvable_today: QC's answer at the appraisal (step 3), None before it;
+- person.night_pings: chosen with /settings, false for everyone at first;
+- special_report: 书面专项报告, the GM's answer with it.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-25
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+# As 0004: the settled vocabularies this revision adds, with their CHECKs.
+CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    "special_report": [("status", "reportstatus", ("waiting", "approved", "answered"))],
+}
+
+
+def upgrade() -> None:
+    op.add_column("complaint", sa.Column("solvable_today", sa.Boolean(), nullable=True))
+    op.add_column(
+        "person",
+        sa.Column("night_pings", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_table(
+        "special_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("complaint_id", sa.Integer(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("written_by_id", sa.Integer(), nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("file_id", sa.String(length=255), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                *CHECKS["special_report"][0][2],
+                name="reportstatus",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["complaint.id"],
+            name=op.f("fk_special_report_complaint_id_complaint"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["step_id"], ["step.id"], name=op.f("fk_special_report_step_id_step")
+        ),
+        sa.ForeignKeyConstraint(
+            ["written_by_id"],
+            ["person.id"],
+            name=op.f("fk_special_report_written_by_id_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["answered_by_id"],
+            ["person.id"],
+            name=op.f("fk_special_report_answered_by_id_person"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_special_report")),
+    )
+    op.create_index(
+        op.f("ix_special_report_complaint_id"), "special_report", ["complaint_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_special_report_complaint_id"), table_name="special_report")
+    op.drop_table("special_report")
+    with op.batch_alter_table("person") as batch:
+        batch.drop_column("night_pings")
+    with op.batch_alter_table("complaint") as batch:
+        batch.drop_column("solvable_today")
