@@ -13,7 +13,7 @@ from bot.app import prepare_database
 from bot.config import KesuConfig, parse_config
 from bot.procedure.access import may_press
 from bot.procedure.clock import FakeClock
-from bot.procedure.grading import CustomerClass, Demand, Plant
+from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
 from bot.services import complaints, mapping, steps
@@ -361,3 +361,93 @@ def test_results_go_where_the_procedure_sends_them(engine: Engine) -> None:
     assert [chat for chat, text in results() if "已更换热处理工艺" in text] == [SALES_GROUP, SALES]
     assert company.press(VP_EXEC, "report_to_gm", Press.DONE) is PressResult.OK
     assert {chat for chat, text in results() if "上报总经理" in text} == {GM, VP_EXEC, SALES_GROUP}
+
+
+def _set_nature(
+    company: Company, who: int, grade: Grade, *, batch: bool = False, recurring: bool = False
+) -> steps.NatureResult:
+    command = steps.SetNature(
+        Caller(who, who), company.step_id("appraisal_report"), grade, batch, recurring, "复检结论"
+    )
+    return company.services.call(steps.set_nature, command)
+
+
+def _statuses(company: Company) -> dict[str, StepStatus]:
+    with company.sessions() as session:
+        return {s.key: s.status for s in session.scalars(select(Step).order_by(Step.id))}
+
+
+def test_qc_regrade_b_to_a_at_step_3_opens_the_vp_steps_at_once(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(demands=[Demand.DOWNGRADE], content="降价")
+    assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
+    before = _statuses(company)
+    assert "lead_on_site" not in before  # a downgrade: nothing the VPs lead yet
+    company.clock.set(NOW + timedelta(hours=1))
+    assert _set_nature(company, SALES_2, Grade.A) is steps.NatureResult.DENIED
+    assert _set_nature(company, QC_HW, Grade.A) is steps.NatureResult.CHANGED
+    assert _set_nature(company, QC_HW, Grade.A) is steps.NatureResult.UNCHANGED
+    after = _statuses(company)
+    # Nothing it should keep is cancelled; the VP-led steps open from this moment.
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert {k for k in after if k not in before} == {
+        "lead_on_site",
+        "report_to_gm",
+        "rectification_plan",
+    }
+    with company.sessions() as session:
+        on_site = session.scalars(select(Step).where(Step.key == "lead_on_site")).one()
+        assert on_site.due_at == NOW + timedelta(hours=2)  # 1 h from the change
+        complaint = session.scalars(select(Complaint)).one()
+        assert complaint.grade is Grade.A and complaint.is_serious
+        event = session.scalars(select(Event).where(Event.action == "nature_set")).one()
+        assert event.actor_telegram_id == QC_HW and event.at == NOW + timedelta(hours=1)
+        assert event.detail["grade_from"] == "B" and event.detail["reason"] == "复检结论"
+    assert company.chats_of("lead_on_site") == {LEADERSHIP, VP_EXEC}
+
+
+def test_qc_regrade_down_cancels_the_steps_and_edits_their_cards(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(demands=[Demand.CLAIM], content="索赔")
+    assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
+    assert _set_nature(company, QC_HW, Grade.C) is steps.NatureResult.CHANGED
+    after = _statuses(company)
+    for key in ("lead_on_site", "report_to_gm", "rectification_plan"):
+        assert after[key] is StepStatus.SKIPPED
+    assert "special_meeting" not in after  # a claim alone never had one
+    assert company.chats_of("lead_on_site", Purpose.TASK_EDIT) == {LEADERSHIP, VP_EXEC}
+    with company.sessions() as session:
+        skipped = session.scalars(select(Event).where(Event.action == "step_skipped")).all()
+        assert {e.detail["step"] for e in skipped} == {
+            "lead_on_site",
+            "report_to_gm",
+            "rectification_plan",
+        }
+        assert all(e.actor_telegram_id == QC_HW for e in skipped)
+
+
+def test_an_ordinary_complaint_qc_flag_as_batch_gets_its_disposition_report(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file(demands=[Demand.EXCHANGE], content="换货")
+    with company.sessions() as session:
+        assert not session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == Purpose.REPORT)
+        ).all()
+    assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
+    assert _set_nature(company, QC_HW, Grade.C, batch=True) is steps.NatureResult.CHANGED
+    with company.sessions() as session:
+        reports = session.scalars(
+            select(OutboxMessage.chat_id).where(OutboxMessage.purpose == Purpose.REPORT)
+        ).all()
+        # The report goes privately to the GM and the three VPs and to leadership.
+        assert set(reports) == {LEADERSHIP, GM, VP_EXEC, VP_PROD, VP_MKT}
+    assert set(_statuses(company)) >= {"special_meeting", "rectification_plan"}
+
+
+def test_a_c_complaint_about_a_recurring_problem_gets_the_plants_vp_plan(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(demands=[Demand.EXCHANGE], content="换货", recurring=True, plant=Plant.LAISHAN)
+    assert company.chats_of("rectification_plan") == {LEADERSHIP, VP_PROD}
+    assert "special_meeting" not in _statuses(company)
