@@ -17,7 +17,7 @@ from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
-from handlers import common, intake, reading, steps
+from handlers import common, intake, reading, resources, steps
 from handlers.context import KESU, KesuContext
 from storage import db
 
@@ -112,6 +112,7 @@ def build(
     application.add_handler(intake.closed_form_handler())
     application.add_handlers(steps.handlers())
     application.add_handlers(reading.handlers())
+    application.add_handlers(resources.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

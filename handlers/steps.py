@@ -18,7 +18,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.services import steps
+from bot.procedure.intake import FileKind
+from bot.services import resources, steps
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
 from bot.views.callbacks import (
@@ -48,6 +49,20 @@ from handlers.common import (
 # user_data: str(prompt message id) -> [step id, "note" | "block" | "nature", nature choice]
 PROMPTS = "step_prompts"
 
+# Each kind of prompt is answered by one service.
+PROMPT_SERVICES = {
+    PromptKind.NOTE: steps.reply_to_prompt,
+    PromptKind.NATURE: steps.reply_to_prompt,
+    PromptKind.BLOCK: resources.write_report,
+    PromptKind.ANSWER: resources.reply_to_report,
+}
+NEEDS_TEXT = {
+    PromptKind.NOTE: N_("Please reply with text, a photo or a document."),
+    PromptKind.NATURE: N_("Please reply with the reason as text."),
+    PromptKind.BLOCK: N_("Please reply with the report: text, a photo or a document."),
+    PromptKind.ANSWER: N_("Please reply with your answer as text."),
+}
+
 REPLIES = {
     ReplyResult.REPORTED: N_("The special report has been sent to the GM."),
     ReplyResult.NOTE_ADDED: N_("Note added."),
@@ -55,6 +70,7 @@ REPLIES = {
     ReplyResult.NATURE_SET: N_("The nature is changed; the steps that depend on it follow."),
     ReplyResult.NATURE_UNCHANGED: N_("That is the nature it has already; nothing changed."),
     ReplyResult.NOT_ALLOWED: N_("This step is no longer open, or not yours; nothing changed."),
+    ReplyResult.ANSWER_SENT: N_("Your answer went to the writer, the leading VP and sales."),
 }
 
 REFUSALS = {
@@ -124,10 +140,10 @@ async def _prompt(
         reply_markup=ForceReply(selective=True),
     )
     kind = PromptKind.BLOCK if blocking else PromptKind.NOTE
-    _remember_prompt(context, sent.message_id, [step.id, kind.value])
+    remember_prompt(context, sent.message_id, [step.id, kind.value])
 
 
-def _remember_prompt(context: Context, message_id: int, prompt: list[Any]) -> None:
+def remember_prompt(context: Context, message_id: int, prompt: list[Any]) -> None:
     assert context.user_data is not None
     context.user_data.setdefault(PROMPTS, {})[str(message_id)] = prompt
 
@@ -154,7 +170,7 @@ async def on_nature(update: Update, context: Context) -> None:
         parse_mode=ParseMode.HTML,
         reply_markup=ForceReply(selective=True),
     )
-    _remember_prompt(context, sent.message_id, [pick.step_id, PromptKind.NATURE.value, pick.choice])
+    remember_prompt(context, sent.message_id, [pick.step_id, PromptKind.NATURE.value, pick.choice])
 
 
 async def on_plant(update: Update, context: Context) -> None:
@@ -176,7 +192,8 @@ async def on_plant(update: Update, context: Context) -> None:
 
 
 async def on_prompt_reply(update: Update, context: Context) -> None:
-    """A reply to a note or blocking prompt in the private chat."""
+    """A reply to a prompt in the private chat: a note, a special report, the reason for
+    a new nature, the GM's answer."""
     message = update.message
     if message is None or message.reply_to_message is None or context.user_data is None:
         return
@@ -185,20 +202,22 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
     if prompt is None:
         return
     attached = message.photo[-1] if message.photo else message.document
+    kind = PromptKind(prompt[1])
     result = await context.services.run(
-        steps.reply_to_prompt,
+        PROMPT_SERVICES[kind],
         steps.PromptReply(
             context.caller,
             prompt[0],
-            PromptKind(prompt[1]),
+            kind,
             message.text or message.caption,
             attached.file_id if attached else None,
+            FileKind.PHOTO if message.photo else FileKind.DOCUMENT if attached else None,
             prompt[2] if len(prompt) > 2 else "",
         ),
     )
     language = context.language
     if result is ReplyResult.NEEDS_TEXT:
-        await message.reply_text(gettext(language, "Please reply with the reason as text."))
+        await message.reply_text(gettext(language, NEEDS_TEXT[kind]))
         raise ApplicationHandlerStop
     context.user_data[PROMPTS].pop(key, None)
     await message.reply_text(gettext(language, REPLIES[result]))

@@ -276,6 +276,9 @@ class Step(Base):
     complaint: Mapped[Complaint] = relationship(back_populates="steps")
     done_by: Mapped[Person | None] = relationship(foreign_keys=[done_by_id])
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
+    special_reports: Mapped[list[SpecialReport]] = relationship(
+        back_populates="step", order_by="SpecialReport.id"
+    )
 
 
 class SpecialReport(Base):
@@ -289,15 +292,16 @@ class SpecialReport(Base):
     step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
     written_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     written_at: Mapped[datetime]
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # "" when the report is a document alone
     file_id: Mapped[str | None] = mapped_column(String(255))
+    file_kind: Mapped[FileKind | None] = mapped_column(enum_column(FileKind, 16))
     status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus, 16))
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     answered_at: Mapped[datetime | None]
 
     complaint: Mapped[Complaint] = relationship()
-    step: Mapped[Step] = relationship()
+    step: Mapped[Step] = relationship(back_populates="special_reports")
     written_by: Mapped[Person] = relationship(foreign_keys=[written_by_id])
     answered_by: Mapped[Person | None] = relationship(foreign_keys=[answered_by_id])
 

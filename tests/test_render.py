@@ -359,8 +359,12 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
     language: str,
 ) -> None:
     """Each template with the view models the services hand it, in both languages."""
+    from dataclasses import replace
+
     from bot.procedure.pings import Ping, PingKind
-    from bot.views.models import DeliveryView, EventView
+    from bot.procedure.resources import ReportStatus
+    from bot.views.callbacks import NaturePick
+    from bot.views.models import DeliveryView, EventView, SpecialReportView
 
     now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
     tz = "Asia/Shanghai"
@@ -372,12 +376,28 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
         blocked_reason="缺检测设备 & 材料",
     )
     c = complaint(steps=(step, step_view("register", StepStatus.DONE, done_by="王业务")))
+    report = SpecialReportView(7, ReportStatus.WAITING, "缺 <设备>", None, None, "张总 <qc>", now)
+    answered = replace(
+        report,
+        status=ReportStatus.ANSWERED,
+        answer="同意 <设备> 采购",
+        answered_by="总经理",
+        answered_at=now,
+    )
+    with_report = replace(step, report=answered)
     texts = [
         cards.step_prompt(step, True, language),
         cards.step_prompt(step, False, language),
         cards.ping(step, c, Ping(2, PingKind.OVERDUE, now, late=True), now, language, tz).text,
         cards.ping(step, c, Ping(0, PingKind.REMINDER, now, late=False), now, language, tz).text,
-        *(m.text for m in cards.special_report(step, c, "缺 <设备>", "张总", language, tz)),
+        *(m.text for m in cards.special_report(step, c, report, language, tz, True)),
+        *(m.text for m in cards.special_report(step, c, answered, language, tz, False)),
+        *(m.text for m in cards.special_answer(step, c, answered, language, tz)),
+        cards.special_answer_prompt(language),
+        cards.special_report_caption(c, language),
+        cards.task_card(with_report, c, language, tz).text,
+        cards.nature_chooser(c, NaturePick(step.id, "A", True, False), language).text,
+        cards.nature_prompt(NaturePick(step.id, "B", False, True), language),
         *(m.text for m in cards.step_result(step, c, "结果 <设备>", "李质检 <qc>", language)),
         *(m.text for m in cards.step_result(step, c, None, None, language)),
         *cards.complaint_show(
@@ -402,3 +422,32 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
         parse(text)  # strict Telegram HTML, as the emulator parses it
         assert "<qc>" not in text and "<设备>" not in text  # user text is escaped
     assert "KS-2026-0001" in texts[0] and gettext(language, step.title) in texts[0]
+
+
+def test_nature_chooser_is_a_pure_function_of_the_choice_so_far() -> None:
+    from bot.views.callbacks import NaturePick
+
+    pick = NaturePick(123456789, "B", False, True)
+    board = keyboards.nature("zh_CN", pick)
+    labels = [label for row in board for label, _ in row]
+    assert labels == ["A", "✅ B", "C", "批量问题", "✅ 重复发生问题", "确认"]
+    picks = [NaturePick.decode(data) for row in board for _, data in row]
+    assert [p.grade for p in picks[:3]] == ["A", "B", "C"]
+    assert picks[3] == NaturePick(123456789, "B", True, True)  # batch switched on
+    assert picks[4] == NaturePick(123456789, "B", False, False)  # recurring switched off
+    assert picks[5] == NaturePick(123456789, "B", False, True, confirm=True)
+    assert all(len(data.encode()) <= 64 for row in board for _, data in row)
+    for forged in ("v1:na:okD11:5", "v1:na:pA2:5", "v1:na:okA1:5", "v1:st:okA10:5"):
+        with pytest.raises(BadCallback):
+            NaturePick.decode(forged)
+
+
+def test_special_report_buttons_round_trip() -> None:
+    from bot.views.callbacks import ReportAction, ReportPress
+
+    board = keyboards.special_report("zh_CN", 42)
+    assert [label for row in board for label, _ in row] == ["批准", "答复"]
+    presses = [ReportPress.decode(data) for row in board for _, data in row]
+    assert presses == [ReportPress(42, ReportAction.APPROVE), ReportPress(42, ReportAction.REPLY)]
+    with pytest.raises(BadCallback):
+        ReportPress.decode("v1:sr:no:42")

@@ -14,14 +14,24 @@ from bot.config import KesuConfig, parse_config
 from bot.procedure.access import may_press
 from bot.procedure.clock import FakeClock
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
-from bot.procedure.intake import Draft
+from bot.procedure.intake import Draft, FileKind
+from bot.procedure.resources import ReportStatus
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
-from bot.services import complaints, mapping, steps
+from bot.services import complaints, mapping, resources, steps
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
 from storage import db, queries
-from storage.models import Complaint, Event, OutboxMessage, Person, Purpose, Step
+from storage.models import (
+    Complaint,
+    Event,
+    Method,
+    OutboxMessage,
+    Person,
+    Purpose,
+    SpecialReport,
+    Step,
+)
 from tests.conftest import (
     GM,
     LEADERSHIP,
@@ -451,3 +461,65 @@ def test_a_c_complaint_about_a_recurring_problem_gets_the_plants_vp_plan(engine:
     company.file(demands=[Demand.EXCHANGE], content="换货", recurring=True, plant=Plant.LAISHAN)
     assert company.chats_of("rectification_plan") == {LEADERSHIP, VP_PROD}
     assert "special_meeting" not in _statuses(company)
+
+
+def _special_rows(company: Company) -> list[OutboxMessage]:
+    with company.sessions() as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.purpose == Purpose.SPECIAL_REPORT)
+                .order_by(OutboxMessage.id)
+            )
+        )
+
+
+def test_a_special_report_goes_to_the_gm_who_answers_back_to_the_vp_and_sales(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file()
+    assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
+    step_id = company.step_id("containment")
+    report = steps.PromptReply(
+        Caller(QC_HW, QC_HW),
+        step_id,
+        steps.PromptKind.BLOCK,
+        "缺少检测设备,需采购",
+        "doc-1",
+        FileKind.DOCUMENT,
+    )
+    assert company.services.call(resources.write_report, report) is steps.ReplyResult.REPORTED
+    rows = _special_rows(company)
+    # The GM gets it with Approve / Reply; the leading VP and the writer a copy; the
+    # document follows the text.
+    with_buttons = {r.chat_id for r in rows if r.payload.get("keyboard")}
+    assert with_buttons == {GM}
+    assert {r.chat_id for r in rows} == {GM, VP_EXEC, QC_HW}
+    assert [r.method for r in rows if r.chat_id == GM] == [Method.MESSAGE, Method.DOCUMENT]
+    with company.sessions() as session:
+        stored = session.scalars(select(SpecialReport)).one()
+        assert stored.status is ReportStatus.WAITING and stored.file_kind is FileKind.DOCUMENT
+        report_id = stored.id
+
+    def answer(who: int, approve: bool, text: str | None = None) -> resources.AnswerResult:
+        command = resources.AnswerReport(Caller(who, who), report_id, approve, text)
+        return company.services.call(resources.answer_report, command).result
+
+    assert answer(VP_EXEC, True) is resources.AnswerResult.DENIED
+    assert answer(GM, False) is resources.AnswerResult.NEEDS_TEXT  # Reply asks for words
+    assert answer(GM, False, "同意采购,本周到位") is resources.AnswerResult.OK
+    assert answer(GM, True) is resources.AnswerResult.ANSWERED  # the first answer stands
+    answers = [r for r in _special_rows(company) if r.id > rows[-1].id]
+    assert {r.chat_id for r in answers} == {QC_HW, VP_EXEC, SALES_GROUP, SALES}
+    assert all("同意采购" in r.payload["text"] for r in answers)
+    with company.sessions() as session:
+        stored = session.scalars(select(SpecialReport)).one()
+        assert stored.status is ReportStatus.ANSWERED and stored.answered_at == NOW
+        event = session.scalars(
+            select(Event).where(Event.action == "special_report_answered")
+        ).one()
+        assert event.actor_telegram_id == GM and event.detail["approved"] is False
+    # The step's cards show the answer.
+    edits = company.chats_of("containment", Purpose.TASK_EDIT)
+    assert edits == {QC_HUANGWU, PROD_HUANGWU}

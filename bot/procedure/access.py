@@ -99,3 +99,8 @@ def is_mine(
     if owner is Owner.SALES:
         return case.filed_by_id == who.id
     return any(owns(who, o, case) for o in (owner, *co_owners))
+
+
+def may_answer_special_report(who: Who) -> bool:
+    """The special report asks the GM for resources: the GM answers it (or an admin)."""
+    return who.is_admin or who.role is Role.GM

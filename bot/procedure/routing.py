@@ -191,9 +191,23 @@ def escalation_audience(plant: Plant, grade: Grade) -> list[Audience]:
     return audience
 
 
-def special_report_audience(plant: Plant) -> list[Audience]:
-    """A step blocked for want of resources: the special report to the GM (section 4)."""
-    return [Person(Role.GM), *(Person(role) for role in leading_roles(plant))]
+def special_report_audience(plant: Plant, *, written_by_id: int) -> list[Audience]:
+    """Copies of a special report (the GM gets it with the buttons to answer): the
+    plant's leading VP, who leads the fix, and whoever wrote it."""
+    return [*(Person(role) for role in leading_roles(plant)), Named(written_by_id)]
+
+
+def special_answer_audience(
+    plant: Plant, *, written_by_id: int, filed_by_id: int
+) -> list[Audience]:
+    """The GM's answer goes back to the writer and the leading VP, and to sales
+    (the group and the salesperson who filed it): 并将成果反馈给公司的业务部门."""
+    return [
+        Named(written_by_id),
+        *(Person(role) for role in leading_roles(plant)),
+        GroupChat(Group.SALES),
+        Named(filed_by_id),
+    ]
 
 
 def result_audience(readers: tuple[Reader, ...], *, filed_by_id: int) -> list[Audience]:

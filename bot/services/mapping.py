@@ -12,9 +12,10 @@ from bot.views.models import (
     DeliveryView,
     EventView,
     PersonView,
+    SpecialReportView,
     StepView,
 )
-from storage.models import Complaint, Event, OutboxMessage, Person, Step
+from storage.models import Complaint, Event, OutboxMessage, Person, SpecialReport, Step
 
 
 def who(person: Person) -> Who:
@@ -46,6 +47,22 @@ def step_view(step: Step, config: KesuConfig) -> StepView:
         assignee=step.assignee.name if step.assignee else None,
         note=step.note,
         blocked_reason=step.blocked_reason,
+        report=special_report_view(step.special_reports[-1]) if step.special_reports else None,
+    )
+
+
+def special_report_view(report: SpecialReport) -> SpecialReportView:
+    return SpecialReportView(
+        id=report.id,
+        status=report.status,
+        text=report.text,
+        file_id=report.file_id,
+        file_kind=report.file_kind,
+        written_by=report.written_by.name,
+        written_at=report.written_at,
+        answer=report.answer,
+        answered_by=report.answered_by.name if report.answered_by else None,
+        answered_at=report.answered_at,
     )
 
 

@@ -12,12 +12,12 @@ from enum import StrEnum
 
 from bot.procedure import access, engine
 from bot.procedure.grading import Grade, Plant, is_serious
+from bot.procedure.intake import FileKind
 from bot.procedure.pings import PingKind, due_ping, next_ping_at
 from bot.procedure.routing import (
     Audience,
     escalation_audience,
     result_audience,
-    special_report_audience,
     task_audience,
 )
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Facts, Outcome, StepStatus
@@ -77,8 +77,9 @@ class NamePlant:
 
 class PromptKind(StrEnum):
     NOTE = "note"
-    BLOCK = "block"
+    BLOCK = "block"  # the special report (bot.services.resources)
     NATURE = "nature"  # the reason for a new nature; the choice rides with the prompt
+    ANSWER = "answer"  # the GM's answer to a special report (bot.services.resources)
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,11 @@ class PromptReply:
     """A reply to a note or blocking prompt: text, or a photo or document with a caption."""
 
     caller: Caller
-    step_id: int
+    target_id: int  # the step; for ANSWER the special report
     kind: PromptKind
     text: str | None
     file_id: str | None
+    file_kind: FileKind | None = None
     choice: str = ""  # NATURE: grade, batch and recurring as "A10"
 
 
@@ -119,6 +121,7 @@ class ReplyResult(StrEnum):
     NATURE_SET = "nature_set"
     NATURE_UNCHANGED = "nature_unchanged"
     NOT_ALLOWED = "not_allowed"  # the step is no longer open, or not theirs
+    ANSWER_SENT = "answer_sent"  # the GM's answer to a special report went out
     IGNORED = "ignored"  # not on the people list, or the step is gone
 
 
@@ -153,7 +156,7 @@ def _states(complaint: Complaint) -> list[engine.StepState]:
     ]
 
 
-def _views(uow: UnitOfWork, step: Step) -> tuple[StepView, ComplaintView]:
+def views_of(uow: UnitOfWork, step: Step) -> tuple[StepView, ComplaintView]:
     return (
         mapping.step_view(step, uow.config),
         mapping.complaint_view(step.complaint, uow.config, steps=False),
@@ -164,7 +167,7 @@ def _views(uow: UnitOfWork, step: Step) -> tuple[StepView, ComplaintView]:
 
 
 def _card_notice(uow: UnitOfWork, step: Step, to: list[Recipient]) -> Notice:
-    view, complaint = _views(uow, step)
+    view, complaint = views_of(uow, step)
     tz = uow.config.timezone
     return Notice(
         Purpose.TASK,
@@ -196,7 +199,7 @@ def _task_recipients(
 
 def refresh_cards(uow: UnitOfWork, step: Step) -> None:
     """Edit every card of the step in place to show its new state."""
-    view, complaint = _views(uow, step)
+    view, complaint = views_of(uow, step)
     tz = uow.config.timezone
     for card in queries.cards_of_step(uow.session, step.id):
         language = language_of_chat(uow.session, uow.config, card.chat_id)
@@ -321,7 +324,7 @@ def _refuse(uow: UnitOfWork, actor: Actor, step: Step, button: str) -> Pressed:
     return Pressed(PressResult.DENIED, mapping.step_view(step, uow.config))
 
 
-def _may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
+def may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
     return person is not None and access.may_press(
         mapping.who(person),
         uow.config.owner(step.key),
@@ -343,7 +346,7 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     if command.action is StepAction.SHOW:
         # Show: what /show would show them, or a step they may act on.
         sees = person is not None and access.may_see(mapping.who(person), mapping.case(complaint))
-        if not sees and not _may_press(uow, person, step):
+        if not sees and not may_press(uow, person, step):
             return _refuse(uow, actor, step, command.action.value)
         return Pressed(
             PressResult.OK,
@@ -351,7 +354,7 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
             complaint=mapping.complaint_view(complaint, uow.config),
             events=tuple(mapping.event_view(e) for e in queries.events_of(session, complaint.id)),
         )
-    if not _may_press(uow, person, step):
+    if not may_press(uow, person, step):
         return _refuse(uow, actor, step, command.code or command.action.value)
     assert person is not None
     if step.status != StepStatus.OPEN:
@@ -404,7 +407,7 @@ def _report_result(uow: UnitOfWork, step: Step, text: str | None, actor: Actor) 
         return
     complaint = step.complaint
     audience = result_audience(readers, filed_by_id=complaint.filed_by_id)
-    view, complaint_view = _views(uow, step)
+    view, complaint_view = views_of(uow, step)
     by = actor.person.name if actor.person else None
     post(
         uow.session,
@@ -440,7 +443,7 @@ def set_nature(uow: UnitOfWork, command: SetNature) -> NatureResult:
         return NatureResult.NOT_OPEN
     person = uow.person(command.caller)
     actor = Actor.of(command.caller, person)
-    if not _may_press(uow, person, step):
+    if not may_press(uow, person, step):
         _refuse(uow, actor, step, "nature")
         return NatureResult.DENIED
     if step.status != StepStatus.OPEN:
@@ -495,7 +498,7 @@ def name_plant(uow: UnitOfWork, command: NamePlant) -> PressResult:
     person = uow.person(command.caller)
     actor = Actor.of(command.caller, person)
     complaint = step.complaint
-    if not _may_press(uow, person, step):
+    if not may_press(uow, person, step):
         _refuse(uow, actor, step, f"plant:{plant.value}")
         return PressResult.DENIED
     if step.status != StepStatus.OPEN or complaint.plant != Plant.UNKNOWN:
@@ -510,9 +513,10 @@ def name_plant(uow: UnitOfWork, command: NamePlant) -> PressResult:
 
 
 def reply_to_prompt(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
-    step = queries.step_by_id(uow.session, command.step_id)
+    """A note for a done step, or the reason for a new nature."""
+    step = queries.step_by_id(uow.session, command.target_id)
     person = uow.person(command.caller)
-    if command.kind in (PromptKind.BLOCK, PromptKind.NATURE) and not command.text:
+    if command.kind is PromptKind.NATURE and not command.text:
         return ReplyResult.NEEDS_TEXT
     if command.kind is PromptKind.NATURE:
         assert command.text is not None
@@ -521,7 +525,7 @@ def reply_to_prompt(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
             uow,
             SetNature(
                 command.caller,
-                command.step_id,
+                command.target_id,
                 Grade(grade),
                 batch == "1",
                 recurring == "1",
@@ -535,36 +539,8 @@ def reply_to_prompt(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     if step is None or person is None:
         return ReplyResult.IGNORED
     actor = Actor.of(command.caller, person)
-    if command.kind is PromptKind.BLOCK:
-        assert command.text is not None
-        _block(uow, step, command.text, actor)
-        return ReplyResult.REPORTED
     _add_note(uow, step, command.text, command.file_id, actor)
     return ReplyResult.NOTE_ADDED
-
-
-def _block(uow: UnitOfWork, step: Step, reason: str, actor: Actor) -> None:
-    """Blocked for want of resources: the special report goes to the GM (section 4)."""
-    complaint = step.complaint
-    step.blocked_reason = reason
-    log_event(uow.session, actor, "step_blocked", uow.now, complaint, step=step.key, reason=reason)
-    view, complaint_view = _views(uow, step)
-    by = actor.person.name if actor.person else None
-    tz = uow.config.timezone
-    to = recipients(uow.session, uow.config, special_report_audience(complaint.plant))
-    post(
-        uow.session,
-        Notice(
-            Purpose.SPECIAL_REPORT,
-            to,
-            lambda language: list(
-                cards.special_report(view, complaint_view, reason, by, language, tz)
-            ),
-            complaint=complaint,
-        ),
-        uow.now,
-    )
-    refresh_cards(uow, step)
 
 
 def _add_note(
@@ -610,7 +586,7 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
     to = _task_recipients(uow, step, leadership_group=False)
     known = {r.chat_id for r in to}
     to += [r for r in recipients(session, config, audience) if r.chat_id not in known]
-    view, complaint_view = _views(uow, step)
+    view, complaint_view = views_of(uow, step)
     tz = config.timezone
     post(
         session,
@@ -665,7 +641,7 @@ def my_tasks(uow: UnitOfWork, caller: Caller, cards_shown: int = 10) -> TaskList
     ]
     return TaskList(
         tuple(mapping.step_view(s, uow.config) for s in mine),
-        tuple(_views(uow, s) for s in mine[:cards_shown]),
+        tuple(views_of(uow, s) for s in mine[:cards_shown]),
     )
 
 

@@ -66,6 +66,7 @@ INTAKE = "in"
 STEP = "st"
 PLANT = "pl"
 NATURE = "na"
+SPECIAL_REPORT = "sr"
 
 
 class StepAction(StrEnum):
@@ -149,3 +150,28 @@ class NaturePick:
     @property
     def choice(self) -> str:
         return f"{self.grade}{int(self.batch)}{int(self.recurring)}"
+
+
+class ReportAction(StrEnum):
+    APPROVE = "ok"
+    REPLY = "re"
+
+
+@dataclass(frozen=True)
+class ReportPress:
+    """The GM's buttons under a special report."""
+
+    report_id: int
+    action: ReportAction
+
+    def encode(self) -> str:
+        return Callback(SPECIAL_REPORT, self.action.value, str(self.report_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> ReportPress:
+        callback = decode(data)
+        if callback.family != SPECIAL_REPORT or callback.action not in {
+            a.value for a in ReportAction
+        }:
+            raise BadCallback(f"not a special report button: {data!r}")
+        return cls(callback.int_arg, ReportAction(callback.action))

@@ -18,6 +18,7 @@ from bot.views.models import (
     DeliveryView,
     EventView,
     Message,
+    SpecialReportView,
     StepView,
 )
 from bot.views.render import CAPTION_LIMIT, render, render_messages, split_html
@@ -40,19 +41,35 @@ def ping(
 def special_report(
     step: StepView,
     complaint: ComplaintView,
-    reason: str,
-    by: str | None,
+    report: SpecialReportView,
     language: str,
     tz: str,
+    answering: bool,
+) -> list[Message]:
+    """The report as the GM reads it, with Approve / Reply under it (`answering`);
+    the copies carry no buttons."""
+    parts = render_messages(
+        "notices/special_report.html", language, s=step, c=complaint, report=report, tz=tz
+    )
+    keyboard = keyboards.special_report(language, report.id) if answering else None
+    return [
+        Message(p, keyboard if index == len(parts) - 1 else None) for index, p in enumerate(parts)
+    ]
+
+
+def special_answer_prompt(language: str) -> str:
+    return render("notices/special_answer_prompt.html", language)
+
+
+def special_report_caption(complaint: ComplaintView, language: str) -> str:
+    return render("notices/special_report_caption.html", language, c=complaint)
+
+
+def special_answer(
+    step: StepView, complaint: ComplaintView, report: SpecialReportView, language: str, tz: str
 ) -> list[Message]:
     parts = render_messages(
-        "notices/special_report.html",
-        language,
-        s=step,
-        c=complaint,
-        reason=reason,
-        by=by,
-        tz=tz,
+        "notices/special_answer.html", language, s=step, c=complaint, report=report, tz=tz
     )
     return [Message(p) for p in parts]
 

@@ -11,7 +11,16 @@ from collections.abc import Iterable, Sequence
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
 from bot.views import labels
-from bot.views.callbacks import INTAKE, Callback, NaturePick, PlantPress, StepAction, StepPress
+from bot.views.callbacks import (
+    INTAKE,
+    Callback,
+    NaturePick,
+    PlantPress,
+    ReportAction,
+    ReportPress,
+    StepAction,
+    StepPress,
+)
 from bot.views.i18n import gettext
 from bot.views.models import StepView
 
@@ -151,4 +160,14 @@ def nature(language: str, pick: NaturePick) -> Keyboard:
             (mark(pick.recurring, t("Recurring problem")), choose(recurring=not pick.recurring)),
         ],
         [(t("Confirm"), choose(confirm=True))],
+    ]
+
+
+def special_report(language: str, report_id: int) -> Keyboard:
+    """Under a special report, for the GM: approve it, or answer in words."""
+    return [
+        [
+            (gettext(language, "Approve"), ReportPress(report_id, ReportAction.APPROVE).encode()),
+            (gettext(language, "Reply"), ReportPress(report_id, ReportAction.REPLY).encode()),
+        ]
     ]

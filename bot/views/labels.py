@@ -6,6 +6,7 @@ The catalogues translate them; templates and keyboards look them up here.
 from __future__ import annotations
 
 from bot.procedure.grading import Demand, Grade, Plant
+from bot.procedure.resources import REPORT_STATUS_LABELS
 from bot.procedure.roles import Role
 from bot.procedure.steps import (
     COMPLAINT_STATUS_LABELS,
@@ -80,6 +81,7 @@ EVENTS.update(
         "closed": N_("closed"),
         "plant_set": N_("plant of origin set"),
         "nature_set": N_("nature changed"),
+        "special_report_answered": N_("the GM answered the special report"),
         "step_skipped": N_("step no longer needed"),
     }
 )
@@ -87,3 +89,5 @@ EVENTS.update(
 # The form's "supply responsibility" boxes, in the form's order.
 PLANTS_OF_ORIGIN = (Plant.HUANGWU, Plant.LAISHAN, Plant.CONTRACTOR)
 UNKNOWN_PLANT = Plant.UNKNOWN
+
+REPORT_STATUSES = REPORT_STATUS_LABELS

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
+from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Outcome, Owner, StepDef, StepStatus
 
@@ -32,6 +33,26 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class SpecialReportView:
+    """书面专项报告 and the GM's answer."""
+
+    id: int
+    status: ReportStatus
+    text: str
+    file_id: str | None
+    file_kind: FileKind | None
+    written_by: str
+    written_at: datetime
+    answer: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.status is ReportStatus.WAITING
+
+
+@dataclass(frozen=True)
 class StepView:
     id: int
     key: str
@@ -47,6 +68,7 @@ class StepView:
     assignee: str | None = None
     note: str | None = None
     blocked_reason: str | None = None
+    report: SpecialReportView | None = None  # the latest special report, for the card
 
     @property
     def definition(self) -> StepDef:

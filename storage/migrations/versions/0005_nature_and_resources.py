@@ -19,7 +19,10 @@ depends_on = None
 
 # As 0004: the settled vocabularies this revision adds, with their CHECKs.
 CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    "special_report": [("status", "reportstatus", ("waiting", "approved", "answered"))],
+    "special_report": [
+        ("file_kind", "filekind", ("photo", "document")),
+        ("status", "reportstatus", ("waiting", "approved", "answered")),
+    ],
 }
 
 
@@ -39,9 +42,20 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("file_id", sa.String(length=255), nullable=True),
         sa.Column(
-            "status",
+            "file_kind",
             sa.Enum(
                 *CHECKS["special_report"][0][2],
+                name="filekind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                *CHECKS["special_report"][1][2],
                 name="reportstatus",
                 native_enum=False,
                 create_constraint=True,
