@@ -17,7 +17,7 @@ from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
-from handlers import common, intake, reading, resources, steps
+from handlers import common, intake, reading, resources, settings, steps
 from handlers.context import KESU, KesuContext
 from storage import db
 
@@ -30,6 +30,7 @@ COMMANDS = (
     ("show", N_("A complaint's card and history")),
     ("mytasks", N_("My open steps")),
     ("overdue", N_("Overdue steps")),
+    ("settings", N_("Night pings and working hours")),
     ("cancel", N_("Stop filing")),
     ("help", N_("What you can do")),
 )
@@ -113,6 +114,7 @@ def build(
     application.add_handlers(steps.handlers())
     application.add_handlers(reading.handlers())
     application.add_handlers(resources.handlers())
+    application.add_handlers(settings.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

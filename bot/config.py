@@ -28,6 +28,7 @@ from bot.procedure.durations import Limit, parse_duration, parse_limit
 from bot.procedure.engine import Timing
 from bot.procedure.grading import Plant
 from bot.procedure.pings import PingPolicy
+from bot.procedure.quiet import WEEKDAYS, WorkingHours
 from bot.procedure.roles import Role
 from bot.procedure.steps import DEFAULT_LIMITS, STEP_BY_ID, Owner
 
@@ -129,6 +130,29 @@ class RemindersConfig(_Strict):
         return value
 
 
+class WorkingHoursConfig(_Strict):
+    # Reminders that can wait (C complaints, reminders of limits of a day or longer)
+    # wait for these hours; see bot/procedure/quiet.py. enabled = false: none waits.
+    enabled: bool = True
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+    days: list[str] = Field(default_factory=lambda: list(WEEKDAYS[:6]))
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: list[str]) -> list[str]:
+        unknown = [d for d in value if d not in WEEKDAYS]
+        if unknown or not value:
+            raise ValueError(f"must be some of {', '.join(WEEKDAYS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> WorkingHoursConfig:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -141,6 +165,7 @@ class KesuConfig(_Strict):
     owners: dict[str, str] = Field(default_factory=dict)
     outbox: OutboxConfig = OutboxConfig()
     reminders: RemindersConfig = RemindersConfig()
+    working_hours: WorkingHoursConfig = WorkingHoursConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -215,6 +240,14 @@ class KesuConfig(_Strict):
             fractions=tuple(self.reminders.at_fractions),
             repeat=parse_duration(self.reminders.escalate_every),
         )
+
+    def quiet(self) -> WorkingHours | None:
+        """The working day that waiting reminders wait for; None when switched off."""
+        hours = self.working_hours
+        if not hours.enabled:
+            return None
+        days = frozenset(WEEKDAYS.index(d) for d in hours.days)
+        return WorkingHours(hours.start, hours.end, days, self.tz)
 
     def bot_token(self) -> str:
         return os.environ.get(TOKEN_ENV) or self.telegram.token.get_secret_value()

@@ -76,9 +76,11 @@ async def edit_keyboard(query: CallbackQuery, keyboard: Keyboard | None) -> None
             raise
 
 
-async def edit_text(query: CallbackQuery, text: str) -> None:
+async def edit_text(query: CallbackQuery, text: str, keyboard: Keyboard | None = None) -> None:
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=markup(keyboard)
+        )
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise

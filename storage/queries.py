@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -82,6 +82,15 @@ def people_with_role(session: Session, role: Role) -> Sequence[Person]:
     return session.scalars(
         select(Person).where(Person.role == role, Person.active.is_(True)).order_by(Person.id)
     ).all()
+
+
+def night_ping_people(session: Session) -> set[int]:
+    """Telegram ids of the people who chose to be pinged at night too (/settings)."""
+    return set(
+        session.scalars(
+            select(Person.telegram_id).where(Person.night_pings.is_(True), Person.active.is_(True))
+        )
+    )
 
 
 def admins(session: Session) -> Sequence[Person]:
@@ -195,6 +204,21 @@ def cards_of_step(session: Session, step_id: int) -> Sequence[OutboxMessage]:
     ).all()
 
 
+def drop_held_pings(session: Session, step_id: int) -> None:
+    """Pings of a step held for quiet hours and not sent yet: a later ping replaces them,
+    and a step that is no longer open needs none. (Held: posted for later than it was
+    posted, and never tried.)"""
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.step_id == step_id,
+            OutboxMessage.purpose == Purpose.PING,
+            OutboxMessage.status == DeliveryStatus.PENDING,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.next_attempt_at > OutboxMessage.created_at,
+        )
+    )
+
+
 def steps_to_ping(session: Session) -> list[tuple[int, datetime, int]]:
     """(step id, next ping time, pings sent) of every open step with a time limit."""
     rows = session.execute(
@@ -250,11 +274,19 @@ def save_state(session: Session, kind: str, key: str, data: dict[str, Any] | Non
 # Outbox ------------------------------------------------------------------------------
 
 
-def unsent_outbox(session: Session, limit: int = 200) -> Sequence[OutboxMessage]:
-    """Rows not yet delivered, oldest first; a row left "sending" by a crash is sent again."""
+def unsent_outbox(session: Session, now: datetime, limit: int = 200) -> Sequence[OutboxMessage]:
+    """Rows not yet delivered, oldest first; a row left "sending" by a crash is sent again.
+
+    A row held for later that was never tried (a ping waiting for working hours)
+    is left out until its time: it holds up no one. A row waiting to be tried
+    again is in, so that its chat's later rows keep their order behind it.
+    """
     return session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_(UNSENT))
+        .where(
+            OutboxMessage.status.in_(UNSENT),
+            or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()

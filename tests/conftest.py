@@ -66,6 +66,8 @@ def config_data(database_url: str = "sqlite://", **overrides: Any) -> dict[str, 
             "production": {"huangwu": PROD_HUANGWU, "laishan": PROD_LAISHAN},
         },
         "outbox": {"poll_seconds": 0.5, "first_backoff_seconds": 0.2},
+        # Tests run at any hour of the real clock: quiet hours only where a test asks.
+        "working_hours": {"enabled": False},
     }
     data.update(overrides)
     return data

@@ -52,6 +52,8 @@ def test_missing_token_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ({"database": {"url": "mysql://x"}}, "database.url: must be"),
         ({"surprise": 1}, "surprise: is not a known key"),
         ({"outbox": {"max_attempts": 0}}, "outbox.max_attempts:"),
+        ({"working_hours": {"days": ["monday"]}}, "working_hours.days: must be some of"),
+        ({"working_hours": {"start": "18:00", "end": "08:00"}}, "working_hours: start must"),
     ],
 )
 def test_bad_values_name_their_key(change: dict[str, object], message: str) -> None:

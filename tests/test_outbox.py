@@ -39,13 +39,20 @@ class Rig:
     def sender(self) -> OutboxSender:
         return OutboxSender(self.bot, self.services)
 
-    def add(self, chat_id: int, text: str, method: Method = Method.MESSAGE) -> int:
+    def add(
+        self,
+        chat_id: int,
+        text: str,
+        method: Method = Method.MESSAGE,
+        not_before: datetime | None = None,
+    ) -> int:
         with self.sessions.begin() as session:
             notice = Notice(
                 Purpose.CARD,
                 [Recipient(chat_id, "zh_CN")],
                 lambda _language: [Message(text)],
                 method=method,
+                not_before=not_before,
             )
             (row,) = post(session, notice, self.clock.now())
             session.flush()
@@ -103,6 +110,22 @@ async def test_429_waits_retry_after_and_keeps_the_chats_order(rig: Rig) -> None
     rig.clock.advance(timedelta(seconds=1))
     assert await sender.deliver_due() == 2
     assert [m.text for m in rig.emu.bot_messages(SALES_GROUP)] == ["第一", "第二"]
+
+
+async def test_a_row_held_for_working_hours_holds_up_no_one_and_goes_at_its_time(
+    rig: Rig,
+) -> None:
+    morning = START + timedelta(hours=9)
+    rig.add(SALES_GROUP, "早上再发", not_before=morning)
+    rig.add(SALES_GROUP, "现在就发")
+    sender = rig.sender()
+    assert await sender.deliver_due() == 1  # the later row of the same chat is not held up
+    assert [m.text for m in rig.emu.bot_messages(SALES_GROUP)] == ["现在就发"]
+    rig.clock.set(morning - timedelta(seconds=1))
+    assert await sender.deliver_due() == 0
+    rig.clock.set(morning)
+    assert await sender.deliver_due() == 1
+    assert [m.text for m in rig.emu.bot_messages(SALES_GROUP)] == ["现在就发", "早上再发"]
 
 
 async def test_server_errors_back_off_then_give_up_and_tell_the_admins(rig: Rig) -> None:

@@ -137,7 +137,8 @@ class OutboxSender:
 
     def _unsent(self) -> list[tuple[int, int, Any]]:
         with self.services.sessions() as session:
-            return [(r.id, r.chat_id, r.next_attempt_at) for r in queries.unsent_outbox(session)]
+            rows = queries.unsent_outbox(session, self.clock.now())
+            return [(r.id, r.chat_id, r.next_attempt_at) for r in rows]
 
     async def deliver_due(self) -> int:
         """One pass over the unsent rows; keeps each chat's order. Returns rows sent."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -87,6 +88,7 @@ class Notice:
     complaint: Complaint | None = None
     step_id: int | None = None  # a task card is remembered, so changes edit it
     edit_of: dict[int, int] = field(default_factory=dict)  # chat id -> card row, for EDIT
+    not_before: datetime | None = None  # held for quiet hours until then
 
 
 def post(session: Session, notice: Notice, now: Any) -> list[OutboxMessage]:
@@ -115,7 +117,7 @@ def post(session: Session, notice: Notice, now: Any) -> list[OutboxMessage]:
                 purpose=notice.purpose,
                 status=DeliveryStatus.PENDING,
                 attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=notice.not_before or now,
             )
             session.add(row)
             rows.append(row)

@@ -7,13 +7,14 @@ event-log rows and the outbox rows of one change together.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.procedure import access, engine
 from bot.procedure.grading import Grade, Plant, is_serious
 from bot.procedure.intake import FileKind
-from bot.procedure.pings import PingKind, due_ping, next_ping_at
+from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at
+from bot.procedure.quiet import can_wait
 from bot.procedure.routing import (
     Audience,
     escalation_audience,
@@ -283,6 +284,7 @@ def _apply(
     for step in changed:
         if step.id is not None and step.status != StepStatus.OPEN:
             refresh_cards(uow, step)
+            queries.drop_held_pings(session, step.id)
     if transition.closed and complaint.status != ComplaintStatus.CLOSED:
         complaint.status = ComplaintStatus.CLOSED
         complaint.closed_at = now
@@ -586,18 +588,17 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
     to = _task_recipients(uow, step, leadership_group=False)
     known = {r.chat_id for r in to}
     to += [r for r in recipients(session, config, audience) if r.chat_id not in known]
-    view, complaint_view = views_of(uow, step)
-    tz = config.timezone
-    post(
-        session,
-        Notice(
-            Purpose.PING,
-            to,
-            lambda language: [cards.ping(view, complaint_view, due, now, language, tz)],
-            complaint=complaint,
-        ),
-        now,
-    )
+    held_until = _held_until(uow, step, due)
+    # A later ping replaces one held for quiet hours and not sent yet.
+    queries.drop_held_pings(session, step.id)
+    if held_until is None:
+        _post_ping(uow, step, due, to)
+    else:
+        # Quiet hours: those who chose night pings get it now, the rest at the next
+        # working hour.
+        night = queries.night_ping_people(session)
+        _post_ping(uow, step, due, [r for r in to if r.chat_id in night])
+        _post_ping(uow, step, due, [r for r in to if r.chat_id not in night], held_until)
     step.pings_sent = due.index + 1
     step.next_ping_at = next_ping_at(step.opened_at, step.due_at, step.pings_sent, policy)
     log_event(
@@ -610,8 +611,43 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
         kind=due.kind.value,
         late=due.late,
         recipients=[r.chat_id for r in to],
+        held_until=held_until.astimezone(UTC).isoformat() if held_until else None,
     )
     return True
+
+
+def _held_until(uow: UnitOfWork, step: Step, due: Ping) -> datetime | None:
+    """When a ping that can wait goes, if it falls outside working hours; else None."""
+    hours = uow.config.quiet()
+    if hours is None or step.due_at is None or hours.is_working(uow.now):
+        return None
+    if not can_wait(step.complaint.grade, step.due_at - step.opened_at, due.kind):
+        return None
+    return hours.next_start(uow.now)
+
+
+def _post_ping(
+    uow: UnitOfWork, step: Step, due: Ping, to: list[Recipient], held_until: datetime | None = None
+) -> None:
+    if not to:
+        return
+    view, complaint_view = views_of(uow, step)
+    tz = uow.config.timezone
+    at = held_until or uow.now  # what "time left" counts from: when it is read
+    post(
+        uow.session,
+        Notice(
+            Purpose.PING,
+            to,
+            lambda language: [
+                cards.ping(view, complaint_view, due, at, language, tz, held_until is not None)
+            ],
+            complaint=step.complaint,
+            step_id=step.id,
+            not_before=held_until,
+        ),
+        uow.now,
+    )
 
 
 def pending_pings(uow: UnitOfWork) -> list[tuple[int, datetime]]:

@@ -67,6 +67,7 @@ STEP = "st"
 PLANT = "pl"
 NATURE = "na"
 SPECIAL_REPORT = "sr"
+SETTINGS = "se"
 
 
 class StepAction(StrEnum):
@@ -175,3 +176,20 @@ class ReportPress:
         }:
             raise BadCallback(f"not a special report button: {data!r}")
         return cls(callback.int_arg, ReportAction(callback.action))
+
+
+@dataclass(frozen=True)
+class NightPingsPress:
+    """/settings: pinged at night too (on) or not."""
+
+    on: bool
+
+    def encode(self) -> str:
+        return Callback(SETTINGS, "night", "1" if self.on else "0").encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> NightPingsPress:
+        callback = decode(data)
+        if callback.family != SETTINGS or callback.action != "night" or callback.arg not in "01":
+            raise BadCallback(f"not a settings button: {data!r}")
+        return cls(callback.arg == "1")

@@ -18,6 +18,7 @@ from bot.views.models import (
     DeliveryView,
     EventView,
     Message,
+    SettingsView,
     SpecialReportView,
     StepView,
 )
@@ -32,9 +33,19 @@ def task_card(step: StepView, complaint: ComplaintView, language: str, tz: str) 
 
 
 def ping(
-    step: StepView, complaint: ComplaintView, due: Ping, now: datetime, language: str, tz: str
+    step: StepView,
+    complaint: ComplaintView,
+    due: Ping,
+    now: datetime,
+    language: str,
+    tz: str,
+    held: bool = False,
 ) -> Message:
-    text = render("notices/ping.html", language, s=step, c=complaint, ping=due, now=now, tz=tz)
+    """A reminder or escalation; `held`: it waited for working hours, and `now` is when
+    it goes out."""
+    text = render(
+        "notices/ping.html", language, s=step, c=complaint, ping=due, now=now, tz=tz, held=held
+    )
     return Message(split_html(text)[0], keyboards.task(language, step))
 
 
@@ -139,3 +150,8 @@ def step_result(
         "notices/step_result.html", language, s=step, c=complaint, text=text, by=by
     )
     return [Message(p) for p in parts]
+
+
+def settings(view: SettingsView, language: str) -> Message:
+    text = render("settings.html", language, v=view)
+    return Message(text, keyboards.settings(language, view.night_pings) if view.known else None)

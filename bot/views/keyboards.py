@@ -15,13 +15,14 @@ from bot.views.callbacks import (
     INTAKE,
     Callback,
     NaturePick,
+    NightPingsPress,
     PlantPress,
     ReportAction,
     ReportPress,
     StepAction,
     StepPress,
 )
-from bot.views.i18n import gettext
+from bot.views.i18n import N_, gettext
 from bot.views.models import StepView
 
 Button = tuple[str, str]
@@ -171,3 +172,11 @@ def special_report(language: str, report_id: int) -> Keyboard:
             (gettext(language, "Reply"), ReportPress(report_id, ReportAction.REPLY).encode()),
         ]
     ]
+
+
+def settings(language: str, night_pings: bool) -> Keyboard:
+    """/settings: one button that turns night pings the other way."""
+    label = (
+        N_("Ping me at night only for urgent things") if night_pings else N_("Ping me at night too")
+    )
+    return [[(gettext(language, label), NightPingsPress(not night_pings).encode())]]

@@ -81,6 +81,7 @@ EVENTS.update(
         "closed": N_("closed"),
         "plant_set": N_("plant of origin set"),
         "nature_set": N_("nature changed"),
+        "settings_changed": N_("settings changed"),
         "special_report_answered": N_("the GM answered the special report"),
         "step_skipped": N_("step no longer needed"),
     }
@@ -91,3 +92,13 @@ PLANTS_OF_ORIGIN = (Plant.HUANGWU, Plant.LAISHAN, Plant.CONTRACTOR)
 UNKNOWN_PLANT = Plant.UNKNOWN
 
 REPORT_STATUSES = REPORT_STATUS_LABELS
+
+WEEKDAYS = {
+    "mon": N_("Mon"),
+    "tue": N_("Tue"),
+    "wed": N_("Wed"),
+    "thu": N_("Thu"),
+    "fri": N_("Fri"),
+    "sat": N_("Sat"),
+    "sun": N_("Sun"),
+}

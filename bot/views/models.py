@@ -7,7 +7,7 @@ nothing of the database crosses into rendering or into Telegram.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
@@ -157,3 +157,15 @@ class Message:
 
     text: str
     keyboard: list[list[tuple[str, str]]] | None = None
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    """/settings: the person's choice, and the company's working day it bends."""
+
+    known: bool  # on the people list
+    night_pings: bool
+    quiet_hours: bool  # the company holds pings outside working hours at all
+    start: time
+    end: time
+    days: tuple[str, ...]  # mon ... sun
