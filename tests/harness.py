@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from bot.app import Kesu, build
 from bot.config import KesuConfig, parse_config
+from bot.procedure.clock import Clock
 from bot.sandbox.emulator.server import Emulator, RateLimits, SentMessage
 from storage import db
 from tests.conftest import GROUPS, PEOPLE, config_data, eventually
@@ -119,6 +120,7 @@ async def running_kesu(
     started: tuple[int, ...] | None = None,
     rate_limits: RateLimits | None = None,
     emulator: Emulator | None = None,
+    clock: Clock | None = None,
     **overrides: Any,
 ) -> AsyncIterator[World]:
     """Kesu running against the emulator; `overrides` are configuration keys."""
@@ -134,7 +136,7 @@ async def running_kesu(
     )
     if engine.dialect.name != "sqlite":
         db.upgrade(engine)  # what `kesu db upgrade` does; SQLite upgrades by itself
-    kesu = build(config or parse_config(data), engine=engine)
+    kesu = build(config or parse_config(data), engine=engine, clock=clock)
     app = kesu.application
     # The order of Application.run_polling, which tests cannot use (it owns the loop).
     await app.initialize()

@@ -44,6 +44,8 @@ async def file_complaint(
     demands: tuple[str, ...] = ("v1:in:tog:claim", "v1:in:tog:return"),
     plant: str = "huangwu",
     batch: str = "yes",
+    recurring: str = "no",
+    received: str | None = None,  # typed, e.g. "昨天 16:00"; None: the "just now" button
     letter: bool = True,
     bad_answers: bool = False,
     confirm_twice: bool = False,
@@ -73,10 +75,13 @@ async def file_complaint(
     if bad_answers:
         await world.say(seller, "23:99")
         assert "14:30" in world.last(seller).text  # the same question, with an example
-    await world.tap(seller, "v1:in:pick:now")
+    if received is None:
+        await world.tap(seller, "v1:in:pick:now")
+    else:
+        await world.say(seller, received)
     await world.tap(seller, "v1:in:pick:today")
     await world.tap(seller, f"v1:in:pick:{batch}")
-    await world.tap(seller, "v1:in:pick:no")
+    await world.tap(seller, f"v1:in:pick:{recurring}")
     await world.tap(seller, f"v1:in:pick:{plant}")
     await world.say(seller, "客户装机后 30% 轴承异响 <温度> & 振动超标。")
     if letter:

@@ -1,0 +1,205 @@
+"""End to end, the first half as the source has it: tried through the emulator the way
+issue 9's "done when" reads. Times are set on a sandbox clock (the wall clock plus an
+offset), so a night and a morning are seconds apart."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+
+from bot.delivery.scheduler import Delivery
+from bot.procedure.steps import StepStatus
+from bot.sandbox.clock import SandboxClock
+from storage.models import Complaint, Step
+from tests.conftest import (
+    GM,
+    LEADERSHIP,
+    QC_HUANGWU,
+    QC_HW,
+    SALES,
+    VP_EXEC,
+    VP_PROD,
+    eventually,
+)
+from tests.harness import World, running_kesu
+from tests.test_e2e_intake import file_complaint
+from tests.test_e2e_steps import card, press
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TUESDAY = datetime(2026, 11, 24, tzinfo=SHANGHAI)
+
+
+def clock_at(hour: int, minute: int = 0, day: int = 0) -> SandboxClock:
+    clock = SandboxClock()
+    clock.set(TUESDAY + timedelta(days=day, hours=hour, minutes=minute))
+    return clock
+
+
+async def walk(delivery: Delivery, clock: SandboxClock, target: datetime) -> None:
+    """Move the clock to `target`, firing each reminder at its own time on the way."""
+    while (due := await delivery.next_due()) is not None and due <= target:
+        clock.set(max(due, clock.now()))
+        await delivery.fire_due()
+    clock.set(target)
+
+
+def statuses(world: World) -> dict[str, StepStatus]:
+    with world.sessions() as session:
+        return {s.key: s.status for s in session.scalars(select(Step).order_by(Step.id))}
+
+
+def titles(world: World, chat: int) -> list[str]:
+    return [m.text.split("\n")[0] for m in world.notices(chat)]
+
+
+async def test_a_c_complaint_about_a_recurring_problem_gets_a_plan_led_by_its_plants_vp(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(
+            world,
+            plant="laishan",
+            letter=False,
+            demands=("v1:in:tog:exchange",),
+            batch="no",
+            recurring="yes",
+        )
+        # Laishan's VP (production) leads the plan; the leadership group sees it.
+        for chat in (VP_PROD, LEADERSHIP):
+            await eventually(lambda chat=chat: card(world, chat, "整治方法计划表"))
+        assert not any("整治方法计划表" in t for t in titles(world, VP_EXEC))
+        assert "special_meeting" not in statuses(world)  # recurring alone: no meeting
+
+
+async def test_a_claim_without_a_return_reaches_the_vp_on_site_but_no_special_meeting(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter=False, demands=("v1:in:tog:claim",), batch="no")
+        await eventually(lambda: card(world, VP_EXEC, "现场"))
+        await eventually(lambda: card(world, VP_EXEC, "总经理"))  # step 9 too
+        found = statuses(world)
+        assert "lead_on_site" in found and "report_to_gm" in found
+        assert "special_meeting" not in found and "report_return" not in found
+        assert not any("专项会议" in t for t in titles(world, LEADERSHIP))
+
+
+async def test_qc_regrade_a_b_complaint_to_a_opens_the_vp_steps_at_once(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter=False, demands=("v1:in:tog:downgrade",), batch="no")
+        assessment = await eventually(lambda: card(world, QC_HUANGWU, "问题鉴定初评"))
+        done = next(d for _, d in assessment.buttons if d.startswith("v1:st:done:"))
+        await press(world, QC_HW, QC_HUANGWU, assessment.message_id, done)
+        appraisal = await eventually(lambda: card(world, QC_HUANGWU, "鉴定报告"))
+        assert [label for label, _ in appraisal.buttons][:3] == [
+            "完成：当天可解决",
+            "完成：当天不能解决",
+            "更改问题性质",
+        ]
+        before = statuses(world)
+        assert "lead_on_site" not in before
+
+        # The chooser comes privately; a pick redraws it; Confirm asks why.
+        change = next(d for label, d in appraisal.buttons if label == "更改问题性质")
+        await press(world, QC_HW, QC_HUANGWU, appraisal.message_id, change)
+        chooser = await eventually(
+            lambda: world.last(QC_HW) if "问题性质" in world.last(QC_HW).text else None
+        )
+        assert [label for label, _ in chooser.buttons][:3] == ["A", "✅ B", "C"]
+        await world.tap(QC_HW, "A", new_message=False)
+        assert [label for label, _ in world.last(QC_HW).buttons][:3] == ["✅ A", "B", "C"]
+        await world.tap(QC_HW, "确认")
+        prompt = world.last(QC_HW)
+        assert "为什么更改问题性质" in prompt.text
+        assert prompt.reply_markup == {"force_reply": True, "selective": True}
+        await world.say(QC_HW, "复检:整批硬度不合格,客户将索赔", reply_to=prompt.message_id)
+        assert "问题性质已更改" in world.last(QC_HW).text
+
+        # The VP-led steps open at once for the executive VP; nothing is cancelled.
+        await eventually(lambda: card(world, VP_EXEC, "现场"))
+        after = statuses(world)
+        assert {k: v for k, v in after.items() if k in before} == before
+        assert {"lead_on_site", "report_to_gm", "rectification_plan"} <= set(after)
+        assert StepStatus.SKIPPED not in after.values()
+        # The appraisal card now shows grade A.
+        await eventually(lambda: "<b>A</b>" in card(world, QC_HUANGWU, "鉴定报告").html)
+        with world.sessions() as session:
+            number = session.scalars(select(Complaint.number)).one()
+        await world.say(QC_HW, f"/show {number}")
+        shown = await eventually(
+            lambda: next((t for t in reversed(world.texts(QC_HW)) if "处理记录" in t), None)
+        )
+        assert "问题性质已更改" in shown and "B → A" in shown and "客户将索赔" in shown
+
+
+async def test_a_complaint_received_yesterday_at_16_counts_its_limits_from_then(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine, clock=clock_at(10)) as world:
+        await file_complaint(world, letter=False, received="昨天 16:00")
+        assessment = await eventually(lambda: card(world, QC_HUANGWU, "问题鉴定初评"))
+        # Received Monday 16:00: the 2-hour initial assessment was due Monday 18:00 ...
+        assert "2026-11-23 18:00" in assessment.text
+        # ... so it is overdue at once: the owner and the executive VP (and the GM: A) hear.
+        for chat in (QC_HUANGWU, VP_EXEC, GM):
+            await eventually(
+                lambda chat=chat: [
+                    m
+                    for m in world.notices(chat)
+                    if m.text.startswith("🚨") and "问题鉴定初评" in m.text
+                ]
+            )
+        answer = await eventually(lambda: card(world, SALES, "48"))
+        # Found the day it came in: Tocc is T0, and the clear answer is due 48 h later.
+        assert "2026-11-25 16:00" in answer.text
+
+
+async def test_a_c_reminder_due_at_23_waits_for_8_and_an_a_escalation_at_23_goes_at_23(
+    engine: Engine,
+) -> None:
+    clock = clock_at(19)
+    async with running_kesu(
+        engine,
+        clock=clock,
+        working_hours={"enabled": True},
+        limits={"initial_assessment": "4h"},
+    ) as world:
+        await file_complaint(world, letter=False)  # A: a claim and a return, at 19:00
+        clock.set(TUESDAY + timedelta(hours=21))
+        await file_complaint(
+            world,
+            customer="烟台新材料",
+            letter=False,
+            demands=("v1:in:tog:exchange",),
+            batch="no",
+        )
+        with world.sessions() as session:
+            a_number, c_number = session.scalars(
+                select(Complaint.number).order_by(Complaint.id)
+            ).all()
+        delivery = world.kesu.services.after_commit
+        assert isinstance(delivery, Delivery)
+
+        # To 23:01, every ping at its own time (as the sandbox's clock walks): the A
+        # complaint's 4-hour assessment runs out at 23:00, and the C complaint's
+        # reminder falls due at half of its 4 hours, 23:00 too.
+        await walk(delivery, clock, TUESDAY + timedelta(hours=23, minutes=1))
+
+        def qc_pings(number: str) -> list[str]:
+            return [
+                m.text
+                for m in world.notices(QC_HUANGWU)
+                if m.text.startswith(("🚨", "⏰")) and number in m.text
+            ]
+
+        await eventually(lambda: [t for t in qc_pings(a_number) if t.startswith("🚨")])
+        await eventually(lambda: [m for m in world.notices(VP_EXEC) if a_number in m.text])
+        assert qc_pings(c_number) == []  # the C reminder waits
+
+        # 08:00 on Wednesday: it arrives, saying it waited.
+        clock.set(TUESDAY + timedelta(days=1, hours=8))
+        (held,) = await eventually(lambda: qc_pings(c_number))
+        assert held.startswith("⏰") and "非工作时间暂缓发送" in held and "23:00" in held
+        assert not any("未运行" in t for t in qc_pings(a_number))  # on time, not "late"
