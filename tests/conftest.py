@@ -26,6 +26,7 @@ GM = 100010
 VP_EXEC = 100011
 VP_PROD = 100012
 VP_MKT = 100013
+PURCHASING = 100020
 OUTSIDER = 100099
 LEADERSHIP = -1001000000001
 SALES_GROUP = -1001000000002
@@ -43,6 +44,7 @@ PEOPLE = [
     {"telegram_id": VP_EXEC, "name": "刘常务", "role": "vp_exec", "plant": "huangwu"},
     {"telegram_id": VP_PROD, "name": "陈生产", "role": "vp_production", "plant": "laishan"},
     {"telegram_id": VP_MKT, "name": "孙营销", "role": "vp_marketing"},
+    {"telegram_id": PURCHASING, "name": "钱采购", "role": "purchasing"},
 ]
 GROUPS = {
     LEADERSHIP: "公司领导层",

@@ -327,6 +327,14 @@ def test_who_may_press_a_step() -> None:
     assert not is_mine(Who(8, Role.SALES, None, False), Owner.SALES, huangwu, None)
     assert is_mine(vp_prod, Owner.QC, huangwu, assignee_id=5)  # taken by them
     assert not is_mine(vp_exec, Owner.QC, huangwu, None)  # rights are not tasks
+    # An outside contractor's problem: the production VP leads it with purchasing.
+    contractor = Case(Plant.CONTRACTOR, filed_by_id=7)
+    buyer = Who(9, Role.PURCHASING, None, False)
+    assert may_press(buyer, Owner.LEADING_VP, contractor)
+    assert is_mine(buyer, Owner.LEADING_VP, contractor, None)
+    assert not may_press(buyer, Owner.LEADING_VP, huangwu)
+    assert not may_press(buyer, Owner.QC, contractor)
+    assert may_press(vp_prod, Owner.LEADING_VP, contractor)
 
 
 def test_customer_names_compare_as_people_type_them() -> None:

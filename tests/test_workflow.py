@@ -36,8 +36,10 @@ from tests.conftest import (
     GM,
     LEADERSHIP,
     PROD_HUANGWU,
+    PURCHASING,
     QC_HUANGWU,
     QC_HW,
+    QC_LAISHAN,
     QC_LS,
     SALES,
     SALES_2,
@@ -523,3 +525,22 @@ def test_a_special_report_goes_to_the_gm_who_answers_back_to_the_vp_and_sales(
     # The step's cards show the answer.
     edits = company.chats_of("containment", Purpose.TASK_EDIT)
     assert edits == {QC_HUANGWU, PROD_HUANGWU}
+
+
+def test_an_outside_contractors_problem_is_led_by_the_production_vp_with_purchasing(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file(plant=Plant.CONTRACTOR)
+    assert company.chats_of("lead_on_site") == {LEADERSHIP, VP_PROD, PURCHASING}
+    assert company.chats_of("initial_assessment") == {QC_LAISHAN}
+    assert company.press(PURCHASING, "rectification_plan", Press.DONE) is PressResult.OK
+    assert company.press(PURCHASING, "initial_assessment", Press.DONE) is PressResult.DENIED
+    # Escalations go to the VP who leads, not to purchasing.
+    company.clock.set(NOW + timedelta(hours=2))
+    assert company.services.call(steps.fire_ping, company.step_id("lead_on_site"))
+    with company.sessions() as session:
+        pings = session.scalars(
+            select(OutboxMessage.chat_id).where(OutboxMessage.purpose == Purpose.PING)
+        ).all()
+        assert VP_PROD in pings and GM in pings

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.procedure.grading import Plant
 from bot.procedure.roles import LEADERS, Role
-from bot.procedure.routing import leading_roles, responsible_plants
+from bot.procedure.routing import leading_roles, responsible_plants, supporting_roles
 from bot.procedure.steps import Owner
 
 # Who sees every complaint, not only their own (QC and leadership).
@@ -59,7 +59,8 @@ def may_see(who: Who, case: Case) -> bool:
 def owns(who: Who, owner: Owner, case: Case) -> bool:
     """The step's owner role for the complaint's plant."""
     if owner is Owner.LEADING_VP:
-        return who.role in leading_roles(case.plant)
+        # A contractor's problem: purchasing leads it with the production VP.
+        return who.role in (*leading_roles(case.plant), *supporting_roles(case.plant))
     if who.role not in OWNER_ROLES[owner]:
         return False
     # Sales work for every plant; staff without a plant work for both.

@@ -137,6 +137,17 @@ def leading_roles(plant: Plant) -> tuple[Role, ...]:
     return (role,) if role else (Role.VP_EXEC, Role.VP_PRODUCTION)
 
 
+# Who leads with the VP: an outside contractor's problem is fixed through purchasing
+# (reading: the source names purchasing among those carrying out the measures, and a
+# contractor is reached through them).
+SUPPORTING_ROLES: dict[Plant, tuple[Role, ...]] = {Plant.CONTRACTOR: (Role.PURCHASING,)}
+
+
+def supporting_roles(plant: Plant) -> tuple[Role, ...]:
+    """Who leads a problem of this origin together with its VP: purchasing for a contractor."""
+    return SUPPORTING_ROLES.get(plant, ())
+
+
 def routes_for(facts: ComplaintFacts, rules: tuple[Rule, ...] = INTAKE_RULES) -> list[Route]:
     routes: list[Route] = []
     for rule in rules:
@@ -175,7 +186,7 @@ def task_audience(
     elif owner is Owner.LEADING_VP:
         if leadership_group:
             audience.append(GroupChat(Group.LEADERSHIP))
-        audience += [Person(role) for role in leading_roles(plant)]
+        audience += [Person(role) for role in (*leading_roles(plant), *supporting_roles(plant))]
     else:
         audience += [GroupChat(OWNER_GROUP[owner], p) for p in responsible_plants(plant)]
     if assignee_id is not None:
