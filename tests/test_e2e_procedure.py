@@ -12,13 +12,14 @@ from sqlalchemy import Engine, select
 from bot.delivery.scheduler import Delivery
 from bot.procedure.steps import StepStatus
 from bot.sandbox.clock import SandboxClock
-from storage.models import Complaint, Step
+from storage.models import Complaint, Person, Step
 from tests.conftest import (
     GM,
     LEADERSHIP,
     QC_HUANGWU,
     QC_HW,
     SALES,
+    SALES_GROUP,
     VP_EXEC,
     VP_PROD,
     eventually,
@@ -203,3 +204,72 @@ async def test_a_c_reminder_due_at_23_waits_for_8_and_an_a_escalation_at_23_goes
         (held,) = await eventually(lambda: qc_pings(c_number))
         assert held.startswith("⏰") and "非工作时间暂缓发送" in held and "23:00" in held
         assert not any("未运行" in t for t in qc_pings(a_number))  # on time, not "late"
+
+
+async def test_a_blocked_step_sends_a_special_report_the_gm_answers_back_to_vp_and_sales(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter=False)
+        assessment = await eventually(lambda: card(world, QC_HUANGWU, "问题鉴定初评"))
+        block = next(d for _, d in assessment.buttons if ":block:" in d)
+        await press(world, QC_HW, QC_HUANGWU, assessment.message_id, block)
+        prompt = await eventually(
+            lambda: world.last(QC_HW) if "书面专项报告" in world.last(QC_HW).text else None
+        )
+        # The report is a document with a caption.
+        before = len(world.emu.bot_messages(QC_HW))
+        await world.emu.user_sends(
+            QC_HW,
+            reply_to=prompt.message_id,
+            document=("专项报告.pdf", "application/pdf", 80_000),
+            caption="三坐标测量机故障,申请外送检测",
+        )
+        await eventually(lambda: len(world.emu.bot_messages(QC_HW)) > before)
+        assert "已报送总经理" in world.emu.bot_messages(QC_HW)[before].text
+
+        # The GM gets it privately with Approve / Reply, then the document.
+        report = await eventually(
+            lambda: next((m for m in world.emu.bot_messages(GM) if "书面专项报告" in m.text), None)
+        )
+        assert [label for label, _ in report.buttons] == ["批准", "答复"]
+        assert "申请外送检测" in report.text
+        await eventually(lambda: [m for m in world.emu.bot_messages(GM) if m.kind == "document"])
+        # A VP may not answer it; the GM replies in words.
+        reply = next(d for label, d in report.buttons if label == "答复")
+        refused = await press(world, VP_EXEC, GM, report.message_id, reply)
+        assert refused["show_alert"] and "总经理" in refused["text"]
+        await press(world, GM, GM, report.message_id, reply)
+        answer_prompt = await eventually(
+            lambda: world.last(GM) if "您对专项报告的答复" in world.last(GM).text else None
+        )
+        await world.say(GM, "同意外送检测,费用由质检部列支", reply_to=answer_prompt.message_id)
+        assert "答复已发给" in world.last(GM).text
+
+        # The answer goes back to the writer, the leading VP and sales.
+        for chat in (QC_HW, VP_EXEC, SALES, SALES_GROUP):
+            await eventually(
+                lambda chat=chat: [
+                    m for m in world.emu.bot_messages(chat) if "费用由质检部列支" in m.text
+                ]
+            )
+        # The step's card shows it, and a second answer changes nothing.
+        await eventually(lambda: "总经理已答复" in card(world, QC_HUANGWU, "问题鉴定初评").text)
+        approve = next(d for label, d in report.buttons if label == "批准")
+        again = await press(world, GM, GM, report.message_id, approve)
+        assert "已经答复" in again["text"]
+
+
+async def test_settings_turn_night_pings_on_and_off(engine: Engine) -> None:
+    async with running_kesu(engine, working_hours={"enabled": True}) as world:
+        await world.say(QC_HW, "/settings")
+        shown = world.last(QC_HW)
+        assert "08:00–18:00" in shown.text and "周一" in shown.text and "周日" not in shown.text
+        assert "关闭" in shown.text
+        await world.tap(QC_HW, "夜间也提醒我", new_message=False)
+        shown = world.last(QC_HW)
+        assert "开启" in shown.text
+        assert [label for label, _ in shown.buttons] == ["夜间只提醒紧急事项"]
+        with world.sessions() as session:
+            person = session.scalars(select(Person).where(Person.telegram_id == QC_HW)).one()
+            assert person.night_pings
