@@ -134,6 +134,24 @@ async def test_qc_regrade_a_b_complaint_to_a_opens_the_vp_steps_at_once(engine: 
         )
         assert "问题性质已更改" in shown and "B → A" in shown and "客户将索赔" in shown
 
+        # And back: judged B again, the VP-led steps are no longer needed, and their
+        # cards say so where the VP reads them.
+        appraisal = card(world, QC_HUANGWU, "鉴定报告")
+        change = next(d for label, d in appraisal.buttons if label == "更改问题性质")
+        await press(world, QC_HW, QC_HUANGWU, appraisal.message_id, change)
+        await eventually(
+            lambda: [lb for lb, _ in world.last(QC_HW).buttons][:3] == ["✅ A", "B", "C"]
+        )
+        await world.tap(QC_HW, "B", new_message=False)
+        await world.tap(QC_HW, "确认")
+        await world.say(QC_HW, "客户撤回索赔", reply_to=world.last(QC_HW).message_id)
+        assert "问题性质已更改" in world.last(QC_HW).text
+        await eventually(lambda: "无需办理" in card(world, VP_EXEC, "现场").text)
+        back = statuses(world)
+        assert back["lead_on_site"] is StepStatus.SKIPPED
+        assert back["report_to_gm"] is StepStatus.SKIPPED
+        assert back["appraisal_report"] is StepStatus.OPEN
+
 
 async def test_a_complaint_received_yesterday_at_16_counts_its_limits_from_then(
     engine: Engine,

@@ -79,14 +79,7 @@ def _file_at(company: Company, at: datetime, **changes: object) -> None:
 
 
 def _pings(company: Company) -> list[OutboxMessage]:
-    with company.sessions() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.purpose == Purpose.PING)
-                .order_by(OutboxMessage.id)
-            )
-        )
+    return company.outbox(Purpose.PING)
 
 
 def _fire(company: Company, key: str, at: datetime) -> bool:

@@ -125,6 +125,17 @@ class Company:
         command = PressStep(Caller(who, who), self.step_id(key), *button)
         return self.services.call(steps.press, command).result
 
+    def outbox(self, purpose: Purpose) -> list[OutboxMessage]:
+        """The notifications of one purpose, in the order they were posted."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.purpose == purpose)
+                    .order_by(OutboxMessage.id)
+                )
+            )
+
     def chats_of(self, key: str, purpose: Purpose = Purpose.TASK) -> set[int]:
         with self.sessions() as session:
             return set(
@@ -466,14 +477,7 @@ def test_a_c_complaint_about_a_recurring_problem_gets_the_plants_vp_plan(engine:
 
 
 def _special_rows(company: Company) -> list[OutboxMessage]:
-    with company.sessions() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.purpose == Purpose.SPECIAL_REPORT)
-                .order_by(OutboxMessage.id)
-            )
-        )
+    return company.outbox(Purpose.SPECIAL_REPORT)
 
 
 def test_a_special_report_goes_to_the_gm_who_answers_back_to_the_vp_and_sales(
