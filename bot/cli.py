@@ -61,7 +61,7 @@ def _steps(config: KesuConfig) -> None:
     """The step table as this configuration runs it."""
     from bot.procedure.steps import STEPS
 
-    print(f"{'#':<4}{'step':<22}{'owner':<12}{'limit':<12}{'from':<10}{'applies':<9}opens")
+    print(f"{'#':<4}{'step':<22}{'owner':<12}{'limit':<12}{'from':<10}{'applies to':<20}opens")
     for step in STEPS:
         limit = str(config.limit(step.id)) if step.default_limit else "-"
         opens = ", ".join(step.opens)
@@ -76,13 +76,20 @@ def _steps(config: KesuConfig) -> None:
             start = step.counts_from.value
         print(
             f"{step.number:<4}{step.id:<22}{config.owner(step.id).value:<12}{limit:<12}{start:<10}"
-            f"{step.applies_to:<9}{opens}"
+            f"{step.applies_to:<20}{opens}"
         )
     fractions = ", ".join(f"{f:.0%}" for f in config.reminders.at_fractions)
     print(
         f"reminders at {fractions} of each limit; "
         f"escalation every {config.reminders.escalate_every} after it"
     )
+    hours = config.working_hours
+    if hours.enabled:
+        print(
+            f"quiet hours: outside {hours.start:%H:%M}-{hours.end:%H:%M} on "
+            f"{', '.join(hours.days)}, C complaints and reminders of limits of a day or "
+            "longer wait for the working day"
+        )
 
 
 def _sandbox(database: str, host: str, port: int, fresh: bool) -> None:

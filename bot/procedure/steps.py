@@ -192,7 +192,7 @@ APPLIES_NAMES = {
     _returns: "returns",
     _returns_or_claims: "returns and claims",
     _major: "major problems",
-    _planned: "planned",
+    _planned: "plan cases",
 }
 
 
