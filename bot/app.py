@@ -17,7 +17,7 @@ from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
-from handlers import common, intake, reading, resources, settings, steps
+from handlers import common, exports, intake, reading, resources, settings, steps
 from handlers.context import KESU, KesuContext
 from storage import db
 
@@ -31,6 +31,7 @@ COMMANDS = (
     ("mytasks", N_("My open steps")),
     ("overdue", N_("Overdue steps")),
     ("settings", N_("Night pings and working hours")),
+    ("export", N_("The forms as files: register, disposition report")),
     ("cancel", N_("Stop filing")),
     ("help", N_("What you can do")),
 )
@@ -115,6 +116,7 @@ def build(
     application.add_handlers(reading.handlers())
     application.add_handlers(resources.handlers())
     application.add_handlers(settings.handlers())
+    application.add_handlers(exports.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

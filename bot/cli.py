@@ -1,4 +1,4 @@
-"""The `kesu` command: run, sandbox, check-config, db upgrade, steps, emulator."""
+"""The `kesu` command: run, sandbox, check-config, db upgrade, steps, export, emulator."""
 
 from __future__ import annotations
 
@@ -92,6 +92,46 @@ def _steps(config: KesuConfig) -> None:
         )
 
 
+def _export(config: KesuConfig, form: str, which: str, out: str, language: str | None) -> int:
+    """The forms as files on the command line, written into `out`."""
+    from pathlib import Path
+
+    from bot.app import prepare_database
+    from bot.procedure.clock import SystemClock
+    from bot.services import exports
+    from bot.services.uow import OPERATOR, Services
+    from bot.views import forms
+    from bot.views.fonts import cjk_font
+    from storage import db
+
+    engine = db.make_engine(config.database.url)
+    prepare_database(config, engine)
+    services = Services(config, db.make_sessionmaker(engine), SystemClock())
+    language = language or config.default_language
+    tz = config.timezone
+    files: list[forms.FormFile] = []
+    if form == "register":
+        register = services.call(exports.register, exports.RegisterRequest(OPERATOR, which))
+        if register.refusal is not None:
+            print(f"kesu: not a month: {which!r} (like 2026-11)", file=sys.stderr)
+            return 2
+        files.append(forms.register_xlsx(register.complaints, register.period, language, tz))
+    else:
+        report = services.call(exports.report, exports.ReportRequest(OPERATOR, which))
+        if report.complaint is None:
+            print(f"kesu: no complaint {which!r}", file=sys.stderr)
+            return 2
+        files.append(forms.report_xlsx(report.complaint, language, tz))
+        files.append(forms.report_pdf(report.complaint, language, tz, cjk_font()))
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        path = folder / file.name
+        path.write_bytes(file.content)
+        print(path)
+    return 0
+
+
 def _sandbox(database: str, host: str, port: int, fresh: bool) -> None:
     from pathlib import Path
 
@@ -132,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument(
         "--fresh", action="store_true", help="with --db: replace the file with fresh demo data"
     )
+    export = sub.add_parser(
+        "export", help="the forms as files: the register of a month, a disposition report"
+    )
+    export.add_argument("form", choices=["register", "report"])
+    export.add_argument("which", help="register: a month like 2026-11; report: KS-2026-0001")
+    export.add_argument("--config", required=True)
+    export.add_argument("--out", default=".", help="the folder to write into")
+    export.add_argument("--language", choices=["zh_CN", "en"])
     emulator = sub.add_parser("emulator", help="run the Bot API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
@@ -155,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "steps":
             _steps(config)
             return 0
+        if args.command == "export":
+            return _export(config, args.form, args.which, args.out, args.language)
         _logging(config)
         if args.command == "db":
             _db_upgrade(config)

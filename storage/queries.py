@@ -165,6 +165,16 @@ def open_complaints(session: Session, filed_by_id: int | None = None) -> Sequenc
     return session.scalars(query.order_by(Complaint.received_at.desc())).all()
 
 
+def complaints_received(session: Session, start: datetime, end: datetime) -> Sequence[Complaint]:
+    """The register of a period: complaints received from `start` up to `end`, in order."""
+    return session.scalars(
+        select(Complaint)
+        .where(Complaint.received_at >= start, Complaint.received_at < end)
+        .options(selectinload(Complaint.filed_by))
+        .order_by(Complaint.received_at, Complaint.id)
+    ).all()
+
+
 def events_of(session: Session, complaint_id: int) -> Sequence[Event]:
     return session.scalars(
         select(Event)

@@ -211,6 +211,9 @@ class StepDef:
     waits_for: tuple[str, ...] = ()  # opens only once all of these are done
     completes: tuple[str, ...] = ()  # open steps that finishing this one also finishes
     records: str | None = None  # complaint field a note on completion fills in
+    # The disposition report's field it fills, and who signs it there (message ids).
+    record_heading: str | None = None
+    signed_by: str | None = None
     asks: str | None = None  # what the prompt after completion asks for (a message id)
     asks_plant: bool = False  # while the plant of origin is unknown, the owner names it
     any_vp: bool = False  # any VP may take it over from the leading VP
@@ -327,6 +330,8 @@ STEPS: tuple[StepDef, ...] = (
         ),
         opens=("feedback_to_sales", "improvement_measures", "rectification_plan"),
         records="cause_analysis",
+        record_heading=N_("Quality problem cause analysis"),
+        signed_by=N_("Head of QC/technical"),
         sets_nature=True,
         asks=N_(
             "Reply to this message with the appraisal report and its cause analysis: "
@@ -421,6 +426,8 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         opens=("customer_solution", "rectification_items"),
         records="corrective_proposal",
+        record_heading=N_("Corrective proposal"),
+        signed_by=N_("Head of QC/technical"),
         asks=N_(
             "Reply to this message with the improvement measures. "
             "They fill the disposition report's corrective proposal."
@@ -470,6 +477,8 @@ STEPS: tuple[StepDef, ...] = (
         _planned,
         opens=("customer_result",),
         records="verification",
+        record_heading=N_("Verification of effect"),
+        signed_by=N_("Production quality VP"),
         asks=N_(
             "Reply to this message with what the verification on site found. "
             "It fills the disposition report."
@@ -503,6 +512,8 @@ STEPS: tuple[StepDef, ...] = (
 )
 
 STEP_BY_ID = {s.id: s for s in STEPS}
+# The steps that fill the disposition report's lower half, in the form's order.
+REPORT_FIELD_STEPS = tuple(s for s in STEPS if s.record_heading)
 STEP_IDS = tuple(s.id for s in STEPS)
 # Step 1 is done by filing the complaint itself.
 FILING_STEP = STEPS[0].id

@@ -1,0 +1,218 @@
+"""The procedure's paper forms (section 7) as files, laid out like the forms.
+
+- 《客户投诉统计表》 the complaint register of a period: XLSX;
+- 《顾客反馈质量问题处置报告单》 the disposition report of one complaint: XLSX and PDF.
+
+Headings are message ids, so the reader gets the form's Chinese headings (or
+English where they read English). The files are made by openpyxl and fpdf2;
+the PDF embeds a CJK font (bot.views.fonts), so Chinese renders on any machine.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from bot.procedure.grading import CustomerClass, Grade
+from bot.procedure.steps import REPORT_FIELD_STEPS
+from bot.views import labels
+from bot.views.fonts import CjkFont
+from bot.views.i18n import N_, gettext
+from bot.views.models import ComplaintView
+from bot.views.render import format_number
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+
+REGISTER_TITLE = N_("Complaint register")
+REPORT_TITLE = N_("Customer feedback quality problem disposition report")
+
+# The register's columns, in the form's order (编号 first: Kesu's number).
+REGISTER_COLUMNS = (
+    N_("Number"),
+    N_("Time"),
+    N_("Customer name (code)"),
+    N_("Complaint content and demands"),
+    N_("Customer class"),
+    N_("Contact phone"),
+    N_("Problem nature"),
+)
+REGISTER_WIDTHS = (15, 17, 22, 50, 10, 16, 16)
+
+# 填表说明 of the register.
+CLASS_NOTE = N_(
+    "Customer class: the A, B, C classes the company gives customers by their sales volume."
+)
+NATURE_NOTE = N_(
+    "Problem nature: A very serious: the customer demands a claim and return, or ends the "
+    "contract; B serious: a return, a downgrade or price cut, a concession; C ordinary: an "
+    "exchange, or criticism."
+)
+
+
+@dataclass(frozen=True)
+class FormFile:
+    name: str
+    content: bytes
+    mime: str
+
+
+def _local(value: object, tz: str) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return ""
+
+
+def _grade(grade: Grade, language: str) -> str:
+    return f"{grade.value} {gettext(language, labels.GRADES[grade])}"
+
+
+def _content(c: ComplaintView, language: str) -> str:
+    demands = "、".join(gettext(language, labels.DEMANDS[d]) for d in c.demands)
+    return f"{c.content}\n({demands})" if demands else c.content
+
+
+def register_row(c: ComplaintView, language: str, tz: str) -> tuple[str, ...]:
+    """One complaint as the register's row: the cells, in the columns' order."""
+    return (
+        c.number,
+        _local(c.received_at, tz),
+        c.customer_name,
+        _content(c, language),
+        CustomerClass(c.customer_class).value,
+        c.contact_phone,
+        _grade(c.grade, language),
+    )
+
+
+def register_xlsx(
+    complaints: Sequence[ComplaintView], period: str, language: str, tz: str
+) -> FormFile:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = period
+    title = t(REGISTER_TITLE)
+    sheet.append([f"《{title}》" if language.startswith("zh") else title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(REGISTER_COLUMNS))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append([t("Period"), period])
+    sheet.append([t(column) for column in REGISTER_COLUMNS])
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+        cell.border = box
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for complaint in complaints:
+        sheet.append(list(register_row(complaint, language, tz)))
+        for cell in sheet[sheet.max_row]:
+            cell.border = box
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.append([])
+    sheet.append([t("Notes on filling in")])
+    sheet.append([t(CLASS_NOTE)])
+    sheet.append([t(NATURE_NOTE)])
+    for index, width in enumerate(REGISTER_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A4"
+    return FormFile(f"{t(REGISTER_TITLE)}-{period}.xlsx", _save(book), XLSX)
+
+
+def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str]]:
+    """The disposition report as (heading, what is filled in), in the form's order; the
+    signatures are whoever did the step that fills the field, and when."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    done = {s.key: s for s in c.steps if s.is_done}
+
+    def signed(key: str) -> str:
+        step = done.get(key)
+        if step is None or step.done_by is None:
+            return ""
+        return f"{step.done_by}  {_local(step.done_at, tz)}"
+
+    boxes = "   ".join(
+        f"{'☑' if c.plant == plant else '☐'} {index} {t(labels.PLANTS[plant])}"
+        for index, plant in enumerate(labels.PLANTS_OF_ORIGIN, start=1)
+    )
+    quantity = format_number(c.quantity) + (f" {c.quantity_unit}" if c.quantity_unit else "")
+    rows = [
+        (t("Number"), c.number),
+        (t("Date"), _local(c.received_at, tz)),
+        (t("Customer name (code)"), c.customer_name),
+        (t("Customer class"), CustomerClass(c.customer_class).value),
+        (t("Quantity delivered"), quantity),
+        (t("Problem product name"), c.product_name),
+        (t("Specification / model"), c.specification),
+        (t("Delivery date"), _local(c.delivery_date, tz)),
+        (t("Problem nature"), _grade(c.grade, language)),
+        (t("Product quality problem description"), c.description),
+        (t("Head of sales"), f"{c.filed_by}  {_local(c.received_at, tz)}"),
+        (t("Supply responsibility"), boxes),
+    ]
+    # The lower half: each field as the step that fills it records it, and its signature.
+    for step in REPORT_FIELD_STEPS:
+        assert step.record_heading and step.signed_by and step.records
+        value = getattr(c, step.records) or t(N_("(to be filled)"))
+        rows += [(t(step.record_heading), value), (t(step.signed_by), signed(step.id))]
+    return rows
+
+
+def report_xlsx(c: ComplaintView, language: str, tz: str) -> FormFile:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = c.number
+    sheet.append([t(REPORT_TITLE)])
+    sheet.merge_cells("A1:B1")
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for heading, value in report_rows(c, language, tz):
+        sheet.append([heading, value])
+        row = sheet[sheet.max_row]
+        row[0].font = Font(bold=True)
+        for cell in row:
+            cell.border = box
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 70
+    return FormFile(f"{t(REPORT_TITLE)}-{c.number}.xlsx", _save(book), XLSX)
+
+
+def report_pdf(c: ComplaintView, language: str, tz: str, font: CjkFont) -> FormFile:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"{t(REPORT_TITLE)} {c.number}")
+    pdf.add_font("cjk", fname=font.path, collection_font_number=font.index)
+    pdf.add_page()
+    pdf.set_font("cjk", size=15)
+    pdf.cell(0, 10, t(REPORT_TITLE), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", size=10)
+    with pdf.table(col_widths=(30, 70), text_align="LEFT", first_row_as_headings=False) as table:
+        for heading, value in report_rows(c, language, tz):
+            row = table.row()
+            row.cell(heading)
+            row.cell(value)
+    return FormFile(f"{t(REPORT_TITLE)}-{c.number}.pdf", bytes(pdf.output()), PDF)
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

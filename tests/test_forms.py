@@ -1,0 +1,218 @@
+"""The forms as files: the register and the disposition report, opened again and checked
+cell by cell against the database; the PDF's text read back for its Chinese headings;
+/export through the emulator; `kesu export` on the command line."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pypdfium2 as pdfium
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine, select
+
+from bot.cli import main
+from bot.procedure.grading import CustomerClass, Demand
+from bot.services import exports, steps
+from bot.services.exports import ExportRefusal
+from bot.services.uow import Caller
+from bot.views import forms
+from bot.views.fonts import cjk_font
+from storage.models import Complaint
+from tests.conftest import GM, OUTSIDER, QC_HW, SALES, SALES_2, eventually
+from tests.harness import running_kesu
+from tests.test_e2e_intake import file_complaint
+from tests.test_workflow import NOW, Company, Press
+
+SHANGHAI = "Asia/Shanghai"
+
+
+def _filled(company: Company) -> None:
+    """Two complaints in November 2026 (the first appraised), one in December."""
+    company.file(
+        customer="烟台新材料",
+        customer_class=CustomerClass.B,
+        demands=[Demand.EXCHANGE],
+        content="换货 <急>",
+    )
+    assert company.press(QC_HW, "initial_assessment", Press.DONE) is steps.PressResult.OK
+    step_id = company.step_id("appraisal_report")
+    assert company.press(QC_HW, "appraisal_report", Press.DONE) is steps.PressResult.OK
+    note = steps.PromptReply(
+        Caller(QC_HW, QC_HW), step_id, steps.PromptKind.NOTE, "热处理硬度不足", None
+    )
+    company.services.call(steps.reply_to_prompt, note)
+    company.clock.set(NOW + timedelta(hours=1))
+    company.file(received_at=NOW + timedelta(hours=1))
+    december = NOW + timedelta(days=8)
+    company.clock.set(december)
+    company.file(customer="威海精工", received_at=december)
+
+
+def _pdf_text(content: bytes) -> str:
+    """The text of a PDF's pages as PDFium (Chrome's viewer) reads it."""
+    document = pdfium.PdfDocument(content)
+    try:
+        return "".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def _register(company: Company, who: int, period: str) -> exports.Register:
+    return company.services.call(exports.register, exports.RegisterRequest(Caller(who), period))
+
+
+def test_the_register_of_a_month_cell_by_cell(engine: Engine) -> None:
+    company = Company(engine)
+    _filled(company)
+    found = _register(company, QC_HW, "2026-11")
+    assert found.refusal is None and found.period == "2026-11"
+    made = forms.register_xlsx(found.complaints, found.period, "zh_CN", SHANGHAI)
+    assert made.name == "客户投诉统计表-2026-11.xlsx"
+    sheet = load_workbook(io.BytesIO(made.content)).active
+    assert sheet is not None
+    assert sheet["A1"].value == "《客户投诉统计表》"
+    headings = [c.value for c in sheet[3]]
+    assert headings == [
+        "编号",
+        "时间",
+        "客户名称(代号)",
+        "投诉内容及要求",
+        "顾客类别",
+        "联系电话",
+        "问题性质",
+    ]
+    with company.sessions() as session:
+        stored = session.scalars(
+            select(Complaint).where(Complaint.received_at < NOW + timedelta(days=7))
+        ).all()
+        tz = ZoneInfo(SHANGHAI)
+        expected = [
+            [
+                c.number,
+                c.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                c.customer_name,
+                c.content
+                + "\n("
+                + "、".join(
+                    {"claim": "索赔", "return": "退货", "exchange": "换货"}[d] for d in c.demands
+                )
+                + ")",
+                c.customer_class.value,
+                c.contact_phone,
+                {"A": "A 非常严重", "B": "B 严重", "C": "C 普通"}[c.grade.value],
+            ]
+            for c in sorted(stored, key=lambda c: c.received_at)
+        ]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4, max_row=5)]
+    assert rows == expected
+    assert rows[0][3] == "换货 <急>\n(换货)"  # as typed, not escaped
+    assert sheet.cell(row=6, column=1).value is None  # December is not in November
+    assert sheet.cell(row=7, column=1).value == "填表说明："
+    # Sales keep the register; QC and leadership get it; someone unknown does not.
+    assert _register(company, SALES_2, "2026-11").refusal is None
+    assert _register(company, GM, "2026-12").complaints[0].customer_name == "威海精工"
+    assert _register(company, OUTSIDER, "2026-11").refusal is ExportRefusal.NOT_REGISTERED
+    assert _register(company, QC_HW, "2026-13").refusal is ExportRefusal.BAD_PERIOD
+
+
+def test_the_disposition_report_as_xlsx_and_pdf(engine: Engine) -> None:
+    company = Company(engine)
+    _filled(company)
+    with company.sessions() as session:
+        number = session.scalars(
+            select(Complaint.number).where(Complaint.customer_name == "烟台新材料")
+        ).one()
+    found = company.services.call(exports.report, exports.ReportRequest(Caller(QC_HW), number))
+    assert found.complaint is not None
+    sheet = load_workbook(
+        io.BytesIO(forms.report_xlsx(found.complaint, "zh_CN", SHANGHAI).content)
+    ).active
+    assert sheet is not None
+    cells = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
+    assert sheet["A1"].value == "顾客反馈质量问题处置报告单"
+    assert cells["编号"] == number and cells["客户名称(代号)"] == "烟台新材料"
+    assert cells["顾客类别"] == "B" and cells["问题性质"] == "C 普通"
+    assert cells["交货数量"] == "100 件" and cells["规格型号"] == "6204"
+    assert cells["质量问题因素分析"] == "热处理硬度不足"
+    assert "☑ 1 黄务车间、仓库" in cells["产品生产供货责任"]
+    assert "☐ 3 外协厂家" in cells["产品生产供货责任"]
+    # The signature under the cause analysis: who did the appraisal, and when.
+    signatures = [
+        row[1].value for row in sheet.iter_rows(min_row=2) if row[0].value == "质检、技术部负责人"
+    ]
+    assert signatures[0].startswith("李质检") and not signatures[1]  # 11 is not done yet
+
+    pdf = forms.report_pdf(found.complaint, "zh_CN", SHANGHAI, cjk_font())
+    assert pdf.content.startswith(b"%PDF") and pdf.name.endswith(f"{number}.pdf")
+    text = re.sub(r"\s", "", _pdf_text(pdf.content))
+    for heading in (
+        "顾客反馈质量问题处置报告单",
+        "客户名称(代号)",
+        "质量问题因素分析",
+        "产品生产供货责任",
+    ):
+        assert heading in text
+    assert "烟台新材料" in text and "热处理硬度不足" in text
+    english = forms.report_pdf(found.complaint, "en", SHANGHAI, cjk_font())
+    english_text = _pdf_text(english.content)
+    assert "Quality problem cause analysis" in english_text
+    # Someone who may not see it is told there is no such complaint.
+    other = company.services.call(exports.report, exports.ReportRequest(Caller(SALES_2), number))
+    assert other.refusal is ExportRefusal.NOT_FOUND
+
+
+async def test_export_in_chat_sends_the_files(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter=False)
+        with world.sessions() as session:
+            number = session.scalars(select(Complaint.number)).one()
+        await world.say(QC_HW, f"/export report {number}")
+        documents = await eventually(
+            lambda: (
+                [m for m in world.emu.bot_messages(QC_HW) if m.kind == "document"][1:]
+                and [m for m in world.emu.bot_messages(QC_HW) if m.kind == "document"]
+            )
+        )
+        assert [d.file_name for d in documents] == [
+            f"顾客反馈质量问题处置报告单-{number}.xlsx",
+            f"顾客反馈质量问题处置报告单-{number}.pdf",
+        ]
+        workbook = load_workbook(io.BytesIO(world.emu.files[documents[0].file_id]["content"]))
+        assert workbook.active is not None and workbook.active["B2"].value == number
+        month = number.split("-")[1]
+        await world.say(SALES, "/export register")
+        register = await eventually(
+            lambda: [m for m in world.emu.bot_messages(SALES) if m.kind == "document"]
+        )
+        assert register[0].file_name.startswith("客户投诉统计表-" + month)
+        await world.say(SALES, "/export nonsense")
+        assert "/export register 2026-11" in world.last(SALES).text
+
+
+def test_kesu_export_writes_the_files(
+    engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the command line reads the configuration's database; SQLite here")
+    company = Company(engine)
+    _filled(company)
+    config = tmp_path / "kesu.toml"
+    example = (Path(__file__).parent.parent / "config.example.toml").read_text()
+    config.write_text(example.replace('url = "sqlite:///kesu.db"', f'url = "{engine.url}"'))
+    out = tmp_path / "forms"
+    assert main(["export", "register", "2026-11", "--config", str(config), "--out", str(out)]) == 0
+    written = Path(capsys.readouterr().out.strip())
+    assert written.parent == out and written.name == "客户投诉统计表-2026-11.xlsx"
+    sheet = load_workbook(written).active
+    assert sheet is not None and sheet["C4"].value == "烟台新材料"
+    with company.sessions() as session:
+        number = session.scalars(select(Complaint.number).order_by(Complaint.id)).first()
+    assert number is not None
+    assert main(["export", "report", number, "--config", str(config), "--out", str(out)]) == 0
+    assert {p.suffix for p in out.iterdir()} == {".xlsx", ".pdf"}
+    assert main(["export", "report", "KS-2099-0001", "--config", str(config)]) == 2
