@@ -86,6 +86,7 @@ class Purpose(StrEnum):
     PING = "ping"  # reminder, overdue notice, escalation
     SPECIAL_REPORT = "special_report"
     RESULT = "result"  # a step's result for those the procedure sends it to
+    CLOSURE = "closure"  # the closure card: total time, limits missed
     ADMIN = "admin"  # a delivery failed
 
 

@@ -364,7 +364,13 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
     from bot.procedure.pings import Ping, PingKind
     from bot.procedure.resources import ReportStatus
     from bot.views.callbacks import NaturePick
-    from bot.views.models import DeliveryView, EventView, SpecialReportView
+    from bot.views.models import (
+        ClosureView,
+        DeliveryView,
+        EventView,
+        MissedLimit,
+        SpecialReportView,
+    )
 
     now = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
     tz = "Asia/Shanghai"
@@ -398,6 +404,18 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
         cards.task_card(with_report, c, language, tz).text,
         cards.nature_chooser(c, NaturePick(step.id, "A", True, False), language).text,
         cards.nature_prompt(NaturePick(step.id, "B", False, True), language),
+        *(
+            m.text
+            for m in cards.closure(
+                ClosureView(
+                    c,
+                    now,
+                    (MissedLimit(step.title, step.owner, now, now, "李质检 <qc>"),),
+                ),
+                language,
+                tz,
+            )
+        ),
         *(m.text for m in cards.step_result(step, c, "结果 <设备>", "李质检 <qc>", language)),
         *(m.text for m in cards.step_result(step, c, None, None, language)),
         *cards.complaint_show(

@@ -60,6 +60,8 @@ class Press:
     SATISFIED = (StepAction.FINISH, "sat")
     NOT_SATISFIED = (StepAction.FINISH, "unsat")
     NOT_TODAY = (StepAction.FINISH, "nt")  # step 3: cannot be solved the same day
+    NOT_QUALITY = (StepAction.FINISH, "nq")  # step 2
+    ACCEPTED = (StepAction.FINISH, "acc")  # step 2a
     TAKE = (StepAction.TAKE, "")
 
 
@@ -313,6 +315,11 @@ def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine
         assert ("appraisal_report", "superseded") in statuses
         assert not [s for s in complaint.steps if s.status == ComplaintStatus.OPEN]
         assert statuses.count(("customer_result", "done")) == 2
+    closure = company.outbox(Purpose.CLOSURE)
+    # Sales and the plant's QC; leadership only for A and B.
+    assert {r.chat_id for r in closure} == {SALES_GROUP, QC_HUANGWU}
+    assert all("客诉已结案" in r.payload["text"] for r in closure)
+    assert all("所有步骤均在时限内完成" in r.payload["text"] for r in closure)
 
 
 def test_someone_not_on_the_list_changes_nothing_and_is_logged(engine: Engine) -> None:
@@ -548,3 +555,18 @@ def test_an_outside_contractors_problem_is_led_by_the_production_vp_with_purchas
             select(OutboxMessage.chat_id).where(OutboxMessage.purpose == Purpose.PING)
         ).all()
         assert VP_PROD in pings and GM in pings
+
+
+def test_the_closure_card_names_every_limit_missed_and_by_whom(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(demands=[Demand.DOWNGRADE], content="降价")  # B
+    late = NOW + timedelta(hours=5)  # the 2-hour initial assessment, 3 hours late
+    assert company.press(QC_HW, "initial_assessment", Press.NOT_QUALITY, at=late) is (
+        PressResult.OK
+    )
+    assert company.press(SALES, "explain_to_customer", Press.ACCEPTED, at=late) is PressResult.OK
+    closure = company.outbox(Purpose.CLOSURE)
+    assert {r.chat_id for r in closure} == {SALES_GROUP, QC_HUANGWU, LEADERSHIP}
+    text = closure[0].payload["text"]
+    assert "超出时限" in text and "问题鉴定初评" in text and "李质检" in text
+    assert "超时 3 小时" in text and "总用时:5 小时" in text.replace("：", ":")

@@ -221,6 +221,15 @@ def special_answer_audience(
     ]
 
 
+def closure_audience(plant: Plant, grade: Grade) -> list[Audience]:
+    """The closure card: sales, the plant's QC, and leadership for A and B."""
+    audience: list[Audience] = [GroupChat(Group.SALES)]
+    audience += [GroupChat(Group.QC, p) for p in responsible_plants(plant)]
+    if grade in (Grade.A, Grade.B):
+        audience.append(GroupChat(Group.LEADERSHIP))
+    return audience
+
+
 def result_audience(readers: tuple[Reader, ...], *, filed_by_id: int) -> list[Audience]:
     """Who reads a step's result (step 7: sales; step 9: the GM, the executive VP, sales)."""
     found: dict[Reader, Audience] = {

@@ -133,6 +133,7 @@ PURPOSE_NAMES = {
     Purpose.PING: N_("reminder or escalation"),
     Purpose.SPECIAL_REPORT: N_("special report"),
     Purpose.RESULT: N_("step result"),
+    Purpose.CLOSURE: N_("closure card"),
 }
 
 

@@ -17,6 +17,7 @@ from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at
 from bot.procedure.quiet import can_wait
 from bot.procedure.routing import (
     Audience,
+    closure_audience,
     escalation_audience,
     result_audience,
     task_audience,
@@ -36,7 +37,7 @@ from bot.services.notices import (
 from bot.services.uow import SCHEDULER, Caller, UnitOfWork
 from bot.views import cards
 from bot.views.callbacks import StepAction
-from bot.views.models import ComplaintView, EventView, StepView
+from bot.views.models import ClosureView, ComplaintView, EventView, MissedLimit, StepView
 from storage import queries
 from storage.models import Complaint, Method, Person, Purpose, Step
 
@@ -289,7 +290,41 @@ def _apply(
         complaint.status = ComplaintStatus.CLOSED
         complaint.closed_at = now
         log_event(session, actor, "closed", now, complaint)
+        _announce_closure(uow, complaint)
     return changed
+
+
+def _announce_closure(uow: UnitOfWork, complaint: Complaint) -> None:
+    """The closure card to sales, the plant's QC and (A and B) leadership."""
+    assert complaint.closed_at is not None
+    missed = tuple(
+        MissedLimit(
+            STEP_BY_ID[s.key].title,
+            uow.config.owner(s.key),
+            s.due_at,
+            s.done_at,
+            s.done_by.name if s.done_by else None,
+        )
+        for s in complaint.steps
+        if s.due_at is not None
+        and s.status in (StepStatus.DONE, StepStatus.SUPERSEDED)
+        and s.done_at is not None
+        and s.done_at > s.due_at
+    )
+    view = ClosureView(
+        mapping.complaint_view(complaint, uow.config, steps=False), complaint.closed_at, missed
+    )
+    tz = uow.config.timezone
+    post(
+        uow.session,
+        Notice(
+            Purpose.CLOSURE,
+            recipients(uow.session, uow.config, closure_audience(complaint.plant, complaint.grade)),
+            lambda language: cards.closure(view, language, tz),
+            complaint=complaint,
+        ),
+        uow.now,
+    )
 
 
 def _filing_step(uow: UnitOfWork, complaint: Complaint, key: str) -> Step:

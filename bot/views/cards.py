@@ -14,6 +14,7 @@ from bot.views import keyboards
 from bot.views.callbacks import NaturePick
 from bot.views.models import (
     AttachmentView,
+    ClosureView,
     ComplaintView,
     DeliveryView,
     EventView,
@@ -155,3 +156,8 @@ def step_result(
 def settings(view: SettingsView, language: str) -> Message:
     text = render("settings.html", language, v=view)
     return Message(text, keyboards.settings(language, view.night_pings) if view.known else None)
+
+
+def closure(view: ClosureView, language: str, tz: str) -> list[Message]:
+    """The closure card: how long it took, and every limit missed and by whom."""
+    return [Message(p) for p in render_messages("notices/closure.html", language, v=view, tz=tz)]

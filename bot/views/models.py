@@ -169,3 +169,21 @@ class SettingsView:
     start: time
     end: time
     days: tuple[str, ...]  # mon ... sun
+
+
+@dataclass(frozen=True)
+class MissedLimit:
+    """A step done after its time limit: who did it, and how late."""
+
+    step_title: str  # message id
+    owner: Owner
+    due_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+
+
+@dataclass(frozen=True)
+class ClosureView:
+    complaint: ComplaintView
+    closed_at: datetime
+    missed: tuple[MissedLimit, ...]
