@@ -17,7 +17,7 @@ from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
-from handlers import common, exports, intake, reading, resources, settings, steps
+from handlers import common, exports, intake, major, reading, resources, settings, steps
 from handlers.context import KESU, KesuContext
 from storage import db
 
@@ -32,6 +32,7 @@ COMMANDS = (
     ("overdue", N_("Overdue steps")),
     ("settings", N_("Night pings and working hours")),
     ("export", N_("The forms as files: register, disposition report")),
+    ("major", N_("The register of major quality problems")),
     ("cancel", N_("Stop filing")),
     ("help", N_("What you can do")),
 )
@@ -117,6 +118,7 @@ def build(
     application.add_handlers(resources.handlers())
     application.add_handlers(settings.handlers())
     application.add_handlers(exports.handlers())
+    application.add_handlers(major.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

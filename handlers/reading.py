@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.services import complaints
 from bot.services.complaints import Refusal
-from bot.views import cards
+from bot.views import cards, keyboards
 from bot.views.i18n import N_, gettext
 from bot.views.render import render_messages
 from handlers.common import Context, send_attachments, send_parts
@@ -65,7 +65,10 @@ async def show_command(update: Update, context: Context) -> None:
         parts = cards.complaint_show(shown.complaint, events, deliveries, language, tz)
         # The disposition report as filled so far, then the letter and photos.
         parts += [m.text for m in cards.disposition_report(shown.complaint, language, tz)]
-    await send_parts(update, parts)
+    keyboard = None
+    if shown.complaint is not None and shown.may_file_major:
+        keyboard = keyboards.file_major(language, shown.complaint.id)
+    await send_parts(update, parts, keyboard)
     if shown.complaint is not None:
         await send_attachments(update, shown.complaint, language)
 

@@ -208,6 +208,8 @@ class Complaint(Base):
     is_serious: Mapped[bool] = mapped_column(Boolean)
     # QC's answer at the appraisal (step 3): can it be solved the same day? None until then.
     solvable_today: Mapped[bool | None] = mapped_column(Boolean)
+    # 重大质量问题备案: when leadership filed it as a major problem (grade A ones are).
+    filed_major_at: Mapped[datetime | None]
     plant: Mapped[Plant] = mapped_column(enum_column(Plant, 16))  # 产品生产供货责任
     product_name: Mapped[str] = mapped_column(String(200))
     specification: Mapped[str] = mapped_column(String(200))

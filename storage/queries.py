@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from bot.procedure.grading import Plant
+from bot.procedure.grading import Grade, Plant
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, StepStatus
@@ -172,6 +172,16 @@ def complaints_received(session: Session, start: datetime, end: datetime) -> Seq
         .where(Complaint.received_at >= start, Complaint.received_at < end)
         .options(selectinload(Complaint.filed_by))
         .order_by(Complaint.received_at, Complaint.id)
+    ).all()
+
+
+def major_complaints(session: Session) -> Sequence[Complaint]:
+    """The register of major problems: grade A, and those leadership filed as major."""
+    return session.scalars(
+        select(Complaint)
+        .where((Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None))
+        .options(selectinload(Complaint.filed_by), selectinload(Complaint.steps))
+        .order_by(Complaint.received_at.desc())
     ).all()
 
 

@@ -19,6 +19,7 @@ from tests.conftest import (
     QC_HUANGWU,
     QC_HW,
     SALES,
+    SALES_2,
     SALES_GROUP,
     VP_EXEC,
     VP_PROD,
@@ -291,3 +292,25 @@ async def test_settings_turn_night_pings_on_and_off(engine: Engine) -> None:
         with world.sessions() as session:
             person = session.scalars(select(Person).where(Person.telegram_id == QC_HW)).one()
             assert person.night_pings
+
+
+async def test_leadership_file_a_major_problem_from_show_and_read_the_register(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter=False, demands=("v1:in:tog:downgrade",), batch="no")
+        with world.sessions() as session:
+            number = session.scalars(select(Complaint.number)).one()
+        await world.say(GM, "/major")
+        assert "没有备案的重大质量问题" in world.last(GM).text
+        await world.say(GM, f"/show {number}")
+        # The button comes under the last part of /show (the disposition report).
+        await eventually(lambda: world._find_button(GM, "列为重大质量问题备案"))
+        await world.tap(GM, "列为重大质量问题备案", new_message=False)
+        await world.say(GM, "/major")
+        listed = await eventually(
+            lambda: world.last(GM).text if "备案:" in world.last(GM).text else None
+        )
+        assert number in listed and "整治方法计划: 尚无" in listed
+        await world.say(SALES_2, "/major")  # a salesperson (who reads English)
+        assert "Only leadership and QC" in world.last(SALES_2).text

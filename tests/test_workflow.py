@@ -17,7 +17,7 @@ from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft, FileKind
 from bot.procedure.resources import ReportStatus
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
-from bot.services import complaints, mapping, resources, steps
+from bot.services import complaints, major, mapping, resources, steps
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
@@ -570,3 +570,33 @@ def test_the_closure_card_names_every_limit_missed_and_by_whom(engine: Engine) -
     text = closure[0].payload["text"]
     assert "超出时限" in text and "问题鉴定初评" in text and "李质检" in text
     assert "超时 3 小时" in text and "总用时:5 小时" in text.replace("：", ":")
+
+
+def test_the_register_of_major_problems(engine: Engine) -> None:
+    company = Company(engine)
+    company.file()  # A: major by its grade
+    company.file(customer="烟台新材料", demands=[Demand.DOWNGRADE], content="降价")  # B
+    with company.sessions() as session:
+        b_id = session.scalars(
+            select(Complaint.id).where(Complaint.customer_name == "烟台新材料")
+        ).one()
+
+    def register(who: int) -> major.MajorRegister:
+        return company.services.call(major.major_register, Caller(who))
+
+    assert [e.complaint.grade for e in register(QC_HW).entries] == [Grade.A]
+    assert register(QC_HW).entries[0].plan is StepStatus.OPEN  # a claim: the VP's plan
+    assert not register(SALES_2).allowed
+    # QC may read it but not file into it; a VP files the B complaint.
+    command = major.FileMajor(Caller(QC_HW), b_id)
+    assert company.services.call(major.file_major, command) is major.MajorResult.DENIED
+    command = major.FileMajor(Caller(VP_PROD), b_id)
+    assert company.services.call(major.file_major, command) is major.MajorResult.FILED
+    assert company.services.call(major.file_major, command) is major.MajorResult.ALREADY
+    entries = register(GM).entries
+    assert {e.complaint.customer_name for e in entries} == {"海达", "烟台新材料"}
+    filed = next(e for e in entries if e.complaint.id == b_id)
+    assert filed.filed_at == NOW and filed.plan is None
+    with company.sessions() as session:
+        event = session.scalars(select(Event).where(Event.action == "filed_major")).one()
+        assert event.actor_telegram_id == VP_PROD and event.complaint_id == b_id

@@ -102,6 +102,11 @@ def is_mine(
     return any(owns(who, o, case) for o in (owner, *co_owners))
 
 
+def may_file_major(who: Who) -> bool:
+    """Leadership file a complaint as a major problem (重大质量问题备案)."""
+    return who.is_admin or who.role in LEADERS
+
+
 def may_answer_special_report(who: Who) -> bool:
     """The special report asks the GM for resources: the GM answers it (or an admin)."""
     return who.is_admin or who.role is Role.GM

@@ -78,6 +78,12 @@ def is_return(demands: Iterable[Demand]) -> bool:
     return Demand.RETURN in set(demands)
 
 
+def is_major(grade: Grade, *, filed: bool) -> bool:
+    """In the register of major problems: every grade A complaint, and any that
+    leadership filed as major."""
+    return filed or grade is Grade.A
+
+
 def is_serious(grade: Grade, *, batch: bool, recurring: bool, returned: bool) -> bool:
     """严重问题: batch, recurring or a return; A and B are always serious (reading)."""
     return batch or recurring or returned or grade in (Grade.A, Grade.B)

@@ -515,6 +515,8 @@ STEP_BY_ID = {s.id: s for s in STEPS}
 # The steps that fill the disposition report's lower half, in the form's order.
 REPORT_FIELD_STEPS = tuple(s for s in STEPS if s.record_heading)
 STEP_IDS = tuple(s.id for s in STEPS)
+# Step 10: the rectification plan (the register of major problems shows it).
+PLAN_STEP = "rectification_plan"
 # Step 1 is done by filing the complaint itself.
 FILING_STEP = STEPS[0].id
 DEFAULT_LIMITS: dict[str, str] = {s.id: s.default_limit for s in STEPS if s.default_limit}

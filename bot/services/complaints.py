@@ -14,7 +14,7 @@ from bot.procedure.grading import CustomerClass
 from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.steps import ComplaintStatus
-from bot.services import mapping
+from bot.services import major, mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
 from bot.services.steps import start_procedure
@@ -85,6 +85,7 @@ class Shown:
     complaint: ComplaintView | None = None
     events: tuple[EventView, ...] = ()
     deliveries: tuple[DeliveryView, ...] = ()  # undelivered notifications, for admins
+    may_file_major: bool = False  # leadership may file it as a major problem
 
 
 def me(uow: UnitOfWork, caller: Caller) -> Me:
@@ -259,6 +260,7 @@ def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
         deliveries=tuple(
             mapping.delivery_view(d) for d in deliveries if d.status == DeliveryStatus.FAILED
         ),
+        may_file_major=major.may_file(uow, command.caller, complaint),
     )
 
 

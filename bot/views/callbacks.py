@@ -68,6 +68,7 @@ PLANT = "pl"
 NATURE = "na"
 SPECIAL_REPORT = "sr"
 SETTINGS = "se"
+MAJOR = "mj"
 
 
 class StepAction(StrEnum):
@@ -193,3 +194,20 @@ class NightPingsPress:
         if callback.family != SETTINGS or callback.action != "night" or callback.arg not in "01":
             raise BadCallback(f"not a settings button: {data!r}")
         return cls(callback.arg == "1")
+
+
+@dataclass(frozen=True)
+class MajorPress:
+    """Leadership file a complaint as a major problem (重大质量问题备案)."""
+
+    complaint_id: int
+
+    def encode(self) -> str:
+        return Callback(MAJOR, "file", str(self.complaint_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> MajorPress:
+        callback = decode(data)
+        if callback.family != MAJOR or callback.action != "file":
+            raise BadCallback(f"not a major-problem button: {data!r}")
+        return cls(callback.int_arg)

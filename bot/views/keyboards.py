@@ -14,6 +14,7 @@ from bot.views import labels
 from bot.views.callbacks import (
     INTAKE,
     Callback,
+    MajorPress,
     NaturePick,
     NightPingsPress,
     PlantPress,
@@ -180,3 +181,9 @@ def settings(language: str, night_pings: bool) -> Keyboard:
         N_("Ping me at night only for urgent things") if night_pings else N_("Ping me at night too")
     )
     return [[(gettext(language, label), NightPingsPress(not night_pings).encode())]]
+
+
+def file_major(language: str, complaint_id: int) -> Keyboard:
+    """Under /show, for leadership: file the complaint as a major problem."""
+    label = gettext(language, "File as a major quality problem")
+    return [[(label, MajorPress(complaint_id).encode())]]

@@ -81,6 +81,7 @@ EVENTS.update(
         "closed": N_("closed"),
         "plant_set": N_("plant of origin set"),
         "nature_set": N_("nature changed"),
+        "filed_major": N_("filed as a major quality problem"),
         "settings_changed": N_("settings changed"),
         "special_report_answered": N_("the GM answered the special report"),
         "step_skipped": N_("step no longer needed"),

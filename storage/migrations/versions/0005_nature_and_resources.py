@@ -1,6 +1,7 @@
-"""the nature QC set, night pings, and the special report to the GM
+"""the nature QC set, major problems, night pings, and the special report to the GM
 
 - complaint.solvable_today: QC's answer at the appraisal (step 3), None before it;
+- complaint.filed_major_at: when leadership filed it as a major problem;
 - person.night_pings: chosen with /settings, false for everyone at first;
 - special_report: 书面专项报告, the GM's answer with it.
 
@@ -28,6 +29,9 @@ CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 
 def upgrade() -> None:
     op.add_column("complaint", sa.Column("solvable_today", sa.Boolean(), nullable=True))
+    op.add_column(
+        "complaint", sa.Column("filed_major_at", sa.DateTime(timezone=True), nullable=True)
+    )
     op.add_column(
         "person",
         sa.Column("night_pings", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -97,4 +101,5 @@ def downgrade() -> None:
     with op.batch_alter_table("person") as batch:
         batch.drop_column("night_pings")
     with op.batch_alter_table("complaint") as batch:
+        batch.drop_column("filed_major_at")
         batch.drop_column("solvable_today")

@@ -1,0 +1,95 @@
+"""The register of major problems (重大质量问题备案): every grade A complaint, and any
+that leadership files as major with a button; /major lists them with their plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.procedure import access
+from bot.procedure.grading import is_major
+from bot.procedure.steps import PLAN_STEP, StepStatus
+from bot.services import mapping
+from bot.services.events import Actor, log_event
+from bot.services.uow import Caller, UnitOfWork
+from bot.views.models import ComplaintView
+from storage import queries
+from storage.models import Complaint
+
+
+class MajorResult(StrEnum):
+    FILED = "filed"
+    ALREADY = "already"  # grade A, or filed before
+    DENIED = "denied"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class FileMajor:
+    caller: Caller
+    complaint_id: int
+
+
+@dataclass(frozen=True)
+class MajorEntry:
+    complaint: ComplaintView
+    filed_at: datetime | None  # None: major by its grade (A)
+    plan: StepStatus | None  # the rectification plan's step; None: none yet
+    plan_due: datetime | None = None
+
+    @property
+    def plan_open(self) -> bool:
+        return self.plan is StepStatus.OPEN
+
+
+@dataclass(frozen=True)
+class MajorRegister:
+    allowed: bool
+    entries: tuple[MajorEntry, ...] = ()
+
+
+def may_file(uow: UnitOfWork, caller: Caller, complaint: Complaint) -> bool:
+    """Whether the caller could file this complaint as major now (for the button)."""
+    person = uow.person(caller)
+    return (
+        person is not None
+        and access.may_file_major(mapping.who(person))
+        and not is_major(complaint.grade, filed=complaint.filed_major_at is not None)
+    )
+
+
+def file_major(uow: UnitOfWork, command: FileMajor) -> MajorResult:
+    complaint = uow.session.get(Complaint, command.complaint_id)
+    if complaint is None:
+        return MajorResult.NOT_FOUND
+    person = uow.person(command.caller)
+    actor = Actor.of(command.caller, person)
+    if person is None or not access.may_file_major(mapping.who(person)):
+        log_event(uow.session, actor, "press_refused", uow.now, complaint, button="major")
+        return MajorResult.DENIED
+    if is_major(complaint.grade, filed=complaint.filed_major_at is not None):
+        return MajorResult.ALREADY
+    complaint.filed_major_at = uow.now
+    log_event(uow.session, actor, "filed_major", uow.now, complaint)
+    return MajorResult.FILED
+
+
+def major_register(uow: UnitOfWork, caller: Caller) -> MajorRegister:
+    """Leadership and QC read the register."""
+    person = uow.person(caller)
+    if person is None or not access.sees_all(mapping.who(person)):
+        return MajorRegister(allowed=False)
+    entries = []
+    for complaint in queries.major_complaints(uow.session):
+        plans = [s for s in complaint.steps if s.key == PLAN_STEP]
+        latest = plans[-1] if plans else None
+        entries.append(
+            MajorEntry(
+                mapping.complaint_view(complaint, uow.config, steps=False),
+                complaint.filed_major_at,
+                latest.status if latest else None,
+                latest.due_at if latest else None,
+            )
+        )
+    return MajorRegister(allowed=True, entries=tuple(entries))
