@@ -107,6 +107,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def sqlite_engine(tmp_path: Any) -> Iterator[Engine]:
+    """SQLite only: for end-to-end runs whose use cases test_workflow runs on both backends."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'kesu.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def config() -> KesuConfig:
     return parse_config(config_data())
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine, select
 
 from bot.delivery.scheduler import Delivery
@@ -30,6 +31,15 @@ from tests.test_e2e_intake import file_complaint
 from tests.test_e2e_steps import card, press
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def engine(sqlite_engine: Engine) -> Engine:
+    """Through the emulator on SQLite; test_workflow and test_quiet run the same use cases
+    on PostgreSQL too (the suite stays within its ten minutes)."""
+    return sqlite_engine
+
+
 TUESDAY = datetime(2026, 11, 24, tzinfo=SHANGHAI)
 
 
