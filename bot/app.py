@@ -17,7 +17,17 @@ from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
-from handlers import common, exports, intake, major, reading, resources, settings, steps
+from handlers import (
+    common,
+    exports,
+    intake,
+    major,
+    reading,
+    resources,
+    settings,
+    steps,
+    suggestions,
+)
 from handlers.context import KESU, KesuContext
 from storage import db
 
@@ -33,6 +43,8 @@ COMMANDS = (
     ("settings", N_("Night pings and working hours")),
     ("export", N_("The forms as files: register, disposition report")),
     ("major", N_("The register of major quality problems")),
+    ("suggest", N_("Suggest an improvement")),
+    ("suggestions", N_("Improvement suggestions and rewards")),
     ("cancel", N_("Stop filing")),
     ("help", N_("What you can do")),
 )
@@ -119,6 +131,7 @@ def build(
     application.add_handlers(settings.handlers())
     application.add_handlers(exports.handlers())
     application.add_handlers(major.handlers())
+    application.add_handlers(suggestions.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

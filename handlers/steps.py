@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.procedure.intake import FileKind
-from bot.services import resources, steps
+from bot.services import resources, steps, suggestions
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
 from bot.views.callbacks import (
@@ -55,12 +55,14 @@ PROMPT_SERVICES = {
     PromptKind.NATURE: steps.reply_to_prompt,
     PromptKind.BLOCK: resources.write_report,
     PromptKind.ANSWER: resources.reply_to_report,
+    PromptKind.BENEFIT: suggestions.reply_benefit,
 }
 NEEDS_TEXT = {
     PromptKind.NOTE: N_("Please reply with text, a photo or a document."),
     PromptKind.NATURE: N_("Please reply with the reason as text."),
     PromptKind.BLOCK: N_("Please reply with the report: text, a photo or a document."),
     PromptKind.ANSWER: N_("Please reply with your answer as text."),
+    PromptKind.BENEFIT: N_("That is not an amount of yuan: reply like 12000 or 1.2万."),
 }
 
 REPLIES = {
@@ -71,6 +73,7 @@ REPLIES = {
     ReplyResult.NATURE_UNCHANGED: N_("That is the nature it has already; nothing changed."),
     ReplyResult.NOT_ALLOWED: N_("This step is no longer open, or not yours; nothing changed."),
     ReplyResult.ANSWER_SENT: N_("Your answer went to the writer, the leading VP and sales."),
+    ReplyResult.BENEFIT_RECORDED: N_("Recorded: the reward is 10% of the benefit."),
 }
 
 REFUSALS = {

@@ -34,6 +34,7 @@ from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, Outcome, StepStatus
+from bot.procedure.suggestions import SuggestionStatus
 
 # Named constraints so Alembic migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -87,6 +88,7 @@ class Purpose(StrEnum):
     SPECIAL_REPORT = "special_report"
     RESULT = "result"  # a step's result for those the procedure sends it to
     CLOSURE = "closure"  # the closure card: total time, limits missed
+    SUGGESTION = "suggestion"  # 合理化建议 to leadership, their answer to the proposer
     ADMIN = "admin"  # a delivery failed
 
 
@@ -307,6 +309,29 @@ class SpecialReport(Base):
     step: Mapped[Step] = relationship(back_populates="special_reports")
     written_by: Mapped[Person] = relationship(foreign_keys=[written_by_id])
     answered_by: Mapped[Person | None] = relationship(foreign_keys=[answered_by_id])
+
+
+class Suggestion(Base):
+    """合理化建议: proposed by anyone, adopted or declined by leadership; an adopted one
+    earns 10 % of its realised benefit."""
+
+    __tablename__ = "suggestion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    proposed_at: Mapped[datetime]
+    status: Mapped[SuggestionStatus] = mapped_column(enum_column(SuggestionStatus, 16))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[datetime | None]
+    benefit: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))  # realised, in yuan
+    reward: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))  # 10 % of it
+    benefit_recorded_at: Mapped[datetime | None]
+
+    complaint: Mapped[Complaint | None] = relationship()
+    proposed_by: Mapped[Person] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class Event(Base):

@@ -26,6 +26,7 @@ from storage.models import (
     Person,
     Purpose,
     Step,
+    Suggestion,
     utcnow,
 )
 
@@ -182,6 +183,17 @@ def major_complaints(session: Session) -> Sequence[Complaint]:
         .where((Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None))
         .options(selectinload(Complaint.filed_by), selectinload(Complaint.steps))
         .order_by(Complaint.received_at.desc())
+    ).all()
+
+
+def suggestions(session: Session, proposed_by_id: int | None = None) -> Sequence[Suggestion]:
+    query = select(Suggestion).options(
+        selectinload(Suggestion.proposed_by), selectinload(Suggestion.complaint)
+    )
+    if proposed_by_id is not None:
+        query = query.where(Suggestion.proposed_by_id == proposed_by_id)
+    return session.scalars(
+        query.order_by(Suggestion.proposed_at.desc(), Suggestion.id.desc())
     ).all()
 
 

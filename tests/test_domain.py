@@ -394,3 +394,19 @@ def test_containment_is_owned_by_qc_and_production_of_the_plant() -> None:
     assert not may_press(elsewhere, Owner.QC, huangwu, co_owners=containment.co_owners)
     assert not may_press(production, Owner.QC, huangwu)  # step 3: QC's alone
     assert is_mine(production, Owner.QC, huangwu, None, containment.co_owners)
+
+
+def test_a_suggestions_reward_is_ten_percent_of_its_benefit_as_people_type_it() -> None:
+    from decimal import Decimal
+
+    from bot.procedure.suggestions import parse_yuan, reward_for
+
+    assert parse_yuan("12000") == Decimal("12000.00")
+    assert parse_yuan("12,000.50 元") == Decimal("12000.50")
+    assert parse_yuan("1.2万") == Decimal("12000.00")
+    assert parse_yuan("￥3000") == Decimal("3000.00")
+    for bad in ("", "很多", "-5", "NaN", "1e999999"):
+        with pytest.raises(ValueError):
+            parse_yuan(bad)
+    assert reward_for(Decimal("12000")) == Decimal("1200.00")
+    assert reward_for(Decimal("0.05")) == Decimal("0.01")  # to the fen, half up

@@ -324,3 +324,35 @@ async def test_leadership_file_a_major_problem_from_show_and_read_the_register(
         assert number in listed and "整治方法计划: 尚无" in listed
         await world.say(SALES_2, "/major")  # a salesperson (who reads English)
         assert "Only leadership and QC" in world.last(SALES_2).text
+
+
+async def test_a_suggestion_adopted_in_the_leadership_group_and_its_reward(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine) as world:
+        await world.say(QC_HW, "/suggest 热处理炉加装温度记录仪 <每批>")
+        assert "已提交公司领导" in world.last(QC_HW).text
+        card_ = await eventually(
+            lambda: next(
+                (m for m in world.emu.bot_messages(LEADERSHIP) if "合理化建议" in m.text), None
+            )
+        )
+        assert "温度记录仪 <每批>" in card_.text  # as typed, escaped on the way
+        adopt = next(d for label, d in card_.buttons if label == "采纳")
+        refused = await press(world, QC_HW, LEADERSHIP, card_.message_id, adopt)
+        assert refused["show_alert"]
+        await press(world, GM, LEADERSHIP, card_.message_id, adopt)
+        await eventually(lambda: "已采纳" in world.emu.bot_messages(LEADERSHIP)[-1].text)
+        card_ = world.emu.bot_messages(LEADERSHIP)[-1]
+        benefit = next(d for label, d in card_.buttons if label == "登记实际效果")
+        await press(world, GM, LEADERSHIP, card_.message_id, benefit)
+        prompt = await eventually(
+            lambda: world.last(GM) if "实际获得效果" in world.last(GM).text else None
+        )
+        await world.say(GM, "很多", reply_to=prompt.message_id)
+        assert "这不是金额" in world.last(GM).text  # the same prompt still stands
+        await world.say(GM, "1.2万", reply_to=prompt.message_id)
+        assert "已登记" in world.last(GM).text
+        await eventually(lambda: [m for m in world.emu.bot_messages(QC_HW) if "1200 元" in m.text])
+        await world.say(GM, "/suggestions")
+        assert "奖励合计:1200 元" in world.last(GM).text.replace("：", ":")

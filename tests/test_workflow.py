@@ -17,7 +17,8 @@ from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft, FileKind
 from bot.procedure.resources import ReportStatus
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
-from bot.services import complaints, major, mapping, resources, steps
+from bot.procedure.suggestions import SuggestionStatus
+from bot.services import complaints, major, mapping, resources, steps, suggestions
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
@@ -31,6 +32,7 @@ from storage.models import (
     Purpose,
     SpecialReport,
     Step,
+    Suggestion,
 )
 from tests.conftest import (
     GM,
@@ -600,3 +602,55 @@ def test_the_register_of_major_problems(engine: Engine) -> None:
     with company.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "filed_major")).one()
         assert event.actor_telegram_id == VP_PROD and event.complaint_id == b_id
+
+
+def test_a_suggestion_adopted_and_its_reward_kept(engine: Engine) -> None:
+    company = Company(engine)
+    complaint_id = company.file()
+    with company.sessions() as session:
+        number = session.get(Complaint, complaint_id).number  # type: ignore[union-attr]
+
+    def call(function: Any, command: Any) -> Any:
+        return company.services.call(function, command)
+
+    made = call(suggestions.propose, suggestions.Propose(Caller(QC_HW), f"{number} 改进热处理工艺"))
+    assert made.result is suggestions.SuggestionResult.OK
+    assert made.suggestion.complaint_number == number and made.suggestion.text == "改进热处理工艺"
+    cards = company.outbox(Purpose.SUGGESTION)
+    assert [c.chat_id for c in cards] == [LEADERSHIP]
+    assert [b[0] for row in cards[0].payload["keyboard"] for b in row] == ["采纳", "不采纳"]
+    empty = call(suggestions.propose, suggestions.Propose(Caller(QC_HW), "  "))
+    assert empty.result is suggestions.SuggestionResult.EMPTY
+    sid = made.suggestion.id
+    decide = suggestions.Decide
+    assert call(suggestions.decide, decide(Caller(QC_HW), sid, True)).result is (
+        suggestions.SuggestionResult.DENIED
+    )
+    benefit = suggestions.RecordBenefit(Caller(GM), sid, Decimal("12000"))
+    assert call(suggestions.record_benefit, benefit).result is (
+        suggestions.SuggestionResult.NOT_ADOPTED
+    )
+    assert call(suggestions.decide, decide(Caller(VP_EXEC), sid, True)).result is (
+        suggestions.SuggestionResult.OK
+    )
+    assert call(suggestions.decide, decide(Caller(GM), sid, False)).result is (
+        suggestions.SuggestionResult.DECIDED
+    )
+    recorded = call(suggestions.record_benefit, benefit)
+    assert recorded.suggestion.reward == Decimal("1200.00")
+    # The proposer hears of the decision and of the reward.
+    told = [c for c in company.outbox(Purpose.SUGGESTION) if c.chat_id == QC_HW]
+    assert len(told) == 2 and "奖励(10%):1200 元" in told[-1].payload["text"].replace(
+        "（", "("
+    ).replace("）", ")").replace("：", ":")
+    listed = company.services.call(suggestions.list_suggestions, Caller(GM))
+    assert listed.all_of_them and listed.total_reward == Decimal("1200.00")
+    mine = company.services.call(suggestions.list_suggestions, Caller(SALES_2))
+    assert mine.allowed and mine.suggestions == ()
+    with company.sessions() as session:
+        stored = session.scalars(select(Suggestion)).one()
+        assert stored.status is SuggestionStatus.ADOPTED and stored.decided_by_id is not None
+        actions = session.scalars(
+            select(Event.action).where(Event.action.like("suggestion%")).order_by(Event.id)
+        ).all()
+        assert actions == ["suggestion_made", "suggestion_decided", "suggestion_benefit"]

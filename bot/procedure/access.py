@@ -107,6 +107,11 @@ def may_file_major(who: Who) -> bool:
     return who.is_admin or who.role in LEADERS
 
 
+def may_decide_suggestion(who: Who) -> bool:
+    """Leadership adopt or decline a suggestion and record what it brought (section 6)."""
+    return who.is_admin or who.role in LEADERS
+
+
 def may_answer_special_report(who: Who) -> bool:
     """The special report asks the GM for resources: the GM answers it (or an admin)."""
     return who.is_admin or who.role is Role.GM

@@ -14,8 +14,17 @@ from bot.views.models import (
     PersonView,
     SpecialReportView,
     StepView,
+    SuggestionView,
 )
-from storage.models import Complaint, Event, OutboxMessage, Person, SpecialReport, Step
+from storage.models import (
+    Complaint,
+    Event,
+    OutboxMessage,
+    Person,
+    SpecialReport,
+    Step,
+    Suggestion,
+)
 
 
 def who(person: Person) -> Who:
@@ -123,3 +132,18 @@ def event_view(event: Event) -> EventView:
 
 def delivery_view(row: OutboxMessage) -> DeliveryView:
     return DeliveryView(row.chat_id, row.purpose.value, row.status.value, row.last_error)
+
+
+def suggestion_view(suggestion: Suggestion) -> SuggestionView:
+    return SuggestionView(
+        id=suggestion.id,
+        text=suggestion.text,
+        complaint_number=suggestion.complaint.number if suggestion.complaint else None,
+        proposed_by=suggestion.proposed_by.name,
+        proposed_at=suggestion.proposed_at,
+        status=suggestion.status,
+        decided_by=suggestion.decided_by.name if suggestion.decided_by else None,
+        decided_at=suggestion.decided_at,
+        benefit=suggestion.benefit,
+        reward=suggestion.reward,
+    )

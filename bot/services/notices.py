@@ -134,6 +134,7 @@ PURPOSE_NAMES = {
     Purpose.SPECIAL_REPORT: N_("special report"),
     Purpose.RESULT: N_("step result"),
     Purpose.CLOSURE: N_("closure card"),
+    Purpose.SUGGESTION: N_("suggestion"),
 }
 
 

@@ -82,6 +82,7 @@ class PromptKind(StrEnum):
     BLOCK = "block"  # the special report (bot.services.resources)
     NATURE = "nature"  # the reason for a new nature; the choice rides with the prompt
     ANSWER = "answer"  # the GM's answer to a special report (bot.services.resources)
+    BENEFIT = "benefit"  # a suggestion's realised benefit (bot.services.suggestions)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class ReplyResult(StrEnum):
     NATURE_UNCHANGED = "nature_unchanged"
     NOT_ALLOWED = "not_allowed"  # the step is no longer open, or not theirs
     ANSWER_SENT = "answer_sent"  # the GM's answer to a special report went out
+    BENEFIT_RECORDED = "benefit_recorded"
     IGNORED = "ignored"  # not on the people list, or the step is gone
 
 

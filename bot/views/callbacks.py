@@ -69,6 +69,7 @@ NATURE = "na"
 SPECIAL_REPORT = "sr"
 SETTINGS = "se"
 MAJOR = "mj"
+SUGGESTION = "sg"
 
 
 class StepAction(StrEnum):
@@ -211,3 +212,28 @@ class MajorPress:
         if callback.family != MAJOR or callback.action != "file":
             raise BadCallback(f"not a major-problem button: {data!r}")
         return cls(callback.int_arg)
+
+
+class SuggestionAction(StrEnum):
+    ADOPT = "ad"
+    DECLINE = "de"
+    BENEFIT = "bn"  # record the realised benefit
+
+
+@dataclass(frozen=True)
+class SuggestionPress:
+    """Leadership's buttons under a suggestion."""
+
+    suggestion_id: int
+    action: SuggestionAction
+
+    def encode(self) -> str:
+        return Callback(SUGGESTION, self.action.value, str(self.suggestion_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> SuggestionPress:
+        callback = decode(data)
+        known = {a.value for a in SuggestionAction}
+        if callback.family != SUGGESTION or callback.action not in known:
+            raise BadCallback(f"not a suggestion button: {data!r}")
+        return cls(callback.int_arg, SuggestionAction(callback.action))

@@ -22,6 +22,7 @@ from bot.views.models import (
     SettingsView,
     SpecialReportView,
     StepView,
+    SuggestionView,
 )
 from bot.views.render import CAPTION_LIMIT, render, render_messages, split_html
 
@@ -161,3 +162,13 @@ def settings(view: SettingsView, language: str) -> Message:
 def closure(view: ClosureView, language: str, tz: str) -> list[Message]:
     """The closure card: how long it took, and every limit missed and by whom."""
     return [Message(p) for p in render_messages("notices/closure.html", language, v=view, tz=tz)]
+
+
+def suggestion(view: SuggestionView, language: str, tz: str, deciding: bool) -> Message:
+    """A suggestion as leadership decide it (with buttons) or as its proposer hears back."""
+    text = render("notices/suggestion.html", language, g=view, tz=tz)
+    return Message(split_html(text)[0], keyboards.suggestion(language, view, deciding))
+
+
+def benefit_prompt(language: str) -> str:
+    return render("notices/benefit_prompt.html", language)

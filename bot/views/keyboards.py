@@ -22,9 +22,11 @@ from bot.views.callbacks import (
     ReportPress,
     StepAction,
     StepPress,
+    SuggestionAction,
+    SuggestionPress,
 )
 from bot.views.i18n import N_, gettext
-from bot.views.models import StepView
+from bot.views.models import StepView, SuggestionView
 
 Button = tuple[str, str]
 Keyboard = list[list[Button]]
@@ -187,3 +189,20 @@ def file_major(language: str, complaint_id: int) -> Keyboard:
     """Under /show, for leadership: file the complaint as a major problem."""
     label = gettext(language, "File as a major quality problem")
     return [[(label, MajorPress(complaint_id).encode())]]
+
+
+def suggestion(language: str, view: SuggestionView, deciding: bool) -> Keyboard:
+    """Under a suggestion in the leadership group: Adopt / Decline while it waits, then
+    (adopted) Record the benefit."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    if deciding and view.waiting:
+        return [
+            [
+                (t("Adopt"), SuggestionPress(view.id, SuggestionAction.ADOPT).encode()),
+                (t("Decline"), SuggestionPress(view.id, SuggestionAction.DECLINE).encode()),
+            ]
+        ]
+    if deciding and view.adopted:
+        label = t("Record the realised benefit")
+        return [[(label, SuggestionPress(view.id, SuggestionAction.BENEFIT).encode())]]
+    return []

@@ -13,6 +13,7 @@ from bot.procedure.steps import (
     OWNER_LABELS,
     STEP_STATUS_LABELS,
 )
+from bot.procedure.suggestions import SUGGESTION_STATUS_LABELS
 from bot.views.i18n import N_
 
 DEMANDS = {
@@ -81,6 +82,9 @@ EVENTS.update(
         "closed": N_("closed"),
         "plant_set": N_("plant of origin set"),
         "nature_set": N_("nature changed"),
+        "suggestion_made": N_("suggestion made"),
+        "suggestion_decided": N_("suggestion decided"),
+        "suggestion_benefit": N_("benefit of a suggestion recorded"),
         "filed_major": N_("filed as a major quality problem"),
         "settings_changed": N_("settings changed"),
         "special_report_answered": N_("the GM answered the special report"),
@@ -103,3 +107,4 @@ WEEKDAYS = {
     "sat": N_("Sat"),
     "sun": N_("Sun"),
 }
+SUGGESTION_STATUSES = SUGGESTION_STATUS_LABELS

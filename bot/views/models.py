@@ -15,6 +15,7 @@ from bot.procedure.intake import FileKind
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Outcome, Owner, StepDef, StepStatus
+from bot.procedure.suggestions import SuggestionStatus
 
 
 @dataclass(frozen=True)
@@ -187,3 +188,25 @@ class ClosureView:
     complaint: ComplaintView
     closed_at: datetime
     missed: tuple[MissedLimit, ...]
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    id: int
+    text: str
+    complaint_number: str | None
+    proposed_by: str
+    proposed_at: datetime
+    status: SuggestionStatus
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    benefit: Decimal | None = None
+    reward: Decimal | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.status is SuggestionStatus.PROPOSED
+
+    @property
+    def adopted(self) -> bool:
+        return self.status is SuggestionStatus.ADOPTED

@@ -3,7 +3,8 @@
 - complaint.solvable_today: QC's answer at the appraisal (step 3), None before it;
 - complaint.filed_major_at: when leadership filed it as a major problem;
 - person.night_pings: chosen with /settings, false for everyone at first;
-- special_report: 书面专项报告, the GM's answer with it.
+- special_report: 书面专项报告, the GM's answer with it;
+- suggestion: 合理化建议, adopted or declined, with the realised benefit and the reward.
 
 Revision ID: 0005
 Revises: 0004
@@ -24,6 +25,7 @@ CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("file_kind", "filekind", ("photo", "document")),
         ("status", "reportstatus", ("waiting", "approved", "answered")),
     ],
+    "suggestion": [("status", "suggestionstatus", ("proposed", "adopted", "declined"))],
 }
 
 
@@ -94,8 +96,48 @@ def upgrade() -> None:
         op.f("ix_special_report_complaint_id"), "special_report", ["complaint_id"], unique=False
     )
 
+    op.create_table(
+        "suggestion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("complaint_id", sa.Integer(), nullable=True),
+        sa.Column("proposed_by_id", sa.Integer(), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                *CHECKS["suggestion"][0][2],
+                name="suggestionstatus",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("benefit", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("reward", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("benefit_recorded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"], ["complaint.id"], name=op.f("fk_suggestion_complaint_id_complaint")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by_id"], ["person.id"], name=op.f("fk_suggestion_proposed_by_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["person.id"], name=op.f("fk_suggestion_decided_by_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestion")),
+    )
+    op.create_index(
+        op.f("ix_suggestion_complaint_id"), "suggestion", ["complaint_id"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_suggestion_complaint_id"), table_name="suggestion")
+    op.drop_table("suggestion")
     op.drop_index(op.f("ix_special_report_complaint_id"), table_name="special_report")
     op.drop_table("special_report")
     with op.batch_alter_table("person") as batch:
