@@ -442,6 +442,10 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         opens=("customer_result",),
         completes=("customer_answer",),
+        asks=N_(
+            "Reply to this message with the solution sent to the customer "
+            "(《客户投诉质量问题解决方案》, text or a document) and how the customer was told."
+        ),
     ),
     # Step 12's outer bound: a clear answer no later than Tocc + 48 h. It is done
     # when the solution (12) or the explanation (2a) reaches the customer.
@@ -508,6 +512,10 @@ STEPS: tuple[StepDef, ...] = (
             ),
         ),
         waits_for=("customer_solution", "verification"),
+        asks=N_(
+            "Reply to this message with the customer's words, or their letter as a document "
+            "or photo."
+        ),
     ),
 )
 
