@@ -102,14 +102,15 @@ def is_mine(
     return any(owns(who, o, case) for o in (owner, *co_owners))
 
 
-def may_file_major(who: Who) -> bool:
-    """Leadership file a complaint as a major problem (重大质量问题备案)."""
+def is_leadership(who: Who) -> bool:
+    """The GM and the three VPs (公司领导层); admins act for them."""
     return who.is_admin or who.role in LEADERS
 
 
-def may_decide_suggestion(who: Who) -> bool:
-    """Leadership adopt or decline a suggestion and record what it brought (section 6)."""
-    return who.is_admin or who.role in LEADERS
+# Leadership file a complaint as a major problem (重大质量问题备案), and adopt or decline
+# a suggestion and record what it brought (section 6).
+may_file_major = is_leadership
+may_decide_suggestion = is_leadership
 
 
 def may_answer_special_report(who: Who) -> bool:
