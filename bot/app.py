@@ -22,6 +22,7 @@ from handlers import (
     exports,
     intake,
     major,
+    meetings,
     reading,
     resources,
     settings,
@@ -43,6 +44,7 @@ COMMANDS = (
     ("settings", N_("Night pings and working hours")),
     ("export", N_("The forms as files: register, disposition report")),
     ("major", N_("The register of major quality problems")),
+    ("meetings", N_("Special quality meetings and their minutes")),
     ("suggest", N_("Suggest an improvement")),
     ("suggestions", N_("Improvement suggestions and rewards")),
     ("cancel", N_("Stop filing")),
@@ -132,6 +134,7 @@ def build(
     application.add_handlers(exports.handlers())
     application.add_handlers(major.handlers())
     application.add_handlers(suggestions.handlers())
+    application.add_handlers(meetings.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.procedure.intake import FileKind
-from bot.services import resources, steps, suggestions
+from bot.services import meetings, resources, steps, suggestions
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
 from bot.views.callbacks import (
@@ -56,6 +56,8 @@ PROMPT_SERVICES = {
     PromptKind.BLOCK: resources.write_report,
     PromptKind.ANSWER: resources.reply_to_report,
     PromptKind.BENEFIT: suggestions.reply_benefit,
+    PromptKind.MEETING: meetings.plan_meeting,
+    PromptKind.MINUTES: meetings.record_minutes,
 }
 NEEDS_TEXT = {
     PromptKind.NOTE: N_("Please reply with text, a photo or a document."),
@@ -63,7 +65,13 @@ NEEDS_TEXT = {
     PromptKind.BLOCK: N_("Please reply with the report: text, a photo or a document."),
     PromptKind.ANSWER: N_("Please reply with your answer as text."),
     PromptKind.BENEFIT: N_("That is not an amount of yuan: reply like 12000 or 1.2万."),
+    PromptKind.MEETING: N_("Give a time still to come and the place, like: 明天 14:00 三楼会议室"),
+    PromptKind.MINUTES: N_("Please reply with the minutes: text or a document."),
 }
+
+START_FIRST = N_(
+    "{name}: open a private chat with the bot and press Start, then press the button again."
+)
 
 REPLIES = {
     ReplyResult.REPORTED: N_("The special report has been sent to the GM."),
@@ -74,6 +82,8 @@ REPLIES = {
     ReplyResult.NOT_ALLOWED: N_("This step is no longer open, or not yours; nothing changed."),
     ReplyResult.ANSWER_SENT: N_("Your answer went to the writer, the leading VP and sales."),
     ReplyResult.BENEFIT_RECORDED: N_("Recorded: the reward is 10% of the benefit."),
+    ReplyResult.MEETING_PLANNED: N_("The meeting is scheduled and the invitations are sent."),
+    ReplyResult.MINUTES_RECORDED: N_("The minutes are recorded and sent; the step is done."),
 }
 
 REFUSALS = {
@@ -121,14 +131,13 @@ async def on_press(update: Update, context: Context) -> None:
                 await context.bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
         if done.step is not None and (done.finished or done.asks_reason):
             await _prompt(context, user_id, done.step, done.asks_reason, language)
+        if done.asks_meeting:
+            prompt = cards.meeting_prompt(language)
+            await ask(context, user_id, prompt, [pressed.step_id, PromptKind.MEETING.value])
     except Forbidden:
         # Never started a private chat with the bot: the press stands, the extras cannot go.
         chat_id = query.message.chat.id if query.message else user_id
-        text = gettext(
-            language,
-            "{name}: open a private chat with the bot and press Start, then press the button again.",
-            name=update.effective_user.first_name,
-        )
+        text = gettext(language, START_FIRST, name=update.effective_user.first_name)
         await context.bot.send_message(chat_id, text)
 
 
@@ -149,6 +158,14 @@ async def _prompt(
 def remember_prompt(context: Context, message_id: int, prompt: list[Any]) -> None:
     assert context.user_data is not None
     context.user_data.setdefault(PROMPTS, {})[str(message_id)] = prompt
+
+
+async def ask(context: Context, user_id: int, text: str, prompt: list[Any]) -> None:
+    """A question answered by a reply in the private chat (the reply handler takes it)."""
+    sent = await context.bot.send_message(
+        user_id, text, parse_mode=ParseMode.HTML, reply_markup=ForceReply(selective=True)
+    )
+    remember_prompt(context, sent.message_id, prompt)
 
 
 async def on_nature(update: Update, context: Context) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from telegram import ForceReply, Update
 from telegram.constants import ParseMode
+from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.services import suggestions
@@ -15,7 +16,7 @@ from bot.views.callbacks import SUGGESTION, BadCallback, SuggestionAction, Sugge
 from bot.views.i18n import N_, gettext
 from bot.views.render import render_messages
 from handlers.common import Context, answer_stale, edit_text, send_parts
-from handlers.steps import remember_prompt
+from handlers.steps import START_FIRST, remember_prompt
 
 ANSWERS = {
     SuggestionResult.OK: N_("Thank you: your suggestion went to leadership."),
@@ -66,13 +67,7 @@ async def on_suggestion_button(update: Update, context: Context) -> None:
         return
     if pressed.action is SuggestionAction.BENEFIT:
         await query.answer()  # the amount is asked for privately; the service checks it
-        sent = await context.bot.send_message(
-            update.effective_user.id,
-            cards.benefit_prompt(language),
-            parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True),
-        )
-        remember_prompt(context, sent.message_id, [pressed.suggestion_id, PromptKind.BENEFIT.value])
+        await _ask_benefit(update, context, pressed.suggestion_id)
         return
     adopt = pressed.action is SuggestionAction.ADOPT
     done = await context.services.run(
@@ -83,6 +78,23 @@ async def on_suggestion_button(update: Update, context: Context) -> None:
     if done.suggestion is not None and not refused:
         shown = cards.suggestion(done.suggestion, language, context.services.config.timezone, True)
         await edit_text(query, shown.text, shown.keyboard)
+
+
+async def _ask_benefit(update: Update, context: Context, suggestion_id: int) -> None:
+    user = update.effective_user
+    assert user is not None
+    try:
+        sent = await context.bot.send_message(
+            user.id,
+            cards.benefit_prompt(context.language),
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(selective=True),
+        )
+    except Forbidden:  # never opened a private chat with the bot
+        text = gettext(context.language, START_FIRST, name=user.first_name)
+        await send_parts(update, [text])
+        return
+    remember_prompt(context, sent.message_id, [suggestion_id, PromptKind.BENEFIT.value])
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

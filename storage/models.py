@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
+from bot.procedure.meetings import MeetingKind
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
@@ -89,6 +90,7 @@ class Purpose(StrEnum):
     RESULT = "result"  # a step's result for those the procedure sends it to
     CLOSURE = "closure"  # the closure card: total time, limits missed
     SUGGESTION = "suggestion"  # 合理化建议 to leadership, their answer to the proposer
+    MEETING = "meeting"  # a meeting's invitation, reminder and minutes
     ADMIN = "admin"  # a delivery failed
 
 
@@ -332,6 +334,31 @@ class Suggestion(Base):
     complaint: Mapped[Complaint | None] = relationship()
     proposed_by: Mapped[Person] = relationship(foreign_keys=[proposed_by_id])
     decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class Meeting(Base):
+    """《质量问题专项会议》 of one complaint (step 8): when, where, who was invited, and
+    the minutes (会议纪要) recorded afterwards."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind, 16, checked=False))
+    at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(String(200))
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    invited: Mapped[list[int]] = mapped_column(JSON)  # chat ids the invitation went to
+    minutes: Mapped[str | None] = mapped_column(Text)
+    minutes_file_id: Mapped[str | None] = mapped_column(String(255))
+    minutes_file_kind: Mapped[FileKind | None] = mapped_column(enum_column(FileKind, 16))
+    recorded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    complaint: Mapped[Complaint] = relationship()
+    step: Mapped[Step] = relationship()
+    organiser: Mapped[Person] = relationship()
 
 
 class Event(Base):

@@ -22,6 +22,7 @@ from storage.models import (
     Customer,
     DeliveryStatus,
     Event,
+    Meeting,
     OutboxMessage,
     Person,
     Purpose,
@@ -197,6 +198,22 @@ def suggestions(session: Session, proposed_by_id: int | None = None) -> Sequence
     ).all()
 
 
+def meetings(session: Session, filed_by_id: int | None = None) -> Sequence[Meeting]:
+    query = select(Meeting).options(
+        selectinload(Meeting.complaint), selectinload(Meeting.organiser)
+    )
+    if filed_by_id is not None:
+        query = query.join(Complaint).where(Complaint.filed_by_id == filed_by_id)
+    return session.scalars(query.order_by(Meeting.at.desc())).all()
+
+
+def open_meeting_of_step(session: Session, step_id: int) -> Meeting | None:
+    """The step's meeting whose minutes are still to come (a new time replaces its own)."""
+    return session.scalar(
+        select(Meeting).where(Meeting.step_id == step_id, Meeting.recorded_at.is_(None))
+    )
+
+
 def events_of(session: Session, complaint_id: int) -> Sequence[Event]:
     return session.scalars(
         select(Event)
@@ -236,14 +253,14 @@ def cards_of_step(session: Session, step_id: int) -> Sequence[OutboxMessage]:
     ).all()
 
 
-def drop_held_pings(session: Session, step_id: int) -> None:
+def drop_held_pings(session: Session, step_id: int, purpose: Purpose = Purpose.PING) -> None:
     """Pings of a step held for quiet hours and not sent yet: a later ping replaces them,
-    and a step that is no longer open needs none. (Held: posted for later than it was
-    posted, and never tried.)"""
+    and a step that is no longer open needs none; the same for a meeting's reminder.
+    (Held: posted for later than it was posted, and never tried.)"""
     session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.step_id == step_id,
-            OutboxMessage.purpose == Purpose.PING,
+            OutboxMessage.purpose == purpose,
             OutboxMessage.status == DeliveryStatus.PENDING,
             OutboxMessage.attempts == 0,
             OutboxMessage.next_attempt_at > OutboxMessage.created_at,

@@ -410,3 +410,29 @@ def test_a_suggestions_reward_is_ten_percent_of_its_benefit_as_people_type_it() 
             parse_yuan(bad)
     assert reward_for(Decimal("12000")) == Decimal("1200.00")
     assert reward_for(Decimal("0.05")) == Decimal("0.01")  # to the fen, half up
+
+
+def test_a_meetings_time_and_place_as_people_type_them() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.procedure.meetings import MeetingError, parse_when_where
+
+    tz = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=tz)
+    assert parse_when_where("明天 14:00 三楼会议室", now) == (
+        datetime(2026, 11, 26, 14, 0, tzinfo=tz),
+        "三楼会议室",
+    )
+    assert parse_when_where("15：30 厂部", now) == (
+        datetime(2026, 11, 25, 15, 30, tzinfo=tz),
+        "厂部",
+    )
+    assert parse_when_where("2026-12-01 9:00 莱山车间", now)[0] == datetime(
+        2026, 12, 1, 9, 0, tzinfo=tz
+    )
+    for bad in ("明天下午", "14:00", "25:00 会议室", "2026-02-30 9:00 厂部", ""):
+        with pytest.raises(MeetingError):
+            parse_when_where(bad, now)
+    with pytest.raises(MeetingError, match="passed"):
+        parse_when_where("09:00 厂部", now)

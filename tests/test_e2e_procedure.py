@@ -254,8 +254,10 @@ async def test_a_blocked_step_sends_a_special_report_the_gm_answers_back_to_vp_a
             document=("专项报告.pdf", "application/pdf", 80_000),
             caption="三坐标测量机故障,申请外送检测",
         )
-        await eventually(lambda: len(world.emu.bot_messages(QC_HW)) > before)
-        assert "已报送总经理" in world.emu.bot_messages(QC_HW)[before].text
+        # The reply, and the writer's own copy of the report (which may come first).
+        await eventually(
+            lambda: any("已报送总经理" in m.text for m in world.emu.bot_messages(QC_HW)[before:])
+        )
 
         # The GM gets it privately with Approve / Reply, then the document.
         report = await eventually(
@@ -356,3 +358,57 @@ async def test_a_suggestion_adopted_in_the_leadership_group_and_its_reward(
         await eventually(lambda: [m for m in world.emu.bot_messages(QC_HW) if "1200 元" in m.text])
         await world.say(GM, "/suggestions")
         assert "奖励合计:1200 元" in world.last(GM).text.replace("：", ":")
+
+
+async def test_the_vp_schedules_the_special_meeting_and_its_minutes_complete_step_8(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter=False)  # a claim and a return: step 8 applies
+        meeting_card = await eventually(lambda: card(world, VP_EXEC, "专项会议"))
+        schedule = next(d for label, d in meeting_card.buttons if label == "安排会议")
+        await press(world, VP_EXEC, VP_EXEC, meeting_card.message_id, schedule)
+        prompt = await eventually(
+            lambda: next(
+                (m for m in world.emu.bot_messages(VP_EXEC) if "会议的时间和地点" in m.text), None
+            )
+        )
+        await world.say(VP_EXEC, "昨天 14:00 会议室", reply_to=prompt.message_id)
+        assert "尚未到来" in world.last(VP_EXEC).text  # the same prompt still stands
+        await world.say(VP_EXEC, "明天 10:00 三楼会议室 <A>", reply_to=prompt.message_id)
+        # The plant's QC group is invited with the agenda; the VP gets the minutes button.
+        invitation = await eventually(
+            lambda: next(
+                (m for m in world.emu.bot_messages(QC_HUANGWU) if "会议通知" in m.text), None
+            )
+        )
+        assert "三楼会议室 <A>" in invitation.text and "议题" in invitation.text
+        confirmation = await eventually(
+            lambda: next(
+                (
+                    m
+                    for m in world.emu.bot_messages(VP_EXEC)
+                    if "会议已安排" in m.text and m.buttons
+                ),
+                None,
+            )
+        )
+        record = next(d for label, d in confirmation.buttons if label == "记录会议纪要")
+        await press(world, VP_EXEC, VP_EXEC, confirmation.message_id, record)
+        minutes_prompt = await eventually(
+            lambda: next(
+                (
+                    m
+                    for m in world.emu.bot_messages(VP_EXEC)
+                    if "请回复本消息，写明会议纪要" in m.text
+                ),
+                None,
+            )
+        )
+        await world.say(VP_EXEC, "决定:更换热处理供应商", reply_to=minutes_prompt.message_id)
+        await eventually(
+            lambda: [m for m in world.emu.bot_messages(QC_HUANGWU) if "更换热处理供应商" in m.text]
+        )
+        await eventually(lambda: statuses(world)["special_meeting"] is StepStatus.DONE)
+        await world.say(GM, "/meetings")
+        await eventually(lambda: any("会议纪要已记录" in t for t in world.texts(GM)))

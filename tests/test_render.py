@@ -221,7 +221,11 @@ def test_task_buttons_come_from_the_step_table(language: str, definition: Any) -
     ]
     finishing = [p.code for p in presses if p.action is StepAction.FINISH]
     assert finishing == [o.code for o in definition.outcomes]
-    expected = set(StepAction) - (set() if definition.sets_nature else {StepAction.NATURE})
+    expected = set(StepAction)
+    if not definition.sets_nature:
+        expected.discard(StepAction.NATURE)
+    if not definition.holds_meeting:
+        expected.discard(StepAction.MEETING)
     assert {p.action for p in presses} == expected
     assert all(p.step_id == step.id for p in presses)
     plants = [
@@ -368,6 +372,7 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
         ClosureView,
         DeliveryView,
         EventView,
+        MeetingView,
         MissedLimit,
         SpecialReportView,
     )
@@ -391,6 +396,9 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
         answered_at=now,
     )
     with_report = replace(step, report=answered)
+    meeting = MeetingView(
+        3, "KS-2026-0001", now, "三楼 <会议室>", "刘常务", "决定 <更换>", False, now
+    )
     texts = [
         cards.step_prompt(step, True, language),
         cards.step_prompt(step, False, language),
@@ -404,6 +412,14 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
         cards.task_card(with_report, c, language, tz).text,
         cards.nature_chooser(c, NaturePick(step.id, "A", True, False), language).text,
         cards.nature_prompt(NaturePick(step.id, "B", False, True), language),
+        *(m.text for m in cards.meeting_invitation(meeting, c, language, tz)),
+        *(m.text for m in cards.meeting_invitation(meeting, c, language, tz, reminder=True)),
+        *(m.text for m in cards.meeting_confirmation(meeting, language, tz)),
+        *(m.text for m in cards.meeting_minutes(meeting, language, tz)),
+        cards.minutes_caption(meeting, language),
+        cards.meeting_prompt(language),
+        cards.minutes_prompt(language),
+        render("meetings/list.html", language, meetings=[meeting], tz=tz),
         *(
             m.text
             for m in cards.closure(

@@ -18,7 +18,15 @@ from bot.procedure.intake import Draft, FileKind
 from bot.procedure.resources import ReportStatus
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
-from bot.services import complaints, major, mapping, resources, steps, suggestions
+from bot.services import (
+    complaints,
+    major,
+    mapping,
+    meetings,
+    resources,
+    steps,
+    suggestions,
+)
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
@@ -26,6 +34,7 @@ from storage import db, queries
 from storage.models import (
     Complaint,
     Event,
+    Meeting,
     Method,
     OutboxMessage,
     Person,
@@ -654,3 +663,66 @@ def test_a_suggestion_adopted_and_its_reward_kept(engine: Engine) -> None:
             select(Event.action).where(Event.action.like("suggestion%")).order_by(Event.id)
         ).all()
         assert actions == ["suggestion_made", "suggestion_decided", "suggestion_benefit"]
+
+
+def test_the_special_meeting_invites_reminds_and_its_minutes_complete_step_8(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file()  # a claim and a return: the special meeting applies
+    step_id = company.step_id("special_meeting")
+    pressed = company.services.call(
+        steps.press, PressStep(Caller(VP_EXEC), step_id, StepAction.MEETING)
+    )
+    assert pressed.result is PressResult.OK and pressed.asks_meeting
+
+    def reply(who: int, kind: steps.PromptKind, target: int, text: str) -> steps.ReplyResult:
+        command = steps.PromptReply(Caller(who, who), target, kind, text, None)
+        service = (
+            meetings.plan_meeting if kind is steps.PromptKind.MEETING else (meetings.record_minutes)
+        )
+        return company.services.call(service, command)
+
+    meeting_kind = steps.PromptKind.MEETING
+    assert reply(VP_EXEC, meeting_kind, step_id, "明天下午") is steps.ReplyResult.NEEDS_TEXT
+    assert reply(QC_HW, meeting_kind, step_id, "明天 14:00 三楼会议室") is (
+        steps.ReplyResult.NOT_ALLOWED
+    )
+    assert reply(VP_EXEC, meeting_kind, step_id, "明天 14:00 三楼会议室") is (
+        steps.ReplyResult.MEETING_PLANNED
+    )
+    at = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
+    rows = company.outbox(Purpose.MEETING)
+    invited = {r.chat_id for r in rows if r.next_attempt_at == NOW and "keyboard" not in r.payload}
+    assert invited == {GM, VP_EXEC, VP_PROD, VP_MKT, QC_HUANGWU, PROD_HUANGWU, SALES}
+    reminders = [r for r in rows if r.next_attempt_at > NOW]
+    assert {r.next_attempt_at for r in reminders} == {at - timedelta(minutes=30)}
+    confirmation = [r for r in rows if "keyboard" in r.payload]
+    assert [r.chat_id for r in confirmation] == [VP_EXEC]
+    # Moved to 15:00: one meeting, the old reminders gone, new ones for the new time.
+    assert reply(VP_EXEC, meeting_kind, step_id, "明天 15:00 三楼会议室") is (
+        steps.ReplyResult.MEETING_PLANNED
+    )
+    reminders = [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]
+    assert {r.next_attempt_at for r in reminders} == {at + timedelta(minutes=30)}
+    with company.sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        meeting_id = meeting.id
+    minutes = steps.PromptKind.MINUTES
+    assert reply(VP_EXEC, minutes, meeting_id, "决定:更换热处理供应商") is (
+        steps.ReplyResult.MINUTES_RECORDED
+    )
+    with company.sessions() as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert meeting.minutes == "决定:更换热处理供应商" and meeting.recorded_at == NOW
+        step = session.get(Step, step_id)
+        assert step is not None and step.status is StepStatus.DONE
+        assert step.done_by_id == company.person(session, VP_EXEC).id
+        actions = session.scalars(
+            select(Event.action).where(Event.action.like("meeting%")).order_by(Event.id)
+        ).all()
+        assert actions == ["meeting_planned", "meeting_planned", "meeting_minutes"]
+    # The reminders are no longer needed; the minutes went to everyone invited.
+    assert not [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]
+    sent_minutes = [r for r in company.outbox(Purpose.MEETING) if "会议纪要" in r.payload["text"]]
+    assert {r.chat_id for r in sent_minutes} >= {GM, QC_HUANGWU, SALES}

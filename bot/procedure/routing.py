@@ -230,6 +230,22 @@ def closure_audience(plant: Plant, grade: Grade) -> list[Audience]:
     return audience
 
 
+def meeting_audience(plant: Plant, *, filed_by_id: int) -> list[Audience]:
+    """Invited to a complaint's special meeting: leadership (privately), the plant's QC
+    and production groups, and the salesperson who filed it (reading: the source's
+    领导层主持召集 with the departments concerned)."""
+    audience: list[Audience] = [
+        Person(Role.GM),
+        Person(Role.VP_EXEC),
+        Person(Role.VP_PRODUCTION),
+        Person(Role.VP_MARKETING),
+    ]
+    for p in responsible_plants(plant):
+        audience += [GroupChat(Group.QC, p), GroupChat(Group.PRODUCTION, p)]
+    audience.append(Named(filed_by_id))
+    return audience
+
+
 def result_audience(readers: tuple[Reader, ...], *, filed_by_id: int) -> list[Audience]:
     """Who reads a step's result (step 7: sales; step 9: the GM, the executive VP, sales)."""
     found: dict[Reader, Audience] = {

@@ -220,6 +220,7 @@ class StepDef:
     reports_to: tuple[Reader, ...] = ()  # the result (its note) goes to these
     co_owners: tuple[Owner, ...] = ()  # own it too: their groups get the card, any may do it
     sets_nature: bool = False  # while open, its owners may change the nature and flags
+    holds_meeting: bool = False  # done by recording the minutes of its meeting
 
     def outcome(self, outcome: Outcome) -> OutcomeDef | None:
         return next((o for o in self.outcomes if o.outcome == outcome), None)
@@ -390,6 +391,7 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         _major,
         at_registration=True,
+        holds_meeting=True,
     ),
     StepDef(
         "report_to_gm",

@@ -11,6 +11,7 @@ from bot.views.models import (
     ComplaintView,
     DeliveryView,
     EventView,
+    MeetingView,
     PersonView,
     SpecialReportView,
     StepView,
@@ -19,6 +20,7 @@ from bot.views.models import (
 from storage.models import (
     Complaint,
     Event,
+    Meeting,
     OutboxMessage,
     Person,
     SpecialReport,
@@ -146,4 +148,17 @@ def suggestion_view(suggestion: Suggestion) -> SuggestionView:
         decided_at=suggestion.decided_at,
         benefit=suggestion.benefit,
         reward=suggestion.reward,
+    )
+
+
+def meeting_view(meeting: Meeting) -> MeetingView:
+    return MeetingView(
+        id=meeting.id,
+        complaint_number=meeting.complaint.number,
+        at=meeting.at,
+        place=meeting.place,
+        organiser=meeting.organiser.name,
+        minutes=meeting.minutes,
+        has_file=meeting.minutes_file_id is not None,
+        recorded_at=meeting.recorded_at,
     )

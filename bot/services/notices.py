@@ -135,6 +135,7 @@ PURPOSE_NAMES = {
     Purpose.RESULT: N_("step result"),
     Purpose.CLOSURE: N_("closure card"),
     Purpose.SUGGESTION: N_("suggestion"),
+    Purpose.MEETING: N_("meeting"),
 }
 
 

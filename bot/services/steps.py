@@ -66,6 +66,7 @@ class Pressed:
     finished: bool = False  # an outcome was recorded: a note may follow
     asks_reason: bool = False  # Blocked: the reason is asked for
     asks_nature: bool = False  # Change the nature: the choice is offered
+    asks_meeting: bool = False  # Schedule the meeting: its time and place are asked for
     complaint: ComplaintView | None = None  # Show: the whole complaint
     events: tuple[EventView, ...] = ()
 
@@ -83,6 +84,8 @@ class PromptKind(StrEnum):
     NATURE = "nature"  # the reason for a new nature; the choice rides with the prompt
     ANSWER = "answer"  # the GM's answer to a special report (bot.services.resources)
     BENEFIT = "benefit"  # a suggestion's realised benefit (bot.services.suggestions)
+    MEETING = "meeting"  # a meeting's time and place (bot.services.meetings)
+    MINUTES = "minutes"  # a meeting's minutes (bot.services.meetings)
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class ReplyResult(StrEnum):
     NOT_ALLOWED = "not_allowed"  # the step is no longer open, or not theirs
     ANSWER_SENT = "answer_sent"  # the GM's answer to a special report went out
     BENEFIT_RECORDED = "benefit_recorded"
+    MEETING_PLANNED = "meeting_planned"
+    MINUTES_RECORDED = "minutes_recorded"
     IGNORED = "ignored"  # not on the people list, or the step is gone
 
 
@@ -404,6 +409,10 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     if command.action is StepAction.BLOCK:
         # The reason is asked for; see reply_to_prompt.
         return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_reason=True)
+    if command.action is StepAction.MEETING:
+        if not STEP_BY_ID[step.key].holds_meeting:
+            return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+        return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_meeting=True)
     if command.action is StepAction.NATURE:
         if not STEP_BY_ID[step.key].sets_nature:
             return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
@@ -437,6 +446,27 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     _apply(uow, complaint, transition, actor, ending.outcome)
     _report_result(uow, step, step.note, actor)
     return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
+
+
+def finish_step(uow: UnitOfWork, step: Step, actor: Actor) -> bool:
+    """Mark an open step done by what completes it elsewhere (a meeting's minutes)."""
+    complaint = step.complaint
+    try:
+        transition = engine.complete(
+            as_engine(complaint),
+            _states(complaint),
+            step.key,
+            Outcome.DONE,
+            uow.config.timing(),
+            uow.now,
+        )
+    except engine.StepError:
+        return False
+    if not queries.claim_step(uow.session, step.id):
+        return False
+    uow.touch(step)
+    _apply(uow, complaint, transition, actor)
+    return True
 
 
 def _report_result(uow: UnitOfWork, step: Step, text: str | None, actor: Actor) -> None:

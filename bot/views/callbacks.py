@@ -70,6 +70,7 @@ SPECIAL_REPORT = "sr"
 SETTINGS = "se"
 MAJOR = "mj"
 SUGGESTION = "sg"
+MEETING_MINUTES = "mt"
 
 
 class StepAction(StrEnum):
@@ -80,6 +81,7 @@ class StepAction(StrEnum):
     BLOCK = "block"
     SHOW = "show"
     NATURE = "nature"  # QC change the nature and flags at the appraisal
+    MEETING = "meet"  # the leading VP schedules the step's meeting
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}
@@ -237,3 +239,20 @@ class SuggestionPress:
         if callback.family != SUGGESTION or callback.action not in known:
             raise BadCallback(f"not a suggestion button: {data!r}")
         return cls(callback.int_arg, SuggestionAction(callback.action))
+
+
+@dataclass(frozen=True)
+class MinutesPress:
+    """Under the organiser's confirmation of a meeting: record its minutes."""
+
+    meeting_id: int
+
+    def encode(self) -> str:
+        return Callback(MEETING_MINUTES, "min", str(self.meeting_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> MinutesPress:
+        callback = decode(data)
+        if callback.family != MEETING_MINUTES or callback.action != "min":
+            raise BadCallback(f"not a minutes button: {data!r}")
+        return cls(callback.int_arg)

@@ -18,6 +18,7 @@ from bot.views.models import (
     ComplaintView,
     DeliveryView,
     EventView,
+    MeetingView,
     Message,
     SettingsView,
     SpecialReportView,
@@ -172,3 +173,37 @@ def suggestion(view: SuggestionView, language: str, tz: str, deciding: bool) -> 
 
 def benefit_prompt(language: str) -> str:
     return render("notices/benefit_prompt.html", language)
+
+
+def meeting_invitation(
+    meeting: MeetingView, complaint: ComplaintView, language: str, tz: str, reminder: bool = False
+) -> list[Message]:
+    """The invitation with its agenda (the complaint and its steps so far), or the
+    reminder before the meeting."""
+    parts = render_messages(
+        "meetings/invitation.html", language, m=meeting, c=complaint, tz=tz, reminder=reminder
+    )
+    return [Message(p) for p in parts]
+
+
+def meeting_confirmation(meeting: MeetingView, language: str, tz: str) -> list[Message]:
+    text = render("meetings/confirmation.html", language, m=meeting, tz=tz)
+    return [Message(split_html(text)[0], keyboards.record_minutes(language, meeting.id))]
+
+
+def meeting_minutes(meeting: MeetingView, language: str, tz: str) -> list[Message]:
+    return [
+        Message(p) for p in render_messages("meetings/minutes.html", language, m=meeting, tz=tz)
+    ]
+
+
+def minutes_caption(meeting: MeetingView, language: str) -> str:
+    return render("meetings/minutes_caption.html", language, m=meeting)
+
+
+def meeting_prompt(language: str) -> str:
+    return render("meetings/prompt.html", language, kind="when")
+
+
+def minutes_prompt(language: str) -> str:
+    return render("meetings/prompt.html", language, kind="minutes")

@@ -15,6 +15,7 @@ from bot.views.callbacks import (
     INTAKE,
     Callback,
     MajorPress,
+    MinutesPress,
     NaturePick,
     NightPingsPress,
     PlantPress,
@@ -131,6 +132,8 @@ def task(language: str, step: StepView) -> Keyboard:
         )
     if step.definition.sets_nature:
         rows.append([(t("Change the nature"), StepPress(step.id, StepAction.NATURE).encode())])
+    if step.definition.holds_meeting:
+        rows.append([(t("Schedule the meeting"), StepPress(step.id, StepAction.MEETING).encode())])
     rows += [
         [
             (t("Take it"), StepPress(step.id, StepAction.TAKE).encode()),
@@ -206,3 +209,8 @@ def suggestion(language: str, view: SuggestionView, deciding: bool) -> Keyboard:
         label = t("Record the realised benefit")
         return [[(label, SuggestionPress(view.id, SuggestionAction.BENEFIT).encode())]]
     return []
+
+
+def record_minutes(language: str, meeting_id: int) -> Keyboard:
+    """Under the organiser's confirmation: the minutes, once the meeting was held."""
+    return [[(gettext(language, "Record the minutes"), MinutesPress(meeting_id).encode())]]

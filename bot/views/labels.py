@@ -82,6 +82,8 @@ EVENTS.update(
         "closed": N_("closed"),
         "plant_set": N_("plant of origin set"),
         "nature_set": N_("nature changed"),
+        "meeting_planned": N_("meeting scheduled"),
+        "meeting_minutes": N_("meeting minutes recorded"),
         "suggestion_made": N_("suggestion made"),
         "suggestion_decided": N_("suggestion decided"),
         "suggestion_benefit": N_("benefit of a suggestion recorded"),

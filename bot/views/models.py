@@ -210,3 +210,15 @@ class SuggestionView:
     @property
     def adopted(self) -> bool:
         return self.status is SuggestionStatus.ADOPTED
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    complaint_number: str
+    at: datetime
+    place: str
+    organiser: str
+    minutes: str | None = None
+    has_file: bool = False
+    recorded_at: datetime | None = None

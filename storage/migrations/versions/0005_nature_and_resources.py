@@ -4,7 +4,8 @@
 - complaint.filed_major_at: when leadership filed it as a major problem;
 - person.night_pings: chosen with /settings, false for everyone at first;
 - special_report: 书面专项报告, the GM's answer with it;
-- suggestion: 合理化建议, adopted or declined, with the realised benefit and the reward.
+- suggestion: 合理化建议, adopted or declined, with the realised benefit and the reward;
+- meeting: 质量问题专项会议 of a complaint, with its minutes.
 
 Revision ID: 0005
 Revises: 0004
@@ -26,6 +27,7 @@ CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("status", "reportstatus", ("waiting", "approved", "answered")),
     ],
     "suggestion": [("status", "suggestionstatus", ("proposed", "adopted", "declined"))],
+    "meeting": [("minutes_file_kind", "filekind", ("photo", "document"))],
 }
 
 
@@ -133,9 +135,46 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_suggestion_complaint_id"), "suggestion", ["complaint_id"], unique=False
     )
+    op.create_table(
+        "meeting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("complaint_id", sa.Integer(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=False),
+        sa.Column("organiser_id", sa.Integer(), nullable=False),
+        sa.Column("invited", sa.JSON(), nullable=False),
+        sa.Column("minutes", sa.Text(), nullable=True),
+        sa.Column("minutes_file_id", sa.String(length=255), nullable=True),
+        sa.Column(
+            "minutes_file_kind",
+            sa.Enum(
+                *CHECKS["meeting"][0][2],
+                name="filekind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=True,
+        ),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"], ["complaint.id"], name=op.f("fk_meeting_complaint_id_complaint")
+        ),
+        sa.ForeignKeyConstraint(["step_id"], ["step.id"], name=op.f("fk_meeting_step_id_step")),
+        sa.ForeignKeyConstraint(
+            ["organiser_id"], ["person.id"], name=op.f("fk_meeting_organiser_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting")),
+    )
+    op.create_index(op.f("ix_meeting_complaint_id"), "meeting", ["complaint_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_meeting_complaint_id"), table_name="meeting")
+    op.drop_table("meeting")
     op.drop_index(op.f("ix_suggestion_complaint_id"), table_name="suggestion")
     op.drop_table("suggestion")
     op.drop_index(op.f("ix_special_report_complaint_id"), table_name="special_report")
