@@ -254,7 +254,7 @@ async def test_a_blocked_step_sends_a_special_report_the_gm_answers_back_to_vp_a
             document=("专项报告.pdf", "application/pdf", 80_000),
             caption="三坐标测量机故障,申请外送检测",
         )
-        # The reply, and the writer's own copy of the report (which may come first).
+        # The reply (looked for among the new messages: notices may come in between).
         await eventually(
             lambda: any("已报送总经理" in m.text for m in world.emu.bot_messages(QC_HW)[before:])
         )

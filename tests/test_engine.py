@@ -177,9 +177,19 @@ def test_a_c_complaint_qc_cannot_solve_today_gets_the_vps_plan() -> None:
     assert "customer_result" not in case.open  # it waits for the verification
     assert [o.key for o in case.do("rectification_plan").opened] == ["rectification_items"]
     case.do("rectification_items", after=timedelta(days=3))
-    # Verification: two days from the end of the rectification; the verdict: three.
+    # Verification: two days from the end of the rectification; the VP's sign-off one;
+    # the verdict three.
     assert case.due["verification"] == case.clock.now() + timedelta(days=2)
     case.do("verification", after=timedelta(hours=5))
+    assert case.open == {"verification_signoff"}
+    assert case.due["verification_signoff"] == case.clock.now() + timedelta(days=1)
+    # Not effective: the rectification and its verification run again.
+    again = case.do("verification_signoff", Outcome.NOT_EFFECTIVE)
+    assert [o.key for o in again.opened] == ["rectification_items"]
+    assert set(again.superseded) == {"rectification_items", "verification"}
+    case.do("rectification_items")
+    case.do("verification")
+    case.do("verification_signoff", Outcome.EFFECTIVE)
     assert case.open == {"customer_result"}
     assert case.due["customer_result"] == case.clock.now() + timedelta(days=3)
     assert case.do("customer_result", Outcome.SATISFIED).closed
@@ -200,6 +210,7 @@ def test_an_a_complaint_closes_only_when_the_leaders_steps_are_done_too() -> Non
     assert "rectification_items" not in case.open  # it waits for the plan
     for key in ("rectification_plan", "rectification_items", "verification"):
         case.do(key)
+    case.do("verification_signoff", Outcome.EFFECTIVE)
     assert not case.do("customer_result", Outcome.SATISFIED).closed
     rest = LEADERS_STEPS - {"rectification_plan"}
     assert case.open == rest
@@ -244,6 +255,7 @@ def test_not_satisfied_goes_back_to_step_3_and_waits_again() -> None:
         "verification",
     ):
         case.do(key)
+    case.do("verification_signoff", Outcome.EFFECTIVE)
     back = case.do("customer_result", Outcome.NOT_SATISFIED)
     assert [o.key for o in back.opened] == ["appraisal_report"]
     assert "verification" in back.superseded and not back.closed
@@ -255,6 +267,8 @@ def test_not_satisfied_goes_back_to_step_3_and_waits_again() -> None:
     case.do("feedback_to_sales")
     case.do("rectification_items")
     case.do("verification")
+    assert "customer_result" not in case.open  # the old sign-off no longer counts
+    case.do("verification_signoff", Outcome.EFFECTIVE)
     assert case.open == {"customer_result"}
     assert case.do("customer_result", Outcome.SATISFIED).closed
 
@@ -384,7 +398,7 @@ def _every_facts() -> list[Facts]:
 
 
 # The readings of PROCEDURE.md section 4 as a table: facts -> the conditional steps.
-PLAN = {"rectification_plan", "rectification_items", "verification"}
+PLAN = {"rectification_plan", "rectification_items", "verification", "verification_signoff"}
 VP_ON_SITE = {"lead_on_site", "report_to_gm"}
 APPLICABILITY = [
     (
@@ -424,7 +438,7 @@ def test_applicability_over_every_combination_of_demands_and_flags() -> None:
         assert steps >= {s.id for s in STEPS if s.applies_to == "all"}
         assert ("lead_on_site" in steps) == ("report_to_gm" in steps)  # 5 and 9 go together
         # The plan's steps go together, and everything the VPs lead comes with a plan.
-        assert len(steps & PLAN) in (0, 3)
+        assert len(steps & PLAN) in (0, len(PLAN))
         if steps & ({"special_meeting", "report_return"} | VP_ON_SITE):
             assert steps >= PLAN, facts
         if facts.recurring or facts.solvable_today is False:

@@ -73,6 +73,7 @@ class Press:
     NOT_TODAY = (StepAction.FINISH, "nt")  # step 3: cannot be solved the same day
     NOT_QUALITY = (StepAction.FINISH, "nq")  # step 2
     ACCEPTED = (StepAction.FINISH, "acc")  # step 2a
+    EFFECTIVE = (StepAction.FINISH, "eff")  # step 15's sign-off
     TAKE = (StepAction.TAKE, "")
 
 
@@ -309,6 +310,8 @@ def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine
         (SALES, "customer_solution", Press.DONE),
         (VP_EXEC, "rectification_items", Press.DONE),
         (QC_HW, "verification", Press.DONE),
+        # The production VP signs it off (for Huangwu too: 生产质量副总 on the form).
+        (VP_PROD, "verification_signoff", Press.EFFECTIVE),
     ]
     for who, key, button in chain:
         assert company.press(who, key, button) is PressResult.OK, key
@@ -515,11 +518,11 @@ def test_a_special_report_goes_to_the_gm_who_answers_back_to_the_vp_and_sales(
     )
     assert company.services.call(resources.write_report, report) is steps.ReplyResult.REPORTED
     rows = _special_rows(company)
-    # The GM gets it with Approve / Reply; the leading VP and the writer a copy; the
-    # document follows the text.
+    # The GM gets it with Approve / Reply; the leading VP a copy; the document follows
+    # the text.
     with_buttons = {r.chat_id for r in rows if r.payload.get("keyboard")}
     assert with_buttons == {GM}
-    assert {r.chat_id for r in rows} == {GM, VP_EXEC, QC_HW}
+    assert {r.chat_id for r in rows} == {GM, VP_EXEC}
     assert [r.method for r in rows if r.chat_id == GM] == [Method.MESSAGE, Method.DOCUMENT]
     with company.sessions() as session:
         stored = session.scalars(select(SpecialReport)).one()

@@ -21,6 +21,7 @@ OWNER_ROLES: dict[Owner, frozenset[Role]] = {
     Owner.QC: frozenset({Role.QC, Role.TECH}),  # QC with technical
     Owner.PRODUCTION: frozenset({Role.PRODUCTION}),
     Owner.LEADING_VP: frozenset(),  # by plant: see leading_roles
+    Owner.PRODUCTION_VP: frozenset({Role.VP_PRODUCTION}),
 }
 
 
@@ -61,6 +62,8 @@ def owns(who: Who, owner: Owner, case: Case) -> bool:
     if owner is Owner.LEADING_VP:
         # A contractor's problem: purchasing leads it with the production VP.
         return who.role in (*leading_roles(case.plant), *supporting_roles(case.plant))
+    if owner is Owner.PRODUCTION_VP:
+        return who.role is Role.VP_PRODUCTION  # for every plant, whatever their own
     if who.role not in OWNER_ROLES[owner]:
         return False
     # Sales work for every plant; staff without a plant work for both.

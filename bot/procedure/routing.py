@@ -183,6 +183,8 @@ def task_audience(
     audience: list[Audience] = []
     if owner is Owner.SALES:
         audience += [GroupChat(Group.SALES), Named(filed_by_id)]
+    elif owner is Owner.PRODUCTION_VP:
+        audience.append(Person(Role.VP_PRODUCTION))
     elif owner is Owner.LEADING_VP:
         if leadership_group:
             audience.append(GroupChat(Group.LEADERSHIP))
@@ -202,10 +204,11 @@ def escalation_audience(plant: Plant, grade: Grade) -> list[Audience]:
     return audience
 
 
-def special_report_audience(plant: Plant, *, written_by_id: int) -> list[Audience]:
+def special_report_audience(plant: Plant) -> list[Audience]:
     """Copies of a special report (the GM gets it with the buttons to answer): the
-    plant's leading VP, who leads the fix, and whoever wrote it."""
-    return [*(Person(role) for role in leading_roles(plant)), Named(written_by_id)]
+    plant's leading VP, who leads the fix. The writer is told it went, and gets the
+    answer."""
+    return [Person(role) for role in leading_roles(plant)]
 
 
 def special_answer_audience(

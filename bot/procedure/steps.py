@@ -67,6 +67,8 @@ class Owner(StrEnum):
     PRODUCTION = "production"
     # The plant's leading VP (Huangwu: executive VP; Laishan and contractors: production VP).
     LEADING_VP = "leading_vp"
+    # The production VP for every plant: signs the verification on the form (生产质量副总).
+    PRODUCTION_VP = "production_vp"
 
 
 OWNER_LABELS = {
@@ -74,6 +76,7 @@ OWNER_LABELS = {
     Owner.QC: N_("QC/technical"),
     Owner.PRODUCTION: N_("Production"),
     Owner.LEADING_VP: N_("Leading VP"),
+    Owner.PRODUCTION_VP: N_("Production VP"),
 }
 
 
@@ -96,6 +99,8 @@ class Outcome(StrEnum):
     ACCEPTED = "accepted"  # step 2a: the customer accepted the explanation
     NOT_ACCEPTED = "not_accepted"  # step 2a: not accepted, so QC appraise it after all
     NOT_TODAY = "not_today"  # step 3: appraised, and it cannot be solved the same day
+    EFFECTIVE = "effective"  # step 15: the production VP signs the verification off
+    NOT_EFFECTIVE = "not_effective"  # step 15: the rectification runs again
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,7 @@ class StepDef:
     # The disposition report's field it fills, and who signs it there (message ids).
     record_heading: str | None = None
     signed_by: str | None = None
+    signature_step: str | None = None  # whose Done signs the field, if not this step's
     asks: str | None = None  # what the prompt after completion asks for (a message id)
     asks_plant: bool = False  # while the plant of origin is unknown, the owner names it
     any_vp: bool = False  # any VP may take it over from the leading VP
@@ -241,6 +247,7 @@ REWORK = (
     "customer_solution",
     "rectification_items",
     "verification",
+    "verification_signoff",
     "customer_result",
 )
 
@@ -481,13 +488,41 @@ STEPS: tuple[StepDef, ...] = (
         "2d",
         Anchor.OPENED,
         _planned,
-        opens=("customer_result",),
+        opens=("verification_signoff",),
         records="verification",
         record_heading=N_("Verification of effect"),
         signed_by=N_("Production quality VP"),
+        signature_step="verification_signoff",
         asks=N_(
             "Reply to this message with what the verification on site found. "
             "It fills the disposition report."
+        ),
+    ),
+    # The form's verification is signed by the production quality VP (生产质量副总): QC
+    # record it, the VP signs it off. Not effective: the rectification runs again.
+    StepDef(
+        "verification_signoff",
+        "15",
+        N_("Sign off the verification: is the rectification effective?"),
+        Owner.PRODUCTION_VP,
+        "1d",  # the source names no limit (reading)
+        Anchor.OPENED,
+        _planned,
+        outcomes=(
+            OutcomeDef(Outcome.EFFECTIVE, "eff", N_("Effective"), N_("effective")),
+            OutcomeDef(
+                Outcome.NOT_EFFECTIVE,
+                "neff",
+                N_("Not effective"),
+                N_("not effective: the rectification runs again"),
+                opens=("rectification_items",),
+                sends_back=("rectification_items", "verification"),
+            ),
+        ),
+        opens=("customer_result",),
+        asks=N_(
+            "Reply to this message with your reasons (and, if not effective, what must be "
+            "done again)."
         ),
     ),
     StepDef(
@@ -513,7 +548,7 @@ STEPS: tuple[StepDef, ...] = (
                 sends_back=REWORK,
             ),
         ),
-        waits_for=("customer_solution", "verification"),
+        waits_for=("customer_solution", "verification_signoff"),
         asks=N_(
             "Reply to this message with the customer's words, or their letter as a document "
             "or photo."

@@ -95,7 +95,7 @@ def write_report(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
         for r in recipients(
             session,
             uow.config,
-            special_report_audience(step.complaint.plant, written_by_id=person.id),
+            special_report_audience(step.complaint.plant),
         )
         if r.chat_id not in known
     ]

@@ -167,7 +167,8 @@ def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str
     for step in REPORT_FIELD_STEPS:
         assert step.record_heading and step.signed_by and step.records
         value = getattr(c, step.records) or t(N_("(to be filled)"))
-        rows += [(t(step.record_heading), value), (t(step.signed_by), signed(step.id))]
+        signer = step.signature_step or step.id
+        rows += [(t(step.record_heading), value), (t(step.signed_by), signed(signer))]
     return rows
 
 
