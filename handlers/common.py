@@ -104,24 +104,29 @@ def stale_button_handler() -> CallbackQueryHandler[KesuContext, None]:
     return CallbackQueryHandler(stale_button)
 
 
+ALBUM_LIMIT = 10  # files in one sendMediaGroup
+
+
 async def send_attachments(update: Update, complaint: ComplaintView, language: str) -> None:
-    """The customer's letter and photos again: photos as one album, documents as another
-    (Telegram groups documents only with documents), a single file on its own."""
+    """The customer's letter and photos again, then the files kept with the steps (the
+    appraisal report, evidence): photos as albums, documents as others (Telegram groups
+    documents only with documents), a single file on its own."""
     chat = update.effective_chat
     assert chat is not None
-    numbered = list(enumerate(complaint.attachments, start=1))
+    captioned = [
+        (a, cards.attachment_caption(complaint, a, i, language))
+        for i, a in enumerate(complaint.attachments, start=1)
+    ] + [(f, cards.step_file_caption(complaint, f, language)) for f in complaint.step_files]
     for kind in (FileKind.PHOTO, FileKind.DOCUMENT):
-        files = [
-            (a.file_id, cards.attachment_caption(complaint, a, i, language))
-            for i, a in numbered
-            if a.kind is kind
-        ]
-        if len(files) == 1:
-            file_id, caption = files[0]
-            send = chat.send_photo if kind is FileKind.PHOTO else chat.send_document
-            await send(file_id, caption=caption, parse_mode=ParseMode.HTML)
-        elif files:
-            media = InputMediaPhoto if kind is FileKind.PHOTO else InputMediaDocument
-            await chat.send_media_group(
-                [media(f, caption=c, parse_mode=ParseMode.HTML) for f, c in files]
-            )
+        files = [(a.file_id, caption) for a, caption in captioned if a.kind is kind]
+        for start in range(0, len(files), ALBUM_LIMIT):
+            batch = files[start : start + ALBUM_LIMIT]
+            if len(batch) == 1:
+                file_id, caption = batch[0]
+                send = chat.send_photo if kind is FileKind.PHOTO else chat.send_document
+                await send(file_id, caption=caption, parse_mode=ParseMode.HTML)
+            else:
+                media = InputMediaPhoto if kind is FileKind.PHOTO else InputMediaDocument
+                await chat.send_media_group(
+                    [media(f, caption=c, parse_mode=ParseMode.HTML) for f, c in batch]
+                )

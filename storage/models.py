@@ -276,6 +276,8 @@ class Step(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     note: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(255))
+    # Photo or document (None for files kept before it was recorded): /show resends it.
+    file_kind: Mapped[FileKind | None] = mapped_column(enum_column(FileKind, 16, checked=False))
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     pings_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_ping_at: Mapped[datetime | None]

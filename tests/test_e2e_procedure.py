@@ -97,6 +97,25 @@ async def test_a_claim_without_a_return_reaches_the_vp_on_site_but_no_special_me
         assert "special_meeting" not in found and "report_return" not in found
         assert not any("专项会议" in t for t in titles(world, LEADERSHIP))
 
+        # QC keep their assessment report with the step; /show sends it again.
+        assessment = await eventually(lambda: card(world, QC_HUANGWU, "问题鉴定初评"))
+        done = next(d for _, d in assessment.buttons if d.startswith("v1:st:done:"))
+        await press(world, QC_HW, QC_HUANGWU, assessment.message_id, done)
+        note = await eventually(
+            lambda: world.last(QC_HW) if "步骤已完成" in world.last(QC_HW).text else None
+        )
+        await world.emu.user_sends(
+            QC_HW, reply_to=note.message_id, document=("初评报告.pdf", "application/pdf", 9000)
+        )
+        await eventually(lambda: "备注已添加" in world.last(QC_HW).text)
+        with world.sessions() as session:
+            number = session.scalars(select(Complaint.number)).one()
+        await world.say(QC_HW, f"/show {number}")
+        shown = await eventually(
+            lambda: [m for m in world.emu.bot_messages(QC_HW) if m.kind == "document"]
+        )
+        assert "问题鉴定初评" in shown[-1].text and shown[-1].file_name == "初评报告.pdf"
+
 
 async def test_qc_regrade_a_b_complaint_to_a_opens_the_vp_steps_at_once(engine: Engine) -> None:
     async with running_kesu(engine) as world:

@@ -112,6 +112,13 @@ def complaint_view(
             AttachmentView(a.kind, a.file_id, a.file_name) for a in complaint.attachments
         ),
         steps=tuple(step_view(s, config) for s in complaint.steps) if steps else (),
+        step_files=tuple(
+            AttachmentView(s.file_kind, s.file_id, None, STEP_BY_ID[s.key].title)
+            for s in complaint.steps
+            if s.file_id and s.file_kind
+        )
+        if steps
+        else (),
     )
 
 

@@ -608,16 +608,16 @@ def reply_to_prompt(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     if step is None or person is None:
         return ReplyResult.IGNORED
     actor = Actor.of(command.caller, person)
-    _add_note(uow, step, command.text, command.file_id, actor)
+    _add_note(uow, step, command, actor)
     return ReplyResult.NOTE_ADDED
 
 
-def _add_note(
-    uow: UnitOfWork, step: Step, text: str | None, file_id: str | None, actor: Actor
-) -> None:
+def _add_note(uow: UnitOfWork, step: Step, reply: PromptReply, actor: Actor) -> None:
     """A note, photo or document for a step; a step that records a form field fills it."""
+    text, file_id = reply.text, reply.file_id
     step.note = "\n".join(filter(None, [step.note, text])) or None
-    step.file_id = file_id or step.file_id
+    if file_id:
+        step.file_id, step.file_kind = file_id, reply.file_kind
     field = STEP_BY_ID[step.key].records
     if field and text:
         setattr(step.complaint, field, text)

@@ -101,6 +101,10 @@ def disposition_report(complaint: ComplaintView, language: str, tz: str) -> list
     ]
 
 
+def step_file_caption(complaint: ComplaintView, attached: AttachmentView, language: str) -> str:
+    return render("complaints/step_file_caption.html", language, c=complaint, a=attached)
+
+
 def attachment_caption(
     complaint: ComplaintView, attachment: AttachmentView, index: int, language: str
 ) -> str:

@@ -31,6 +31,7 @@ class AttachmentView:
     kind: FileKind
     file_id: str
     file_name: str | None
+    step_title: str | None = None  # a step's file (the appraisal report, evidence): its title
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class ComplaintView:
     filed_by_id: int
     attachments: tuple[AttachmentView, ...] = ()
     steps: tuple[StepView, ...] = ()
+    step_files: tuple[AttachmentView, ...] = ()  # files kept with the steps, in order
 
 
 @dataclass(frozen=True)

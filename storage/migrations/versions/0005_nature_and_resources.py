@@ -2,6 +2,7 @@
 
 - complaint.solvable_today: QC's answer at the appraisal (step 3), None before it;
 - complaint.filed_major_at: when leadership filed it as a major problem;
+- step.file_kind: whether a step's file is a photo or a document, so /show resends it;
 - person.night_pings: chosen with /settings, false for everyone at first;
 - special_report: 书面专项报告, the GM's answer with it;
 - suggestion: 合理化建议, adopted or declined, with the realised benefit and the reward;
@@ -33,6 +34,7 @@ CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 
 def upgrade() -> None:
     op.add_column("complaint", sa.Column("solvable_today", sa.Boolean(), nullable=True))
+    op.add_column("step", sa.Column("file_kind", sa.String(length=16), nullable=True))
     op.add_column(
         "complaint", sa.Column("filed_major_at", sa.DateTime(timezone=True), nullable=True)
     )
@@ -181,6 +183,8 @@ def downgrade() -> None:
     op.drop_table("special_report")
     with op.batch_alter_table("person") as batch:
         batch.drop_column("night_pings")
+    with op.batch_alter_table("step") as batch:
+        batch.drop_column("file_kind")
     with op.batch_alter_table("complaint") as batch:
         batch.drop_column("filed_major_at")
         batch.drop_column("solvable_today")
