@@ -729,3 +729,20 @@ def test_the_special_meeting_invites_reminds_and_its_minutes_complete_step_8(
     assert not [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]
     sent_minutes = [r for r in company.outbox(Purpose.MEETING) if "会议纪要" in r.payload["text"]]
     assert {r.chat_id for r in sent_minutes} >= {GM, QC_HUANGWU, SALES}
+
+
+def test_a_meeting_no_longer_needed_sends_no_reminder(engine: Engine) -> None:
+    company = Company(engine)
+    company.file()
+    step_id = company.step_id("special_meeting")
+    command = steps.PromptReply(
+        Caller(VP_EXEC, VP_EXEC), step_id, steps.PromptKind.MEETING, "明天 14:00 会议室", None
+    )
+    assert company.services.call(meetings.plan_meeting, command) is (
+        steps.ReplyResult.MEETING_PLANNED
+    )
+    assert [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]
+    # Not a quality problem, and the customer accepted the explanation: the case ends.
+    assert company.press(QC_HW, "initial_assessment", Press.NOT_QUALITY) is PressResult.OK
+    assert company.press(SALES, "explain_to_customer", Press.ACCEPTED) is PressResult.OK
+    assert not [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]

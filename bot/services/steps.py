@@ -292,7 +292,9 @@ def _apply(
     for step in changed:
         if step.id is not None and step.status != StepStatus.OPEN:
             refresh_cards(uow, step)
+            # Nothing held for later is needed now: its pings, its meeting's reminder.
             queries.drop_held_pings(session, step.id)
+            queries.drop_held_pings(session, step.id, Purpose.MEETING)
     if transition.closed and complaint.status != ComplaintStatus.CLOSED:
         complaint.status = ComplaintStatus.CLOSED
         complaint.closed_at = now
