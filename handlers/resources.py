@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import ForceReply, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.services import resources
@@ -13,7 +12,7 @@ from bot.views import cards
 from bot.views.callbacks import SPECIAL_REPORT, BadCallback, ReportAction, ReportPress, pattern
 from bot.views.i18n import N_, gettext
 from handlers.common import Context, answer_stale, edit_keyboard
-from handlers.steps import remember_prompt
+from handlers.steps import ask
 
 REFUSALS = {
     AnswerResult.DENIED: N_("Only the GM answers a special report."),
@@ -43,13 +42,8 @@ async def on_report_button(update: Update, context: Context) -> None:
         await edit_keyboard(query, None)
         return
     await query.answer()  # Reply: the words are asked for
-    sent = await context.bot.send_message(
-        update.effective_user.id,
-        cards.special_answer_prompt(language),
-        parse_mode=ParseMode.HTML,
-        reply_markup=ForceReply(selective=True),
-    )
-    remember_prompt(context, sent.message_id, [pressed.report_id, PromptKind.ANSWER.value])
+    prompt = [pressed.report_id, PromptKind.ANSWER.value]
+    await ask(context, update.effective_user.id, cards.special_answer_prompt(language), prompt)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

@@ -145,14 +145,8 @@ async def _prompt(
     context: Context, user_id: int, step: StepView, blocking: bool, language: str
 ) -> None:
     """Ask for the blocking reason, or offer a note, by a reply in the private chat."""
-    sent = await context.bot.send_message(
-        user_id,
-        cards.step_prompt(step, blocking, language),
-        parse_mode=ParseMode.HTML,
-        reply_markup=ForceReply(selective=True),
-    )
     kind = PromptKind.BLOCK if blocking else PromptKind.NOTE
-    remember_prompt(context, sent.message_id, [step.id, kind.value])
+    await ask(context, user_id, cards.step_prompt(step, blocking, language), [step.id, kind.value])
 
 
 def remember_prompt(context: Context, message_id: int, prompt: list[Any]) -> None:
@@ -184,13 +178,8 @@ async def on_nature(update: Update, context: Context) -> None:
     if not pick.confirm:
         await edit_keyboard(query, keyboards.nature(language, pick))
         return
-    sent = await context.bot.send_message(
-        update.effective_user.id,
-        cards.nature_prompt(pick, language),
-        parse_mode=ParseMode.HTML,
-        reply_markup=ForceReply(selective=True),
-    )
-    remember_prompt(context, sent.message_id, [pick.step_id, PromptKind.NATURE.value, pick.choice])
+    prompt = [pick.step_id, PromptKind.NATURE.value, pick.choice]
+    await ask(context, update.effective_user.id, cards.nature_prompt(pick, language), prompt)
 
 
 async def on_plant(update: Update, context: Context) -> None:

@@ -3,8 +3,7 @@ buttons under them (Adopt, Decline, Record the realised benefit)."""
 
 from __future__ import annotations
 
-from telegram import ForceReply, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -16,7 +15,7 @@ from bot.views.callbacks import SUGGESTION, BadCallback, SuggestionAction, Sugge
 from bot.views.i18n import N_, gettext
 from bot.views.render import render_messages
 from handlers.common import Context, answer_stale, edit_text, send_parts
-from handlers.steps import START_FIRST, remember_prompt
+from handlers.steps import START_FIRST, ask
 
 ANSWERS = {
     SuggestionResult.OK: N_("Thank you: your suggestion went to leadership."),
@@ -83,18 +82,12 @@ async def on_suggestion_button(update: Update, context: Context) -> None:
 async def _ask_benefit(update: Update, context: Context, suggestion_id: int) -> None:
     user = update.effective_user
     assert user is not None
+    prompt = [suggestion_id, PromptKind.BENEFIT.value]
     try:
-        sent = await context.bot.send_message(
-            user.id,
-            cards.benefit_prompt(context.language),
-            parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True),
-        )
+        await ask(context, user.id, cards.benefit_prompt(context.language), prompt)
     except Forbidden:  # never opened a private chat with the bot
         text = gettext(context.language, START_FIRST, name=user.first_name)
         await send_parts(update, [text])
-        return
-    remember_prompt(context, sent.message_id, [suggestion_id, PromptKind.BENEFIT.value])
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

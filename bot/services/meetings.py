@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from bot.procedure import access
 from bot.procedure.meetings import REMIND_BEFORE, MeetingError, MeetingKind, parse_when_where
@@ -15,9 +16,10 @@ from bot.procedure.steps import STEP_BY_ID, StepStatus
 from bot.services import mapping
 from bot.services.events import Actor, log_event
 from bot.services.notices import (
-    FilePayload,
     Notice,
     Recipient,
+    file_notice,
+    language_of,
     language_of_chat,
     post,
     recipients,
@@ -27,7 +29,7 @@ from bot.services.uow import Caller, UnitOfWork
 from bot.views import cards
 from bot.views.models import MeetingView, Message
 from storage import queries
-from storage.models import Meeting, Method, Purpose
+from storage.models import Meeting, Purpose
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,7 @@ def plan_meeting(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
             lambda lang: cards.meeting_invitation(view, complaint_view, lang, tz, reminder=True),
             not_before=at - REMIND_BEFORE,
         )
-    organiser = [
-        Recipient(person.telegram_id, language_of_chat(session, uow.config, person.telegram_id))
-    ]
+    organiser = [Recipient(person.telegram_id, language_of(person, uow.config))]
     _post(uow, meeting, organiser, lambda lang: cards.meeting_confirmation(view, lang, tz))
     return ReplyResult.MEETING_PLANNED
 
@@ -128,18 +128,16 @@ def record_minutes(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     tz = uow.config.timezone
     _post(uow, meeting, to, lambda lang: cards.meeting_minutes(view, lang, tz))
     if meeting.minutes_file_id and meeting.minutes_file_kind:
-        file_id = meeting.minutes_file_id
-        post(
-            session,
-            Notice(
-                Purpose.MEETING,
-                to,
-                lambda lang: [FilePayload(file_id, cards.minutes_caption(view, lang))],
-                method=Method(meeting.minutes_file_kind.value),
-                complaint=meeting.complaint,
-            ),
-            now,
+        caption = partial(cards.minutes_caption, view)
+        notice = file_notice(
+            Purpose.MEETING,
+            to,
+            meeting.minutes_file_id,
+            meeting.minutes_file_kind,
+            caption,
+            meeting.complaint,
         )
+        post(session, notice, now)
     if meeting.step.status == StepStatus.OPEN:
         finish_step(uow, meeting.step, actor)
     return ReplyResult.MINUTES_RECORDED

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
+from bot.procedure.intake import FileKind
 from bot.procedure.routing import Audience, GroupChat, Named, Person
 from bot.views import notices
 from bot.views.i18n import N_
@@ -89,6 +90,25 @@ class Notice:
     step_id: int | None = None  # a task card is remembered, so changes edit it
     edit_of: dict[int, int] = field(default_factory=dict)  # chat id -> card row, for EDIT
     not_before: datetime | None = None  # held for quiet hours until then
+
+
+def file_notice(
+    purpose: Purpose,
+    to: list[Recipient],
+    file_id: str,
+    kind: FileKind,
+    caption: Callable[[str], str],
+    complaint: Complaint | None = None,
+) -> Notice:
+    """A photo or document that people sent (a report, minutes) sent on, captioned in each
+    reader's language."""
+    return Notice(
+        purpose,
+        to,
+        lambda language: [FilePayload(file_id, caption(language))],
+        method=Method(kind.value),
+        complaint=complaint,
+    )
 
 
 def post(session: Session, notice: Notice, now: Any) -> list[OutboxMessage]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
 from bot.procedure import access
 from bot.procedure.resources import ReportStatus
@@ -19,13 +20,13 @@ from bot.procedure.roles import Role
 from bot.procedure.routing import Person, special_answer_audience, special_report_audience
 from bot.services import mapping
 from bot.services.events import Actor, log_event
-from bot.services.notices import FilePayload, Notice, Payload, Recipient, post, recipients
+from bot.services.notices import Notice, Payload, Recipient, file_notice, post, recipients
 from bot.services.steps import PromptReply, ReplyResult, may_press, refresh_cards, views_of
 from bot.services.uow import Caller, UnitOfWork
 from bot.views import cards
 from bot.views.models import SpecialReportView
 from storage import queries
-from storage.models import Method, Purpose, SpecialReport, Step
+from storage.models import Purpose, SpecialReport, Step
 
 
 class AnswerResult(StrEnum):
@@ -123,22 +124,11 @@ def _post_report(
 
     post(uow.session, Notice(Purpose.SPECIAL_REPORT, to, render, complaint=step.complaint), uow.now)
     if report.file_id and report.file_kind:
-        file_id = report.file_id
-
-        def attached(language: str) -> list[Payload]:
-            return [FilePayload(file_id, cards.special_report_caption(complaint, language))]
-
-        post(
-            uow.session,
-            Notice(
-                Purpose.SPECIAL_REPORT,
-                to,
-                attached,
-                method=Method(report.file_kind.value),
-                complaint=step.complaint,
-            ),
-            uow.now,
+        caption = partial(cards.special_report_caption, complaint)
+        notice = file_notice(
+            Purpose.SPECIAL_REPORT, to, report.file_id, report.file_kind, caption, step.complaint
         )
+        post(uow.session, notice, uow.now)
 
 
 def answer_report(uow: UnitOfWork, command: AnswerReport) -> Answering:

@@ -22,7 +22,15 @@ from bot.procedure.routing import (
     result_audience,
     task_audience,
 )
-from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Facts, Outcome, StepStatus
+from bot.procedure.steps import (
+    DONE,
+    STEP_BY_ID,
+    ComplaintStatus,
+    Facts,
+    Outcome,
+    OutcomeDef,
+    StepStatus,
+)
 from bot.services import mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
@@ -428,6 +436,18 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     ending = STEP_BY_ID[step.key].outcome_by_code(command.code)
     if ending is None:
         return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+    finished = finish_step(uow, step, actor, ending)
+    if finished is not PressResult.OK:
+        return Pressed(finished, mapping.step_view(step, uow.config))
+    return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
+
+
+def finish_step(
+    uow: UnitOfWork, step: Step, actor: Actor, ending: OutcomeDef = DONE
+) -> PressResult:
+    """Finish an open step with one of its outcomes: a press, or what completes it
+    elsewhere (a meeting's minutes)."""
+    complaint = step.complaint
     try:
         transition = engine.complete(
             as_engine(complaint),
@@ -438,37 +458,16 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
             uow.now,
         )
     except engine.StepError:
-        return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+        return PressResult.WRONG_BUTTON
     # Claim the step before storing: of two presses at once, only one gets past this.
-    if not queries.claim_step(session, step.id):
-        return Pressed(PressResult.NOT_OPEN, mapping.step_view(step, uow.config))
+    if not queries.claim_step(uow.session, step.id):
+        return PressResult.NOT_OPEN
     uow.touch(step)
     if ending.solvable_today is not None:
         complaint.solvable_today = ending.solvable_today
     _apply(uow, complaint, transition, actor, ending.outcome)
     _report_result(uow, step, step.note, actor)
-    return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
-
-
-def finish_step(uow: UnitOfWork, step: Step, actor: Actor) -> bool:
-    """Mark an open step done by what completes it elsewhere (a meeting's minutes)."""
-    complaint = step.complaint
-    try:
-        transition = engine.complete(
-            as_engine(complaint),
-            _states(complaint),
-            step.key,
-            Outcome.DONE,
-            uow.config.timing(),
-            uow.now,
-        )
-    except engine.StepError:
-        return False
-    if not queries.claim_step(uow.session, step.id):
-        return False
-    uow.touch(step)
-    _apply(uow, complaint, transition, actor)
-    return True
+    return PressResult.OK
 
 
 def _report_result(uow: UnitOfWork, step: Step, text: str | None, actor: Actor) -> None:

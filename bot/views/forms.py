@@ -13,8 +13,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -28,7 +26,7 @@ from bot.views import labels
 from bot.views.fonts import CjkFont
 from bot.views.i18n import N_, gettext
 from bot.views.models import ComplaintView
-from bot.views.render import format_number
+from bot.views.render import format_date, format_datetime, format_number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -66,14 +64,6 @@ class FormFile:
     mime: str
 
 
-def _local(value: object, tz: str) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return ""
-
-
 def _grade(grade: Grade, language: str) -> str:
     return f"{grade.value} {gettext(language, labels.GRADES[grade])}"
 
@@ -87,7 +77,7 @@ def register_row(c: ComplaintView, language: str, tz: str) -> tuple[str, ...]:
     """One complaint as the register's row: the cells, in the columns' order."""
     return (
         c.number,
-        _local(c.received_at, tz),
+        format_datetime(c.received_at, tz),
         c.customer_name,
         _content(c, language),
         CustomerClass(c.customer_class).value,
@@ -142,7 +132,7 @@ def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str
         step = done.get(key)
         if step is None or step.done_by is None:
             return ""
-        return f"{step.done_by}  {_local(step.done_at, tz)}"
+        return f"{step.done_by}  {format_datetime(step.done_at, tz)}"
 
     boxes = "   ".join(
         f"{'☑' if c.plant == plant else '☐'} {index} {t(labels.PLANTS[plant])}"
@@ -151,16 +141,16 @@ def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str
     quantity = format_number(c.quantity) + (f" {c.quantity_unit}" if c.quantity_unit else "")
     rows = [
         (t("Number"), c.number),
-        (t("Date"), _local(c.received_at, tz)),
+        (t("Date"), format_datetime(c.received_at, tz)),
         (t("Customer name (code)"), c.customer_name),
         (t("Customer class"), CustomerClass(c.customer_class).value),
         (t("Quantity delivered"), quantity),
         (t("Problem product name"), c.product_name),
         (t("Specification / model"), c.specification),
-        (t("Delivery date"), _local(c.delivery_date, tz)),
+        (t("Delivery date"), format_date(c.delivery_date)),
         (t("Problem nature"), _grade(c.grade, language)),
         (t("Product quality problem description"), c.description),
-        (t("Head of sales"), f"{c.filed_by}  {_local(c.received_at, tz)}"),
+        (t("Head of sales"), f"{c.filed_by}  {format_datetime(c.received_at, tz)}"),
         (t("Supply responsibility"), boxes),
     ]
     # The lower half: each field as the step that fills it records it, and its signature.

@@ -47,21 +47,21 @@ def environment() -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["when"] = _format_datetime
-    env.filters["day"] = _format_date
+    env.filters["when"] = format_datetime
+    env.filters["day"] = format_date
     env.filters["number"] = format_number
     env.filters["span"] = _format_span
     env.globals["labels"] = labels
     return env
 
 
-def _format_datetime(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
+def format_datetime(value: datetime | None, tz: str = "Asia/Shanghai") -> str:
     if value is None:
         return "—"
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
-def _format_date(value: date | None) -> str:
+def format_date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
