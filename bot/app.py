@@ -23,6 +23,7 @@ from handlers import (
     intake,
     major,
     meetings,
+    plans,
     reading,
     resources,
     settings,
@@ -126,6 +127,8 @@ def build(
     application.bot_data[KESU] = services
     application.add_handler(steps.reply_handler(), group=-1)
     application.add_handler(intake.conversation())
+    # Before the step buttons: "Fill in the plan" on a card starts the plan's conversation.
+    application.add_handler(plans.conversation())
     application.add_handler(intake.closed_form_handler())
     application.add_handlers(steps.handlers())
     application.add_handlers(reading.handlers())

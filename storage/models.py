@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
 from bot.procedure.meetings import MeetingKind
+from bot.procedure.plans import ItemStatus
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
@@ -91,6 +92,9 @@ class Purpose(StrEnum):
     CLOSURE = "closure"  # the closure card: total time, limits missed
     SUGGESTION = "suggestion"  # 合理化建议 to leadership, their answer to the proposer
     MEETING = "meeting"  # a meeting's invitation, reminder and minutes
+    PLAN = "plan"  # the plan card (remembered by the plan step's id), edited in place
+    PLAN_EDIT = "plan_edit"
+    DIGEST = "digest"  # the daily tracking of plan items (step 14)
     ADMIN = "admin"  # a delivery failed
 
 
@@ -281,8 +285,11 @@ class Step(Base):
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     pings_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_ping_at: Mapped[datetime | None]
+    # A plan item's task (its work, or its acceptance): which item.
+    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"), index=True)
 
     complaint: Mapped[Complaint] = relationship(back_populates="steps")
+    plan_item: Mapped[PlanItem | None] = relationship(back_populates="steps")
     done_by: Mapped[Person | None] = relationship(foreign_keys=[done_by_id])
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
     special_reports: Mapped[list[SpecialReport]] = relationship(
@@ -361,6 +368,54 @@ class Meeting(Base):
     complaint: Mapped[Complaint] = relationship()
     step: Mapped[Step] = relationship()
     organiser: Mapped[Person] = relationship()
+
+
+class Plan(Base):
+    """《质量问题整治方法计划表》 of one complaint (step 10), issued by the leading VP."""
+
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), unique=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
+    problem: Mapped[str] = mapped_column(Text)  # 质量问题
+    causes: Mapped[str] = mapped_column(Text)  # 原因分析
+    owner_id: Mapped[int] = mapped_column(ForeignKey("person.id"))  # 总负责人
+    deadline: Mapped[date] = mapped_column(Date)  # 完成期限
+    departments: Mapped[list[str]] = mapped_column(JSON)  # 参与部门
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    issued_at: Mapped[datetime]
+
+    complaint: Mapped[Complaint] = relationship()
+    owner: Mapped[Person] = relationship(foreign_keys=[owner_id])
+    issued_by: Mapped[Person] = relationship(foreign_keys=[issued_by_id])
+    items: Mapped[list[PlanItem]] = relationship(back_populates="plan", order_by="PlanItem.number")
+
+
+class PlanItem(Base):
+    """One rectification item (整改项目) of a plan: its owner, due date and acceptance."""
+
+    __tablename__ = "plan_item"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 序号, from 1
+    action: Mapped[str] = mapped_column(Text)  # 整改项目
+    requirement: Mapped[str] = mapped_column(Text)  # 整改要求
+    owner_id: Mapped[int] = mapped_column(ForeignKey("person.id"))  # 责任人
+    acceptor_id: Mapped[int] = mapped_column(ForeignKey("person.id"))  # 验收人
+    due_at: Mapped[datetime]  # 完成时间: the end of the working day of its date
+    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, 16))
+    submitted_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    times_sent_back: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+    plan: Mapped[Plan] = relationship(back_populates="items")
+    owner: Mapped[Person] = relationship(foreign_keys=[owner_id])
+    acceptor: Mapped[Person] = relationship(foreign_keys=[acceptor_id])
+    steps: Mapped[list[Step]] = relationship(back_populates="plan_item", order_by="Step.id")
 
 
 class Event(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from bot.procedure.grading import Grade, Plant
+from bot.procedure.plans import ItemStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, StepStatus
@@ -25,6 +26,8 @@ from storage.models import (
     Meeting,
     OutboxMessage,
     Person,
+    Plan,
+    PlanItem,
     Purpose,
     Step,
     Suggestion,
@@ -245,10 +248,13 @@ def claim_step(session: Session, step_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def cards_of_step(session: Session, step_id: int) -> Sequence[OutboxMessage]:
+def cards_of_step(
+    session: Session, step_id: int, purpose: Purpose = Purpose.TASK
+) -> Sequence[OutboxMessage]:
+    """The remembered cards of a step (its task cards, or the plan's cards of step 10)."""
     return session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.step_id == step_id, OutboxMessage.purpose == Purpose.TASK)
+        .where(OutboxMessage.step_id == step_id, OutboxMessage.purpose == purpose)
         .order_by(OutboxMessage.id)
     ).all()
 
@@ -293,6 +299,33 @@ def open_steps(session: Session) -> Sequence[Step]:
         .where(Step.status == StepStatus.OPEN)
         .options(selectinload(Step.complaint), selectinload(Step.assignee))
         .order_by(Step.due_at.is_(None), Step.due_at, Step.id)
+    ).all()
+
+
+# Plans ------------------------------------------------------------------------------
+
+
+def plan_of(session: Session, complaint_id: int) -> Plan | None:
+    return session.scalar(
+        select(Plan)
+        .where(Plan.complaint_id == complaint_id)
+        .options(selectinload(Plan.items).selectinload(PlanItem.steps))
+    )
+
+
+def plan_item_by_id(session: Session, item_id: int) -> PlanItem | None:
+    return session.get(PlanItem, item_id)
+
+
+def running_plan_items(session: Session) -> Sequence[PlanItem]:
+    """Items not yet accepted, of complaints still open, soonest due first (step 14)."""
+    return session.scalars(
+        select(PlanItem)
+        .join(Plan)
+        .join(Complaint, Plan.complaint_id == Complaint.id)
+        .where(PlanItem.status != ItemStatus.ACCEPTED, Complaint.status == ComplaintStatus.OPEN)
+        .options(selectinload(PlanItem.plan).selectinload(Plan.complaint))
+        .order_by(PlanItem.due_at, PlanItem.id)
     ).all()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, select
 
 from bot.sandbox.emulator.html import parse
@@ -28,6 +29,14 @@ from tests.conftest import (
 from tests.harness import World, is_notice, make_emulator, running_kesu
 
 LEADERS = (GM, VP_EXEC, VP_MKT, VP_PROD)
+
+
+@pytest.fixture
+def engine(sqlite_engine: Engine) -> Engine:
+    """Through the emulator on SQLite: the use cases these runs exercise are tested on
+    PostgreSQL too (test_services, test_workflow), and test_e2e_buttons and test_forms
+    run through the emulator on both (the suite stays within its ten minutes)."""
+    return sqlite_engine
 
 
 def intake(world: World, chat: int) -> list[SentMessage]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 
 from storage.models import Complaint, Event, Step
@@ -27,6 +28,14 @@ FAST = {
     "limits": {"lead_on_site": "3s", "initial_assessment": "30s"},
     "reminders": {"at_fractions": [0.5], "escalate_every": "2s"},
 }
+
+
+@pytest.fixture
+def engine(sqlite_engine: Engine) -> Engine:
+    """Through the emulator on SQLite: the use cases these runs exercise are tested on
+    PostgreSQL too (test_services, test_workflow), and test_e2e_buttons and test_forms
+    run through the emulator on both (the suite stays within its ten minutes)."""
+    return sqlite_engine
 
 
 def card(world: World, chat: int, title: str):  # type: ignore[no-untyped-def]

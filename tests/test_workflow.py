@@ -15,6 +15,7 @@ from bot.procedure.access import may_press
 from bot.procedure.clock import FakeClock
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft, FileKind
+from bot.procedure.plans import Department, ItemDraft, ItemStatus, PlanDraft
 from bot.procedure.resources import ReportStatus
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
@@ -23,6 +24,7 @@ from bot.services import (
     major,
     mapping,
     meetings,
+    plans,
     resources,
     steps,
     suggestions,
@@ -38,6 +40,7 @@ from storage.models import (
     Method,
     OutboxMessage,
     Person,
+    PlanItem,
     Purpose,
     SpecialReport,
     Step,
@@ -47,6 +50,7 @@ from tests.conftest import (
     GM,
     LEADERSHIP,
     PROD_HUANGWU,
+    PROD_LAISHAN,
     PURCHASING,
     QC_HUANGWU,
     QC_HW,
@@ -138,6 +142,64 @@ class Company:
         self.clock.set(at)
         command = PressStep(Caller(who, who), self.step_id(key), *button)
         return self.services.call(steps.press, command).result
+
+    def person_id(self, telegram_id: int) -> int:
+        with self.sessions() as session:
+            return self.person(session, telegram_id).id
+
+    def issue_plan(
+        self, by: int, items: list[tuple[str, int, int]], at: datetime = NOW
+    ) -> plans.Issued:
+        """Step 10 through the plan service: (what, owner, acceptor) per item."""
+        self.clock.set(at)
+        plan = PlanDraft(
+            complaint_id=self.complaint_id(),
+            step_id=self.step_id("rectification_plan"),
+            number="KS",
+            problem="轴承异响",
+            causes="装配间隙过大",
+            owner_id=self.person_id(by),
+            deadline=date(2026, 12, 31),
+            departments=[Department.PRODUCTION, Department.QC],
+        )
+        for action, owner, acceptor in items:
+            plan.items.append(
+                ItemDraft(
+                    action,
+                    "复检合格",
+                    self.person_id(owner),
+                    date(2026, 12, 1),
+                    self.person_id(acceptor),
+                )
+            )
+        return self.services.call(plans.issue, plans.IssuePlan(Caller(by, by), plan))
+
+    def complaint_id(self) -> int:
+        with self.sessions() as session:
+            return session.scalars(select(Complaint.id)).one()
+
+    def item_step(self, key: str, number: int) -> int:
+        with self.sessions() as session:
+            return session.scalars(
+                select(Step.id)
+                .join(PlanItem, Step.plan_item_id == PlanItem.id)
+                .where(Step.key == key, Step.status == StepStatus.OPEN, PlanItem.number == number)
+            ).one()
+
+    def press_item(
+        self, who: int, key: str, number: int, code: str, at: datetime = NOW
+    ) -> PressResult:
+        self.clock.set(at)
+        command = PressStep(Caller(who, who), self.item_step(key, number), StepAction.FINISH, code)
+        return self.services.call(steps.press, command).result
+
+    def carry_out(self, items: list[tuple[int, int]], at: datetime = NOW) -> None:
+        """Each item done by its owner and accepted (number from 1)."""
+        for number, (owner, acceptor) in enumerate(items, start=1):
+            assert self.press_item(owner, "plan_item", number, "done", at) is PressResult.OK
+            assert self.press_item(acceptor, "item_acceptance", number, "acc", at) is (
+                PressResult.OK
+            )
 
     def outbox(self, purpose: Purpose) -> list[OutboxMessage]:
         """The notifications of one purpose, in the order they were posted."""
@@ -306,19 +368,27 @@ def test_a_c_complaint_walks_every_step_to_closed_with_one_rework(engine: Engine
         (QC_HW, "appraisal_report", Press.NOT_TODAY),
         (QC_HW, "feedback_to_sales", Press.DONE),
         (QC_HW, "improvement_measures", Press.DONE),
-        (VP_EXEC, "rectification_plan", Press.DONE),
         (SALES, "customer_solution", Press.DONE),
-        (VP_EXEC, "rectification_items", Press.DONE),
+    ]
+    finish = [
         (QC_HW, "verification", Press.DONE),
         # The production VP signs it off (for Huangwu too: 生产质量副总 on the form).
         (VP_PROD, "verification_signoff", Press.EFFECTIVE),
     ]
     for who, key, button in chain:
         assert company.press(who, key, button) is PressResult.OK, key
+    issued = company.issue_plan(VP_EXEC, [("调整装配间隙", QC_HW, VP_EXEC)])
+    assert issued.result is plans.IssueResult.ISSUED
+    company.carry_out([(QC_HW, VP_EXEC)])
+    for who, key, button in finish:
+        assert company.press(who, key, button) is PressResult.OK, key
     assert company.press(SALES, "customer_result", Press.NOT_SATISFIED) is PressResult.OK
     for who, key, button in chain[2:]:
-        if key != "rectification_plan":  # the plan stands; its items run again
-            assert company.press(who, key, button) is PressResult.OK, key
+        assert company.press(who, key, button) is PressResult.OK, key
+    # The plan stands; its items run again, and the rest follows.
+    company.carry_out([(QC_HW, VP_EXEC)])
+    for who, key, button in finish:
+        assert company.press(who, key, button) is PressResult.OK, key
     with company.sessions() as session:
         assert session.scalars(select(Complaint.status)).one() == ComplaintStatus.OPEN
     assert company.press(SALES, "customer_result", Press.SATISFIED) is PressResult.OK
@@ -559,7 +629,7 @@ def test_an_outside_contractors_problem_is_led_by_the_production_vp_with_purchas
     company.file(plant=Plant.CONTRACTOR)
     assert company.chats_of("lead_on_site") == {LEADERSHIP, VP_PROD, PURCHASING}
     assert company.chats_of("initial_assessment") == {QC_LAISHAN}
-    assert company.press(PURCHASING, "rectification_plan", Press.DONE) is PressResult.OK
+    assert company.press(PURCHASING, "report_to_gm", Press.DONE) is PressResult.OK
     assert company.press(PURCHASING, "initial_assessment", Press.DONE) is PressResult.DENIED
     # Escalations go to the VP who leads, not to purchasing.
     company.clock.set(NOW + timedelta(hours=2))
@@ -746,3 +816,116 @@ def test_a_meeting_no_longer_needed_sends_no_reminder(engine: Engine) -> None:
     assert company.press(QC_HW, "initial_assessment", Press.NOT_QUALITY) is PressResult.OK
     assert company.press(SALES, "explain_to_customer", Press.ACCEPTED) is PressResult.OK
     assert not [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]
+
+
+def test_a_plan_with_three_items_of_three_departments_one_sent_back(engine: Engine) -> None:
+    """Issue 10: the plan issued completes step 10; each item is its owner's task with its
+    own limit; sent back reopens it a week on; all accepted opens the verification."""
+    company = Company(engine)
+    company.file(demands=[Demand.DOWNGRADE], content="降价", plant=Plant.LAISHAN)  # B
+    # QC cannot solve it the same day: the plant's VP leads a plan.
+    for key, button in [
+        ("initial_assessment", Press.DONE),
+        ("appraisal_report", Press.NOT_TODAY),
+        ("improvement_measures", Press.DONE),
+    ]:
+        assert company.press(QC_LS, key, button) is PressResult.OK, key
+    assert company.press(VP_PROD, "rectification_plan", Press.DONE) is PressResult.WRONG_BUTTON
+    items = [
+        ("更换轴承座", QC_LS, VP_PROD),
+        ("校准设备", PURCHASING, QC_LS),
+        ("培训", SALES_2, VP_PROD),
+    ]
+    issued = company.issue_plan(VP_PROD, items)
+    assert issued.result is plans.IssueResult.ISSUED and issued.plan is not None
+    assert [i.number for i in issued.plan.items] == [1, 2, 3]
+    statuses = _statuses(company)
+    assert statuses["rectification_plan"] is StepStatus.DONE
+    assert statuses["rectification_items"] is StepStatus.OPEN
+    # Each item's card goes to its owner privately; the plan card to production, the VP
+    # and (B) leadership.
+    assert company.chats_of("plan_item") == {QC_LS, PURCHASING, SALES_2}
+    plan_cards = company.outbox(Purpose.PLAN)
+    assert {r.chat_id for r in plan_cards} >= {PROD_LAISHAN, VP_PROD, LEADERSHIP}
+    assert "质量问题整治方法计划表" in plan_cards[0].payload["text"]
+    # Only the item's owner (or the leading VP, GM, admin) may press it.
+    assert company.press_item(QC_HW, "plan_item", 1, "done") is PressResult.DENIED
+    assert company.press_item(QC_LS, "plan_item", 1, "done") is PressResult.OK
+    later = NOW + timedelta(days=2)
+    assert company.press_item(VP_PROD, "item_acceptance", 1, "back", later) is PressResult.OK
+    with company.sessions() as session:
+        first = session.scalars(select(PlanItem).where(PlanItem.number == 1)).one()
+        assert first.status is ItemStatus.OPEN and first.times_sent_back == 1
+        # Due a week from the day it was sent back, at the end of that working day.
+        local_due = first.due_at.astimezone(company.config.tz)
+        assert local_due.date() == (later.astimezone(company.config.tz) + timedelta(days=7)).date()
+    company.carry_out([(QC_LS, VP_PROD), (PURCHASING, QC_LS), (SALES_2, VP_PROD)])
+    statuses = _statuses(company)
+    assert statuses["rectification_items"] is StepStatus.DONE
+    assert statuses["verification"] is StepStatus.OPEN
+    # The plan card was edited in place as the items moved.
+    edits = company.outbox(Purpose.PLAN_EDIT)
+    assert edits and "3/3" in edits[-1].payload["text"]
+    with company.sessions() as session:
+        actions = [e.action for e in session.scalars(select(Event).order_by(Event.id))]
+    assert "plan_issued" in actions and "item_sent_back" in actions
+    assert actions.count("item_accepted") == 3
+
+
+def test_not_effective_runs_every_item_again_and_the_plan_takes_an_added_item(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file(demands=[Demand.DOWNGRADE], content="降价", plant=Plant.LAISHAN)
+    for key, button in [
+        ("initial_assessment", Press.DONE),
+        ("appraisal_report", Press.NOT_TODAY),
+        ("improvement_measures", Press.DONE),
+    ]:
+        assert company.press(QC_LS, key, button) is PressResult.OK, key
+    company.issue_plan(VP_PROD, [("更换轴承座", QC_LS, VP_PROD)])
+    company.carry_out([(QC_LS, VP_PROD)])
+    assert company.press(QC_LS, "verification", Press.DONE) is PressResult.OK
+    not_effective = (StepAction.FINISH, "neff")
+    assert company.press(VP_PROD, "verification_signoff", not_effective) is PressResult.OK
+    assert _statuses(company)["rectification_items"] is StepStatus.OPEN
+    assert company.item_step("plan_item", 1)  # running again
+    # The VP adds an item, with a reason.
+    opening = company.services.call(
+        plans.begin,
+        plans.BeginPlan(Caller(VP_PROD, VP_PROD), company.step_id("rectification_items")),
+    )
+    assert opening.result is plans.PlanStart.OK and opening.draft is not None
+    added = opening.draft
+    added.reason = "验证无效,增加设备整改"
+    added.items.append(
+        ItemDraft(
+            "检修设备",
+            "振动达标",
+            company.person_id(PURCHASING),
+            date(2026, 12, 5),
+            company.person_id(VP_PROD),
+        )
+    )
+    amended = company.services.call(plans.issue, plans.IssuePlan(Caller(VP_PROD, VP_PROD), added))
+    assert amended.result is plans.IssueResult.AMENDED and amended.plan is not None
+    assert [i.number for i in amended.plan.items] == [1, 2]
+    with company.sessions() as session:
+        event = session.scalars(select(Event).where(Event.action == "plan_amended")).one()
+        assert event.detail["reason"] == "验证无效,增加设备整改"
+    company.carry_out([(QC_LS, VP_PROD), (PURCHASING, VP_PROD)])
+    assert _statuses(company)["verification"] is StepStatus.OPEN
+
+
+def test_the_daily_tracking_lists_running_items_and_is_silent_when_none(engine: Engine) -> None:
+    company = Company(engine)
+    assert company.services.call(plans.post_tracking) == 0
+    assert company.outbox(Purpose.DIGEST) == []
+    company.file(plant=Plant.LAISHAN)  # a return and a claim: a plan from the start
+    company.issue_plan(VP_PROD, [("更换轴承座", QC_LS, VP_PROD), ("校准", PURCHASING, QC_LS)])
+    company.clock.set(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))  # item due 12-01: overdue
+    assert company.services.call(plans.post_tracking) == 2
+    digest = company.outbox(Purpose.DIGEST)
+    assert {r.chat_id for r in digest} == {QC_LAISHAN, VP_PROD}
+    text = digest[0].payload["text"]
+    assert "更换轴承座" in text and "校准" in text and "已超时" in text

@@ -22,6 +22,7 @@ OWNER_ROLES: dict[Owner, frozenset[Role]] = {
     Owner.PRODUCTION: frozenset({Role.PRODUCTION}),
     Owner.LEADING_VP: frozenset(),  # by plant: see leading_roles
     Owner.PRODUCTION_VP: frozenset({Role.VP_PRODUCTION}),
+    Owner.ASSIGNEE: frozenset(),  # by name: the person the plan names
 }
 
 
@@ -80,11 +81,15 @@ def may_press(
     *,
     any_vp: bool = False,
     co_owners: tuple[Owner, ...] = (),
+    assignee_id: int | None = None,
 ) -> bool:
     """The owner role for the plant (or a co-owner's: step 6), the leading VP, the GM or
-    an admin; on a step that any VP may take over (step 5), every VP."""
+    an admin; on a step that any VP may take over (step 5), every VP; on a plan item,
+    the person the plan names."""
     if who.is_admin or who.role is Role.GM or who.role in leading_roles(case.plant):
         return True
+    if owner is Owner.ASSIGNEE:
+        return assignee_id is not None and who.id == assignee_id
     if any_vp and who.role in VPS:
         return True
     return any(owns(who, o, case) for o in (owner, *co_owners))

@@ -185,6 +185,8 @@ def task_audience(
         audience += [GroupChat(Group.SALES), Named(filed_by_id)]
     elif owner is Owner.PRODUCTION_VP:
         audience.append(Person(Role.VP_PRODUCTION))
+    elif owner is Owner.ASSIGNEE:
+        pass  # a plan item: the person it names, below
     elif owner is Owner.LEADING_VP:
         if leadership_group:
             audience.append(GroupChat(Group.LEADERSHIP))
@@ -258,3 +260,20 @@ def result_audience(readers: tuple[Reader, ...], *, filed_by_id: int) -> list[Au
         Reader.EXECUTIVE_VP: Person(Role.VP_EXEC),
     }
     return [found[reader] for reader in readers]
+
+
+def plan_audience(plant: Plant, grade: Grade, *, owner_id: int) -> list[Audience]:
+    """The issued plan card: the plant's production group, the leading VP, the plan's
+    overall owner, and leadership for A and B (issue 10)."""
+    audience: list[Audience] = [GroupChat(Group.PRODUCTION, p) for p in responsible_plants(plant)]
+    audience += [Person(role) for role in leading_roles(plant)]
+    audience.append(Named(owner_id))
+    if grade in (Grade.A, Grade.B):
+        audience.append(GroupChat(Group.LEADERSHIP))
+    return audience
+
+
+def tracking_audience(plant: Plant) -> list[Audience]:
+    """The daily tracking of plan items (step 14): the plant's QC group and leading VP."""
+    audience: list[Audience] = [GroupChat(Group.QC, p) for p in responsible_plants(plant)]
+    return audience + [Person(role) for role in leading_roles(plant)]

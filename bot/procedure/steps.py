@@ -69,6 +69,8 @@ class Owner(StrEnum):
     LEADING_VP = "leading_vp"
     # The production VP for every plant: signs the verification on the form (生产质量副总).
     PRODUCTION_VP = "production_vp"
+    # Whom the rectification plan names for one item (its owner, or who accepts it).
+    ASSIGNEE = "assignee"
 
 
 OWNER_LABELS = {
@@ -77,6 +79,7 @@ OWNER_LABELS = {
     Owner.PRODUCTION: N_("Production"),
     Owner.LEADING_VP: N_("Leading VP"),
     Owner.PRODUCTION_VP: N_("Production VP"),
+    Owner.ASSIGNEE: N_("Named in the plan"),
 }
 
 
@@ -101,6 +104,7 @@ class Outcome(StrEnum):
     NOT_TODAY = "not_today"  # step 3: appraised, and it cannot be solved the same day
     EFFECTIVE = "effective"  # step 15: the production VP signs the verification off
     NOT_EFFECTIVE = "not_effective"  # step 15: the rectification runs again
+    SENT_BACK = "sent_back"  # a plan item not accepted: its owner does it again
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,14 @@ class StepDef:
     co_owners: tuple[Owner, ...] = ()  # own it too: their groups get the card, any may do it
     sets_nature: bool = False  # while open, its owners may change the nature and flags
     holds_meeting: bool = False  # done by recording the minutes of its meeting
+    fills_plan: bool = False  # done by issuing the rectification plan (step 10)
+    by_items: bool = False  # done when every item of the plan is accepted (step 13)
+    per_item: bool = False  # one per plan item, outside the engine's table
+
+    @property
+    def pressable(self) -> bool:
+        """Whether its outcomes are buttons (the plan and its items finish otherwise)."""
+        return not (self.fills_plan or self.by_items)
 
     def outcome(self, outcome: Outcome) -> OutcomeDef | None:
         return next((o for o in self.outcomes if o.outcome == outcome), None)
@@ -425,6 +437,7 @@ STEPS: tuple[StepDef, ...] = (
         _planned,
         at_registration=True,
         opens=("rectification_items",),
+        fills_plan=True,
     ),
     StepDef(
         "improvement_measures",
@@ -477,6 +490,7 @@ STEPS: tuple[StepDef, ...] = (
         _planned,
         opens=("verification",),
         waits_for=("rectification_plan", "improvement_measures"),
+        by_items=True,
     ),
     StepDef(
         "verification",
@@ -556,15 +570,60 @@ STEPS: tuple[StepDef, ...] = (
     ),
 )
 
-STEP_BY_ID = {s.id: s for s in STEPS}
+# One task per plan item (step 13): its owner does it and shows the evidence; whom the
+# plan names accepts it or sends it back. The plan service opens them, not the engine.
+PLAN_ITEM = "plan_item"
+ITEM_ACCEPTANCE = "item_acceptance"
+ITEM_STEPS: tuple[StepDef, ...] = (
+    StepDef(
+        PLAN_ITEM,
+        "13",
+        N_("Rectification item"),
+        Owner.ASSIGNEE,
+        "7d",  # PROCEDURE.md step 13: 一般为1周; the plan gives each item its date
+        Anchor.OPENED,
+        _planned,
+        per_item=True,
+        asks=N_(
+            "Reply to this message with the evidence that the item is done: text, photos or "
+            "documents. It goes to whom accepts the item."
+        ),
+    ),
+    StepDef(
+        ITEM_ACCEPTANCE,
+        "13",
+        N_("Accept the rectification item"),
+        Owner.ASSIGNEE,
+        "1d",  # the source names no limit (reading)
+        Anchor.OPENED,
+        _planned,
+        per_item=True,
+        outcomes=(
+            OutcomeDef(Outcome.ACCEPTED, "acc", N_("Accept"), N_("accepted")),
+            OutcomeDef(
+                Outcome.SENT_BACK,
+                "back",
+                N_("Send back"),
+                N_("sent back: to be done again"),
+            ),
+        ),
+        asks=N_("Reply to this message with your reasons."),
+    ),
+)
+
+STEP_BY_ID = {s.id: s for s in (*STEPS, *ITEM_STEPS)}
 # The steps that fill the disposition report's lower half, in the form's order.
 REPORT_FIELD_STEPS = tuple(s for s in STEPS if s.record_heading)
 STEP_IDS = tuple(s.id for s in STEPS)
 # Step 10: the rectification plan (the register of major problems shows it).
 PLAN_STEP = "rectification_plan"
+# Step 13 as a whole: done when every item of the plan is accepted.
+RECTIFICATION = "rectification_items"
 # Step 1 is done by filing the complaint itself.
 FILING_STEP = STEPS[0].id
-DEFAULT_LIMITS: dict[str, str] = {s.id: s.default_limit for s in STEPS if s.default_limit}
+DEFAULT_LIMITS: dict[str, str] = {
+    s.id: s.default_limit for s in STEP_BY_ID.values() if s.default_limit
+}
 
 
 def step(step_id: str) -> StepDef:
@@ -573,7 +632,7 @@ def step(step_id: str) -> StepDef:
 
 def _check_table() -> None:
     """Every step a definition names exists; press codes are unique per step."""
-    for definition in STEPS:
+    for definition in STEP_BY_ID.values():
         named = [
             *definition.opens,
             *definition.waits_for,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.config import KesuConfig
 from bot.procedure.access import Case, Who
+from bot.procedure.plans import Department
 from bot.procedure.steps import STEP_BY_ID
 from bot.services.notices import language_of
 from bot.views.models import (
@@ -13,6 +14,8 @@ from bot.views.models import (
     EventView,
     MeetingView,
     PersonView,
+    PlanItemView,
+    PlanView,
     SpecialReportView,
     StepView,
     SuggestionView,
@@ -23,6 +26,8 @@ from storage.models import (
     Meeting,
     OutboxMessage,
     Person,
+    Plan,
+    PlanItem,
     SpecialReport,
     Step,
     Suggestion,
@@ -59,6 +64,38 @@ def step_view(step: Step, config: KesuConfig) -> StepView:
         note=step.note,
         blocked_reason=step.blocked_reason,
         report=special_report_view(step.special_reports[-1]) if step.special_reports else None,
+        item=plan_item_view(step.plan_item) if step.plan_item else None,
+    )
+
+
+def plan_item_view(item: PlanItem) -> PlanItemView:
+    return PlanItemView(
+        id=item.id,
+        number=item.number,
+        action=item.action,
+        requirement=item.requirement,
+        owner=item.owner.name,
+        acceptor=item.acceptor.name,
+        due_at=item.due_at,
+        status=item.status,
+        times_sent_back=item.times_sent_back,
+        submitted_at=item.submitted_at,
+        accepted_at=item.accepted_at,
+    )
+
+
+def plan_view(plan: Plan) -> PlanView:
+    return PlanView(
+        id=plan.id,
+        complaint_number=plan.complaint.number,
+        problem=plan.problem,
+        causes=plan.causes,
+        owner=plan.owner.name,
+        deadline=plan.deadline,
+        departments=tuple(Department(d) for d in plan.departments),
+        issued_by=plan.issued_by.name,
+        issued_at=plan.issued_at,
+        items=tuple(plan_item_view(i) for i in plan.items),
     )
 
 

@@ -24,6 +24,7 @@ from bot.procedure.routing import (
 )
 from bot.procedure.steps import (
     DONE,
+    RECTIFICATION,
     STEP_BY_ID,
     ComplaintStatus,
     Facts,
@@ -167,9 +168,11 @@ def as_engine(complaint: Complaint) -> engine.Complaint:
 
 
 def _states(complaint: Complaint) -> list[engine.StepState]:
+    """The steps as the engine knows them: a plan item's tasks are the plan's business."""
     return [
         engine.StepState(s.key, s.status, s.opened_at, s.done_at, s.outcome)
         for s in complaint.steps
+        if not STEP_BY_ID[s.key].per_item
     ]
 
 
@@ -183,7 +186,7 @@ def views_of(uow: UnitOfWork, step: Step) -> tuple[StepView, ComplaintView]:
 # Task cards ----------------------------------------------------------------------------
 
 
-def _card_notice(uow: UnitOfWork, step: Step, to: list[Recipient]) -> Notice:
+def card_notice(uow: UnitOfWork, step: Step, to: list[Recipient]) -> Notice:
     view, complaint = views_of(uow, step)
     tz = uow.config.timezone
     return Notice(
@@ -195,7 +198,7 @@ def _card_notice(uow: UnitOfWork, step: Step, to: list[Recipient]) -> Notice:
     )
 
 
-def _task_recipients(
+def task_recipients(
     uow: UnitOfWork, step: Step, *, leadership_group: bool = True
 ) -> list[Recipient]:
     complaint = step.complaint
@@ -279,6 +282,15 @@ def _apply(
                 changed.append(step)
                 if after is StepStatus.SKIPPED:
                     log_event(session, actor, "step_skipped", now, complaint, step=step.key)
+    if transition.skipped:
+        # A plan item's tasks go with the plan: the case ended, or no plan is needed now.
+        facts = facts_of(complaint)
+        for step in complaint.steps:
+            definition = STEP_BY_ID[step.key]
+            running = definition.per_item and step.status == StepStatus.OPEN
+            if running and (transition.closed or not definition.applies(facts)):
+                step.status, step.next_ping_at = StepStatus.SKIPPED, None
+                changed.append(step)
     policy = config.ping_policy()
     for opening in transition.opened:
         step = Step(
@@ -294,7 +306,7 @@ def _apply(
         session.flush()
         due = opening.due_at.isoformat() if opening.due_at else None
         log_event(session, actor, "step_opened", now, complaint, step=opening.key, due=due)
-        post(session, _card_notice(uow, step, _task_recipients(uow, step)), now)
+        post(session, card_notice(uow, step, task_recipients(uow, step)), now)
         changed.append(step)
     session.flush()
     for step in changed:
@@ -308,6 +320,11 @@ def _apply(
         complaint.closed_at = now
         log_event(session, actor, "closed", now, complaint)
         _announce_closure(uow, complaint)
+    if any(o.key == RECTIFICATION for o in transition.opened):
+        # Imported here: the plan service builds on this module's transitions.
+        from bot.services import plans
+
+        plans.settle_items(uow, complaint, actor)
     return changed
 
 
@@ -385,6 +402,7 @@ def may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
         mapping.case(step.complaint),
         any_vp=STEP_BY_ID[step.key].any_vp,
         co_owners=STEP_BY_ID[step.key].co_owners,
+        assignee_id=step.assignee_id,
     )
 
 
@@ -413,6 +431,12 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     assert person is not None
     if step.status != StepStatus.OPEN:
         return Pressed(PressResult.NOT_OPEN, mapping.step_view(step, uow.config))
+    definition = STEP_BY_ID[step.key]
+    if command.action is StepAction.PLAN or (
+        command.action is StepAction.TAKE and definition.per_item
+    ):
+        # The plan's conversation has its own entry (handlers.plans); an item is one person's.
+        return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
     if command.action is StepAction.TAKE:
         _take(uow, step, person, actor)
         return Pressed(PressResult.OK, mapping.step_view(step, uow.config))
@@ -433,7 +457,7 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
             asks_nature=True,
             complaint=mapping.complaint_view(complaint, uow.config, steps=False),
         )
-    ending = STEP_BY_ID[step.key].outcome_by_code(command.code)
+    ending = definition.outcome_by_code(command.code) if definition.pressable else None
     if ending is None:
         return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
     finished = finish_step(uow, step, actor, ending)
@@ -446,7 +470,11 @@ def finish_step(
     uow: UnitOfWork, step: Step, actor: Actor, ending: OutcomeDef = DONE
 ) -> PressResult:
     """Finish an open step with one of its outcomes: a press, or what completes it
-    elsewhere (a meeting's minutes)."""
+    elsewhere (a meeting's minutes, the plan issued, its items accepted)."""
+    if STEP_BY_ID[step.key].per_item:
+        from bot.services import plans  # imported here: the plan service builds on this one
+
+        return plans.finish_item(uow, step, actor, ending)
     complaint = step.complaint
     try:
         transition = engine.complete(
@@ -499,7 +527,7 @@ def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:
     if person.telegram_id not in {c.chat_id for c in queries.cards_of_step(uow.session, step.id)}:
         # The named owner now: the card comes to them privately too.
         to = [Recipient(person.telegram_id, language_of(person, uow.config))]
-        post(uow.session, _card_notice(uow, step, to), uow.now)
+        post(uow.session, card_notice(uow, step, to), uow.now)
 
 
 def set_nature(uow: UnitOfWork, command: SetNature) -> NatureResult:
@@ -632,7 +660,11 @@ def _add_note(uow: UnitOfWork, step: Step, reply: PromptReply, actor: Actor) -> 
         has_file=file_id is not None,
     )
     refresh_cards(uow, step)
-    if text:
+    if STEP_BY_ID[step.key].per_item:
+        from bot.services import plans  # imported here: the plan service builds on this one
+
+        plans.forward_evidence(uow, step, text, file_id, actor)
+    elif text:
         _report_result(uow, step, text, actor)
 
 
@@ -653,7 +685,7 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
     audience: list[Audience] = []
     if due.kind is not PingKind.REMINDER:
         audience = escalation_audience(complaint.plant, complaint.grade)
-    to = _task_recipients(uow, step, leadership_group=False)
+    to = task_recipients(uow, step, leadership_group=False)
     known = {r.chat_id for r in to}
     to += [r for r in recipients(session, config, audience) if r.chat_id not in known]
     held_until = _held_until(uow, step, due)

@@ -71,6 +71,7 @@ SETTINGS = "se"
 MAJOR = "mj"
 SUGGESTION = "sg"
 MEETING_MINUTES = "mt"
+PLAN_FORM = "pf"  # the rectification plan's conversation
 
 
 class StepAction(StrEnum):
@@ -82,6 +83,7 @@ class StepAction(StrEnum):
     SHOW = "show"
     NATURE = "nature"  # QC change the nature and flags at the appraisal
     MEETING = "meet"  # the leading VP schedules the step's meeting
+    PLAN = "plan"  # fill in the rectification plan (step 10), or add an item (step 13)
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}

@@ -20,10 +20,12 @@ from bot.views.models import (
     EventView,
     MeetingView,
     Message,
+    PlanView,
     SettingsView,
     SpecialReportView,
     StepView,
     SuggestionView,
+    TrackingRow,
 )
 from bot.views.render import CAPTION_LIMIT, render, render_messages, split_html
 
@@ -211,3 +213,15 @@ def meeting_prompt(language: str) -> str:
 
 def minutes_prompt(language: str) -> str:
     return render("meetings/prompt.html", language, kind="minutes")
+
+
+def plan_card(plan: PlanView, complaint: ComplaintView, language: str, tz: str) -> Message:
+    """The plan laid out like 《质量问题整治方法计划表》; one message, edited in place."""
+    text = render("plans/card.html", language, p=plan, c=complaint, tz=tz)
+    return Message(split_html(text)[0])
+
+
+def tracking(rows: tuple[TrackingRow, ...], now: datetime, language: str, tz: str) -> list[Message]:
+    """The daily tracking of running plan items (step 14), split within Telegram's limit."""
+    parts = render_messages("plans/tracking.html", language, rows=rows, now=now, tz=tz)
+    return [Message(p) for p in parts]

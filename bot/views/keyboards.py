@@ -7,12 +7,24 @@ turn them into InlineKeyboardMarkup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
+from bot.procedure.plans import (
+    ITEM_DAYS,
+    PLAN_DAYS,
+    PLAN_QUESTIONS,
+    Ask,
+    Department,
+    PlanDraft,
+    Question,
+    default_due,
+)
 from bot.views import labels
 from bot.views.callbacks import (
     INTAKE,
+    PLAN_FORM,
     Callback,
     MajorPress,
     MinutesPress,
@@ -27,7 +39,7 @@ from bot.views.callbacks import (
     SuggestionPress,
 )
 from bot.views.i18n import N_, gettext
-from bot.views.models import StepView, SuggestionView
+from bot.views.models import PersonChoice, StepView, SuggestionView
 
 Button = tuple[str, str]
 Keyboard = list[list[Button]]
@@ -116,12 +128,18 @@ def task(language: str, step: StepView) -> Keyboard:
     show = (t("Show"), StepPress(step.id, StepAction.SHOW).encode())
     if not step.is_open:
         return [[show]]
-    rows = [
-        [
-            (t(o.button), StepPress(step.id, StepAction.FINISH, o.code).encode())
-            for o in step.definition.outcomes
-        ]
-    ]
+    rows: Keyboard = []
+    if step.definition.pressable:
+        rows.append(
+            [
+                (t(o.button), StepPress(step.id, StepAction.FINISH, o.code).encode())
+                for o in step.definition.outcomes
+            ]
+        )
+    if step.definition.fills_plan:
+        rows.append([(t("Fill in the plan"), StepPress(step.id, StepAction.PLAN).encode())])
+    if step.definition.by_items:
+        rows.append([(t("Add an item"), StepPress(step.id, StepAction.PLAN).encode())])
     if step.definition.asks_plant and step.plant is Plant.UNKNOWN:
         rows.append(
             [
@@ -134,13 +152,12 @@ def task(language: str, step: StepView) -> Keyboard:
         rows.append([(t("Change the nature"), StepPress(step.id, StepAction.NATURE).encode())])
     if step.definition.holds_meeting:
         rows.append([(t("Schedule the meeting"), StepPress(step.id, StepAction.MEETING).encode())])
-    rows += [
-        [
-            (t("Take it"), StepPress(step.id, StepAction.TAKE).encode()),
-            (t("Blocked - needs resources"), StepPress(step.id, StepAction.BLOCK).encode()),
-        ],
-        [show],
-    ]
+    blocked = (t("Blocked - needs resources"), StepPress(step.id, StepAction.BLOCK).encode())
+    if step.definition.per_item:
+        rows.append([blocked])  # an item is already one person's
+    else:
+        rows.append([(t("Take it"), StepPress(step.id, StepAction.TAKE).encode()), blocked])
+    rows.append([show])
     return rows
 
 
@@ -214,3 +231,73 @@ def suggestion(language: str, view: SuggestionView, deciding: bool) -> Keyboard:
 def record_minutes(language: str, meeting_id: int) -> Keyboard:
     """Under the organiser's confirmation: the minutes, once the meeting was held."""
     return [[(gettext(language, "Record the minutes"), MinutesPress(meeting_id).encode())]]
+
+
+def _plan(action: str, arg: str = "") -> str:
+    return Callback(PLAN_FORM, action, arg).encode()
+
+
+def _pairs(buttons: Sequence[Button]) -> Keyboard:
+    return [list(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+
+
+def plan_question(
+    language: str,
+    question: Question,
+    draft: PlanDraft,
+    people: Sequence[PersonChoice],
+    today: date,
+    scope: str,
+) -> Keyboard:
+    """The buttons under a plan question: Keep an offer, a person, the default date, the
+    departments."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    rows: Keyboard = []
+    if question.ask is Ask.TEXT and question.prefilled:
+        offer = draft.problem_offer if question.key == "problem" else draft.causes_offer
+        if offer:
+            rows.append([(t("Keep"), _plan("keep"))])
+    elif question.ask is Ask.PERSON:
+        rows += _pairs(
+            [(f"{p.name} · {t(labels.ROLES[p.role])}", _plan("who", str(p.id))) for p in people]
+        )
+    elif question.ask is Ask.DUE:
+        days = PLAN_DAYS if scope == "plan" else ITEM_DAYS
+        label = gettext(
+            language,
+            "In {days} days ({date})",
+            days=days,
+            date=default_due(today, days).isoformat(),
+        )
+        rows.append([(label, _plan("due"))])
+    elif question.ask is Ask.DEPARTMENTS:
+        chosen = set(draft.departments_pending)
+        rows += _pairs(
+            [
+                (("✅ " if d in chosen else "") + t(labels.DEPARTMENTS[d]), _plan("dep", d.value))
+                for d in Department
+            ]
+        )
+        rows.append([(t("Done"), _plan("deps"))])
+    return rows
+
+
+def plan_summary(language: str, amending: bool) -> Keyboard:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    issue = t("Add the items") if amending else t("Issue the plan")
+    return [
+        [(issue, _plan("ok"))],
+        [(t("Add another item"), _plan("more"))],
+        [(t("Edit"), _plan("edit")), (t("Cancel"), _plan("cancel"))],
+    ]
+
+
+def plan_edit_menu(language: str, amending: bool) -> Keyboard:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    buttons: list[Button] = []
+    if not amending:
+        buttons += [(t(q.label), _plan("field", q.key)) for q in PLAN_QUESTIONS]
+    buttons.append((t("Remove the last item"), _plan("drop")))
+    rows = _pairs(buttons)
+    rows.append([(t("Back to the summary"), _plan("back"))])
+    return rows

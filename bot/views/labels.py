@@ -6,6 +6,7 @@ The catalogues translate them; templates and keyboards look them up here.
 from __future__ import annotations
 
 from bot.procedure.grading import Demand, Grade, Plant
+from bot.procedure.plans import DEPARTMENT_LABELS, ITEM_STATUS_LABELS
 from bot.procedure.resources import REPORT_STATUS_LABELS
 from bot.procedure.roles import Role
 from bot.procedure.steps import (
@@ -91,6 +92,12 @@ EVENTS.update(
         "settings_changed": N_("settings changed"),
         "special_report_answered": N_("the GM answered the special report"),
         "step_skipped": N_("step no longer needed"),
+        "plan_issued": N_("rectification plan issued"),
+        "plan_amended": N_("rectification plan amended"),
+        "item_accepted": N_("rectification item accepted"),
+        "item_sent_back": N_("rectification item sent back"),
+        "item_reopened": N_("rectification item runs again"),
+        "tracking_posted": N_("tracking of plan items posted"),
     }
 )
 
@@ -110,3 +117,5 @@ WEEKDAYS = {
     "sun": N_("Sun"),
 }
 SUGGESTION_STATUSES = SUGGESTION_STATUS_LABELS
+DEPARTMENTS = DEPARTMENT_LABELS
+ITEM_STATUSES = ITEM_STATUS_LABELS

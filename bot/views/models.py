@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
+from bot.procedure.plans import Department, ItemStatus
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Outcome, Owner, StepDef, StepStatus
@@ -71,6 +72,7 @@ class StepView:
     note: str | None = None
     blocked_reason: str | None = None
     report: SpecialReportView | None = None  # the latest special report, for the card
+    item: PlanItemView | None = None  # a plan item's task: the item
 
     @property
     def definition(self) -> StepDef:
@@ -100,6 +102,56 @@ class StepView:
             return None
         ending = self.definition.outcome(self.outcome)
         return ending.record if ending else None
+
+
+@dataclass(frozen=True)
+class PlanItemView:
+    """One rectification item (整改项目) as the plan card and the item's tasks show it."""
+
+    id: int
+    number: int
+    action: str
+    requirement: str
+    owner: str
+    acceptor: str
+    due_at: datetime
+    status: ItemStatus
+    times_sent_back: int = 0
+    submitted_at: datetime | None = None
+    accepted_at: datetime | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is ItemStatus.ACCEPTED
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """《质量问题整治方法计划表》 of one complaint."""
+
+    id: int
+    complaint_number: str
+    problem: str
+    causes: str
+    owner: str
+    deadline: date
+    departments: tuple[Department, ...]
+    issued_by: str
+    issued_at: datetime
+    items: tuple[PlanItemView, ...]
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for i in self.items if i.accepted)
+
+
+@dataclass(frozen=True)
+class PersonChoice:
+    """Someone on the people list, offered by a button (a plan item's owner)."""
+
+    id: int
+    name: str
+    role: Role
 
 
 @dataclass(frozen=True)
@@ -224,3 +276,16 @@ class MeetingView:
     minutes: str | None = None
     has_file: bool = False
     recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrackingRow:
+    """One running plan item in the daily tracking (step 14)."""
+
+    complaint_number: str
+    number: int
+    action: str
+    owner: str
+    acceptor: str
+    due_at: datetime
+    status: ItemStatus

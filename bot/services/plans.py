@@ -1,0 +1,519 @@
+"""The rectification plan (step 10) and its items (step 13), and their daily tracking (14).
+
+Issuing a plan stores it with its items, completes step 10 and posts the plan
+card; each item gets a task of its own owner (a step row tied to the item, so
+its reminders, escalations and card work as every step's). The owner's Done
+opens the acceptance for whom the plan names; Accept ends the item, Send back
+opens it again a week on. When every item is accepted, step 13 is done and the
+verification opens. The plan card is edited in place as the items move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.procedure import plans as rules
+from bot.procedure.grading import Plant
+from bot.procedure.pings import next_ping_at
+from bot.procedure.plans import ItemStatus, PlanDraft
+from bot.procedure.routing import plan_audience, tracking_audience
+from bot.procedure.steps import (
+    DONE,
+    ITEM_ACCEPTANCE,
+    PLAN_ITEM,
+    PLAN_STEP,
+    RECTIFICATION,
+    STEP_BY_ID,
+    Outcome,
+    OutcomeDef,
+    StepStatus,
+)
+from bot.services import mapping
+from bot.services.events import Actor, log_event
+from bot.services.notices import (
+    Notice,
+    Recipient,
+    file_notice,
+    language_of_chat,
+    post,
+    recipients,
+)
+from bot.services.steps import (
+    PressResult,
+    card_notice,
+    finish_step,
+    may_press,
+    refresh_cards,
+    task_recipients,
+)
+from bot.services.uow import SCHEDULER, Caller, UnitOfWork
+from bot.views import cards
+from bot.views.models import AttachmentView, Message, PersonChoice, PlanView, TrackingRow
+from storage import queries
+from storage.models import Complaint, Method, Person, Plan, PlanItem, Purpose, Step
+
+
+class PlanStart(StrEnum):
+    OK = "ok"
+    DENIED = "denied"
+    NOT_OPEN = "not_open"  # the step is done, or the plan cannot take items now
+
+
+@dataclass(frozen=True)
+class BeginPlan:
+    caller: Caller
+    step_id: int  # step 10 (fill the plan in) or step 13 (add an item to it)
+
+
+@dataclass(frozen=True)
+class PlanOpening:
+    result: PlanStart
+    draft: PlanDraft | None = None
+    people: tuple[PersonChoice, ...] = ()
+    me: int | None = None
+
+
+@dataclass(frozen=True)
+class IssuePlan:
+    caller: Caller
+    draft: PlanDraft  # an amendment's reason rides in it
+
+
+class IssueResult(StrEnum):
+    ISSUED = "issued"
+    AMENDED = "amended"
+    DENIED = "denied"
+    NOT_OPEN = "not_open"
+    INCOMPLETE = "incomplete"
+    UNKNOWN_PERSON = "unknown_person"  # someone picked has left the people list
+
+
+@dataclass(frozen=True)
+class Issued:
+    result: IssueResult
+    plan: PlanView | None = None
+
+
+def choices(uow: UnitOfWork) -> tuple[PersonChoice, ...]:
+    """Everyone on the people list, any role: an item may be anyone's."""
+    return tuple(PersonChoice(p.id, p.name, p.role) for p in queries.active_people(uow.session))
+
+
+def begin(uow: UnitOfWork, command: BeginPlan) -> PlanOpening:
+    """The plan conversation starts: a new plan from step 10, an item added from step 13."""
+    session = uow.session
+    step = queries.step_by_id(session, command.step_id)
+    person = uow.person(command.caller)
+    if step is None or person is None:
+        return PlanOpening(PlanStart.DENIED)
+    definition = STEP_BY_ID[step.key]
+    if not (definition.fills_plan or definition.by_items):
+        return PlanOpening(PlanStart.NOT_OPEN)
+    if not may_press(uow, person, step):
+        log_event(
+            session,
+            Actor.of(command.caller, person),
+            "press_refused",
+            uow.now,
+            step.complaint,
+            step=step.key,
+            button="plan",
+        )
+        return PlanOpening(PlanStart.DENIED)
+    complaint = step.complaint
+    plan = queries.plan_of(session, complaint.id)
+    if step.status != StepStatus.OPEN or (definition.fills_plan and plan is not None):
+        return PlanOpening(PlanStart.NOT_OPEN)
+    if definition.by_items and plan is None:
+        return PlanOpening(PlanStart.NOT_OPEN)
+    draft = PlanDraft(
+        complaint_id=complaint.id,
+        step_id=step.id,
+        number=complaint.number,
+        problem_offer=_problem_offer(complaint),
+        causes_offer=complaint.cause_analysis or "",
+        amending=plan.id if plan is not None else None,
+    )
+    return PlanOpening(PlanStart.OK, draft, choices(uow), person.id)
+
+
+def _problem_offer(complaint: Complaint) -> str:
+    return f"{complaint.product_name} {complaint.specification}: {complaint.description}"[:2000]
+
+
+def _end_of(day: date, uow: UnitOfWork) -> datetime:
+    """A due date is met by the end of that working day, in the company's zone."""
+    return datetime.combine(day, uow.config.workday_end, tzinfo=uow.config.tz)
+
+
+def _today(uow: UnitOfWork) -> date:
+    return uow.now.astimezone(uow.config.tz).date()
+
+
+def issue(uow: UnitOfWork, command: IssuePlan) -> Issued:
+    """Issue the plan (completing step 10), or add items to an issued one, with a reason."""
+    session, now, draft = uow.session, uow.now, command.draft
+    step = queries.step_by_id(session, draft.step_id)
+    person = uow.person(command.caller)
+    if step is None or person is None or step.complaint_id != draft.complaint_id:
+        return Issued(IssueResult.DENIED)
+    actor = Actor.of(command.caller, person)
+    if not may_press(uow, person, step):
+        log_event(session, actor, "press_refused", now, step.complaint, step=step.key)
+        return Issued(IssueResult.DENIED)
+    if not draft.ready:
+        return Issued(IssueResult.INCOMPLETE)
+    people = {p.id: p for p in queries.active_people(session)}
+    named = {i.owner_id for i in draft.items} | {i.acceptor_id for i in draft.items}
+    if draft.amending is None:
+        named.add(draft.owner_id)
+    if not named <= set(people):
+        return Issued(IssueResult.UNKNOWN_PERSON)
+    complaint = step.complaint
+    plan = queries.plan_of(session, complaint.id)
+    if step.status != StepStatus.OPEN:
+        return Issued(IssueResult.NOT_OPEN)
+    if draft.amending is None:
+        if plan is not None or step.key != PLAN_STEP:
+            return Issued(IssueResult.NOT_OPEN)
+        assert draft.owner_id is not None and draft.deadline is not None
+        plan = Plan(
+            complaint=complaint,
+            step_id=step.id,
+            problem=draft.problem or "",
+            causes=draft.causes or "",
+            owner=people[draft.owner_id],
+            deadline=draft.deadline,
+            departments=[d.value for d in draft.departments or []],
+            issued_by=person,
+            issued_at=now,
+            items=[],
+        )
+        session.add(plan)
+    elif plan is None or plan.id != draft.amending or not STEP_BY_ID[step.key].by_items:
+        return Issued(IssueResult.NOT_OPEN)
+    added = _add_items(uow, plan, draft, people)
+    session.flush()
+    if draft.amending is None:
+        log_event(
+            session,
+            actor,
+            "plan_issued",
+            now,
+            complaint,
+            step=PLAN_STEP,
+            items=len(added),
+            deadline=plan.deadline.isoformat(),
+        )
+        # The plan done; step 13 opens once the improvement measures (11) are done too.
+        finish_step(uow, step, actor, DONE)
+    else:
+        log_event(
+            session,
+            actor,
+            "plan_amended",
+            now,
+            complaint,
+            step=RECTIFICATION,
+            change="items added",
+            items=[i.number for i in added],
+            reason=draft.reason,
+        )
+    for item in added:
+        _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
+    view = mapping.plan_view(plan)
+    if draft.amending is None:
+        _post_plan_card(uow, plan, view)
+    else:
+        refresh_plan_cards(uow, plan)
+    return Issued(IssueResult.ISSUED if draft.amending is None else IssueResult.AMENDED, view)
+
+
+def _add_items(
+    uow: UnitOfWork, plan: Plan, draft: PlanDraft, people: dict[int, Person]
+) -> list[PlanItem]:
+    first = max((i.number for i in plan.items), default=0) + 1
+    added = []
+    for offset, typed in enumerate(draft.items):
+        assert typed.owner_id is not None and typed.acceptor_id is not None
+        assert typed.action and typed.requirement and typed.due
+        item = PlanItem(
+            number=first + offset,
+            action=typed.action,
+            requirement=typed.requirement,
+            owner=people[typed.owner_id],
+            acceptor=people[typed.acceptor_id],
+            due_at=_end_of(typed.due, uow),
+            status=ItemStatus.OPEN,
+            times_sent_back=0,
+            created_at=uow.now,
+        )
+        plan.items.append(item)
+        added.append(item)
+    return added
+
+
+def _open_task(
+    uow: UnitOfWork, item: PlanItem, key: str, assignee: Person, due_at: datetime, actor: Actor
+) -> Step:
+    """An item's task for one person: its work (owner) or its acceptance (acceptor)."""
+    now = uow.now
+    complaint = item.plan.complaint
+    step = Step(
+        key=key,
+        status=StepStatus.OPEN,
+        opened_at=now,
+        due_at=due_at,
+        pings_sent=0,
+        assignee=assignee,
+        plan_item=item,
+        next_ping_at=next_ping_at(now, due_at, 0, uow.config.ping_policy()),
+    )
+    complaint.steps.append(step)
+    uow.session.flush()
+    log_event(
+        uow.session,
+        actor,
+        "step_opened",
+        now,
+        complaint,
+        step=key,
+        item=item.number,
+        to=assignee.name,
+        due=due_at.isoformat(),
+    )
+    post(uow.session, card_notice(uow, step, task_recipients(uow, step)), now)
+    return step
+
+
+def _acceptance_due(uow: UnitOfWork) -> datetime:
+    due = uow.config.limit(ITEM_ACCEPTANCE).due(
+        uow.now, workday_end=uow.config.workday_end, tz=uow.config.tz
+    )
+    assert due is not None
+    return due
+
+
+def finish_item(uow: UnitOfWork, step: Step, actor: Actor, ending: OutcomeDef) -> PressResult:
+    """An item's task finished: the work done (acceptance opens), accepted, or sent back."""
+    item = step.plan_item
+    if item is None:
+        return PressResult.WRONG_BUTTON
+    if not queries.claim_step(uow.session, step.id):
+        return PressResult.NOT_OPEN
+    session, now = uow.session, uow.now
+    uow.touch(step)
+    step.status, step.done_at, step.done_by = StepStatus.DONE, now, actor.person
+    step.outcome, step.next_ping_at = ending.outcome, None
+    complaint = item.plan.complaint
+    log_event(
+        session,
+        actor,
+        "step_done",
+        now,
+        complaint,
+        step=step.key,
+        item=item.number,
+        outcome=ending.outcome.value,
+        late=bool(step.due_at and now > step.due_at),
+    )
+    if step.key == PLAN_ITEM:
+        item.status, item.submitted_at = rules.submit(item.status), now
+        _open_task(uow, item, ITEM_ACCEPTANCE, item.acceptor, _acceptance_due(uow), actor)
+    elif ending.outcome is Outcome.ACCEPTED:
+        item.status, item.accepted_at = rules.accept(item.status), now
+        log_event(session, actor, "item_accepted", now, complaint, item=item.number)
+    else:
+        item.status, due = rules.send_back(item.status, today=_today(uow))
+        item.due_at = _end_of(due, uow)
+        item.times_sent_back += 1
+        log_event(
+            session, actor, "item_sent_back", now, complaint, item=item.number, due=due.isoformat()
+        )
+        _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
+    session.flush()
+    refresh_cards(uow, step)
+    queries.drop_held_pings(session, step.id)
+    refresh_plan_cards(uow, item.plan)
+    if item.status is ItemStatus.ACCEPTED:
+        _finish_rectification(uow, complaint, actor)
+    return PressResult.OK
+
+
+def _finish_rectification(uow: UnitOfWork, complaint: Complaint, actor: Actor) -> None:
+    """Every item accepted and step 13 open: it is done, and the verification opens."""
+    plan = queries.plan_of(uow.session, complaint.id)
+    if plan is None or not rules.all_accepted([i.status for i in plan.items]):
+        return
+    umbrella = next(
+        (s for s in complaint.steps if s.key == RECTIFICATION and s.status == StepStatus.OPEN),
+        None,
+    )
+    if umbrella is not None:
+        finish_step(uow, umbrella, actor, DONE)
+
+
+def settle_items(uow: UnitOfWork, complaint: Complaint, actor: Actor) -> None:
+    """Step 13 just opened. In a later round (the verification found it not effective,
+    or the customer was not satisfied) every accepted item runs again, due a week on;
+    the first time, items all accepted already finish it at once."""
+    plan = queries.plan_of(uow.session, complaint.id)
+    if plan is None or not plan.items:
+        return
+    if not rules.all_accepted([i.status for i in plan.items]):
+        return
+    again = any(
+        s.key == RECTIFICATION and s.status == StepStatus.SUPERSEDED for s in complaint.steps
+    )
+    if not again:
+        _finish_rectification(uow, complaint, actor)
+        return
+    for item in plan.items:
+        item.status, due = rules.reopen(item.status, today=_today(uow))
+        item.due_at, item.submitted_at, item.accepted_at = _end_of(due, uow), None, None
+        log_event(
+            uow.session,
+            actor,
+            "item_reopened",
+            uow.now,
+            complaint,
+            item=item.number,
+            due=due.isoformat(),
+        )
+        _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
+    refresh_plan_cards(uow, plan)
+
+
+def forward_evidence(
+    uow: UnitOfWork, step: Step, text: str | None, file_id: str | None, actor: Actor
+) -> None:
+    """What an item's owner sent as evidence goes to whom accepts it; the reason for
+    sending it back goes to its owner."""
+    item = step.plan_item
+    if item is None:
+        return
+    person = item.acceptor if step.key == PLAN_ITEM else item.owner
+    to = [Recipient(person.telegram_id, person.language or uow.config.default_language)]
+    view = mapping.step_view(step, uow.config)
+    complaint_view = mapping.complaint_view(step.complaint, uow.config, steps=False)
+    by = actor.person.name if actor.person else None
+    if text:
+        post(
+            uow.session,
+            Notice(
+                Purpose.RESULT,
+                to,
+                lambda lang: cards.step_result(view, complaint_view, text, by, lang),
+                complaint=step.complaint,
+            ),
+            uow.now,
+        )
+    if file_id and step.file_kind is not None:
+        attached = AttachmentView(step.file_kind, file_id, None, STEP_BY_ID[step.key].title)
+        post(
+            uow.session,
+            file_notice(
+                Purpose.RESULT,
+                to,
+                file_id,
+                step.file_kind,
+                lambda lang: cards.step_file_caption(complaint_view, attached, lang),
+                complaint=step.complaint,
+            ),
+            uow.now,
+        )
+
+
+# The plan card -------------------------------------------------------------------------
+
+
+def _post_plan_card(uow: UnitOfWork, plan: Plan, view: PlanView) -> None:
+    complaint = plan.complaint
+    complaint_view = mapping.complaint_view(complaint, uow.config, steps=False)
+    tz = uow.config.timezone
+    to = recipients(
+        uow.session,
+        uow.config,
+        plan_audience(complaint.plant, complaint.grade, owner_id=plan.owner_id),
+    )
+    post(
+        uow.session,
+        Notice(
+            Purpose.PLAN,
+            to,
+            lambda language: [cards.plan_card(view, complaint_view, language, tz)],
+            complaint=complaint,
+            step_id=plan.step_id,
+        ),
+        uow.now,
+    )
+
+
+def refresh_plan_cards(uow: UnitOfWork, plan: Plan) -> None:
+    """Edit every plan card in place to show the items as they stand."""
+    uow.session.flush()
+    uow.session.refresh(plan)
+    view = mapping.plan_view(plan)
+    complaint_view = mapping.complaint_view(plan.complaint, uow.config, steps=False)
+    tz = uow.config.timezone
+    for card in queries.cards_of_step(uow.session, plan.step_id, Purpose.PLAN):
+        language = language_of_chat(uow.session, uow.config, card.chat_id)
+        post(
+            uow.session,
+            Notice(
+                Purpose.PLAN_EDIT,
+                [Recipient(card.chat_id, language)],
+                lambda lang: [cards.plan_card(view, complaint_view, lang, tz)],
+                method=Method.EDIT,
+                complaint=plan.complaint,
+                step_id=plan.step_id,
+                edit_of={card.chat_id: card.id},
+            ),
+            uow.now,
+        )
+
+
+def plan_of(uow: UnitOfWork, complaint_id: int) -> PlanView | None:
+    plan = queries.plan_of(uow.session, complaint_id)
+    return mapping.plan_view(plan) if plan else None
+
+
+# Tracking (step 14) --------------------------------------------------------------------
+
+
+def post_tracking(uow: UnitOfWork) -> int:
+    """The daily digest: every running item with its owner and time left or overdue, to
+    the plant's QC group and leading VP. Nothing when nothing runs. Returns the rows."""
+    items = queries.running_plan_items(uow.session)
+    by_plant: dict[Plant, list[TrackingRow]] = {}
+    for item in items:
+        complaint = item.plan.complaint
+        by_plant.setdefault(complaint.plant, []).append(
+            TrackingRow(
+                complaint.number,
+                item.number,
+                item.action,
+                item.owner.name,
+                item.acceptor.name,
+                item.due_at,
+                item.status,
+            )
+        )
+    tz = uow.config.timezone
+    for plant, rows in by_plant.items():
+        to = recipients(uow.session, uow.config, tracking_audience(plant))
+        post(uow.session, Notice(Purpose.DIGEST, to, _tracking(tuple(rows), uow.now, tz)), uow.now)
+    if items:
+        log_event(
+            uow.session, Actor.of(SCHEDULER, None), "tracking_posted", uow.now, items=len(items)
+        )
+    return len(items)
+
+
+def _tracking(
+    rows: tuple[TrackingRow, ...], now: datetime, tz: str
+) -> Callable[[str], list[Message]]:
+    return lambda language: cards.tracking(rows, now, language, tz)

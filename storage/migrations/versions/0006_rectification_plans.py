@@ -1,0 +1,100 @@
+"""the rectification plan and its items
+
+- plan: 《质量问题整治方法计划表》 of a complaint (step 10), one per complaint;
+- plan_item: its rectification items (step 13), each with owner, due date and acceptor;
+- step.plan_item_id: an item's own tasks (its work, its acceptance) are steps.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-25
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    "plan_item": [("status", "itemstatus", ("open", "submitted", "accepted"))],
+}
+
+
+def upgrade() -> None:
+    op.create_table(
+        "plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("complaint_id", sa.Integer(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("problem", sa.Text(), nullable=False),
+        sa.Column("causes", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("departments", sa.JSON(), nullable=False),
+        sa.Column("issued_by_id", sa.Integer(), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"], ["complaint.id"], name=op.f("fk_plan_complaint_id_complaint")
+        ),
+        sa.ForeignKeyConstraint(["step_id"], ["step.id"], name=op.f("fk_plan_step_id_step")),
+        sa.ForeignKeyConstraint(["owner_id"], ["person.id"], name=op.f("fk_plan_owner_id_person")),
+        sa.ForeignKeyConstraint(
+            ["issued_by_id"], ["person.id"], name=op.f("fk_plan_issued_by_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan")),
+        sa.UniqueConstraint("complaint_id", name=op.f("uq_plan_complaint_id")),
+    )
+    op.create_table(
+        "plan_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("action", sa.Text(), nullable=False),
+        sa.Column("requirement", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("acceptor_id", sa.Integer(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                *CHECKS["plan_item"][0][2],
+                name="itemstatus",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("times_sent_back", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["plan.id"], name=op.f("fk_plan_item_plan_id_plan")),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_plan_item_owner_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["acceptor_id"], ["person.id"], name=op.f("fk_plan_item_acceptor_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_item")),
+        sa.UniqueConstraint("plan_id", "number", name=op.f("uq_plan_item_plan_id")),
+    )
+    op.create_index(op.f("ix_plan_item_plan_id"), "plan_item", ["plan_id"], unique=False)
+    with op.batch_alter_table("step") as batch:
+        batch.add_column(sa.Column("plan_item_id", sa.Integer(), nullable=True))
+        batch.create_index(batch.f("ix_step_plan_item_id"), ["plan_item_id"], unique=False)
+        batch.create_foreign_key(
+            batch.f("fk_step_plan_item_id_plan_item"), "plan_item", ["plan_item_id"], ["id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("step") as batch:
+        batch.drop_constraint(batch.f("fk_step_plan_item_id_plan_item"), type_="foreignkey")
+        batch.drop_index(batch.f("ix_step_plan_item_id"))
+        batch.drop_column("plan_item_id")
+    op.drop_index(op.f("ix_plan_item_plan_id"), table_name="plan_item")
+    op.drop_table("plan_item")
+    op.drop_table("plan")
