@@ -153,6 +153,13 @@ class WorkingHoursConfig(_Strict):
         return self
 
 
+class TrackingConfig(_Strict):
+    # Step 14: every running plan item, each day at this time (company time), to the
+    # plant's QC group and leading VP; nothing is posted when nothing runs.
+    enabled: bool = True
+    at: time = time(8, 30)
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -166,6 +173,7 @@ class KesuConfig(_Strict):
     outbox: OutboxConfig = OutboxConfig()
     reminders: RemindersConfig = RemindersConfig()
     working_hours: WorkingHoursConfig = WorkingHoursConfig()
+    tracking: TrackingConfig = TrackingConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -203,6 +211,8 @@ class KesuConfig(_Strict):
                 raise ValueError(f"unknown step {key!r}; known: {', '.join(STEP_BY_ID)}")
             if owner not in {o.value for o in Owner}:
                 raise ValueError(f"{key}: must be one of {', '.join(o.value for o in Owner)}")
+            if STEP_BY_ID[key].per_item or owner == Owner.ASSIGNEE:
+                raise ValueError(f"{key}: a plan item's owner is whom the plan names")
         return value
 
     @model_validator(mode="after")

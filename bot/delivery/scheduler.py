@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.procedure.pings import kind_of
-from bot.services import steps
+from bot.services import plans, steps
 from bot.services.uow import Services, StepPlan
 from storage import queries
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from bot.delivery.sender import OutboxSender
 
 log = logging.getLogger(__name__)
+
+
+TRACKING_JOB = "tracking:daily"
 
 
 def job_name(step_id: int, kind: str) -> str:
@@ -93,6 +96,24 @@ class Delivery:
             if when <= now and await self.services.run(steps.fire_ping, step_id):
                 fired += 1
         return fired
+
+    def schedule_tracking(self) -> None:
+        """Step 14's daily digest at the configured time, in the company's zone."""
+        tracking = self.services.config.tracking
+        if self.job_queue is None or not tracking.enabled:
+            return
+        for job in self.job_queue.get_jobs_by_name(TRACKING_JOB):
+            job.schedule_removal()
+        self.job_queue.run_daily(
+            self._post_tracking,
+            time=tracking.at.replace(tzinfo=self.services.config.tz),
+            name=TRACKING_JOB,
+            # A busy loop may start it late; it re-reads the items when it runs.
+            job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+        )
+
+    async def _post_tracking(self, context: CallbackContext) -> None:
+        await self.services.run(plans.post_tracking)
 
     def _pending(self) -> list[tuple[int, datetime, int]]:
         with self.services.sessions() as session:
