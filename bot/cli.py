@@ -116,6 +116,14 @@ def _export(config: KesuConfig, form: str, which: str, out: str, language: str |
             print(f"kesu: not a month: {which!r} (like 2026-11)", file=sys.stderr)
             return 2
         files.append(forms.register_xlsx(register.complaints, register.period, language, tz))
+    elif form == "plan":
+        found = services.call(exports.plan, exports.ReportRequest(OPERATOR, which))
+        if found.complaint is None or found.plan is None:
+            why = "no rectification plan for" if found.refusal else "no complaint"
+            print(f"kesu: {why} {which!r}", file=sys.stderr)
+            return 2
+        files.append(forms.plan_xlsx(found.plan, found.complaint, language, tz))
+        files.append(forms.plan_pdf(found.plan, found.complaint, language, tz, cjk_font()))
     else:
         report = services.call(exports.report, exports.ReportRequest(OPERATOR, which))
         if report.complaint is None:
@@ -173,10 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         "--fresh", action="store_true", help="with --db: replace the file with fresh demo data"
     )
     export = sub.add_parser(
-        "export", help="the forms as files: the register of a month, a disposition report"
+        "export",
+        help="the forms as files: the register of a month, a disposition report, a plan",
     )
-    export.add_argument("form", choices=["register", "report"])
-    export.add_argument("which", help="register: a month like 2026-11; report: KS-2026-0001")
+    export.add_argument("form", choices=["register", "report", "plan"])
+    export.add_argument(
+        "which", help="register: a month like 2026-11; report or plan: KS-2026-0001"
+    )
     export.add_argument("--config", required=True)
     export.add_argument("--out", default=".", help="the folder to write into")
     export.add_argument("--language", choices=["zh_CN", "en"])

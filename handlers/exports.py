@@ -1,4 +1,5 @@
-"""/export: the procedure's forms as files in the chat (register, disposition report)."""
+"""/export: the procedure's forms as files in the chat (register, disposition report,
+rectification plan)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from handlers.common import Context, send_parts
 
 USAGE = N_(
     "Send it like this: /export register 2026-11 (the complaint register of a month), "
-    "/export report KS-2026-0001 (a disposition report, XLSX and PDF)."
+    "/export report KS-2026-0001 (a disposition report, XLSX and PDF), "
+    "/export plan KS-2026-0001 (a rectification plan, XLSX and PDF)."
 )
 REFUSALS = {
     ExportRefusal.NOT_REGISTERED: N_("You are not registered. /help"),
@@ -22,6 +24,7 @@ REFUSALS = {
     ExportRefusal.BAD_PERIOD: USAGE,
     ExportRefusal.BAD_NUMBER: USAGE,
     ExportRefusal.NOT_FOUND: N_("No complaint with that number that you may see."),
+    ExportRefusal.NO_PLAN: N_("That complaint has no rectification plan yet."),
 }
 NO_FONT = N_("The PDF needs a Chinese font that this server lacks (fonts-noto-cjk).")
 
@@ -29,33 +32,53 @@ NO_FONT = N_("The PDF needs a Chinese font that this server lacks (fonts-noto-cj
 async def export_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert chat is not None
-    language, tz = context.language, context.services.config.timezone
     kind, *rest = [*(context.args or []), ""]
-    files: list[forms.FormFile] = []
+    which = rest[0] if rest else ""
     if kind == "register":
-        found = await context.services.run(
-            exports.register, exports.RegisterRequest(context.caller, rest[0] if rest else "")
-        )
-        refusal = found.refusal
-        if refusal is None:
-            files.append(forms.register_xlsx(found.complaints, found.period, language, tz))
-    elif kind == "report":
-        report = await context.services.run(
-            exports.report, exports.ReportRequest(context.caller, rest[0] if rest else "")
-        )
-        refusal = report.refusal
-        if report.complaint is not None:
-            files.append(forms.report_xlsx(report.complaint, language, tz))
-            try:
-                files.append(forms.report_pdf(report.complaint, language, tz, cjk_font()))
-            except NoCjkFont:
-                await send_parts(update, [gettext(language, NO_FONT)])
+        refusal, files = await _register(context, which)
+    elif kind in ("report", "plan"):
+        refusal, files = await _one_complaint(update, context, kind, which)
     else:
-        refusal = ExportRefusal.BAD_PERIOD
+        refusal, files = ExportRefusal.BAD_PERIOD, []
     if refusal is not None:
-        await send_parts(update, [gettext(language, REFUSALS[refusal])])
+        await send_parts(update, [gettext(context.language, REFUSALS[refusal])])
     for file in files:
         await chat.send_document(InputFile(file.content, filename=file.name))
+
+
+Made = tuple[ExportRefusal | None, list[forms.FormFile]]
+
+
+async def _register(context: Context, period: str) -> Made:
+    found = await context.services.run(
+        exports.register, exports.RegisterRequest(context.caller, period)
+    )
+    if found.refusal is not None:
+        return found.refusal, []
+    language, tz = context.language, context.services.config.timezone
+    return None, [forms.register_xlsx(found.complaints, found.period, language, tz)]
+
+
+async def _one_complaint(update: Update, context: Context, kind: str, number: str) -> Made:
+    """The disposition report or the rectification plan of one complaint: XLSX and PDF."""
+    use_case = exports.plan if kind == "plan" else exports.report
+    found = await context.services.run(use_case, exports.ReportRequest(context.caller, number))
+    c, plan = found.complaint, found.plan
+    if c is None or (kind == "plan" and plan is None):
+        return found.refusal, []
+    language, tz = context.language, context.services.config.timezone
+    files = [forms.plan_xlsx(plan, c, language, tz) if plan else forms.report_xlsx(c, language, tz)]
+    try:
+        font = cjk_font()
+    except NoCjkFont:
+        await send_parts(update, [gettext(language, NO_FONT)])
+        return None, files
+    files.append(
+        forms.plan_pdf(plan, c, language, tz, font)
+        if plan
+        else forms.report_pdf(c, language, tz, font)
+    )
+    return None, files
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

@@ -23,7 +23,7 @@ from bot.services.uow import Caller
 from bot.views import forms
 from bot.views.fonts import cjk_font
 from storage.models import Complaint
-from tests.conftest import GM, OUTSIDER, QC_HW, SALES, SALES_2, eventually
+from tests.conftest import GM, OUTSIDER, PURCHASING, QC_HW, SALES, SALES_2, VP_EXEC, eventually
 from tests.harness import running_kesu
 from tests.test_e2e_intake import file_complaint
 from tests.test_workflow import NOW, Company, Press
@@ -139,8 +139,8 @@ def test_the_disposition_report_as_xlsx_and_pdf(engine: Engine) -> None:
     assert cells["顾客类别"] == "B" and cells["问题性质"] == "C 普通"
     assert cells["交货数量"] == "100 件" and cells["规格型号"] == "6204"
     assert cells["质量问题因素分析"] == "热处理硬度不足"
-    assert "☑ 1 黄务车间、仓库" in cells["产品生产供货责任"]
-    assert "☐ 3 外协厂家" in cells["产品生产供货责任"]
+    assert "■ 1 黄务车间、仓库" in cells["产品生产供货责任"]
+    assert "□ 3 外协厂家" in cells["产品生产供货责任"]
     # The signature under the cause analysis: who did the appraisal, and when.
     signatures = [
         row[1].value for row in sheet.iter_rows(min_row=2) if row[0].value == "质检、技术部负责人"
@@ -158,6 +158,7 @@ def test_the_disposition_report_as_xlsx_and_pdf(engine: Engine) -> None:
     ):
         assert heading in text
     assert "烟台新材料" in text and "热处理硬度不足" in text
+    assert "■1黄务车间、仓库" in text and "□2莱山车间、仓库" in text  # the boxes are drawn
     english = forms.report_pdf(found.complaint, "en", SHANGHAI, cjk_font())
     english_text = _pdf_text(english.content)
     assert "Quality problem cause analysis" in english_text
@@ -194,6 +195,67 @@ async def test_export_in_chat_sends_the_files(engine: Engine) -> None:
         assert "/export register 2026-11" in world.last(SALES).text
 
 
+def test_the_rectification_plan_as_xlsx_and_pdf(engine: Engine) -> None:
+    company = Company(engine)
+    company.file()  # a claim and a return at Huangwu: the executive VP leads a plan
+    company.issue_plan(VP_EXEC, [("调整装配间隙", QC_HW, VP_EXEC), ("更换供应商", PURCHASING, GM)])
+    assert company.press_item(QC_HW, "plan_item", 1, "done") is steps.PressResult.OK
+    assert company.press_item(VP_EXEC, "item_acceptance", 1, "acc") is steps.PressResult.OK
+    with company.sessions() as session:
+        number = session.scalars(select(Complaint.number)).one()
+    found = company.services.call(exports.plan, exports.ReportRequest(Caller(QC_HW), number))
+    assert found.complaint is not None and found.plan is not None
+    book = load_workbook(
+        io.BytesIO(forms.plan_xlsx(found.plan, found.complaint, "zh_CN", SHANGHAI).content)
+    )
+    sheet = book.active
+    assert sheet is not None
+    assert sheet["A1"].value == "《质量问题整治方法计划表》"
+    upper = {sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(2, 8)}
+    assert upper["立项质量问题描述"] == "轴承异响"
+    assert upper["质量问题形成的因素"] == "装配间隙过大"
+    assert upper["质量整治项目总负责人"] == "刘常务"
+    assert upper["完毕期限"] == "2026-12-31"
+    assert upper["参加、支持部门"] == "生产部门、质检部门"
+    header = [c.value for c in sheet[9]]
+    assert header == [
+        "序号",
+        "质量整治分项目",
+        "整治方法规定",
+        "分项目负责人",
+        "分项目完毕时间",
+        "验收负责人",
+        "状态",
+    ]
+    first, second = ([c.value for c in sheet[r]] for r in (10, 11))
+    assert first == [
+        "1",
+        "调整装配间隙",
+        "复检合格",
+        "李质检",
+        "2026-12-01 17:30",
+        "刘常务",
+        "已验收",
+    ]
+    assert second[:4] == ["2", "更换供应商", "复检合格", "钱采购"] and second[6] == "进行中"
+    pdf = forms.plan_pdf(found.plan, found.complaint, "zh_CN", SHANGHAI, cjk_font())
+    text = re.sub(r"\s", "", _pdf_text(pdf.content))
+    for heading in ("质量问题整治方法计划表", "立项质量问题描述", "分项目负责人", "验收负责人"):
+        assert heading in text
+    assert "调整装配间隙" in text and "更换供应商" in text
+    english = _pdf_text(
+        forms.plan_pdf(found.plan, found.complaint, "en", SHANGHAI, cjk_font()).content
+    )
+    assert "Quality problem rectification plan" in english
+    # A complaint without a plan has none to export.
+    company.file(demands=[Demand.EXCHANGE], content="换货")
+    with company.sessions() as session:
+        other = session.scalars(select(Complaint.number).order_by(Complaint.id.desc())).first()
+    assert other is not None
+    none = company.services.call(exports.plan, exports.ReportRequest(Caller(QC_HW), other))
+    assert none.refusal is ExportRefusal.NO_PLAN
+
+
 def test_kesu_export_writes_the_files(
     engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,3 +278,14 @@ def test_kesu_export_writes_the_files(
     assert main(["export", "report", number, "--config", str(config), "--out", str(out)]) == 0
     assert {p.suffix for p in out.iterdir()} == {".xlsx", ".pdf"}
     assert main(["export", "report", "KS-2099-0001", "--config", str(config)]) == 2
+    # The rectification plan of the A complaint (the second filed).
+    with company.sessions() as session:
+        planned = session.scalars(select(Complaint.number).order_by(Complaint.id)).all()[1]
+    company.issue_plan(VP_EXEC, [("调整装配间隙", QC_HW, VP_EXEC)], number=planned)
+    plan_out = tmp_path / "plan"
+    assert main(["export", "plan", planned, "--config", str(config), "--out", str(plan_out)]) == 0
+    assert sorted(p.name for p in plan_out.iterdir()) == [
+        f"质量问题整治方法计划表-{planned}.pdf",
+        f"质量问题整治方法计划表-{planned}.xlsx",
+    ]
+    assert main(["export", "plan", number, "--config", str(config)]) == 2  # no plan

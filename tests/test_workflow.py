@@ -148,13 +148,26 @@ class Company:
             return self.person(session, telegram_id).id
 
     def issue_plan(
-        self, by: int, items: list[tuple[str, int, int]], at: datetime = NOW
+        self,
+        by: int,
+        items: list[tuple[str, int, int]],
+        at: datetime = NOW,
+        number: str | None = None,
     ) -> plans.Issued:
-        """Step 10 through the plan service: (what, owner, acceptor) per item."""
+        """Step 10 through the plan service: (what, owner, acceptor) per item; `number`
+        picks the complaint where several have a plan to fill in."""
         self.clock.set(at)
+        with self.sessions() as session:
+            query = select(Step).where(
+                Step.key == "rectification_plan", Step.status == StepStatus.OPEN
+            )
+            if number is not None:
+                query = query.join(Complaint).where(Complaint.number == number)
+            step = session.scalars(query).one()
+            step_id, complaint_id = step.id, step.complaint_id
         plan = PlanDraft(
-            complaint_id=self.complaint_id(),
-            step_id=self.step_id("rectification_plan"),
+            complaint_id=complaint_id,
+            step_id=step_id,
             number="KS",
             problem="轴承异响",
             causes="装配间隙过大",
@@ -173,10 +186,6 @@ class Company:
                 )
             )
         return self.services.call(plans.issue, plans.IssuePlan(Caller(by, by), plan))
-
-    def complaint_id(self) -> int:
-        with self.sessions() as session:
-            return session.scalars(select(Complaint.id)).one()
 
     def item_step(self, key: str, number: int) -> int:
         with self.sessions() as session:

@@ -15,7 +15,7 @@ from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.roles import Role
 from bot.services import mapping
 from bot.services.uow import OPERATOR, Caller, UnitOfWork
-from bot.views.models import ComplaintView
+from bot.views.models import ComplaintView, PlanView
 from storage import queries
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -27,6 +27,7 @@ class ExportRefusal(StrEnum):
     BAD_PERIOD = "bad_period"
     BAD_NUMBER = "bad_number"
     NOT_FOUND = "not_found"
+    NO_PLAN = "no_plan"  # the complaint has no rectification plan (yet)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ReportRequest:
 class Report:
     refusal: ExportRefusal | None = None
     complaint: ComplaintView | None = None
+    plan: PlanView | None = None  # for the rectification plan's form
 
 
 def month_bounds(period: str, now: datetime) -> tuple[str, datetime, datetime] | None:
@@ -103,3 +105,14 @@ def report(uow: UnitOfWork, command: ReportRequest) -> Report:
     ):
         return Report(ExportRefusal.NOT_FOUND)
     return Report(complaint=mapping.complaint_view(complaint, uow.config))
+
+
+def plan(uow: UnitOfWork, command: ReportRequest) -> Report:
+    """One complaint's rectification plan as it stands, for whoever may see the complaint."""
+    found = report(uow, command)
+    if found.complaint is None:
+        return found
+    plan_row = queries.plan_of(uow.session, found.complaint.id)
+    if plan_row is None:
+        return Report(ExportRefusal.NO_PLAN)
+    return Report(complaint=found.complaint, plan=mapping.plan_view(plan_row))

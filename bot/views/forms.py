@@ -1,7 +1,8 @@
 """The procedure's paper forms (section 7) as files, laid out like the forms.
 
 - 《客户投诉统计表》 the complaint register of a period: XLSX;
-- 《顾客反馈质量问题处置报告单》 the disposition report of one complaint: XLSX and PDF.
+- 《顾客反馈质量问题处置报告单》 the disposition report of one complaint: XLSX and PDF;
+- 《质量问题整治方法计划表》 the rectification plan of one complaint: XLSX and PDF.
 
 Headings are message ids, so the reader gets the form's Chinese headings (or
 English where they read English). The files are made by openpyxl and fpdf2;
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -25,7 +27,7 @@ from bot.procedure.steps import REPORT_FIELD_STEPS
 from bot.views import labels
 from bot.views.fonts import CjkFont
 from bot.views.i18n import N_, gettext
-from bot.views.models import ComplaintView
+from bot.views.models import ComplaintView, PlanView
 from bot.views.render import format_date, format_datetime, format_number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,6 +35,19 @@ PDF = "application/pdf"
 
 REGISTER_TITLE = N_("Complaint register")
 REPORT_TITLE = N_("Customer feedback quality problem disposition report")
+PLAN_TITLE = N_("Quality problem rectification plan")
+
+# The plan's item table, in the form's order; the status is Kesu's own column.
+PLAN_ITEM_COLUMNS = (
+    N_("No."),
+    N_("Rectification item"),
+    N_("Requirement"),
+    N_("Item owner"),
+    N_("Due date"),
+    N_("Accepted by"),
+    N_("Status"),
+)
+PLAN_ITEM_WIDTHS = (6, 30, 34, 12, 17, 12, 16)
 
 # The register's columns, in the form's order (编号 first: Kesu's number).
 REGISTER_COLUMNS = (
@@ -134,8 +149,9 @@ def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str
             return ""
         return f"{step.done_by}  {format_datetime(step.done_at, tz)}"
 
+    # ■ and □, not ☑ and ☐: the PDF's embedded CJK font draws these (it lacks the others).
     boxes = "   ".join(
-        f"{'☑' if c.plant == plant else '☐'} {index} {t(labels.PLANTS[plant])}"
+        f"{'■' if c.plant == plant else '□'} {index} {t(labels.PLANTS[plant])}"
         for index, plant in enumerate(labels.PLANTS_OF_ORIGIN, start=1)
     )
     quantity = format_number(c.quantity) + (f" {c.quantity_unit}" if c.quantity_unit else "")
@@ -201,6 +217,109 @@ def report_pdf(c: ComplaintView, language: str, tz: str, font: CjkFont) -> FormF
             row.cell(heading)
             row.cell(value)
     return FormFile(f"{t(REPORT_TITLE)}-{c.number}.pdf", bytes(pdf.output()), PDF)
+
+
+def plan_rows(plan: PlanView, c: ComplaintView, language: str, tz: str) -> list[tuple[str, str]]:
+    """The plan's upper half as (heading, what is filled in), in the form's order."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    departments = "、".join(t(labels.DEPARTMENTS[d]) for d in plan.departments)
+    issued = format_datetime(plan.issued_at, tz)
+    return [
+        (t("Number"), f"{c.number}  {c.customer_name}  {c.product_name} {c.specification}"),
+        (t("Quality problem"), plan.problem),
+        (t("Causes"), plan.causes),
+        (t("Overall owner"), plan.owner),
+        (t("Plan deadline"), format_date(plan.deadline)),
+        (t("Departments taking part"), departments),
+        # The template's message, formatted the way the templates format it.
+        (t("Issued by %(name)s at %(at)s") % {"name": plan.issued_by, "at": issued}, ""),
+    ]
+
+
+def plan_item_rows(plan: PlanView, language: str, tz: str) -> list[tuple[str, ...]]:
+    """The item table: one row per item, in the columns' order."""
+    return [
+        (
+            str(i.number),
+            i.action,
+            i.requirement,
+            i.owner,
+            format_datetime(i.due_at, tz),
+            i.acceptor,
+            gettext(language, labels.ITEM_STATUSES[i.status]),
+        )
+        for i in plan.items
+    ]
+
+
+def _title(title: str, language: str) -> str:
+    return f"《{title}》" if language.startswith("zh") else title
+
+
+def plan_xlsx(plan: PlanView, c: ComplaintView, language: str, tz: str) -> FormFile:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = c.number
+    width = len(PLAN_ITEM_COLUMNS)
+    sheet.append([_title(t(PLAN_TITLE), language)])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for heading, value in plan_rows(plan, c, language, tz):
+        sheet.append([heading, value])
+        row = sheet.max_row
+        sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
+        sheet.cell(row, 1).font = Font(bold=True)
+        for cell in sheet[row]:
+            cell.border = box
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.append([t(column) for column in PLAN_ITEM_COLUMNS])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+        cell.border = box
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for values in plan_item_rows(plan, language, tz):
+        sheet.append(list(values))
+        for cell in sheet[sheet.max_row]:
+            cell.border = box
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for index, column_width in enumerate(PLAN_ITEM_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column_width
+    return FormFile(f"{t(PLAN_TITLE)}-{c.number}.xlsx", _save(book), XLSX)
+
+
+def plan_pdf(plan: PlanView, c: ComplaintView, language: str, tz: str, font: CjkFont) -> FormFile:
+    t = lambda message: gettext(language, message)  # noqa: E731
+    pdf = FPDF(format="A4", orientation="landscape")
+    pdf.set_title(f"{t(PLAN_TITLE)} {c.number}")
+    pdf.add_font("cjk", fname=font.path, collection_font_number=font.index)
+    pdf.add_page()
+    pdf.set_font("cjk", size=15)
+    pdf.cell(0, 10, _title(t(PLAN_TITLE), language), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", size=10)
+    with pdf.table(col_widths=(30, 100), text_align="LEFT", first_row_as_headings=False) as table:
+        for heading, value in plan_rows(plan, c, language, tz):
+            row = table.row()
+            row.cell(heading)
+            row.cell(value)
+    pdf.ln(4)
+    # The embedded font has no bold face: headings are shaded instead.
+    headings = FontFace(fill_color=(230, 230, 230))
+    with pdf.table(
+        col_widths=PLAN_ITEM_WIDTHS, text_align="LEFT", headings_style=headings
+    ) as table:
+        heading_row = table.row()
+        for column in PLAN_ITEM_COLUMNS:
+            heading_row.cell(t(column))
+        for values in plan_item_rows(plan, language, tz):
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    return FormFile(f"{t(PLAN_TITLE)}-{c.number}.pdf", bytes(pdf.output()), PDF)
 
 
 def _save(book: Workbook) -> bytes:
