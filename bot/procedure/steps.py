@@ -607,7 +607,10 @@ ITEM_STEPS: tuple[StepDef, ...] = (
                 N_("sent back: to be done again"),
             ),
         ),
-        asks=N_("Reply to this message with your reasons."),
+        asks=N_(
+            "If you sent it back, reply to this message with why and what must be done "
+            "again: it goes to the item's owner. A remark on an accepted item is welcome too."
+        ),
     ),
 )
 

@@ -1,0 +1,191 @@
+"""End to end, the second half as issue 10's "done when" reads: a B complaint of the
+Laishan plant through its appraisal, a rectification plan of three items of three
+owners (one sent back once), verification, the answer to the customer, a Satisfied
+verdict, and the closure card; the plan's form exported in chat; /show's history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.delivery.scheduler import TRACKING_JOB
+from bot.sandbox.emulator.server import SentMessage
+from storage.models import Complaint, Person, PlanItem, Step
+from tests.conftest import (
+    LEADERSHIP,
+    PROD_LAISHAN,
+    PURCHASING,
+    QC_LAISHAN,
+    QC_LS,
+    SALES,
+    SALES_2,
+    SALES_GROUP,
+    VP_PROD,
+    eventually,
+)
+from tests.harness import World, running_kesu
+from tests.test_e2e_intake import file_complaint
+from tests.test_e2e_steps import press
+
+
+@pytest.fixture
+def engine(sqlite_engine: Engine) -> Engine:
+    """Through the emulator on SQLite; test_workflow runs the same use cases on PostgreSQL."""
+    return sqlite_engine
+
+
+def open_step(world: World, key: str, item: int | None = None) -> int | None:
+    with world.sessions() as session:
+        query = select(Step.id).where(Step.key == key, Step.status == "open")
+        if item is not None:
+            query = query.join(PlanItem, Step.plan_item_id == PlanItem.id).where(
+                PlanItem.number == item
+            )
+        return session.scalars(query).first()
+
+
+def person_id(world: World, telegram_id: int) -> int:
+    with world.sessions() as session:
+        return session.scalars(select(Person.id).where(Person.telegram_id == telegram_id)).one()
+
+
+def with_button(world: World, chat: int, data: str) -> SentMessage | None:
+    for message in reversed(world.emu.bot_messages(chat)):
+        if any(d == data for _, d in message.buttons):
+            return message
+    return None
+
+
+def said(world: World, chat: int, text: str) -> SentMessage | None:
+    return next((m for m in reversed(world.emu.bot_messages(chat)) if text in m.text), None)
+
+
+async def finish(
+    world: World, user: int, chat: int, key: str, code: str, item: int | None = None
+) -> dict[str, Any]:
+    """Press an outcome on the step's card in `chat`, once the step is open there."""
+    step_id = await eventually(lambda: open_step(world, key, item))
+    data = f"v1:st:{code}:{step_id}"
+    card = await eventually(lambda: with_button(world, chat, data))
+    answer = await press(world, user, chat, card.message_id, data)
+    assert not answer["show_alert"], (key, answer)
+    return answer
+
+
+async def reply(world: World, user: int, prompt_text: str, text: str) -> None:
+    """Answer the newest prompt that says `prompt_text` by replying to it."""
+    before = len(world.emu.bot_messages(user))
+    prompt = await eventually(
+        lambda: next(
+            (m for m in world.emu.bot_messages(user)[before - 3 :][::-1] if prompt_text in m.text),
+            None,
+        )
+    )
+    await world.emu.user_sends(user, text, reply_to=prompt.message_id)
+
+
+async def fill_in_the_plan(world: World) -> None:
+    """The Laishan VP fills the plan in privately, with one bad date on the way."""
+    plan_step = await eventually(lambda: open_step(world, "rectification_plan"))
+    fill = f"v1:st:plan:{plan_step}"
+    card = await eventually(lambda: with_button(world, VP_PROD, fill))
+    answer = await press(world, VP_PROD, VP_PROD, card.message_id, fill)
+    assert "私聊" in answer["text"]
+    await eventually(lambda: said(world, VP_PROD, "立项质量问题描述"))
+    await world.tap(VP_PROD, "v1:pf:keep")  # the problem as the complaint has it
+    await world.say(VP_PROD, "轴承座加工尺寸超差 <0.02mm>")
+    await world.tap(VP_PROD, f"v1:pf:who:{person_id(world, VP_PROD)}")
+    await world.say(VP_PROD, "2020-01-01")
+    assert "不在将来" in world.last(VP_PROD).text and "完毕期限" in world.last(VP_PROD).text
+    await world.tap(VP_PROD, "v1:pf:due")
+    for department in ("production", "qc", "purchasing"):
+        await world.tap(VP_PROD, f"v1:pf:dep:{department}", new_message=False)
+    await world.tap(VP_PROD, "v1:pf:deps")
+    items = [
+        ("更换轴承座加工刀具", "尺寸合格率 100%", QC_LS, VP_PROD),
+        ("更换毛坯供应商", "来料检验合格", PURCHASING, QC_LS),
+        ("向客户说明并换货", "客户书面确认", SALES_2, VP_PROD),
+    ]
+    for index, (action, requirement, owner, acceptor) in enumerate(items):
+        if index:
+            await world.tap(VP_PROD, "v1:pf:more")
+        await world.say(VP_PROD, action)
+        await world.say(VP_PROD, requirement)
+        await world.tap(VP_PROD, f"v1:pf:who:{person_id(world, owner)}")
+        await world.tap(VP_PROD, "v1:pf:due")
+        await world.tap(VP_PROD, f"v1:pf:who:{person_id(world, acceptor)}")
+    summary = world.last(VP_PROD)
+    assert "下达前请核对" in summary.text and "更换毛坯供应商" in summary.text
+    assert "&lt;0.02mm&gt;" not in summary.text and "<0.02mm>" in summary.text
+    await world.tap(VP_PROD, "v1:pf:ok")
+    await eventually(lambda: said(world, VP_PROD, "计划已下达"))
+
+
+async def carry_out_the_items(world: World) -> None:
+    """Each owner does their item and sends evidence; the first is sent back once."""
+    await finish(world, QC_LS, QC_LS, "plan_item", "done", item=1)
+    await reply(world, QC_LS, "证据", "刀具已更换,首件检验合格")
+    await eventually(lambda: said(world, VP_PROD, "首件检验合格"))
+    await finish(world, VP_PROD, VP_PROD, "item_acceptance", "back", item=1)
+    await reply(world, VP_PROD, "需重做", "第二件尺寸仍超差")
+    await eventually(lambda: said(world, QC_LS, "第二件尺寸仍超差"))
+    await finish(world, QC_LS, QC_LS, "plan_item", "done", item=1)
+    await finish(world, VP_PROD, VP_PROD, "item_acceptance", "acc", item=1)
+    await finish(world, PURCHASING, PURCHASING, "plan_item", "done", item=2)
+    await finish(world, QC_LS, QC_LS, "item_acceptance", "acc", item=2)
+    await finish(world, SALES_2, SALES_2, "plan_item", "done", item=3)  # reads English
+    await finish(world, VP_PROD, VP_PROD, "item_acceptance", "acc", item=3)
+
+
+async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(
+            world, plant="laishan", letter=False, demands=("v1:in:tog:downgrade",), batch="no"
+        )
+        with world.sessions() as session:
+            number = session.scalars(select(Complaint.number)).one()
+        await finish(world, QC_LS, QC_LAISHAN, "initial_assessment", "done")
+        await finish(world, QC_LS, QC_LAISHAN, "containment", "done")
+        # Not solvable the same day: Laishan's VP (production) leads a plan.
+        await finish(world, QC_LS, QC_LAISHAN, "appraisal_report", "nt")
+        await finish(world, QC_LS, QC_LAISHAN, "feedback_to_sales", "done")
+        await fill_in_the_plan(world)
+        # The plan card, laid out like the form, to production, the VP and (B) leadership.
+        for chat in (PROD_LAISHAN, LEADERSHIP):
+            await eventually(lambda chat=chat: said(world, chat, "质量问题整治方法计划表"))
+        # The measures done, step 13 opens; its items are their owners' tasks.
+        await finish(world, QC_LS, QC_LAISHAN, "improvement_measures", "done")
+        await carry_out_the_items(world)
+        plan_card = said(world, LEADERSHIP, "质量问题整治方法计划表")
+        assert plan_card is not None
+        await eventually(lambda: "(3/3" in plan_card.text)  # edited in place
+        assert "退回 1 次" in plan_card.text
+        await finish(world, QC_LS, QC_LAISHAN, "verification", "done")
+        await finish(world, VP_PROD, VP_PROD, "verification_signoff", "eff")
+        await finish(world, SALES, SALES, "customer_solution", "done")
+        await finish(world, SALES, SALES, "customer_result", "sat")
+        for chat in (SALES_GROUP, QC_LAISHAN, LEADERSHIP):
+            await eventually(lambda chat=chat: said(world, chat, "客诉已结案"))
+        closure = said(world, SALES_GROUP, "客诉已结案")
+        assert closure is not None and "总用时" in closure.text
+
+        # The plan's form in chat, and every step in /show's history.
+        await world.say(VP_PROD, f"/export plan {number}")
+        documents = await eventually(
+            lambda: (
+                [m for m in world.emu.bot_messages(VP_PROD) if m.kind == "document"][-2:] or None
+            )
+        )
+        assert {d.file_name for d in documents} == {
+            f"质量问题整治方法计划表-{number}.xlsx",
+            f"质量问题整治方法计划表-{number}.pdf",
+        }
+        await world.say(VP_PROD, f"/show {number}")
+        history = "\n".join(world.texts(VP_PROD)[-4:])
+        for entry in ("整治计划已下达", "整改项目被退回", "整改项目验收通过", "已关闭"):
+            assert entry in history, entry
+        # The daily tracking (step 14) is scheduled at its configured time.
+        queue = world.kesu.application.job_queue
+        assert queue is not None and queue.get_jobs_by_name(TRACKING_JOB)
