@@ -62,7 +62,9 @@ async def show_command(update: Update, context: Context) -> None:
     else:
         tz = context.services.config.timezone
         events, deliveries = list(shown.events), list(shown.deliveries)
-        parts = cards.complaint_show(shown.complaint, events, deliveries, language, tz)
+        parts = cards.complaint_show(
+            shown.complaint, events, deliveries, language, tz, shown.plan, shown.meetings
+        )
         # The disposition report as filled so far, then the letter and photos.
         parts += [m.text for m in cards.disposition_report(shown.complaint, language, tz)]
     keyboard = None

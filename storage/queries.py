@@ -201,12 +201,16 @@ def suggestions(session: Session, proposed_by_id: int | None = None) -> Sequence
     ).all()
 
 
-def meetings(session: Session, filed_by_id: int | None = None) -> Sequence[Meeting]:
+def meetings(
+    session: Session, filed_by_id: int | None = None, complaint_id: int | None = None
+) -> Sequence[Meeting]:
     query = select(Meeting).options(
         selectinload(Meeting.complaint), selectinload(Meeting.organiser)
     )
     if filed_by_id is not None:
         query = query.join(Complaint).where(Complaint.filed_by_id == filed_by_id)
+    if complaint_id is not None:
+        query = query.where(Meeting.complaint_id == complaint_id)
     return session.scalars(query.order_by(Meeting.at.desc())).all()
 
 

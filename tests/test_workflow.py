@@ -808,6 +808,14 @@ def test_the_special_meeting_invites_reminds_and_its_minutes_complete_step_8(
     assert not [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]
     sent_minutes = [r for r in company.outbox(Purpose.MEETING) if "会议纪要" in r.payload["text"]]
     assert {r.chat_id for r in sent_minutes} >= {GM, QC_HUANGWU, SALES}
+    # /show lists the complaint's meetings with their minutes.
+    with company.sessions() as session:
+        number = session.scalars(select(Complaint.number)).one()
+    shown = company.services.call(complaints.show, complaints.ShowComplaint(Caller(GM, GM), number))
+    assert [(m.place, m.minutes) for m in shown.meetings] == [
+        (meeting.place, "决定:更换热处理供应商")
+    ]
+    assert shown.plan is None
 
 
 def test_a_meeting_no_longer_needed_sends_no_reminder(engine: Engine) -> None:

@@ -19,7 +19,14 @@ from bot.services.copies import announce
 from bot.services.events import Actor, log_event
 from bot.services.steps import start_procedure
 from bot.services.uow import Caller, UnitOfWork
-from bot.views.models import ComplaintView, DeliveryView, EventView, PersonView
+from bot.views.models import (
+    ComplaintView,
+    DeliveryView,
+    EventView,
+    MeetingView,
+    PersonView,
+    PlanView,
+)
 from storage import queries
 from storage.models import (
     Attachment,
@@ -86,6 +93,8 @@ class Shown:
     events: tuple[EventView, ...] = ()
     deliveries: tuple[DeliveryView, ...] = ()  # undelivered notifications, for admins
     may_file_major: bool = False  # leadership may file it as a major problem
+    plan: PlanView | None = None  # the rectification plan and its items
+    meetings: tuple[MeetingView, ...] = ()
 
 
 def me(uow: UnitOfWork, caller: Caller) -> Me:
@@ -261,6 +270,13 @@ def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
             mapping.delivery_view(d) for d in deliveries if d.status == DeliveryStatus.FAILED
         ),
         may_file_major=major.may_file(uow, command.caller, complaint),
+        plan=mapping.plan_view(plan)
+        if (plan := queries.plan_of(uow.session, complaint.id))
+        else None,
+        meetings=tuple(
+            mapping.meeting_view(m)
+            for m in queries.meetings(uow.session, complaint_id=complaint.id)
+        ),
     )
 
 

@@ -127,6 +127,8 @@ def complaint_show(
     deliveries: Sequence[DeliveryView],
     language: str,
     tz: str,
+    plan: PlanView | None = None,
+    meetings: Sequence[MeetingView] = (),
 ) -> list[str]:
     return render_messages(
         "complaints/show.html",
@@ -135,6 +137,8 @@ def complaint_show(
         events=events,
         deliveries=deliveries,
         tz=tz,
+        plan=plan,
+        meetings=meetings,
     )
 
 
