@@ -101,7 +101,6 @@ def build(
         delivery.sender.start()
         delivery.sender.poke()  # rows left by a previous run
         await delivery.rebuild()
-        delivery.schedule_tracking()
 
     async def post_shutdown(application: Application) -> None:
         delivery = services.after_commit

@@ -221,6 +221,11 @@ def open_meeting_of_step(session: Session, step_id: int) -> Meeting | None:
     )
 
 
+def last_event_at(session: Session, action: str) -> datetime | None:
+    """When the last event of this kind happened (a scheduled job's last run)."""
+    return session.scalar(select(func.max(Event.at)).where(Event.action == action))
+
+
 def events_of(session: Session, complaint_id: int) -> Sequence[Event]:
     return session.scalars(
         select(Event)

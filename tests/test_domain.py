@@ -436,3 +436,113 @@ def test_a_meetings_time_and_place_as_people_type_them() -> None:
             parse_when_where(bad, now)
     with pytest.raises(MeetingError, match="passed"):
         parse_when_where("09:00 厂部", now)
+
+
+def test_a_daily_job_runs_next_at_its_time_after_its_last_run() -> None:
+    from bot.procedure.plans import next_daily
+
+    tz = ZoneInfo("Asia/Shanghai")
+    at = time(8, 30)
+    assert next_daily(datetime(2026, 11, 25, 8, 0, tzinfo=tz), at, tz) == datetime(
+        2026, 11, 25, 8, 30, tzinfo=tz
+    )
+    # Exactly at its time, or after: tomorrow's (never twice the same day).
+    for hour, minute in ((8, 30), (23, 59)):
+        after = datetime(2026, 11, 25, hour, minute, tzinfo=tz)
+        assert next_daily(after, at, tz) == datetime(2026, 11, 26, 8, 30, tzinfo=tz)
+    # A UTC time is read in the company's zone: 2026-11-25 01:00 UTC is 09:00 there.
+    assert next_daily(datetime(2026, 11, 25, 1, 0, tzinfo=UTC), at, tz) == datetime(
+        2026, 11, 26, 8, 30, tzinfo=tz
+    )
+
+
+def test_the_plan_asks_its_questions_then_item_by_item_and_survives_json() -> None:
+    from bot.procedure.plans import Department, PlanDraft, parse_typed
+
+    plan = PlanDraft(complaint_id=1, step_id=2, number="KS-2026-0001")
+    asked = []
+    answers: dict[str, object] = {
+        "plan:problem": "异响",
+        "plan:causes": "间隙",
+        "plan:owner_id": 7,
+        "plan:deadline": date(2026, 12, 31),
+        "plan:departments": [Department.PRODUCTION],
+        "item:action": "换刀具",
+        "item:requirement": "合格",
+        "item:owner_id": 8,
+        "item:due": date(2026, 12, 2),
+        "item:acceptor_id": 7,
+    }
+    while (pending := plan.next_question()) is not None:
+        where = f"{pending[0]}:{pending[1].key}"
+        asked.append(where)
+        plan.answer(where, answers[where])
+        # A restart in the middle: the draft comes back as it was.
+        plan = PlanDraft.from_dict(json.loads(json.dumps(plan.to_dict())))
+    assert asked == list(answers)
+    assert plan.ready and plan.items[0].due == date(2026, 12, 2)
+    plan.add_item()
+    assert not plan.ready and plan.next_question()[1].key == "action"  # type: ignore[index]
+    plan.drop_last_item()
+    assert plan.ready
+    # Amending an issued plan asks for the reason first, then the new items.
+    amend = PlanDraft(complaint_id=1, step_id=3, number="KS", amending=5)
+    assert amend.next_question()[1].key == "reason"  # type: ignore[index]
+    today = date(2026, 11, 25)
+    assert parse_typed(amend.question("plan:reason"), " 验证无效 ", today=today) == "验证无效"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2026-12-02", date(2026, 12, 2)),
+        ("2026年12月2日", date(2026, 12, 2)),
+        ("12-02", date(2026, 12, 2)),
+        ("7", date(2026, 12, 2)),
+        ("today", None),
+        ("2026-11-25", None),  # today is not in the future
+        ("2026-11-24", None),
+        ("2028-01-01", None),  # more than a year ahead
+        ("0", None),
+    ],
+)
+def test_a_due_date_is_still_to_come(typed: str, expected: date | None) -> None:
+    from bot.procedure.intake import InvalidAnswer
+    from bot.procedure.plans import parse_due
+
+    today = date(2026, 11, 25)
+    if expected is None:
+        with pytest.raises(InvalidAnswer):
+            parse_due(typed, today=today)
+    else:
+        assert parse_due(typed, today=today) == expected
+
+
+def test_an_item_is_submitted_then_accepted_or_sent_back_a_week_on() -> None:
+    from bot.procedure.plans import (
+        ItemError,
+        ItemStatus,
+        accept,
+        all_accepted,
+        reopen,
+        send_back,
+        submit,
+    )
+
+    clock = FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    today = clock.now().date()
+    assert submit(ItemStatus.OPEN) is ItemStatus.SUBMITTED
+    assert send_back(ItemStatus.SUBMITTED, today=today) == (ItemStatus.OPEN, date(2026, 12, 2))
+    assert accept(ItemStatus.SUBMITTED) is ItemStatus.ACCEPTED
+    clock.advance(timedelta(days=3))
+    assert reopen(ItemStatus.ACCEPTED, today=clock.now().date()) == (
+        ItemStatus.OPEN,
+        date(2026, 12, 5),
+    )
+    for change in (lambda: accept(ItemStatus.OPEN), lambda: submit(ItemStatus.ACCEPTED)):
+        with pytest.raises(ItemError):
+            change()
+    with pytest.raises(ItemError):
+        send_back(ItemStatus.OPEN, today=today)
+    assert not all_accepted([]) and not all_accepted([ItemStatus.ACCEPTED, ItemStatus.OPEN])
+    assert all_accepted([ItemStatus.ACCEPTED, ItemStatus.ACCEPTED])

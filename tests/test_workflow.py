@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -940,9 +941,20 @@ def test_the_daily_tracking_lists_running_items_and_is_silent_when_none(engine: 
     assert company.outbox(Purpose.DIGEST) == []
     company.file(plant=Plant.LAISHAN)  # a return and a claim: a plan from the start
     company.issue_plan(VP_PROD, [("更换轴承座", QC_LS, VP_PROD), ("校准", PURCHASING, QC_LS)])
+    shanghai = ZoneInfo("Asia/Shanghai")
+    # Due at the configured 08:30 after its last run (the empty one at NOW, 09:00 there).
+    assert company.services.call(plans.next_tracking) == datetime(
+        2026, 11, 25, 8, 30, tzinfo=shanghai
+    )
     company.clock.set(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))  # item due 12-01: overdue
-    assert company.services.call(plans.post_tracking) == 2
+    # The bot was down at 08:30: it is posted on start, half an hour late, and says so.
+    due = datetime(2026, 12, 2, 8, 30, tzinfo=shanghai)
+    assert company.services.call(plans.post_tracking, due) == 2
     digest = company.outbox(Purpose.DIGEST)
     assert {r.chat_id for r in digest} == {QC_LAISHAN, VP_PROD}
     text = digest[0].payload["text"]
     assert "更换轴承座" in text and "校准" in text and "已超时" in text
+    assert "2026-12-02 08:30" in text  # when it was due
+    assert company.services.call(plans.next_tracking) == datetime(
+        2026, 12, 3, 8, 30, tzinfo=shanghai
+    )

@@ -1,7 +1,8 @@
 """The JobQueue only pokes: due times live in the database.
 
 Each open step with a time limit has one job, named deadline:<step id>:<kind>
-after the ping it will send. When it fires it re-reads the step (the service
+after the ping it will send; the daily tracking of plan items has one,
+tracking:daily, at its next time after its last run (the event log keeps it). When it fires it re-reads the step (the service
 does nothing if the step moved on); at start-up the jobs are rebuilt from the
 database. The unit of work hands the new ping times of the steps it touched to
 `Delivery.schedule` after each commit.
@@ -75,45 +76,64 @@ class Delivery:
         )
 
     async def rebuild(self) -> int:
-        """At start-up (and when the clock jumps): one job per open step with a limit."""
+        """At start-up (and when the clock jumps): one job per open step with a limit, and
+        the daily tracking's."""
         if self.job_queue is None:
             return 0
         pending = await self.services.db(self._pending)
         self.schedule({step_id: StepPlan(when, sent) for step_id, when, sent in pending})
+        await self.schedule_tracking()
         log.info("scheduled %d deadline jobs from the database", len(pending))
         return len(pending)
 
     async def next_due(self) -> datetime | None:
-        """When the next reminder or escalation falls due (the sandbox's clock jumps there)."""
+        """When the next reminder, escalation or daily tracking falls due (the sandbox's
+        clock jumps there)."""
         pending = await self.services.db(self._pending)
-        return min((when for _, when, _ in pending), default=None)
+        tracking = await self.services.run(plans.next_tracking)
+        return min([when for _, when, _ in pending] + [t for t in (tracking,) if t], default=None)
 
     async def fire_due(self) -> int:
-        """Send every ping due by Kesu's clock now, without waiting for the jobs."""
+        """Send every ping (and the tracking) due by Kesu's clock now, without the jobs."""
         now = self.services.clock.now()
         fired = 0
         for step_id, when, _sent in await self.services.db(self._pending):
             if when <= now and await self.services.run(steps.fire_ping, step_id):
                 fired += 1
+        tracking = await self.services.run(plans.next_tracking)
+        if tracking is not None and tracking <= now:
+            await self.services.run(plans.post_tracking, tracking)
+            fired += 1
         return fired
 
-    def schedule_tracking(self) -> None:
-        """Step 14's daily digest at the configured time, in the company's zone."""
-        tracking = self.services.config.tracking
-        if self.job_queue is None or not tracking.enabled:
+    async def schedule_tracking(self) -> None:
+        """Step 14's daily digest: one job at its next time, read from the database; one
+        that fell due while the bot was down is posted now, once."""
+        if self.job_queue is None:
             return
         for job in self.job_queue.get_jobs_by_name(TRACKING_JOB):
             job.schedule_removal()
-        self.job_queue.run_daily(
-            self._post_tracking,
-            time=tracking.at.replace(tzinfo=self.services.config.tz),
+        when = await self._post_tracking_if_due()
+        if when is None:
+            return
+        delay = max(when - self.services.clock.now(), timedelta(milliseconds=10))
+        self.job_queue.run_once(
+            self._tracking,
+            when=delay,
             name=TRACKING_JOB,
-            # A busy loop may start it late; it re-reads the items when it runs.
-            job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
         )
 
-    async def _post_tracking(self, context: CallbackContext) -> None:
-        await self.services.run(plans.post_tracking)
+    async def _post_tracking_if_due(self) -> datetime | None:
+        """Post the digest if its time has come; returns its next time."""
+        when = await self.services.run(plans.next_tracking)
+        if when is not None and when <= self.services.clock.now():
+            await self.services.run(plans.post_tracking, when)
+            when = await self.services.run(plans.next_tracking)
+        return when
+
+    async def _tracking(self, context: CallbackContext) -> None:
+        await self.schedule_tracking()
 
     def _pending(self) -> list[tuple[int, datetime, int]]:
         with self.services.sessions() as session:

@@ -17,7 +17,7 @@ every item is accepted, the rectification (step 13) is done and verification
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -329,3 +329,12 @@ def reopen(status: ItemStatus, *, today: date) -> tuple[ItemStatus, date]:
 
 def all_accepted(statuses: list[ItemStatus]) -> bool:
     return bool(statuses) and all(s is ItemStatus.ACCEPTED for s in statuses)
+
+
+def next_daily(after: datetime, at: time, tz: tzinfo) -> datetime:
+    """The first time of day `at` (in `tz`) strictly after `after`: a daily job's next run."""
+    local = after.astimezone(tz)
+    candidate = datetime.combine(local.date(), at, tzinfo=tz)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
+    return candidate

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.procedure import plans as rules
@@ -484,9 +484,25 @@ def plan_of(uow: UnitOfWork, complaint_id: int) -> PlanView | None:
 # Tracking (step 14) --------------------------------------------------------------------
 
 
-def post_tracking(uow: UnitOfWork) -> int:
+TRACKING_RUN = "tracking_run"  # the event each daily tracking leaves, items or none
+# A digest this much after its time was held up (the bot was down), not just busy.
+LATE_AFTER = timedelta(minutes=5)
+
+
+def next_tracking(uow: UnitOfWork) -> datetime | None:
+    """When the daily tracking is due next: the configured time after its last run (after
+    now, before its first). The time lives in the event log, so a restart loses none."""
+    tracking = uow.config.tracking
+    if not tracking.enabled:
+        return None
+    last = queries.last_event_at(uow.session, TRACKING_RUN)
+    return rules.next_daily(last or uow.now, tracking.at, uow.config.tz)
+
+
+def post_tracking(uow: UnitOfWork, due: datetime | None = None) -> int:
     """The daily digest: every running item with its owner and time left or overdue, to
-    the plant's QC group and leading VP. Nothing when nothing runs. Returns the rows."""
+    the plant's QC group and leading VP. Nothing when nothing runs. Returns the rows.
+    `due`: when it was meant to go (a run after a restart says it is late)."""
     items = queries.running_plan_items(uow.session)
     by_plant: dict[Plant, list[TrackingRow]] = {}
     for item in items:
@@ -503,17 +519,26 @@ def post_tracking(uow: UnitOfWork) -> int:
             )
         )
     tz = uow.config.timezone
+    late = due if due is not None and uow.now - due > LATE_AFTER else None
     for plant, rows in by_plant.items():
         to = recipients(uow.session, uow.config, tracking_audience(plant))
-        post(uow.session, Notice(Purpose.DIGEST, to, _tracking(tuple(rows), uow.now, tz)), uow.now)
-    if items:
-        log_event(
-            uow.session, Actor.of(SCHEDULER, None), "tracking_posted", uow.now, items=len(items)
+        post(
+            uow.session,
+            Notice(Purpose.DIGEST, to, _tracking(tuple(rows), uow.now, tz, late)),
+            uow.now,
         )
+    log_event(
+        uow.session,
+        Actor.of(SCHEDULER, None),
+        TRACKING_RUN,
+        uow.now,
+        items=len(items),
+        due=due.isoformat() if due else None,
+    )
     return len(items)
 
 
 def _tracking(
-    rows: tuple[TrackingRow, ...], now: datetime, tz: str
+    rows: tuple[TrackingRow, ...], now: datetime, tz: str, late: datetime | None
 ) -> Callable[[str], list[Message]]:
-    return lambda language: cards.tracking(rows, now, language, tz)
+    return lambda language: cards.tracking(rows, now, language, tz, late)

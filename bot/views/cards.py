@@ -225,7 +225,14 @@ def plan_card(plan: PlanView, complaint: ComplaintView, language: str, tz: str) 
     return Message(split_html(text)[0])
 
 
-def tracking(rows: tuple[TrackingRow, ...], now: datetime, language: str, tz: str) -> list[Message]:
-    """The daily tracking of running plan items (step 14), split within Telegram's limit."""
-    parts = render_messages("plans/tracking.html", language, rows=rows, now=now, tz=tz)
+def tracking(
+    rows: tuple[TrackingRow, ...],
+    now: datetime,
+    language: str,
+    tz: str,
+    late: datetime | None = None,
+) -> list[Message]:
+    """The daily tracking of running plan items (step 14), split within Telegram's limit;
+    `late`: when it was due, if the bot was not running then."""
+    parts = render_messages("plans/tracking.html", language, rows=rows, now=now, tz=tz, late=late)
     return [Message(p) for p in parts]

@@ -97,7 +97,7 @@ EVENTS.update(
         "item_accepted": N_("rectification item accepted"),
         "item_sent_back": N_("rectification item sent back"),
         "item_reopened": N_("rectification item runs again"),
-        "tracking_posted": N_("tracking of plan items posted"),
+        "tracking_run": N_("tracking of plan items posted"),
     }
 )
 
