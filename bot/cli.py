@@ -59,12 +59,14 @@ def _db_upgrade(config: KesuConfig) -> None:
 
 def _steps(config: KesuConfig) -> None:
     """The step table as this configuration runs it."""
-    from bot.procedure.steps import STEPS
+    from bot.procedure.steps import ITEM_STEPS, STEPS
 
     print(f"{'#':<4}{'step':<22}{'owner':<12}{'limit':<12}{'from':<10}{'applies to':<20}opens")
-    for step in STEPS:
+    for step in (*STEPS, *ITEM_STEPS):
         limit = str(config.limit(step.id)) if step.default_limit else "-"
         opens = ", ".join(step.opens)
+        if step.per_item:
+            opens = "one per plan item (the plan gives its date)"
         if step.waits_for:
             opens += f" (when {' and '.join(step.waits_for)} are done)"
         for ending in step.outcomes:

@@ -102,6 +102,10 @@ class ChatsConfig(_Strict):
     sales: int
     qc: PlantChats
     production: PlantChats
+    # Optional company-wide groups of the departments that carry out plan items.
+    equipment: int | None = None
+    purchasing: int | None = None
+    hr: int | None = None
 
 
 class OutboxConfig(_Strict):

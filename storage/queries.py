@@ -62,11 +62,13 @@ def sync_chats(session: Session, chats: Iterable[tuple[Group, Plant | None, int]
     existing = {(c.purpose, c.plant): c for c in session.scalars(select(Chat))}
     for group, plant_or_none, telegram_id in chats:
         plant = plant_or_none.value if plant_or_none else ""
-        chat = existing.get((group, plant))
+        chat = existing.pop((group, plant), None)
         if chat is None:
             session.add(Chat(purpose=group, plant=plant, telegram_id=telegram_id))
         else:
             chat.telegram_id = telegram_id
+    for chat in existing.values():
+        session.delete(chat)  # an optional group taken out of the configuration
 
 
 def person_by_telegram_id(session: Session, telegram_id: int) -> Person | None:

@@ -18,6 +18,7 @@ from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft, FileKind
 from bot.procedure.plans import Department, ItemDraft, ItemStatus, PlanDraft
 from bot.procedure.resources import ReportStatus
+from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 from bot.services import (
@@ -958,3 +959,36 @@ def test_the_daily_tracking_lists_running_items_and_is_silent_when_none(engine: 
     assert company.services.call(plans.next_tracking) == datetime(
         2026, 12, 3, 8, 30, tzinfo=shanghai
     )
+
+
+def test_an_items_card_goes_to_its_owners_department_group_where_there_is_one(
+    engine: Engine,
+) -> None:
+    purchasing_group = -1001000000008
+    chats = {**config_data()["chats"], "purchasing": purchasing_group}
+    company = Company(engine, chats=chats)
+    company.file(plant=Plant.LAISHAN)  # a return and a claim: a plan from the start
+    company.issue_plan(
+        VP_PROD, [("更换毛坯供应商", PURCHASING, QC_LS), ("校准量具", QC_LS, VP_PROD)]
+    )
+    with company.sessions() as session:
+        cards = {
+            (number, chat)
+            for number, chat in session.execute(
+                select(PlanItem.number, OutboxMessage.chat_id)
+                .join(Step, Step.plan_item_id == PlanItem.id)
+                .join(OutboxMessage, OutboxMessage.step_id == Step.id)
+                .where(OutboxMessage.purpose == Purpose.TASK)
+            )
+        }
+    # Purchasing's item to its owner and the purchasing group; QC's to the plant's QC group.
+    assert cards == {
+        (1, PURCHASING),
+        (1, purchasing_group),
+        (2, QC_LS),
+        (2, QC_LAISHAN),
+    }
+    # Taken out of the configuration, the group gets nothing more.
+    Company(engine)
+    with company.sessions() as session:
+        assert queries.chat_id_for(session, Group.PURCHASING) is None

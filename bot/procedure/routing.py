@@ -41,6 +41,10 @@ class Group(StrEnum):
     SALES = "sales"
     QC = "qc"  # one per plant
     PRODUCTION = "production"  # one per plant
+    # Optional, company-wide: the departments that carry out plan items too.
+    EQUIPMENT = "equipment"
+    PURCHASING = "purchasing"
+    HR = "hr"
 
 
 @dataclass(frozen=True)
@@ -277,3 +281,27 @@ def tracking_audience(plant: Plant) -> list[Audience]:
     """The daily tracking of plan items (step 14): the plant's QC group and leading VP."""
     audience: list[Audience] = [GroupChat(Group.QC, p) for p in responsible_plants(plant)]
     return audience + [Person(role) for role in leading_roles(plant)]
+
+
+# The group of a person's department, where their plan items go too (if configured).
+DEPARTMENT_GROUPS = {
+    Role.QC: Group.QC,
+    Role.TECH: Group.QC,  # QC with technical (质检部门及技术部门)
+    Role.PRODUCTION: Group.PRODUCTION,
+    Role.SALES: Group.SALES,
+    Role.EQUIPMENT: Group.EQUIPMENT,
+    Role.PURCHASING: Group.PURCHASING,
+    Role.HR: Group.HR,
+}
+PLANT_GROUPS = frozenset({Group.QC, Group.PRODUCTION})
+
+
+def department_group(role: Role, plant: Plant) -> list[Audience]:
+    """A plan item's group besides its owner: their department's, for the complaint's
+    plant where the department has one per plant; none for leadership."""
+    group = DEPARTMENT_GROUPS.get(role)
+    if group is None:
+        return []
+    if group in PLANT_GROUPS:
+        return [GroupChat(group, p) for p in responsible_plants(plant)]
+    return [GroupChat(group)]

@@ -38,6 +38,15 @@ def mirror(uow: UnitOfWork, config: KesuConfig | None = None) -> None:
             (Group.QC, Plant.LAISHAN, chats.qc.laishan),
             (Group.PRODUCTION, Plant.HUANGWU, chats.production.huangwu),
             (Group.PRODUCTION, Plant.LAISHAN, chats.production.laishan),
+            *(
+                (group, None, chat_id)
+                for group, chat_id in (
+                    (Group.EQUIPMENT, chats.equipment),
+                    (Group.PURCHASING, chats.purchasing),
+                    (Group.HR, chats.hr),
+                )
+                if chat_id is not None
+            ),
         ],
     )
 

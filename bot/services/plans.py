@@ -19,7 +19,7 @@ from bot.procedure import plans as rules
 from bot.procedure.grading import Plant
 from bot.procedure.pings import next_ping_at
 from bot.procedure.plans import ItemStatus, PlanDraft
-from bot.procedure.routing import plan_audience, tracking_audience
+from bot.procedure.routing import department_group, plan_audience, tracking_audience
 from bot.procedure.steps import (
     DONE,
     ITEM_ACCEPTANCE,
@@ -285,7 +285,15 @@ def _open_task(
         to=assignee.name,
         due=due_at.isoformat(),
     )
-    post(uow.session, card_notice(uow, step, task_recipients(uow, step)), now)
+    to = task_recipients(uow, step)
+    if key == PLAN_ITEM:
+        # The owner's department group too, where the configuration has one.
+        known = {r.chat_id for r in to}
+        group = recipients(
+            uow.session, uow.config, department_group(assignee.role, complaint.plant)
+        )
+        to += [r for r in group if r.chat_id not in known]
+    post(uow.session, card_notice(uow, step, to), now)
     return step
 
 

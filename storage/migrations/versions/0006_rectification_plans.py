@@ -1,8 +1,9 @@
-"""the rectification plan and its items
+"""the rectification plan and its items, and the departments' own groups
 
 - plan: 《质量问题整治方法计划表》 of a complaint (step 10), one per complaint;
 - plan_item: its rectification items (step 13), each with owner, due date and acceptor;
-- step.plan_item_id: an item's own tasks (its work, its acceptance) are steps.
+- step.plan_item_id: an item's own tasks (its work, its acceptance) are steps;
+- chat.purpose: the optional equipment, purchasing and hr groups, where items go too.
 
 Revision ID: 0006
 Revises: 0005
@@ -17,12 +18,22 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+GROUPS_BEFORE = ("leadership", "sales", "qc", "production")
 CHECKS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "plan_item": [("status", "itemstatus", ("open", "submitted", "accepted"))],
+    "chat": [("purpose", "group", (*GROUPS_BEFORE, "equipment", "purchasing", "hr"))],
 }
 
 
+def _chat_purposes(values: tuple[str, ...]) -> None:
+    with op.batch_alter_table("chat") as batch:
+        batch.drop_constraint(op.f("ck_chat_group"), type_="check")
+        listed = ", ".join(f"'{v}'" for v in values)
+        batch.create_check_constraint(op.f("ck_chat_group"), f"purpose IN ({listed})")
+
+
 def upgrade() -> None:
+    _chat_purposes(CHECKS["chat"][0][2])
     op.create_table(
         "plan",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,3 +109,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_plan_item_plan_id"), table_name="plan_item")
     op.drop_table("plan_item")
     op.drop_table("plan")
+    op.execute(
+        sa.text("DELETE FROM chat WHERE purpose NOT IN :kept").bindparams(
+            sa.bindparam("kept", GROUPS_BEFORE, expanding=True)
+        )
+    )
+    _chat_purposes(GROUPS_BEFORE)
