@@ -24,9 +24,11 @@ from telegram.ext import (
 
 from bot.procedure.intake import InvalidAnswer
 from bot.procedure.plans import (
+    CHANGE_LABELS,
     ITEM_DAYS,
     PLAN_DAYS,
     Ask,
+    Change,
     Department,
     PlanDraft,
     default_due,
@@ -51,7 +53,7 @@ REFUSED = {
 }
 OUTCOMES = {
     IssueResult.ISSUED: N_("The plan is issued: every item's owner has their task."),
-    IssueResult.AMENDED: N_("The items are added to the plan: their owners have their tasks."),
+    IssueResult.AMENDED: N_("The plan is changed; the plan card and the item's owners show it."),
     IssueResult.DENIED: REFUSED[PlanStart.DENIED],
     IssueResult.NOT_OPEN: REFUSED[PlanStart.NOT_OPEN],
     IssueResult.INCOMPLETE: N_("Some answers are missing."),
@@ -178,11 +180,12 @@ async def _summary(update: Update, context: Context, draft: PlanDraft) -> int:
         names={p.id: p.name for p in people},
         number=draft.number,
         amending=draft.amending is not None,
+        change_label=CHANGE_LABELS[draft.change] if draft.change else "",
     )
     _keep(context, draft)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        keyboard = keyboards.plan_summary(language, draft.amending is not None) if last else None
+        keyboard = keyboards.plan_summary(language, draft) if last else None
         await send_to(context, _user(update), Message(part, keyboard))
     return SUMMARY
 
@@ -258,11 +261,19 @@ async def on_button(update: Update, context: Context) -> int:
     elif callback.action == "who" and question.ask is Ask.PERSON and callback.arg.isdigit():
         value = int(callback.arg)
     elif callback.action == "due" and question.ask is Ask.DUE:
-        value = default_due(_today(context), PLAN_DAYS if scope == "plan" else ITEM_DAYS)
+        value = default_due(_today(context), PLAN_DAYS if question.key == "deadline" else ITEM_DAYS)
+    elif callback.action == "chg" and question.ask is Ask.CHANGE and callback.arg in set(Change):
+        value = Change(callback.arg)
+    elif callback.action == "item" and question.ask is Ask.ITEM and _running(draft, callback.arg):
+        value = int(callback.arg)
     else:
         return await _ask(update, context, draft, draft.asking, error=wrong)
     await edit_keyboard(query, None)
     return await _answered(update, context, draft, value)
+
+
+def _running(draft: PlanDraft, arg: str) -> bool:
+    return arg.isdigit() and int(arg) in {number for number, _ in draft.running}
 
 
 async def on_summary_button(update: Update, context: Context) -> int:
@@ -294,7 +305,7 @@ async def on_summary_button(update: Update, context: Context) -> int:
         return await _ask_next(update, context, draft)
     if callback.action in ("edit", "back"):
         menu = keyboards.plan_edit_menu if callback.action == "edit" else keyboards.plan_summary
-        await edit_keyboard(query, menu(language, amending))
+        await edit_keyboard(query, menu(language, draft))
         return SUMMARY
     if callback.action == "drop":
         await edit_keyboard(query, None)

@@ -16,7 +16,7 @@ from bot.procedure.access import may_press
 from bot.procedure.clock import FakeClock
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft, FileKind
-from bot.procedure.plans import Department, ItemDraft, ItemStatus, PlanDraft
+from bot.procedure.plans import Change, Department, ItemDraft, ItemStatus, PlanDraft
 from bot.procedure.resources import ReportStatus
 from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
@@ -861,9 +861,9 @@ def test_a_plan_with_three_items_of_three_departments_one_sent_back(engine: Engi
     statuses = _statuses(company)
     assert statuses["rectification_plan"] is StepStatus.DONE
     assert statuses["rectification_items"] is StepStatus.OPEN
-    # Each item's card goes to its owner privately; the plan card to production, the VP
-    # and (B) leadership.
-    assert company.chats_of("plan_item") == {QC_LS, PURCHASING, SALES_2}
+    # Each item's card goes to its owner privately and to their department's group (none
+    # configured for purchasing here); the plan card to production, the VP and (B) leadership.
+    assert company.chats_of("plan_item") == {QC_LS, QC_LAISHAN, PURCHASING, SALES_2, SALES_GROUP}
     plan_cards = company.outbox(Purpose.PLAN)
     assert {r.chat_id for r in plan_cards} >= {PROD_LAISHAN, VP_PROD, LEADERSHIP}
     assert "质量问题整治方法计划表" in plan_cards[0].payload["text"]
@@ -916,7 +916,7 @@ def test_not_effective_runs_every_item_again_and_the_plan_takes_an_added_item(
     )
     assert opening.result is plans.PlanStart.OK and opening.draft is not None
     added = opening.draft
-    added.reason = "验证无效,增加设备整改"
+    added.change, added.reason = Change.ADD, "验证无效,增加设备整改"
     added.items.append(
         ItemDraft(
             "检修设备",
@@ -992,3 +992,54 @@ def test_an_items_card_goes_to_its_owners_department_group_where_there_is_one(
     Company(engine)
     with company.sessions() as session:
         assert queries.chat_id_for(session, Group.PURCHASING) is None
+
+
+def test_the_plan_changes_with_a_reason_a_date_moved_and_an_item_given_to_another(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file(plant=Plant.LAISHAN)  # a return and a claim: a plan from the start
+    company.issue_plan(VP_PROD, [("更换轴承座", QC_LS, VP_PROD)])
+    for key in ("initial_assessment", "appraisal_report", "improvement_measures"):
+        assert company.press(QC_LS, key, Press.DONE) is PressResult.OK, key
+    vp = Caller(VP_PROD, VP_PROD)
+
+    def amend(**answers: Any) -> plans.Issued:
+        opening = company.services.call(
+            plans.begin, plans.BeginPlan(vp, company.step_id("rectification_items"))
+        )
+        assert opening.draft is not None and opening.draft.running == [(1, "更换轴承座")]
+        draft = opening.draft
+        for key, value in answers.items():
+            setattr(draft, key, value)
+        assert draft.ready
+        return company.services.call(plans.issue, plans.IssuePlan(vp, draft))
+
+    later = date(2026, 12, 20)
+    moved = amend(change=Change.DUE, reason="等待新刀具到货", item_number=1, new_due=later)
+    assert moved.result is plans.IssueResult.AMENDED and moved.plan is not None
+    with company.sessions() as session:
+        task = session.get_one(Step, company.item_step("plan_item", 1))
+        assert task.due_at is not None
+        assert task.due_at.astimezone(company.config.tz).date() == later
+        assert task.next_ping_at is not None and task.next_ping_at > NOW
+    given = amend(
+        change=Change.OWNER,
+        reason="由采购负责",
+        item_number=1,
+        new_owner_id=company.person_id(PURCHASING),
+    )
+    assert given.result is plans.IssueResult.AMENDED and given.plan is not None
+    assert given.plan.items[0].owner == "钱采购"
+    assert PURCHASING in company.chats_of("plan_item")
+    assert company.press_item(QC_LS, "plan_item", 1, "done") is PressResult.DENIED
+    assert company.press_item(PURCHASING, "plan_item", 1, "done") is PressResult.OK
+    with company.sessions() as session:
+        changes = [
+            e.detail for e in session.scalars(select(Event).where(Event.action == "plan_amended"))
+        ]
+    assert [(c["change"], c["reason"]) for c in changes] == [
+        ("due", "等待新刀具到货"),
+        ("owner", "由采购负责"),
+    ]
+    assert changes[1]["owner_from"] == "赵质检" and changes[1]["owner"] == "钱采购"

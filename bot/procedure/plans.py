@@ -65,6 +65,23 @@ class Ask(StrEnum):
     PERSON = "person"  # one of the people list, by button
     DUE = "due"  # a date still to come; a button offers the default
     DEPARTMENTS = "departments"  # several buttons, then Done
+    CHANGE = "change"  # what an amendment changes, by button
+    ITEM = "item"  # one of the plan's items still running, by button
+
+
+class Change(StrEnum):
+    """What an amendment of an issued plan does (each with its reason)."""
+
+    ADD = "add"  # items added
+    DUE = "due"  # an item's due date moved
+    OWNER = "owner"  # an item given to someone else
+
+
+CHANGE_LABELS = {
+    Change.ADD: N_("Add items"),
+    Change.DUE: N_("Move an item's due date"),
+    Change.OWNER: N_("Give an item to someone else"),
+}
 
 
 @dataclass(frozen=True)
@@ -90,9 +107,24 @@ ITEM_QUESTIONS: tuple[Question, ...] = (
     Question("due", N_("Due date"), Ask.DUE),
     Question("acceptor_id", N_("Accepted by"), Ask.PERSON),
 )
-# Asked first when an issued plan is amended: every change carries its reason.
-REASON_QUESTION = Question("reason", N_("Reason for the change"), Ask.TEXT, 500)
-PLAN_QUESTION = {q.key: q for q in (*PLAN_QUESTIONS, REASON_QUESTION)}
+# Asked when an issued plan is amended: what changes, and every change's reason.
+AMEND_QUESTIONS: tuple[Question, ...] = (
+    Question("change", N_("What changes"), Ask.CHANGE),
+    Question("reason", N_("Reason for the change"), Ask.TEXT, 500),
+)
+MOVE_QUESTIONS: dict[Change, tuple[Question, ...]] = {
+    Change.DUE: (
+        Question("item_number", N_("Which item"), Ask.ITEM),
+        Question("new_due", N_("New due date"), Ask.DUE),
+    ),
+    Change.OWNER: (
+        Question("item_number", N_("Which item"), Ask.ITEM),
+        Question("new_owner_id", N_("New item owner"), Ask.PERSON),
+    ),
+}
+PLAN_QUESTION = {
+    q.key: q for q in (*PLAN_QUESTIONS, *AMEND_QUESTIONS, *MOVE_QUESTIONS[Change.DUE])
+} | {q.key: q for q in MOVE_QUESTIONS[Change.OWNER]}
 ITEM_QUESTION = {q.key: q for q in ITEM_QUESTIONS}
 
 
@@ -132,8 +164,13 @@ class PlanDraft:
     asking: str | None = None  # "plan:<key>" or "item:<key>"
     editing: bool = False  # asked from the summary's Edit
     departments_pending: list[Department] = field(default_factory=list)
-    amending: int | None = None  # the plan's id when an item is added to an issued plan
+    amending: int | None = None  # the plan's id when an issued plan is amended
+    change: Change | None = None
     reason: str | None = None  # why it is amended
+    item_number: int | None = None  # the item whose date or owner changes
+    new_due: date | None = None
+    new_owner_id: int | None = None
+    running: list[tuple[int, str]] = field(default_factory=list)  # items not yet accepted
 
     def next_question(self) -> tuple[str, Question] | None:
         """The next unanswered question: the plan's, then the item being filled in."""
@@ -141,8 +178,14 @@ class PlanDraft:
             for q in PLAN_QUESTIONS:
                 if getattr(self, q.key) is None:
                     return "plan", q
-        elif self.reason is None:
-            return "plan", REASON_QUESTION
+        else:
+            for q in AMEND_QUESTIONS:
+                if getattr(self, q.key) is None:
+                    return "plan", q
+            if self.change is not Change.ADD:  # a date moved or an owner changed: no items
+                assert self.change is not None
+                pending = (q for q in MOVE_QUESTIONS[self.change] if getattr(self, q.key) is None)
+                return next((("plan", q) for q in pending), None)
         if self.items and not self.items[-1].complete:
             item_question = self.items[-1].next_question()
             assert item_question is not None
@@ -175,7 +218,10 @@ class PlanDraft:
         if self.amending is None:
             header = all(getattr(self, q.key) is not None for q in PLAN_QUESTIONS)
         else:
-            header = self.reason is not None
+            header = all(getattr(self, q.key) is not None for q in AMEND_QUESTIONS)
+            if header and self.change is not Change.ADD:
+                assert self.change is not None
+                return all(getattr(self, q.key) is not None for q in MOVE_QUESTIONS[self.change])
         return header and bool(self.items) and all(i.complete for i in self.items)
 
     def toggle_department(self, value: str) -> None:
@@ -187,6 +233,8 @@ class PlanDraft:
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["deadline"] = self.deadline.isoformat() if self.deadline else None
+        data["new_due"] = _iso(self.new_due)
+        data["running"] = [list(r) for r in self.running]
         data["items"] = [
             {**{f.name: getattr(i, f.name) for f in fields(i)}, "due": _iso(i.due)}
             for i in self.items
@@ -197,6 +245,9 @@ class PlanDraft:
     def from_dict(cls, data: dict[str, Any]) -> PlanDraft:
         values = dict(data)
         values["deadline"] = _date(values.get("deadline"))
+        values["new_due"] = _date(values.get("new_due"))
+        values["change"] = _opt_change(values.get("change"))
+        values["running"] = [(int(n), str(a)) for n, a in values.get("running") or []]
         departments = values.get("departments")
         values["departments"] = (
             None if departments is None else [Department(d) for d in departments]
@@ -209,6 +260,10 @@ class PlanDraft:
             for item in values.get("items") or []
         ]
         return cls(**values)
+
+
+def _opt_change(value: str | None) -> Change | None:
+    return Change(value) if value else None
 
 
 def _iso(value: date | None) -> str | None:

@@ -17,8 +17,8 @@ from enum import StrEnum
 
 from bot.procedure import plans as rules
 from bot.procedure.grading import Plant
-from bot.procedure.pings import next_ping_at
-from bot.procedure.plans import ItemStatus, PlanDraft
+from bot.procedure.pings import next_ping_at, ping_time
+from bot.procedure.plans import Change, ItemStatus, PlanDraft
 from bot.procedure.routing import department_group, plan_audience, tracking_audience
 from bot.procedure.steps import (
     DONE,
@@ -136,8 +136,15 @@ def begin(uow: UnitOfWork, command: BeginPlan) -> PlanOpening:
         problem_offer=_problem_offer(complaint),
         causes_offer=complaint.cause_analysis or "",
         amending=plan.id if plan is not None else None,
+        running=[(i.number, i.action[:40]) for i in plan.items if not _accepted(i)]
+        if plan is not None
+        else [],
     )
     return PlanOpening(PlanStart.OK, draft, choices(uow), person.id)
+
+
+def _accepted(item: PlanItem) -> bool:
+    return item.status is ItemStatus.ACCEPTED
 
 
 def _problem_offer(complaint: Complaint) -> str:
@@ -154,7 +161,7 @@ def _today(uow: UnitOfWork) -> date:
 
 
 def issue(uow: UnitOfWork, command: IssuePlan) -> Issued:
-    """Issue the plan (completing step 10), or add items to an issued one, with a reason."""
+    """Issue the plan (completing step 10), or amend an issued one with a reason."""
     session, now, draft = uow.session, uow.now, command.draft
     step = queries.step_by_id(session, draft.step_id)
     person = uow.person(command.caller)
@@ -168,68 +175,130 @@ def issue(uow: UnitOfWork, command: IssuePlan) -> Issued:
         return Issued(IssueResult.INCOMPLETE)
     people = {p.id: p for p in queries.active_people(session)}
     named = {i.owner_id for i in draft.items} | {i.acceptor_id for i in draft.items}
-    if draft.amending is None:
-        named.add(draft.owner_id)
+    named |= {draft.owner_id, draft.new_owner_id} - {None}
     if not named <= set(people):
         return Issued(IssueResult.UNKNOWN_PERSON)
-    complaint = step.complaint
-    plan = queries.plan_of(session, complaint.id)
+    plan = queries.plan_of(session, step.complaint_id)
     if step.status != StepStatus.OPEN:
         return Issued(IssueResult.NOT_OPEN)
     if draft.amending is None:
         if plan is not None or step.key != PLAN_STEP:
             return Issued(IssueResult.NOT_OPEN)
-        assert draft.owner_id is not None and draft.deadline is not None
-        plan = Plan(
-            complaint=complaint,
-            step_id=step.id,
-            problem=draft.problem or "",
-            causes=draft.causes or "",
-            owner=people[draft.owner_id],
-            deadline=draft.deadline,
-            departments=[d.value for d in draft.departments or []],
-            issued_by=person,
-            issued_at=now,
-            items=[],
-        )
-        session.add(plan)
-    elif plan is None or plan.id != draft.amending or not STEP_BY_ID[step.key].by_items:
+        return _issue_new(uow, step, draft, people, actor)
+    if plan is None or plan.id != draft.amending or not STEP_BY_ID[step.key].by_items:
         return Issued(IssueResult.NOT_OPEN)
+    return _amend(uow, plan, draft, people, actor)
+
+
+def _issue_new(
+    uow: UnitOfWork, step: Step, draft: PlanDraft, people: dict[int, Person], actor: Actor
+) -> Issued:
+    assert draft.owner_id is not None and draft.deadline is not None
+    assert actor.person is not None
+    complaint = step.complaint
+    plan = Plan(
+        complaint=complaint,
+        step_id=step.id,
+        problem=draft.problem or "",
+        causes=draft.causes or "",
+        owner=people[draft.owner_id],
+        deadline=draft.deadline,
+        departments=[d.value for d in draft.departments or []],
+        issued_by=actor.person,
+        issued_at=uow.now,
+        items=[],
+    )
+    uow.session.add(plan)
     added = _add_items(uow, plan, draft, people)
-    session.flush()
-    if draft.amending is None:
-        log_event(
-            session,
-            actor,
-            "plan_issued",
-            now,
-            complaint,
-            step=PLAN_STEP,
-            items=len(added),
-            deadline=plan.deadline.isoformat(),
-        )
-        # The plan done; step 13 opens once the improvement measures (11) are done too.
-        finish_step(uow, step, actor, DONE)
-    else:
-        log_event(
-            session,
-            actor,
-            "plan_amended",
-            now,
-            complaint,
-            step=RECTIFICATION,
-            change="items added",
-            items=[i.number for i in added],
-            reason=draft.reason,
-        )
+    uow.session.flush()
+    log_event(
+        uow.session,
+        actor,
+        "plan_issued",
+        uow.now,
+        complaint,
+        step=PLAN_STEP,
+        items=len(added),
+        deadline=plan.deadline.isoformat(),
+    )
+    # The plan done; step 13 opens once the improvement measures (11) are done too.
+    finish_step(uow, step, actor, DONE)
     for item in added:
         _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
     view = mapping.plan_view(plan)
-    if draft.amending is None:
-        _post_plan_card(uow, plan, view)
+    _post_plan_card(uow, plan, view)
+    return Issued(IssueResult.ISSUED, view)
+
+
+def _amend(
+    uow: UnitOfWork, plan: Plan, draft: PlanDraft, people: dict[int, Person], actor: Actor
+) -> Issued:
+    """Items added, an item's date moved, or an item given to someone else; each change
+    is an event with its reason, and the plan card is edited in place."""
+    detail: dict[str, object] = {"change": draft.change, "reason": draft.reason}
+    if draft.change is Change.ADD:
+        added = _add_items(uow, plan, draft, people)
+        uow.session.flush()
+        for item in added:
+            _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
+        detail["items"] = [i.number for i in added]
     else:
-        refresh_plan_cards(uow, plan)
-    return Issued(IssueResult.ISSUED if draft.amending is None else IssueResult.AMENDED, view)
+        found = next((i for i in plan.items if i.number == draft.item_number), None)
+        if found is None or found.status is ItemStatus.ACCEPTED:
+            return Issued(IssueResult.NOT_OPEN)
+        item = found
+        detail["items"] = [item.number]
+        if draft.change is Change.DUE:
+            assert draft.new_due is not None
+            detail["due_from"] = item.due_at.isoformat()
+            _move_due(uow, item, _end_of(draft.new_due, uow))
+            detail["due"] = item.due_at.isoformat()
+        else:
+            assert draft.new_owner_id is not None
+            detail["owner_from"] = item.owner.name
+            _give_to(uow, item, people[draft.new_owner_id], actor)
+            detail["owner"] = item.owner.name
+    log_event(
+        uow.session, actor, "plan_amended", uow.now, plan.complaint, step=RECTIFICATION, **detail
+    )
+    refresh_plan_cards(uow, plan)
+    return Issued(IssueResult.AMENDED, mapping.plan_view(plan))
+
+
+def _running_task(item: PlanItem, key: str = PLAN_ITEM) -> Step | None:
+    return next((s for s in item.steps if s.key == key and s.status == StepStatus.OPEN), None)
+
+
+def _move_due(uow: UnitOfWork, item: PlanItem, due_at: datetime) -> None:
+    """A new due date: the running task's pings count to it, those already past skipped."""
+    item.due_at = due_at
+    step = _running_task(item)
+    if step is None:
+        return
+    policy = uow.config.ping_policy()
+    sent = 0
+    while ping_time(step.opened_at, due_at, sent, policy) <= uow.now:
+        sent += 1
+    step.due_at, step.pings_sent = due_at, sent
+    step.next_ping_at = ping_time(step.opened_at, due_at, sent, policy)
+    queries.drop_held_pings(uow.session, step.id)
+    uow.session.flush()
+    refresh_cards(uow, step)
+
+
+def _give_to(uow: UnitOfWork, item: PlanItem, person: Person, actor: Actor) -> None:
+    """Another owner: the running task becomes theirs (their card, their pings); the old
+    cards say whose it is now, and their buttons no longer work for the old owner."""
+    item.owner = person
+    step = _running_task(item)
+    if step is None:
+        return
+    step.assignee = person
+    uow.session.flush()
+    refresh_cards(uow, step)
+    carded = {c.chat_id for c in queries.cards_of_step(uow.session, step.id)}
+    to = [r for r in _item_recipients(uow, step, person) if r.chat_id not in carded]
+    post(uow.session, card_notice(uow, step, to), uow.now)
 
 
 def _add_items(
@@ -285,16 +354,17 @@ def _open_task(
         to=assignee.name,
         due=due_at.isoformat(),
     )
-    to = task_recipients(uow, step)
-    if key == PLAN_ITEM:
-        # The owner's department group too, where the configuration has one.
-        known = {r.chat_id for r in to}
-        group = recipients(
-            uow.session, uow.config, department_group(assignee.role, complaint.plant)
-        )
-        to += [r for r in group if r.chat_id not in known]
+    to = _item_recipients(uow, step, assignee) if key == PLAN_ITEM else task_recipients(uow, step)
     post(uow.session, card_notice(uow, step, to), now)
     return step
+
+
+def _item_recipients(uow: UnitOfWork, step: Step, owner: Person) -> list[Recipient]:
+    """An item's work: its owner, and their department's group where there is one."""
+    to = task_recipients(uow, step)
+    known = {r.chat_id for r in to}
+    groups = department_group(owner.role, step.complaint.plant)
+    return to + [r for r in recipients(uow.session, uow.config, groups) if r.chat_id not in known]
 
 
 def _acceptance_due(uow: UnitOfWork) -> datetime:

@@ -12,10 +12,12 @@ from datetime import date
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
 from bot.procedure.plans import (
+    CHANGE_LABELS,
     ITEM_DAYS,
     PLAN_DAYS,
     PLAN_QUESTIONS,
     Ask,
+    Change,
     Department,
     PlanDraft,
     Question,
@@ -139,7 +141,7 @@ def task(language: str, step: StepView) -> Keyboard:
     if step.definition.fills_plan:
         rows.append([(t("Fill in the plan"), StepPress(step.id, StepAction.PLAN).encode())])
     if step.definition.by_items:
-        rows.append([(t("Add an item"), StepPress(step.id, StepAction.PLAN).encode())])
+        rows.append([(t("Change the plan"), StepPress(step.id, StepAction.PLAN).encode())])
     if step.definition.asks_plant and step.plant is Plant.UNKNOWN:
         rows.append(
             [
@@ -270,6 +272,15 @@ def plan_question(
             date=default_due(today, days).isoformat(),
         )
         rows.append([(label, _plan("due"))])
+    elif question.ask is Ask.CHANGE:
+        # A date or an owner can change only while some item still runs.
+        changes = [Change.ADD, *((Change.DUE, Change.OWNER) if draft.running else ())]
+        rows += [[(t(CHANGE_LABELS[c]), _plan("chg", c.value))] for c in changes]
+    elif question.ask is Ask.ITEM:
+        rows += [
+            [(f"{number}. {action}", _plan("item", str(number)))]
+            for number, action in draft.running
+        ]
     elif question.ask is Ask.DEPARTMENTS:
         chosen = set(draft.departments_pending)
         rows += _pairs(
@@ -282,20 +293,25 @@ def plan_question(
     return rows
 
 
-def plan_summary(language: str, amending: bool) -> Keyboard:
+def plan_summary(language: str, draft: PlanDraft) -> Keyboard:
     t = lambda message: gettext(language, message)  # noqa: E731
-    issue = t("Add the items") if amending else t("Issue the plan")
-    return [
-        [(issue, _plan("ok"))],
-        [(t("Add another item"), _plan("more"))],
-        [(t("Edit"), _plan("edit")), (t("Cancel"), _plan("cancel"))],
-    ]
+    if draft.amending is None:
+        issue = t("Issue the plan")
+    else:
+        issue = t("Add the items") if draft.change is Change.ADD else t("Change the plan")
+    rows: Keyboard = [[(issue, _plan("ok"))]]
+    if draft.amending is None or draft.change is Change.ADD:
+        rows.append([(t("Add another item"), _plan("more"))])
+        rows.append([(t("Edit"), _plan("edit")), (t("Cancel"), _plan("cancel"))])
+    else:
+        rows.append([(t("Cancel"), _plan("cancel"))])
+    return rows
 
 
-def plan_edit_menu(language: str, amending: bool) -> Keyboard:
+def plan_edit_menu(language: str, draft: PlanDraft) -> Keyboard:
     t = lambda message: gettext(language, message)  # noqa: E731
     buttons: list[Button] = []
-    if not amending:
+    if draft.amending is None:
         buttons += [(t(q.label), _plan("field", q.key)) for q in PLAN_QUESTIONS]
     buttons.append((t("Remove the last item"), _plan("drop")))
     rows = _pairs(buttons)
