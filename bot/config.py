@@ -164,6 +164,22 @@ class TrackingConfig(_Strict):
     at: time = time(8, 30)
 
 
+class WeeklyMeetingConfig(_Strict):
+    # PROCEDURE.md section 5: the quality analysis meeting every seven days, organised by
+    # production; its agenda goes to the production groups and leadership the day before.
+    enabled: bool = True
+    weekday: str = "fri"
+    at: time = time(15, 0)
+    place: str = Field(default="生产部会议室", min_length=1, max_length=200)
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value not in WEEKDAYS:
+            raise ValueError(f"must be one of {', '.join(WEEKDAYS)}")
+        return value
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -178,6 +194,7 @@ class KesuConfig(_Strict):
     reminders: RemindersConfig = RemindersConfig()
     working_hours: WorkingHoursConfig = WorkingHoursConfig()
     tracking: TrackingConfig = TrackingConfig()
+    weekly_meeting: WeeklyMeetingConfig = WeeklyMeetingConfig()
 
     @field_validator("timezone")
     @classmethod

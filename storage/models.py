@@ -346,18 +346,19 @@ class Suggestion(Base):
 
 
 class Meeting(Base):
-    """《质量问题专项会议》 of one complaint (step 8): when, where, who was invited, and
-    the minutes (会议纪要) recorded afterwards."""
+    """A quality meeting: 《质量问题专项会议》 of one complaint (step 8), or the weekly
+    quality analysis meeting (no complaint, no step, organised by production): when,
+    where, who was invited, and the minutes (会议纪要) recorded afterwards."""
 
     __tablename__ = "meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
-    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id"))
     kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind, 16, checked=False))
     at: Mapped[datetime]
     place: Mapped[str] = mapped_column(String(200))
-    organiser_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     invited: Mapped[list[int]] = mapped_column(JSON)  # chat ids the invitation went to
     minutes: Mapped[str | None] = mapped_column(Text)
     minutes_file_id: Mapped[str | None] = mapped_column(String(255))
@@ -365,9 +366,18 @@ class Meeting(Base):
     recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
-    complaint: Mapped[Complaint] = relationship()
-    step: Mapped[Step] = relationship()
-    organiser: Mapped[Person] = relationship()
+    complaint: Mapped[Complaint | None] = relationship()
+    step: Mapped[Step | None] = relationship()
+    organiser: Mapped[Person | None] = relationship()
+    # The complaints a weekly meeting's minutes name: its decisions concern them.
+    concerns: Mapped[list[Complaint]] = relationship(secondary="meeting_complaint")
+
+
+class MeetingComplaint(Base):
+    __tablename__ = "meeting_complaint"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), primary_key=True)
 
 
 class Plan(Base):
@@ -377,7 +387,8 @@ class Plan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), unique=True)
-    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
+    # Step 10's row; created apart from the table: its items' tasks are steps too.
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id", use_alter=True))
     problem: Mapped[str] = mapped_column(Text)  # 质量问题
     causes: Mapped[str] = mapped_column(Text)  # 原因分析
     owner_id: Mapped[int] = mapped_column(ForeignKey("person.id"))  # 总负责人

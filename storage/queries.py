@@ -24,6 +24,7 @@ from storage.models import (
     DeliveryStatus,
     Event,
     Meeting,
+    MeetingComplaint,
     OutboxMessage,
     Person,
     Plan,
@@ -212,7 +213,11 @@ def meetings(
     if filed_by_id is not None:
         query = query.join(Complaint).where(Complaint.filed_by_id == filed_by_id)
     if complaint_id is not None:
-        query = query.where(Meeting.complaint_id == complaint_id)
+        # Its own special meeting, and the weekly meetings whose minutes name it.
+        named = select(MeetingComplaint.meeting_id).where(
+            MeetingComplaint.complaint_id == complaint_id
+        )
+        query = query.where(or_(Meeting.complaint_id == complaint_id, Meeting.id.in_(named)))
     return session.scalars(query.order_by(Meeting.at.desc())).all()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.delivery.scheduler import TRACKING_JOB
+from bot.delivery.scheduler import TRACKING_JOB, WEEKLY_JOB
 from bot.sandbox.emulator.server import SentMessage
 from storage.models import Complaint, Person, PlanItem, Step
 from tests.conftest import (
@@ -189,6 +189,7 @@ async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine)
         await eventually(
             lambda: all(e in "\n".join(world.texts(VP_PROD)[before:]) for e in entries)
         )
-        # The daily tracking (step 14) is scheduled at its configured time.
+        # The daily tracking (step 14) and the weekly meeting's agenda are scheduled.
         queue = world.kesu.application.job_queue
-        assert queue is not None and queue.get_jobs_by_name(TRACKING_JOB)
+        assert queue is not None
+        assert queue.get_jobs_by_name(TRACKING_JOB) and queue.get_jobs_by_name(WEEKLY_JOB)

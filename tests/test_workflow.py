@@ -1043,3 +1043,50 @@ def test_the_plan_changes_with_a_reason_a_date_moved_and_an_item_given_to_anothe
         ("owner", "由采购负责"),
     ]
     assert changes[1]["owner_from"] == "赵质检" and changes[1]["owner"] == "钱采购"
+
+
+def test_the_weekly_quality_analysis_meeting_agenda_minutes_and_linked_decisions(
+    engine: Engine,
+) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    company = Company(engine)
+    complaint_id = company.file(recurring=True)
+    with company.sessions() as session:
+        number = session.get_one(Complaint, complaint_id).number
+    company.services.call(suggestions.propose, suggestions.Propose(Caller(QC_HW), "改进热处理工艺"))
+    # NOW is Tuesday 09:00 in Shanghai: Friday's 15:00 meeting has its agenda on Thursday.
+    due = company.services.call(meetings.next_weekly_agenda)
+    assert due == datetime(2026, 11, 26, 15, 0, tzinfo=shanghai)
+    company.clock.set(due)
+    meeting_id = company.services.call(meetings.post_weekly_agenda, due)
+    rows = company.outbox(Purpose.MEETING)
+    agenda = [r for r in rows if r.next_attempt_at == due]
+    assert {r.chat_id for r in agenda} == {PROD_HUANGWU, PROD_LAISHAN, LEADERSHIP}
+    text = agenda[0].payload["text"]
+    assert "质量分析会议" in text and "2026-11-27 15:00" in text
+    # The week's complaint, its steps overdue now, the recurring problem, the suggestion.
+    assert text.count(number) >= 3 and "问题鉴定初评" in text and "改进热处理工艺" in text
+    assert agenda[0].payload["keyboard"][0][0][0] == "记录会议纪要"
+    reminders = [r for r in rows if r.next_attempt_at > due]
+    assert {r.next_attempt_at for r in reminders} == {
+        datetime(2026, 11, 27, 14, 30, tzinfo=shanghai)
+    }
+    # The next agenda is a week later; this one is never posted twice.
+    assert company.services.call(meetings.next_weekly_agenda) == due + timedelta(days=7)
+
+    def minutes(who: int, text: str) -> steps.ReplyResult:
+        command = steps.PromptReply(
+            Caller(who, who), meeting_id, steps.PromptKind.MINUTES, text, None
+        )
+        return company.services.call(meetings.record_minutes, command)
+
+    assert minutes(SALES_2, "无") is steps.ReplyResult.NOT_ALLOWED  # production and leadership
+    decided = f"决定:{number.lower()} 更换热处理供应商;KS-2099-0001 不存在"
+    assert minutes(VP_PROD, decided) is steps.ReplyResult.MINUTES_RECORDED
+    shown = company.services.call(complaints.show, complaints.ShowComplaint(Caller(GM, GM), number))
+    assert [(m.weekly, m.concerns) for m in shown.meetings] == [(True, (number,))]
+    assert any(e.action == "meeting_minutes" for e in shown.events)
+    listed = company.services.call(meetings.list_meetings, Caller(GM, GM))
+    assert [m.minutes for m in listed.meetings] == [decided]
+    sent = [r for r in company.outbox(Purpose.MEETING) if "会议纪要" in r.payload["text"]]
+    assert {r.chat_id for r in sent} == {PROD_HUANGWU, PROD_LAISHAN, LEADERSHIP}

@@ -2,7 +2,8 @@
 
 Each open step with a time limit has one job, named deadline:<step id>:<kind>
 after the ping it will send; the daily tracking of plan items has one,
-tracking:daily, at its next time after its last run (the event log keeps it). When it fires it re-reads the step (the service
+tracking:daily, and the weekly meeting's agenda, meeting:weekly, at their next times
+after their last runs (the event log keeps them). When it fires it re-reads the step (the service
 does nothing if the step moved on); at start-up the jobs are rebuilt from the
 database. The unit of work hands the new ping times of the steps it touched to
 `Delivery.schedule` after each commit.
@@ -11,14 +12,15 @@ database. The unit of work hands the new ping times of the steps it touched to
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.procedure.pings import kind_of
-from bot.services import plans, steps
-from bot.services.uow import Services, StepPlan
+from bot.services import meetings, plans, steps
+from bot.services.uow import Services, StepPlan, UnitOfWork
 from storage import queries
 
 if TYPE_CHECKING:
@@ -28,6 +30,13 @@ log = logging.getLogger(__name__)
 
 
 TRACKING_JOB = "tracking:daily"
+WEEKLY_JOB = "meeting:weekly"
+# Timed jobs: (job name, when it is due next, what it runs with its due time). Their
+# times live in the event log (each run leaves an event), not in the job queue.
+TIMED: tuple[tuple[str, Callable[[UnitOfWork], datetime | None], Callable[..., object]], ...] = (
+    (TRACKING_JOB, plans.next_tracking, plans.post_tracking),
+    (WEEKLY_JOB, meetings.next_weekly_agenda, meetings.post_weekly_agenda),
+)
 
 
 def job_name(step_id: int, kind: str) -> str:
@@ -82,7 +91,7 @@ class Delivery:
             return 0
         pending = await self.services.db(self._pending)
         self.schedule({step_id: StepPlan(when, sent) for step_id, when, sent in pending})
-        await self.schedule_tracking()
+        await self.schedule_timed()
         log.info("scheduled %d deadline jobs from the database", len(pending))
         return len(pending)
 
@@ -90,50 +99,60 @@ class Delivery:
         """When the next reminder, escalation or daily tracking falls due (the sandbox's
         clock jumps there)."""
         pending = await self.services.db(self._pending)
-        tracking = await self.services.run(plans.next_tracking)
-        return min([when for _, when, _ in pending] + [t for t in (tracking,) if t], default=None)
+        timed = [await self.services.run(next_time) for _name, next_time, _run in TIMED]
+        return min([when for _, when, _ in pending] + [t for t in timed if t], default=None)
 
     async def fire_due(self) -> int:
-        """Send every ping (and the tracking) due by Kesu's clock now, without the jobs."""
+        """Send every ping (and the timed jobs) due by Kesu's clock now, without the jobs."""
         now = self.services.clock.now()
         fired = 0
         for step_id, when, _sent in await self.services.db(self._pending):
             if when <= now and await self.services.run(steps.fire_ping, step_id):
                 fired += 1
-        tracking = await self.services.run(plans.next_tracking)
-        if tracking is not None and tracking <= now:
-            await self.services.run(plans.post_tracking, tracking)
-            fired += 1
+        for _name, next_time, run in TIMED:
+            due = await self.services.run(next_time)
+            if due is not None and due <= now:
+                await self.services.run(run, due)
+                fired += 1
         return fired
 
-    async def schedule_tracking(self) -> None:
-        """Step 14's daily digest: one job at its next time, read from the database; one
-        that fell due while the bot was down is posted now, once."""
+    async def schedule_timed(self) -> None:
+        """The timed jobs (the daily tracking, the weekly meeting's agenda): one job each at
+        its next time, read from the database; one that fell due while the bot was down
+        is posted now, once."""
+        for name, _next, _post in TIMED:
+            await self._schedule_timed(name)
+
+    async def _schedule_timed(self, name: str) -> None:
         if self.job_queue is None:
             return
-        for job in self.job_queue.get_jobs_by_name(TRACKING_JOB):
+        for job in self.job_queue.get_jobs_by_name(name):
             job.schedule_removal()
-        when = await self._post_tracking_if_due()
+        when = await self._post_if_due(name)
         if when is None:
             return
         delay = max(when - self.services.clock.now(), timedelta(milliseconds=10))
         self.job_queue.run_once(
-            self._tracking,
+            self._timed,
             when=delay,
-            name=TRACKING_JOB,
+            name=name,
+            data=name,
             job_kwargs={"misfire_grace_time": None, "coalesce": True},
         )
 
-    async def _post_tracking_if_due(self) -> datetime | None:
-        """Post the digest if its time has come; returns its next time."""
-        when = await self.services.run(plans.next_tracking)
+    async def _post_if_due(self, name: str) -> datetime | None:
+        """Run the timed job if its time has come; returns its next time."""
+        _name, next_time, run = next(t for t in TIMED if t[0] == name)
+        when = await self.services.run(next_time)
         if when is not None and when <= self.services.clock.now():
-            await self.services.run(plans.post_tracking, when)
-            when = await self.services.run(plans.next_tracking)
+            await self.services.run(run, when)
+            when = await self.services.run(next_time)
         return when
 
-    async def _tracking(self, context: CallbackContext) -> None:
-        await self.schedule_tracking()
+    async def _timed(self, context: CallbackContext) -> None:
+        job = context.job
+        assert job is not None and isinstance(job.data, str)
+        await self._schedule_timed(job.data)
 
     def _pending(self) -> list[tuple[int, datetime, int]]:
         with self.services.sessions() as session:

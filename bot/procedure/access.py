@@ -121,6 +121,12 @@ may_file_major = is_leadership
 may_decide_suggestion = is_leadership
 
 
+def may_record_weekly_minutes(who: Who) -> bool:
+    """The weekly quality analysis meeting is production's (生产部统计整顿形成会议纪要);
+    leadership, who call it, and admins may record its minutes too."""
+    return is_leadership(who) or who.role is Role.PRODUCTION
+
+
 def may_answer_special_report(who: Who) -> bool:
     """The special report asks the GM for resources: the GM answers it (or an admin)."""
     return who.is_admin or who.role is Role.GM

@@ -1,10 +1,13 @@
-"""The special quality meeting (《质量问题专项会议》, step 8): when and where, who is
-invited, the reminder before it, and the minutes (会议纪要) that complete the step."""
+"""The quality meetings: the special meeting of one complaint (《质量问题专项会议》,
+step 8: when and where, the reminder before it, the minutes (会议纪要) that complete
+the step), and the weekly quality analysis meeting (质量分析会议, section 5: every
+seven days at a set time, its agenda the day before, its minutes linked to the
+complaints they name)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 
@@ -14,6 +17,12 @@ def N_(message: str) -> str:
 
 class MeetingKind(StrEnum):
     SPECIAL = "special"  # step 8, for one complaint
+    WEEKLY = "weekly"  # the quality analysis meeting every seven days, organised by production
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+AGENDA_BEFORE = timedelta(days=1)  # the agenda goes out the day before
+_NUMBER = re.compile(r"KS-\d{4}-\d{4,}", re.I)
 
 
 REMIND_BEFORE = timedelta(minutes=30)
@@ -52,3 +61,25 @@ def parse_when_where(text: str, now: datetime) -> tuple[datetime, str]:
     if at <= now:
         raise MeetingError(IN_THE_PAST)
     return at, found["place"][:200]
+
+
+def next_weekly(after: datetime, weekday: str, at: time, tz: tzinfo) -> datetime:
+    """The first weekly meeting whose agenda (the day before) is due strictly after
+    `after`: the meeting's own time, on `weekday` at `at` in `tz`."""
+    local = after.astimezone(tz)
+    target = WEEKDAYS.index(weekday)
+    day = local.date()
+    for offset in range(0, 15):
+        candidate = datetime.combine(day + timedelta(days=offset), at, tzinfo=tz)
+        if candidate.weekday() == target and candidate - AGENDA_BEFORE > local:
+            return candidate
+    raise AssertionError("a weekday recurs within two weeks")  # pragma: no cover
+
+
+def named_complaints(text: str) -> list[str]:
+    """The complaint numbers a text names ("KS-2026-0001"), once each, in order: the
+    decisions of a weekly meeting are linked to the complaints they concern."""
+    seen: dict[str, None] = {}
+    for found in _NUMBER.findall(text or ""):
+        seen.setdefault(found.upper(), None)
+    return list(seen)

@@ -305,3 +305,11 @@ def department_group(role: Role, plant: Plant) -> list[Audience]:
     if group in PLANT_GROUPS:
         return [GroupChat(group, p) for p in responsible_plants(plant)]
     return [GroupChat(group)]
+
+
+def weekly_meeting_audience() -> list[Audience]:
+    """The weekly quality analysis meeting: production organises it with production,
+    technical, QC and statistics of both plants (the production groups), and
+    leadership, who call it (the leadership group)."""
+    plants = (Plant.HUANGWU, Plant.LAISHAN)
+    return [*(GroupChat(Group.PRODUCTION, p) for p in plants), GroupChat(Group.LEADERSHIP)]

@@ -19,6 +19,7 @@ from bot.views.models import (
     SpecialReportView,
     StepView,
     SuggestionView,
+    TrackingRow,
 )
 from storage.models import (
     Complaint,
@@ -198,11 +199,25 @@ def suggestion_view(suggestion: Suggestion) -> SuggestionView:
 def meeting_view(meeting: Meeting) -> MeetingView:
     return MeetingView(
         id=meeting.id,
-        complaint_number=meeting.complaint.number,
+        complaint_number=meeting.complaint.number if meeting.complaint else None,
         at=meeting.at,
         place=meeting.place,
-        organiser=meeting.organiser.name,
+        organiser=meeting.organiser.name if meeting.organiser else None,
         minutes=meeting.minutes,
         has_file=meeting.minutes_file_id is not None,
         recorded_at=meeting.recorded_at,
+        kind=meeting.kind,
+        concerns=tuple(c.number for c in meeting.concerns),
+    )
+
+
+def tracking_row(item: PlanItem) -> TrackingRow:
+    return TrackingRow(
+        item.plan.complaint.number,
+        item.number,
+        item.action,
+        item.owner.name,
+        item.acceptor.name,
+        item.due_at,
+        item.status,
     )

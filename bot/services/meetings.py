@@ -1,18 +1,30 @@
-"""The special quality meeting of a complaint (step 8): the leading VP sets when and
-where; leadership, the plant's QC and production and the filer are invited with the
-agenda and reminded before it; the minutes recorded afterwards complete the step."""
+"""Quality meetings. The special meeting of a complaint (step 8): the leading VP sets
+when and where; leadership, the plant's QC and production and the filer are invited
+with the agenda and reminded before it; the minutes recorded afterwards complete the
+step. The weekly quality analysis meeting (section 5): its agenda goes out the day
+before on a schedule kept in the event log; its minutes are linked to the complaints
+they name."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.procedure import access
-from bot.procedure.meetings import REMIND_BEFORE, MeetingError, MeetingKind, parse_when_where
-from bot.procedure.routing import meeting_audience
+from bot.procedure.meetings import (
+    AGENDA_BEFORE,
+    REMIND_BEFORE,
+    MeetingError,
+    MeetingKind,
+    named_complaints,
+    next_weekly,
+    parse_when_where,
+)
+from bot.procedure.routing import meeting_audience, weekly_meeting_audience
 from bot.procedure.steps import STEP_BY_ID, StepStatus
+from bot.procedure.suggestions import SuggestionStatus
 from bot.services import mapping
 from bot.services.events import Actor, log_event
 from bot.services.notices import (
@@ -25,9 +37,9 @@ from bot.services.notices import (
     recipients,
 )
 from bot.services.steps import PromptReply, ReplyResult, finish_step, may_press
-from bot.services.uow import Caller, UnitOfWork
+from bot.services.uow import SCHEDULER, Caller, UnitOfWork
 from bot.views import cards
-from bot.views.models import MeetingView, Message
+from bot.views.models import MeetingView, Message, WeeklyAgendaView
 from storage import queries
 from storage.models import Meeting, Purpose
 
@@ -102,14 +114,17 @@ def plan_meeting(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
 
 
 def record_minutes(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
-    """The minutes (会议纪要) as text or a document; they complete step 8 and go to
-    everyone invited."""
+    """The minutes (会议纪要) as text or a document, to everyone invited. A special
+    meeting's complete step 8; a weekly meeting's are linked to the complaints they name."""
     session, now = uow.session, uow.now
     meeting = session.get(Meeting, command.target_id)
     person = uow.person(command.caller)
     if meeting is None or person is None:
         return ReplyResult.IGNORED
-    if not may_press(uow, person, meeting.step):
+    step = meeting.step
+    if step is not None and not may_press(uow, person, step):
+        return ReplyResult.NOT_ALLOWED
+    if step is None and not access.may_record_weekly_minutes(mapping.who(person)):
         return ReplyResult.NOT_ALLOWED
     if not command.text and not command.file_id:
         return ReplyResult.NEEDS_TEXT
@@ -118,8 +133,11 @@ def record_minutes(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     meeting.minutes_file_kind = command.file_kind if command.file_id else None
     meeting.recorded_at = now
     actor = Actor.of(command.caller, person)
-    log_event(session, actor, "meeting_minutes", now, meeting.complaint, step=meeting.step.key)
-    queries.drop_held_pings(session, meeting.step_id, Purpose.MEETING)
+    if step is not None:
+        log_event(session, actor, "meeting_minutes", now, meeting.complaint, step=step.key)
+        queries.drop_held_pings(session, step.id, Purpose.MEETING)
+    else:
+        _link_decisions(uow, meeting, command.text or "", actor)
     to = [
         Recipient(chat_id, language_of_chat(session, uow.config, chat_id))
         for chat_id in meeting.invited
@@ -138,9 +156,117 @@ def record_minutes(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
             meeting.complaint,
         )
         post(session, notice, now)
-    if meeting.step.status == StepStatus.OPEN:
-        finish_step(uow, meeting.step, actor)
+    if step is not None and step.status == StepStatus.OPEN:
+        finish_step(uow, step, actor)
     return ReplyResult.MINUTES_RECORDED
+
+
+def _link_decisions(uow: UnitOfWork, meeting: Meeting, text: str, actor: Actor) -> None:
+    """A weekly meeting's decisions concern the complaints its minutes name: each gets
+    the meeting in its history (and /show lists it)."""
+    for number in named_complaints(text):
+        complaint = queries.complaint_by_number(uow.session, number)
+        if complaint is None or complaint in meeting.concerns:
+            continue
+        meeting.concerns.append(complaint)
+        log_event(uow.session, actor, "meeting_minutes", uow.now, complaint, weekly=meeting.id)
+    log_event(
+        uow.session,
+        actor,
+        "meeting_minutes",
+        uow.now,
+        weekly=meeting.id,
+        concerns=[c.number for c in meeting.concerns],
+    )
+
+
+# The weekly quality analysis meeting (section 5) -----------------------------------------
+
+WEEKLY_AGENDA = "weekly_agenda"  # the event each agenda leaves: the schedule's memory
+
+
+def next_weekly_agenda(uow: UnitOfWork) -> datetime | None:
+    """When the next weekly meeting's agenda is due (the day before the meeting), after
+    the last one posted (after now, before the first)."""
+    weekly = uow.config.weekly_meeting
+    if not weekly.enabled:
+        return None
+    last = queries.last_event_at(uow.session, WEEKLY_AGENDA)
+    meeting_at = next_weekly(last or uow.now, weekly.weekday, weekly.at, uow.config.tz)
+    return meeting_at - AGENDA_BEFORE
+
+
+def post_weekly_agenda(uow: UnitOfWork, due: datetime | None = None) -> int:
+    """The meeting of the week after `due` (its agenda's time): the meeting is kept, and
+    its agenda goes to the production groups and the leadership group, with the button
+    for its minutes, and a reminder 30 minutes before. Returns the meeting's id."""
+    session, now, config = uow.session, uow.now, uow.config
+    weekly = config.weekly_meeting
+    at = (due or now) + AGENDA_BEFORE
+    to = recipients(session, config, weekly_meeting_audience())
+    meeting = Meeting(
+        kind=MeetingKind.WEEKLY,
+        at=at,
+        place=weekly.place,
+        created_at=now,
+        invited=[r.chat_id for r in to],
+        concerns=[],
+    )
+    session.add(meeting)
+    session.flush()
+    agenda = _agenda(uow, mapping.meeting_view(meeting))
+    tz = config.timezone
+    _post(uow, meeting, to, lambda lang: cards.weekly_agenda(agenda, lang, tz))
+    if at - REMIND_BEFORE > now:
+        view = agenda.meeting
+        _post(
+            uow,
+            meeting,
+            to,
+            lambda lang: cards.weekly_reminder(view, lang, tz),
+            not_before=at - REMIND_BEFORE,
+        )
+    log_event(
+        session,
+        Actor.of(SCHEDULER, None),
+        WEEKLY_AGENDA,
+        now,
+        meeting=meeting.id,
+        due=due.isoformat() if due else None,
+    )
+    return meeting.id
+
+
+def _agenda(uow: UnitOfWork, meeting: MeetingView) -> WeeklyAgendaView:
+    """The week's complaints, the steps overdue now, the plan items late, the recurring
+    problems still open, and the suggestions waiting for a decision."""
+    session, now, config = uow.session, uow.now, uow.config
+    since = now - timedelta(days=7)
+    late_items = [i for i in queries.running_plan_items(session) if i.due_at < now]
+    return WeeklyAgendaView(
+        meeting=meeting,
+        since=since,
+        received=tuple(
+            mapping.complaint_view(c, config, steps=False)
+            for c in queries.complaints_received(session, since, now)
+        ),
+        overdue=tuple(
+            mapping.step_view(s, config)
+            for s in queries.open_steps(session)
+            if s.due_at is not None and s.due_at < now
+        ),
+        late_items=tuple(mapping.tracking_row(i) for i in late_items),
+        recurring=tuple(
+            mapping.complaint_view(c, config, steps=False)
+            for c in queries.open_complaints(session)
+            if c.is_recurring
+        ),
+        suggestions=tuple(
+            mapping.suggestion_view(s)
+            for s in queries.suggestions(session)
+            if s.status is SuggestionStatus.PROPOSED
+        ),
+    )
 
 
 def list_meetings(uow: UnitOfWork, caller: Caller) -> MeetingList:

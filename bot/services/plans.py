@@ -584,18 +584,7 @@ def post_tracking(uow: UnitOfWork, due: datetime | None = None) -> int:
     items = queries.running_plan_items(uow.session)
     by_plant: dict[Plant, list[TrackingRow]] = {}
     for item in items:
-        complaint = item.plan.complaint
-        by_plant.setdefault(complaint.plant, []).append(
-            TrackingRow(
-                complaint.number,
-                item.number,
-                item.action,
-                item.owner.name,
-                item.acceptor.name,
-                item.due_at,
-                item.status,
-            )
-        )
+        by_plant.setdefault(item.plan.complaint.plant, []).append(mapping.tracking_row(item))
     tz = uow.config.timezone
     late = due if due is not None and uow.now - due > LATE_AFTER else None
     for plant, rows in by_plant.items():

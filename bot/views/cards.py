@@ -26,6 +26,7 @@ from bot.views.models import (
     StepView,
     SuggestionView,
     TrackingRow,
+    WeeklyAgendaView,
 )
 from bot.views.render import CAPTION_LIMIT, render, render_messages, split_html
 
@@ -236,3 +237,16 @@ def tracking(
     `late`: when it was due, if the bot was not running then."""
     parts = render_messages("plans/tracking.html", language, rows=rows, now=now, tz=tz, late=late)
     return [Message(p) for p in parts]
+
+
+def weekly_agenda(agenda: WeeklyAgendaView, language: str, tz: str) -> list[Message]:
+    """The weekly meeting's agenda, split within Telegram's limit; the last part carries
+    the button for its minutes."""
+    parts = render_messages("meetings/weekly_agenda.html", language, a=agenda, tz=tz)
+    keyboard = keyboards.record_minutes(language, agenda.meeting.id)
+    return [Message(p, keyboard if i == len(parts) - 1 else None) for i, p in enumerate(parts)]
+
+
+def weekly_reminder(meeting: MeetingView, language: str, tz: str) -> list[Message]:
+    text = render("meetings/weekly_reminder.html", language, m=meeting, tz=tz)
+    return [Message(text, keyboards.record_minutes(language, meeting.id))]

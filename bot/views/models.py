@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
+from bot.procedure.meetings import MeetingKind
 from bot.procedure.plans import Department, ItemStatus
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
@@ -269,13 +270,19 @@ class SuggestionView:
 @dataclass(frozen=True)
 class MeetingView:
     id: int
-    complaint_number: str
+    complaint_number: str | None  # None: the weekly quality analysis meeting
     at: datetime
     place: str
-    organiser: str
+    organiser: str | None  # None: production organises it (the weekly meeting)
     minutes: str | None = None
     has_file: bool = False
     recorded_at: datetime | None = None
+    kind: MeetingKind = MeetingKind.SPECIAL
+    concerns: tuple[str, ...] = ()  # the complaints its minutes name (weekly)
+
+    @property
+    def weekly(self) -> bool:
+        return self.kind is MeetingKind.WEEKLY
 
 
 @dataclass(frozen=True)
@@ -289,3 +296,16 @@ class TrackingRow:
     acceptor: str
     due_at: datetime
     status: ItemStatus
+
+
+@dataclass(frozen=True)
+class WeeklyAgendaView:
+    """What the weekly quality analysis meeting goes through (PROCEDURE.md section 5)."""
+
+    meeting: MeetingView
+    since: datetime  # the week: received since then
+    received: tuple[ComplaintView, ...]
+    overdue: tuple[StepView, ...]
+    late_items: tuple[TrackingRow, ...]
+    recurring: tuple[ComplaintView, ...]  # open complaints about recurring problems
+    suggestions: tuple[SuggestionView, ...]  # waiting for leadership's decision

@@ -3,7 +3,9 @@
 - plan: 《质量问题整治方法计划表》 of a complaint (step 10), one per complaint;
 - plan_item: its rectification items (step 13), each with owner, due date and acceptor;
 - step.plan_item_id: an item's own tasks (its work, its acceptance) are steps;
-- chat.purpose: the optional equipment, purchasing and hr groups, where items go too.
+- chat.purpose: the optional equipment, purchasing and hr groups, where items go too;
+- meeting: the weekly quality analysis meeting has no complaint, step or organiser;
+  meeting_complaint links its minutes to the complaints they name.
 
 Revision ID: 0006
 Revises: 0005
@@ -93,6 +95,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("plan_id", "number", name=op.f("uq_plan_item_plan_id")),
     )
     op.create_index(op.f("ix_plan_item_plan_id"), "plan_item", ["plan_id"], unique=False)
+    with op.batch_alter_table("meeting") as batch:
+        for column in ("complaint_id", "step_id", "organiser_id"):
+            batch.alter_column(column, existing_type=sa.Integer(), nullable=True)
+    op.create_table(
+        "meeting_complaint",
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("complaint_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meeting.id"], name=op.f("fk_meeting_complaint_meeting_id_meeting")
+        ),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"],
+            ["complaint.id"],
+            name=op.f("fk_meeting_complaint_complaint_id_complaint"),
+        ),
+        sa.PrimaryKeyConstraint("meeting_id", "complaint_id", name=op.f("pk_meeting_complaint")),
+    )
     with op.batch_alter_table("step") as batch:
         batch.add_column(sa.Column("plan_item_id", sa.Integer(), nullable=True))
         batch.create_index(batch.f("ix_step_plan_item_id"), ["plan_item_id"], unique=False)
@@ -106,6 +125,11 @@ def downgrade() -> None:
         batch.drop_constraint(batch.f("fk_step_plan_item_id_plan_item"), type_="foreignkey")
         batch.drop_index(batch.f("ix_step_plan_item_id"))
         batch.drop_column("plan_item_id")
+    op.drop_table("meeting_complaint")
+    op.execute(sa.text("DELETE FROM meeting WHERE complaint_id IS NULL"))
+    with op.batch_alter_table("meeting") as batch:
+        for column in ("complaint_id", "step_id", "organiser_id"):
+            batch.alter_column(column, existing_type=sa.Integer(), nullable=False)
     op.drop_index(op.f("ix_plan_item_plan_id"), table_name="plan_item")
     op.drop_table("plan_item")
     op.drop_table("plan")
