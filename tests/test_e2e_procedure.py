@@ -17,6 +17,7 @@ from storage.models import Complaint, Person, Step
 from tests.conftest import (
     GM,
     LEADERSHIP,
+    PURCHASING,
     QC_HUANGWU,
     QC_HW,
     SALES,
@@ -60,6 +61,10 @@ async def walk(delivery: Delivery, clock: SandboxClock, target: datetime) -> Non
 def statuses(world: World) -> dict[str, StepStatus]:
     with world.sessions() as session:
         return {s.key: s.status for s in session.scalars(select(Step).order_by(Step.id))}
+
+
+def said(world: World, chat: int, text: str):  # type: ignore[no-untyped-def]
+    return next((m for m in reversed(world.emu.bot_messages(chat)) if text in m.text), None)
 
 
 def titles(world: World, chat: int) -> list[str]:
@@ -412,6 +417,15 @@ async def test_the_vp_schedules_the_special_meeting_and_its_minutes_complete_ste
                 None,
             )
         )
+        # The organiser invites purchasing too, from the people list.
+        others = next(d for label, d in confirmation.buttons if label == "邀请其他人")
+        await press(world, VP_EXEC, VP_EXEC, confirmation.message_id, others)
+        picker = await eventually(lambda: said(world, VP_EXEC, "还要邀请谁"))
+        pick = next(d for label, d in picker.buttons if label.startswith("钱采购"))
+        answer = await press(world, VP_EXEC, VP_EXEC, picker.message_id, pick)
+        assert "已邀请" in answer["text"]
+        await eventually(lambda: any(label == "✅ 钱采购" for label, _ in picker.buttons))
+        await eventually(lambda: said(world, PURCHASING, "三楼会议室"))
         record = next(d for label, d in confirmation.buttons if label == "记录会议纪要")
         await press(world, VP_EXEC, VP_EXEC, confirmation.message_id, record)
         minutes_prompt = await eventually(

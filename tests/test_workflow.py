@@ -792,6 +792,19 @@ def test_the_special_meeting_invites_reminds_and_its_minutes_complete_step_8(
     with company.sessions() as session:
         meeting = session.scalars(select(Meeting)).one()
         meeting_id = meeting.id
+    # The organiser invites purchasing too, from the people list; QC may not invite.
+    invite = meetings.Invite
+    purchasing = company.person_id(PURCHASING)
+    refused = company.services.call(meetings.invite, invite(Caller(QC_HW), meeting_id, purchasing))
+    assert refused.result is meetings.InviteResult.NOT_ALLOWED
+    listed = company.services.call(meetings.invite, invite(Caller(VP_EXEC), meeting_id))
+    assert purchasing not in listed.invited and company.person_id(GM) in listed.invited
+    invited = company.services.call(
+        meetings.invite, invite(Caller(VP_EXEC), meeting_id, purchasing)
+    )
+    assert invited.result is meetings.InviteResult.INVITED and purchasing in invited.invited
+    to_purchasing = [r for r in company.outbox(Purpose.MEETING) if r.chat_id == PURCHASING]
+    assert len(to_purchasing) == 2  # the invitation now, the reminder 30 minutes before
     minutes = steps.PromptKind.MINUTES
     assert reply(VP_EXEC, minutes, meeting_id, "决定:更换热处理供应商") is (
         steps.ReplyResult.MINUTES_RECORDED
@@ -805,11 +818,16 @@ def test_the_special_meeting_invites_reminds_and_its_minutes_complete_step_8(
         actions = session.scalars(
             select(Event.action).where(Event.action.like("meeting%")).order_by(Event.id)
         ).all()
-        assert actions == ["meeting_planned", "meeting_planned", "meeting_minutes"]
+        assert actions == [
+            "meeting_planned",
+            "meeting_planned",
+            "meeting_invited",
+            "meeting_minutes",
+        ]
     # The reminders are no longer needed; the minutes went to everyone invited.
     assert not [r for r in company.outbox(Purpose.MEETING) if r.next_attempt_at > NOW]
     sent_minutes = [r for r in company.outbox(Purpose.MEETING) if "会议纪要" in r.payload["text"]]
-    assert {r.chat_id for r in sent_minutes} >= {GM, QC_HUANGWU, SALES}
+    assert {r.chat_id for r in sent_minutes} >= {GM, QC_HUANGWU, SALES, PURCHASING}
     # /show lists the complaint's meetings with their minutes.
     with company.sessions() as session:
         number = session.scalars(select(Complaint.number)).one()

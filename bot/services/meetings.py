@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import partial
 
 from bot.procedure import access
@@ -39,7 +40,7 @@ from bot.services.notices import (
 from bot.services.steps import PromptReply, ReplyResult, finish_step, may_press
 from bot.services.uow import SCHEDULER, Caller, UnitOfWork
 from bot.views import cards
-from bot.views.models import MeetingView, Message, WeeklyAgendaView
+from bot.views.models import MeetingView, Message, PersonChoice, WeeklyAgendaView
 from storage import queries
 from storage.models import Meeting, Purpose
 
@@ -71,6 +72,13 @@ def plan_meeting(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     to = recipients(
         session, uow.config, meeting_audience(complaint.plant, filed_by_id=complaint.filed_by_id)
     )
+    if meeting is not None:  # moved: whoever the organiser invited besides stays invited
+        known = {r.chat_id for r in to}
+        to += [
+            Recipient(chat_id, language_of_chat(session, uow.config, chat_id))
+            for chat_id in meeting.invited
+            if chat_id not in known
+        ]
     if meeting is None:
         meeting = Meeting(
             complaint=complaint,
@@ -111,6 +119,80 @@ def plan_meeting(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     organiser = [Recipient(person.telegram_id, language_of(person, uow.config))]
     _post(uow, meeting, organiser, lambda lang: cards.meeting_confirmation(view, lang, tz))
     return ReplyResult.MEETING_PLANNED
+
+
+class InviteResult(StrEnum):
+    OK = "ok"
+    INVITED = "invited"
+    NOT_ALLOWED = "not_allowed"
+    GONE = "gone"  # the meeting was held, or is not one the organiser invites to
+
+
+@dataclass(frozen=True)
+class Invite:
+    """The organiser invites someone else from the people list (person None: who may be
+    invited, and who is)."""
+
+    caller: Caller
+    meeting_id: int
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Invitations:
+    result: InviteResult
+    meeting_id: int = 0
+    people: tuple[PersonChoice, ...] = ()
+    invited: frozenset[int] = frozenset()  # person ids invited in person
+
+
+def invite(uow: UnitOfWork, command: Invite) -> Invitations:
+    """Anyone on the people list, invited to a special meeting still to be held: the
+    invitation with the agenda now, the reminder 30 minutes before."""
+    session, now = uow.session, uow.now
+    meeting = session.get(Meeting, command.meeting_id)
+    person = uow.person(command.caller)
+    if meeting is None or meeting.step is None or meeting.recorded_at is not None:
+        return Invitations(InviteResult.GONE)
+    step, complaint = meeting.step, meeting.complaint
+    assert complaint is not None
+    if person is None or not may_press(uow, person, step):
+        return Invitations(InviteResult.NOT_ALLOWED)
+    people = queries.active_people(session)
+    result = InviteResult.OK
+    guest = next((p for p in people if p.id == command.person_id), None)
+    if guest is not None and guest.telegram_id not in meeting.invited:
+        meeting.invited = [*meeting.invited, guest.telegram_id]
+        to = [Recipient(guest.telegram_id, language_of(guest, uow.config))]
+        view = mapping.meeting_view(meeting)
+        complaint_view = mapping.complaint_view(complaint, uow.config)
+        tz = uow.config.timezone
+        _post(
+            uow, meeting, to, lambda lang: cards.meeting_invitation(view, complaint_view, lang, tz)
+        )
+        if meeting.at - REMIND_BEFORE > now:
+            _post(
+                uow,
+                meeting,
+                to,
+                lambda lang: cards.meeting_invitation(
+                    view, complaint_view, lang, tz, reminder=True
+                ),
+                not_before=meeting.at - REMIND_BEFORE,
+            )
+        log_event(
+            session,
+            Actor.of(command.caller, person),
+            "meeting_invited",
+            now,
+            complaint,
+            step=step.key,
+            guest=guest.name,
+        )
+        result = InviteResult.INVITED
+    invited = frozenset(p.id for p in people if p.telegram_id in meeting.invited)
+    choices = tuple(PersonChoice(p.id, p.name, p.role) for p in people)
+    return Invitations(result, meeting.id, choices, invited)
 
 
 def record_minutes(uow: UnitOfWork, command: PromptReply) -> ReplyResult:

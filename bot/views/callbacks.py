@@ -72,6 +72,7 @@ MAJOR = "mj"
 SUGGESTION = "sg"
 MEETING_MINUTES = "mt"
 PLAN_FORM = "pf"  # the rectification plan's conversation
+MEETING_INVITE = "mi"  # the organiser invites someone else to a special meeting
 
 
 class StepAction(StrEnum):
@@ -258,3 +259,25 @@ class MinutesPress:
         if callback.family != MEETING_MINUTES or callback.action != "min":
             raise BadCallback(f"not a minutes button: {data!r}")
         return cls(callback.int_arg)
+
+
+@dataclass(frozen=True)
+class InvitePress:
+    """Under the organiser's confirmation: the people picker (person None), or someone
+    picked to invite."""
+
+    meeting_id: int
+    person_id: int | None = None
+
+    def encode(self) -> str:
+        action = "list" if self.person_id is None else f"p{self.person_id}"
+        return Callback(MEETING_INVITE, action, str(self.meeting_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> InvitePress:
+        callback = decode(data)
+        match = re.fullmatch(r"list|p(\d{1,12})", callback.action)
+        if callback.family != MEETING_INVITE or match is None:
+            raise BadCallback(f"not an invitation button: {data!r}")
+        person = int(match.group(1)) if match.group(1) else None
+        return cls(callback.int_arg, person)

@@ -199,7 +199,8 @@ def meeting_invitation(
 
 def meeting_confirmation(meeting: MeetingView, language: str, tz: str) -> list[Message]:
     text = render("meetings/confirmation.html", language, m=meeting, tz=tz)
-    return [Message(split_html(text)[0], keyboards.record_minutes(language, meeting.id))]
+    keyboard = keyboards.record_minutes(language, meeting.id, invite=True)
+    return [Message(split_html(text)[0], keyboard)]
 
 
 def meeting_minutes(meeting: MeetingView, language: str, tz: str) -> list[Message]:

@@ -28,6 +28,7 @@ from bot.views.callbacks import (
     INTAKE,
     PLAN_FORM,
     Callback,
+    InvitePress,
     MajorPress,
     MinutesPress,
     NaturePick,
@@ -230,9 +231,32 @@ def suggestion(language: str, view: SuggestionView, deciding: bool) -> Keyboard:
     return []
 
 
-def record_minutes(language: str, meeting_id: int) -> Keyboard:
-    """Under the organiser's confirmation: the minutes, once the meeting was held."""
-    return [[(gettext(language, "Record the minutes"), MinutesPress(meeting_id).encode())]]
+def record_minutes(language: str, meeting_id: int, *, invite: bool = False) -> Keyboard:
+    """Under the organiser's confirmation: invite someone else; the minutes, once the
+    meeting was held."""
+    rows = [[(gettext(language, "Record the minutes"), MinutesPress(meeting_id).encode())]]
+    if invite:
+        rows.insert(
+            0, [(gettext(language, "Invite someone else"), InvitePress(meeting_id).encode())]
+        )
+    return rows
+
+
+def invitees(
+    language: str, meeting_id: int, people: Sequence[PersonChoice], invited: frozenset[int]
+) -> Keyboard:
+    """The people list to invite from; those invited already are ticked."""
+    return _pairs(
+        [
+            (
+                ("✅ " + p.name)
+                if p.id in invited
+                else f"{p.name} · {gettext(language, labels.ROLES[p.role])}",
+                InvitePress(meeting_id, p.id).encode(),
+            )
+            for p in people
+        ]
+    )
 
 
 def _plan(action: str, arg: str = "") -> str:
