@@ -457,7 +457,7 @@ def test_a_daily_job_runs_next_at_its_time_after_its_last_run() -> None:
 
 
 def test_the_plan_asks_its_questions_then_item_by_item_and_survives_json() -> None:
-    from bot.procedure.plans import Department, PlanDraft, parse_typed
+    from bot.procedure.plans import Change, Department, PlanDraft, parse_typed
 
     plan = PlanDraft(complaint_id=1, step_id=2, number="KS-2026-0001")
     asked = []
@@ -485,11 +485,20 @@ def test_the_plan_asks_its_questions_then_item_by_item_and_survives_json() -> No
     assert not plan.ready and plan.next_question()[1].key == "action"  # type: ignore[index]
     plan.drop_last_item()
     assert plan.ready
-    # Amending an issued plan asks for the reason first, then the new items.
+    # Amending an issued plan asks what changes and why, then only what that change needs.
     amend = PlanDraft(complaint_id=1, step_id=3, number="KS", amending=5)
+    assert amend.next_question()[1].key == "change"  # type: ignore[index]
+    amend.answer("plan:change", Change.DUE)
     assert amend.next_question()[1].key == "reason"  # type: ignore[index]
     today = date(2026, 11, 25)
-    assert parse_typed(amend.question("plan:reason"), " 验证无效 ", today=today) == "验证无效"
+    reason = parse_typed(amend.question("plan:reason"), " 等刀具 ", today=today)
+    amend.answer("plan:reason", reason)
+    assert [amend.next_question()[1].key for _ in (0,)] == ["item_number"]  # type: ignore[index]
+    amend.answer("plan:item_number", 2)
+    amend.answer("plan:new_due", date(2026, 12, 9))
+    assert amend.next_question() is None and amend.ready and not amend.items
+    again = PlanDraft.from_dict(json.loads(json.dumps(amend.to_dict())))
+    assert (again.change, again.reason, again.new_due) == (Change.DUE, "等刀具", date(2026, 12, 9))
 
 
 @pytest.mark.parametrize(

@@ -480,12 +480,14 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OCCURRED,
         at_registration=True,
     ),
+    # Step 13 as a whole: the leading VP's plan running. Each item is a task of its own
+    # (ITEM_STEPS) with its own date, reminders and escalations, so this has no limit.
     StepDef(
         "rectification_items",
         "13",
         N_("Carry out the rectification items"),
-        Owner.PRODUCTION,
-        "7d",
+        Owner.LEADING_VP,
+        None,
         Anchor.OPENED,
         _planned,
         opens=("verification",),
