@@ -489,3 +489,19 @@ def test_special_report_buttons_round_trip() -> None:
     assert presses == [ReportPress(42, ReportAction.APPROVE), ReportPress(42, ReportAction.REPLY)]
     with pytest.raises(BadCallback):
         ReportPress.decode("v1:sr:no:42")
+
+
+def test_the_procedure_page_lists_every_step_with_its_owner_and_default_limit() -> None:
+    """docs/procedure.md's table (Chinese first) stays true to the step table."""
+    from bot.procedure.steps import STEP_BY_ID
+
+    page = (Path(__file__).parent.parent / "docs" / "procedure.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("`")[1]: line
+        for line in page.splitlines()
+        if line.startswith("| ") and line.count("`") >= 2
+    }
+    for key, definition in STEP_BY_ID.items():
+        assert key in rows, key
+        limit = definition.default_limit
+        assert (f"`{limit}`" if limit else "none of its own") in rows[key], key
