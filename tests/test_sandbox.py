@@ -15,7 +15,7 @@ from bot.procedure.steps import ComplaintStatus, StepStatus
 from bot.sandbox import demo
 from bot.sandbox.page import Sandbox
 from storage import db
-from storage.models import Complaint, Event, Step
+from storage.models import Complaint, Event, Plan, Step
 from tests.conftest import eventually
 
 
@@ -59,6 +59,8 @@ async def test_the_demo_company_opens_on_complaints_in_different_stages(sandbox:
         assert [c.status for c in complaints].count(ComplaintStatus.CLOSED) == 1
         assert {c.grade.value for c in complaints} == {"A", "B", "C"}
         assert any(c.plant.value == "unknown" for c in complaints)
+        plan = session.scalars(select(Plan)).one()  # a plan running, one item accepted
+        assert [i.status.value for i in plan.items] == ["accepted", "open"]
     # The cards reach the groups once the sender has delivered them.
     qc = await eventually(
         lambda: [m for m in sandbox.emulator.bot_messages(demo.QC_HUANGWU) if "第 3 步" in m.text],
@@ -108,7 +110,7 @@ async def test_reset_brings_fresh_demo_data_and_a_saved_file_is_started_from(
         # Only what fell due in the demo's own past, each at its time.
         pings = session.scalars(select(Event).where(Event.action == "ping")).all()
         assert all(p.at <= sandbox.clock.now() and not p.detail["late"] for p in pings)
-        assert len(session.scalars(select(Complaint)).all()) == 4
+        assert len(session.scalars(select(Complaint)).all()) == 5
     async with (
         aiohttp.ClientSession() as http,
         http.get(sandbox.emulator.base_url + "/sandbox/database") as reply,
@@ -121,7 +123,7 @@ async def test_reset_brings_fresh_demo_data_and_a_saved_file_is_started_from(
         world = await _get(again, "/sandbox/world")
         assert world["restored"] is True
         with _sessions(again)() as session:
-            assert len(session.scalars(select(Complaint)).all()) == 4
+            assert len(session.scalars(select(Complaint)).all()) == 5
     finally:
         await again.stop()
 

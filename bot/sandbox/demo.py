@@ -14,8 +14,9 @@ from typing import Any
 
 from bot.procedure.grading import CustomerClass, Demand, Plant
 from bot.procedure.intake import Draft
+from bot.procedure.plans import Department, ItemDraft
 from bot.sandbox.clock import SandboxClock
-from bot.services import company, complaints, steps
+from bot.services import company, complaints, plans, steps
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
 
@@ -163,9 +164,42 @@ class _Story:
         done = self.services.call(steps.press, press)
         assert done.result is steps.PressResult.OK, (key, done.result)
 
+    def plan(
+        self, by: int, *, problem: str, causes: str, items: list[tuple[str, str, int, int, int]]
+    ) -> None:
+        """Step 10 as the VP fills it in: (what, requirement, owner, acceptor, days)."""
+        caller = Caller(by, by, None, "demo")
+        tasks = self.services.call(steps.my_tasks, caller)
+        step_id = max(s.id for s in tasks.steps if s.key == "rectification_plan")
+        opening = self.services.call(plans.begin, plans.BeginPlan(caller, step_id))
+        draft, people = opening.draft, {p.name: p.id for p in opening.people}
+        assert draft is not None and opening.me is not None
+        ids = {m.telegram_id: people[m.name] for m in PEOPLE}
+        today = self.clock.now().astimezone(self.services.config.tz).date()
+        draft.problem, draft.causes, draft.owner_id = problem, causes, opening.me
+        draft.deadline = today + timedelta(days=30)
+        draft.departments = [Department.PRODUCTION, Department.QC, Department.EQUIPMENT]
+        for action, requirement, owner, acceptor, days in items:
+            due = today + timedelta(days=days)
+            draft.items.append(ItemDraft(action, requirement, ids[owner], due, ids[acceptor]))
+        issued = self.services.call(plans.issue, plans.IssuePlan(caller, draft))
+        assert issued.result is plans.IssueResult.ISSUED, issued.result
+
+    def press_item(self, by: int, key: str, number: int, code: str) -> None:
+        caller = Caller(by, by, None, "demo")
+        tasks = self.services.call(steps.my_tasks, caller)
+        step_id = next(
+            s.id for s in tasks.steps if s.key == key and s.item and s.item.number == number
+        )
+        done = self.services.call(
+            steps.press, steps.PressStep(caller, step_id, StepAction.FINISH, code)
+        )
+        assert done.result is steps.PressResult.OK, (key, done.result)
+
 
 def seed(services: Services, clock: SandboxClock) -> None:
-    """Customers and four complaints, written at past times; the clock ends at the wall clock."""
+    """Customers and five complaints, written at past times; the clock ends at the wall
+    clock."""
     now = clock.now()
     today = now.astimezone(services.config.tz).date()
     services.call(company.add_customers, CUSTOMERS)
@@ -192,6 +226,45 @@ def seed(services: Services, clock: SandboxClock) -> None:
     story.press(100011, "initial_assessment", "nq")
     story.later(timedelta(minutes=40))
     story.press(100001, "explain_to_customer", "acc")
+
+    # Two hours ago: a problem that keeps coming back (Huangwu): the executive VP issued a
+    # rectification plan of two items; production's is done and accepted.
+    story.live_until(now - timedelta(hours=2))
+    story.file(
+        100002,
+        _draft(
+            clock.now(),
+            customer="东方轴承",
+            content="同型号轴承再次出现锈蚀,要求换货并整改",
+            demands=[Demand.EXCHANGE],
+            product_name="深沟球轴承",
+            specification="6206",
+            quantity=(Decimal(600), "件"),
+            delivery_date=today - timedelta(days=12),
+            recurring=True,
+            plant=Plant.HUANGWU,
+            description="开箱即见锈斑,上月同型号已投诉一次",
+        ),
+    )
+    story.later(timedelta(minutes=15))
+    for key in ("initial_assessment", "containment", "appraisal_report"):
+        story.press(100011, key)
+    story.later(timedelta(minutes=20))
+    story.plan(
+        100041,
+        problem="6206 轴承开箱锈蚀(重复发生)",
+        causes="防锈油涂覆不均;包装间湿度偏高",
+        items=[
+            ("调整防锈油涂覆工艺", "涂覆均匀,盐雾试验合格", 100021, 100011, 7),
+            ("包装间加装除湿机", "湿度不高于 60%", 100031, 100041, 10),
+        ],
+    )
+    story.later(timedelta(minutes=10))
+    story.press(100011, "improvement_measures")
+    story.later(timedelta(minutes=30))
+    story.press_item(100021, "plan_item", 1, "done")
+    story.later(timedelta(minutes=10))
+    story.press_item(100011, "item_acceptance", 1, "acc")
 
     # Fifty minutes ago: an exchange (grade C) for Huangwu, QC at work on the report.
     story.live_until(now - timedelta(minutes=50))
