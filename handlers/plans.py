@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from datetime import date
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import Forbidden
 from telegram.ext import (
     CallbackQueryHandler,
@@ -37,7 +37,15 @@ from bot.procedure.plans import (
 from bot.services import plans
 from bot.services.plans import IssueResult, PlanStart
 from bot.views import keyboards, labels
-from bot.views.callbacks import PLAN_FORM, STEP, BadCallback, StepAction, StepPress, decode
+from bot.views.callbacks import (
+    PLAN_FORM,
+    STEP,
+    BadCallback,
+    Callback,
+    StepAction,
+    StepPress,
+    decode,
+)
 from bot.views.i18n import N_, gettext
 from bot.views.models import Message
 from bot.views.render import render, render_messages
@@ -225,17 +233,25 @@ async def on_other(update: Update, context: Context) -> int:
     return await _ask(update, context, draft, draft.asking, error=reason)
 
 
-async def on_button(update: Update, context: Context) -> int:
-    """A button under the question being asked."""
+async def _pressed(update: Update, context: Context) -> tuple[CallbackQuery, Callback | None]:
+    """The pressed button of the plan's form, answered; None for data Kesu does not know."""
     query = update.callback_query
     assert query is not None
-    draft = _draft(context)
     try:
         callback = decode(query.data)
     except BadCallback:
         await answer_stale(query, context.language)
-        return ASKING
+        return query, None
     await query.answer()
+    return query, callback
+
+
+async def on_button(update: Update, context: Context) -> int:
+    """A button under the question being asked."""
+    query, callback = await _pressed(update, context)
+    draft = _draft(context)
+    if callback is None:
+        return ASKING
     if draft is None or draft.asking is None:
         return ConversationHandler.END
     question = draft.question(draft.asking)
@@ -277,15 +293,10 @@ def _running(draft: PlanDraft, arg: str) -> bool:
 
 
 async def on_summary_button(update: Update, context: Context) -> int:
-    query = update.callback_query
-    assert query is not None
+    query, callback = await _pressed(update, context)
     draft = _draft(context)
-    try:
-        callback = decode(query.data)
-    except BadCallback:
-        await answer_stale(query, context.language)
+    if callback is None:
         return SUMMARY
-    await query.answer()
     if draft is None:
         return ConversationHandler.END
     language = context.language

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.procedure.grading import (
     CustomerClass,
@@ -311,7 +311,13 @@ def tidy_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).split())
 
 
-def check_text(f: Field, text: str) -> str:
+class _Limited(Protocol):
+    @property
+    def max_length(self) -> int: ...
+
+
+def check_text(f: _Limited, text: str) -> str:
+    """Some text, within the question's length (an intake field's or a plan question's)."""
     value = text.strip()
     if not value:
         raise InvalidAnswer(N_("Please type some text."))
@@ -335,7 +341,7 @@ def parse_phone(text: str) -> str:
     return value
 
 
-_DATE_PATTERNS = (
+DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
@@ -346,7 +352,7 @@ def parse_date(
     text: str, *, today: date, not_before: date | None = None, not_after: date | None = None
 ) -> date:
     value = text.strip().replace(" ", "")
-    for pattern in _DATE_PATTERNS:
+    for pattern in DATE_PATTERNS:
         match = pattern.match(value)
         if match:
             try:

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from bot.procedure.intake import InvalidAnswer
+from bot.procedure.intake import DATE_PATTERNS, InvalidAnswer, check_text
 
 
 def N_(message: str) -> str:
@@ -280,8 +280,6 @@ def default_due(today: date, days: int = ITEM_DAYS) -> date:
 
 def parse_due(text: str, *, today: date) -> date:
     """A due date still to come: "2026-12-02", "2026年12月2日", "12-02", or a number of days."""
-    from bot.procedure.intake import _DATE_PATTERNS  # the same date forms as intake
-
     value = text.strip().replace(" ", "")
     if value.isdigit() and len(value) <= 3:
         days = int(value)
@@ -294,7 +292,7 @@ def parse_due(text: str, *, today: date) -> date:
     if value.count("-") == 1 or value.count("/") == 1:
         candidates.append(f"{today.year}-{value.replace('/', '-')}")
     for candidate in candidates:
-        for pattern in _DATE_PATTERNS:
+        for pattern in DATE_PATTERNS:  # the same date forms as intake
             match = pattern.match(candidate)
             if not match:
                 continue
@@ -310,19 +308,6 @@ def parse_due(text: str, *, today: date) -> date:
                 )
             return parsed
     raise InvalidAnswer(N_("That is not a date: write it like 2026-12-02, or a number of days."))
-
-
-def check_text(question: Question, text: str) -> str:
-    value = text.strip()
-    if not value:
-        raise InvalidAnswer(N_("Please type some text."))
-    if question.max_length and len(value) > question.max_length:
-        raise InvalidAnswer(
-            N_("Too long: at most {limit} characters, you sent {length}."),
-            limit=question.max_length,
-            length=len(value),
-        )
-    return value
 
 
 def parse_typed(question: Question, text: str, *, today: date) -> object:

@@ -37,13 +37,13 @@ from bot.services.notices import (
     Notice,
     Recipient,
     file_notice,
-    language_of_chat,
     post,
     recipients,
 )
 from bot.services.steps import (
     PressResult,
     card_notice,
+    edit_cards,
     finish_step,
     may_press,
     refresh_cards,
@@ -53,7 +53,7 @@ from bot.services.uow import SCHEDULER, Caller, UnitOfWork
 from bot.views import cards
 from bot.views.models import AttachmentView, Message, PersonChoice, PlanView, TrackingRow
 from storage import queries
-from storage.models import Complaint, Method, Person, Plan, PlanItem, Purpose, Step
+from storage.models import Complaint, Person, Plan, PlanItem, Purpose, Step
 
 
 class PlanStart(StrEnum):
@@ -537,21 +537,10 @@ def refresh_plan_cards(uow: UnitOfWork, plan: Plan) -> None:
     view = mapping.plan_view(plan)
     complaint_view = mapping.complaint_view(plan.complaint, uow.config, steps=False)
     tz = uow.config.timezone
-    for card in queries.cards_of_step(uow.session, plan.step_id, Purpose.PLAN):
-        language = language_of_chat(uow.session, uow.config, card.chat_id)
-        post(
-            uow.session,
-            Notice(
-                Purpose.PLAN_EDIT,
-                [Recipient(card.chat_id, language)],
-                lambda lang: [cards.plan_card(view, complaint_view, lang, tz)],
-                method=Method.EDIT,
-                complaint=plan.complaint,
-                step_id=plan.step_id,
-                edit_of={card.chat_id: card.id},
-            ),
-            uow.now,
-        )
+    step = uow.session.get(Step, plan.step_id)
+    assert step is not None
+    render = lambda lang: [cards.plan_card(view, complaint_view, lang, tz)]  # noqa: E731
+    edit_cards(uow, step, Purpose.PLAN, Purpose.PLAN_EDIT, render)
 
 
 def plan_of(uow: UnitOfWork, complaint_id: int) -> PlanView | None:

@@ -6,6 +6,7 @@ event-log rows and the outbox rows of one change together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -46,7 +47,14 @@ from bot.services.notices import (
 from bot.services.uow import SCHEDULER, Caller, UnitOfWork
 from bot.views import cards
 from bot.views.callbacks import StepAction
-from bot.views.models import ClosureView, ComplaintView, EventView, MissedLimit, StepView
+from bot.views.models import (
+    ClosureView,
+    ComplaintView,
+    EventView,
+    Message,
+    MissedLimit,
+    StepView,
+)
 from storage import queries
 from storage.models import Complaint, Method, Person, Purpose, Step
 
@@ -221,14 +229,32 @@ def refresh_cards(uow: UnitOfWork, step: Step) -> None:
     """Edit every card of the step in place to show its new state."""
     view, complaint = views_of(uow, step)
     tz = uow.config.timezone
-    for card in queries.cards_of_step(uow.session, step.id):
+    edit_cards(
+        uow,
+        step,
+        Purpose.TASK,
+        Purpose.TASK_EDIT,
+        lambda lang: [cards.task_card(view, complaint, lang, tz)],
+    )
+
+
+def edit_cards(
+    uow: UnitOfWork,
+    step: Step,
+    purpose: Purpose,
+    edit_purpose: Purpose,
+    render: Callable[[str], list[Message]],
+) -> None:
+    """Edit in place every card remembered under this step and purpose (task cards, the
+    plan card of step 10), each in its chat's language."""
+    for card in queries.cards_of_step(uow.session, step.id, purpose):
         language = language_of_chat(uow.session, uow.config, card.chat_id)
         post(
             uow.session,
             Notice(
-                Purpose.TASK_EDIT,
+                edit_purpose,
                 [Recipient(card.chat_id, language)],
-                lambda lang: [cards.task_card(view, complaint, lang, tz)],
+                render,
                 method=Method.EDIT,
                 complaint=step.complaint,
                 step_id=step.id,
