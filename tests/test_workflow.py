@@ -681,6 +681,13 @@ def test_the_register_of_major_problems(engine: Engine) -> None:
 
     assert [e.complaint.grade for e in register(QC_HW).entries] == [Grade.A]
     assert register(QC_HW).entries[0].plan is StepStatus.OPEN  # a claim: the VP's plan
+    # Issued, the register shows the plan's items and where each stands.
+    company.issue_plan(VP_EXEC, [("更换热处理供应商", PURCHASING, VP_EXEC)])
+    entry = register(QC_HW).entries[0]
+    assert entry.plan is StepStatus.DONE
+    assert [(i.action, i.owner, i.accepted) for i in entry.items] == [
+        ("更换热处理供应商", "钱采购", False)
+    ]
     assert not register(SALES_2).allowed
     # QC may read it but not file into it; a VP files the B complaint.
     command = major.FileMajor(Caller(QC_HW), b_id)

@@ -13,7 +13,7 @@ from bot.procedure.steps import PLAN_STEP, StepStatus
 from bot.services import mapping
 from bot.services.events import Actor, log_event
 from bot.services.uow import Caller, UnitOfWork
-from bot.views.models import ComplaintView
+from bot.views.models import ComplaintView, PlanItemView
 from storage import queries
 from storage.models import Complaint
 
@@ -37,6 +37,7 @@ class MajorEntry:
     filed_at: datetime | None  # None: major by its grade (A)
     plan: StepStatus | None  # the rectification plan's step; None: none yet
     plan_due: datetime | None = None
+    items: tuple[PlanItemView, ...] = ()  # the issued plan's items, with their state
 
     @property
     def plan_open(self) -> bool:
@@ -90,6 +91,9 @@ def major_register(uow: UnitOfWork, caller: Caller) -> MajorRegister:
                 complaint.filed_major_at,
                 latest.status if latest else None,
                 latest.due_at if latest else None,
+                tuple(mapping.plan_item_view(i) for i in plan.items)
+                if (plan := queries.plan_of(uow.session, complaint.id))
+                else (),
             )
         )
     return MajorRegister(allowed=True, entries=tuple(entries))
