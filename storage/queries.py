@@ -334,12 +334,22 @@ def plan_item_by_id(session: Session, item_id: int) -> PlanItem | None:
 
 
 def running_plan_items(session: Session) -> Sequence[PlanItem]:
-    """Items not yet accepted, of complaints still open, soonest due first (step 14)."""
+    """Items with a task open (their work, or their acceptance), soonest due first: what
+    the daily tracking (step 14) lists. Items whose plan is no longer needed are not."""
+    running = (
+        select(Step.id)
+        .where(Step.plan_item_id == PlanItem.id, Step.status == StepStatus.OPEN)
+        .exists()
+    )
     return session.scalars(
         select(PlanItem)
         .join(Plan)
         .join(Complaint, Plan.complaint_id == Complaint.id)
-        .where(PlanItem.status != ItemStatus.ACCEPTED, Complaint.status == ComplaintStatus.OPEN)
+        .where(
+            PlanItem.status != ItemStatus.ACCEPTED,
+            Complaint.status == ComplaintStatus.OPEN,
+            running,
+        )
         .options(selectinload(PlanItem.plan).selectinload(Plan.complaint))
         .order_by(PlanItem.due_at, PlanItem.id)
     ).all()

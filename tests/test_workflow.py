@@ -1115,3 +1115,16 @@ def test_the_weekly_quality_analysis_meeting_agenda_minutes_and_linked_decisions
     assert [m.minutes for m in listed.meetings] == [decided]
     sent = [r for r in company.outbox(Purpose.MEETING) if "会议纪要" in r.payload["text"]]
     assert {r.chat_id for r in sent} == {PROD_HUANGWU, PROD_LAISHAN, LEADERSHIP}
+
+
+def test_a_plan_no_longer_needed_takes_its_items_tasks_with_it(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(plant=Plant.LAISHAN, batch=False)  # a claim and a return: a plan at once
+    company.issue_plan(VP_PROD, [("更换轴承座", QC_LS, VP_PROD)])
+    assert company.press(QC_LS, "initial_assessment", Press.DONE) is PressResult.OK
+    # QC judge it an ordinary problem after all: no plan is needed any more.
+    assert _set_nature(company, QC_LS, Grade.C) is steps.NatureResult.CHANGED
+    with company.sessions() as session:
+        tasks = session.scalars(select(Step).where(Step.key == "plan_item")).all()
+        assert [t.status for t in tasks] == [StepStatus.SKIPPED]
+    assert company.services.call(plans.post_tracking) == 0
