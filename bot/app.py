@@ -129,6 +129,7 @@ def build(
     application.add_handler(intake.conversation())
     # Before the step buttons: "Fill in the plan" on a card starts the plan's conversation.
     application.add_handler(plans.conversation())
+    application.add_handler(plans.hand_over_handler())
     application.add_handler(intake.closed_form_handler())
     application.add_handlers(steps.handlers())
     application.add_handlers(reading.handlers())

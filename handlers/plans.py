@@ -34,17 +34,21 @@ from bot.procedure.plans import (
     default_due,
     parse_typed,
 )
-from bot.services import plans
+from bot.services import plans, steps
 from bot.services.plans import IssueResult, PlanStart
+from bot.services.steps import PressResult
 from bot.views import keyboards, labels
 from bot.views.callbacks import (
+    HAND_OVER,
     PLAN_FORM,
     STEP,
     BadCallback,
     Callback,
+    HandPress,
     StepAction,
     StepPress,
     decode,
+    pattern,
 )
 from bot.views.i18n import N_, gettext
 from bot.views.models import Message
@@ -357,6 +361,49 @@ async def cancel(update: Update, context: Context) -> int:
 async def summary_text(update: Update, context: Context) -> int:
     await reply_text(update, gettext(context.language, "Please use the buttons under the summary."))
     return SUMMARY
+
+
+HANDED = {
+    PressResult.DENIED: N_("Only the leading VP (or the GM, or an admin) hands the plan on."),
+    PressResult.NOT_OPEN: N_("The plan is issued already; nothing changed."),
+    PressResult.WRONG_BUTTON: N_("That button does not fit this step."),
+}
+
+
+async def on_hand_button(update: Update, context: Context) -> None:
+    """ "Hand it to someone" sends the people picker privately; a name in it hands step 10
+    to that person, who then fills the plan in as the VP would."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    language = context.language
+    try:
+        pressed = HandPress.decode(query.data)
+    except BadCallback:
+        await answer_stale(query, language)
+        return
+    handed = await context.services.run(
+        steps.hand_over, steps.HandOver(context.caller, pressed.step_id, pressed.person_id)
+    )
+    if handed.result is not PressResult.OK:
+        await query.answer(gettext(language, HANDED[handed.result]), show_alert=True)
+        return
+    keyboard = keyboards.hand_to(language, handed.step_id, handed.people, handed.named)
+    if pressed.person_id is not None:
+        await query.answer(gettext(language, "Handed to {name}.", name=handed.name or ""))
+        await edit_keyboard(query, keyboard)
+        return
+    await query.answer()
+    text = gettext(language, "Whom do you hand the plan to? They fill it in as you would.")
+    try:
+        await send_to(context, update.effective_user.id, Message(text, keyboard))
+    except Forbidden:
+        name = update.effective_user.first_name
+        chat_id = query.message.chat.id if query.message else update.effective_user.id
+        await context.bot.send_message(chat_id, gettext(language, START_FIRST, name=name))
+
+
+def hand_over_handler() -> CallbackQueryHandler[Context, None]:
+    return CallbackQueryHandler(on_hand_button, pattern=pattern(HAND_OVER))
 
 
 def conversation() -> ConversationHandler[Context]:

@@ -1128,3 +1128,31 @@ def test_a_plan_no_longer_needed_takes_its_items_tasks_with_it(engine: Engine) -
         tasks = session.scalars(select(Step).where(Step.key == "plan_item")).all()
         assert [t.status for t in tasks] == [StepStatus.SKIPPED]
     assert company.services.call(plans.post_tracking) == 0
+
+
+def test_the_leading_vp_hands_the_plan_to_someone_who_fills_it_in(engine: Engine) -> None:
+    company = Company(engine)
+    company.file(plant=Plant.LAISHAN)  # a return and a claim: Laishan's VP has a plan to fill
+    plan_step = company.step_id("rectification_plan")
+    purchasing = company.person_id(PURCHASING)
+
+    def hand(who: int, person: int | None) -> steps.HandedOver:
+        return company.services.call(
+            steps.hand_over, steps.HandOver(Caller(who, who), plan_step, person)
+        )
+
+    assert hand(QC_LS, purchasing).result is PressResult.DENIED
+    before = plans.BeginPlan(Caller(PURCHASING, PURCHASING), plan_step)
+    assert company.services.call(plans.begin, before).result is plans.PlanStart.DENIED
+    listed = hand(VP_PROD, None)
+    assert listed.named is None and purchasing in {p.id for p in listed.people}
+    handed = hand(VP_PROD, purchasing)
+    assert handed.result is PressResult.OK and handed.named == purchasing
+    assert PURCHASING in company.chats_of("rectification_plan")  # their card, privately
+    # Purchasing fill it in and issue it as the VP would.
+    assert company.services.call(plans.begin, before).result is plans.PlanStart.OK
+    issued = company.issue_plan(PURCHASING, [("更换毛坯供应商", PURCHASING, VP_PROD)])
+    assert issued.result is plans.IssueResult.ISSUED
+    with company.sessions() as session:
+        event = session.scalars(select(Event).where(Event.action == "step_handed")).one()
+        assert event.detail["to"] == "钱采购" and event.actor_telegram_id == VP_PROD

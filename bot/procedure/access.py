@@ -84,12 +84,14 @@ def may_press(
     assignee_id: int | None = None,
 ) -> bool:
     """The owner role for the plant (or a co-owner's: step 6), the leading VP, the GM or
-    an admin; on a step that any VP may take over (step 5), every VP; on a plan item,
-    the person the plan names."""
+    an admin; on a step that any VP may take over (step 5), every VP; whoever is named
+    on the step (a plan item's owner, whom the leading VP handed the plan to)."""
     if who.is_admin or who.role is Role.GM or who.role in leading_roles(case.plant):
         return True
+    if assignee_id is not None and who.id == assignee_id:
+        return True  # named on the step: a plan item's owner, whom the VP handed it to
     if owner is Owner.ASSIGNEE:
-        return assignee_id is not None and who.id == assignee_id
+        return False
     if any_vp and who.role in VPS:
         return True
     return any(owns(who, o, case) for o in (owner, *co_owners))

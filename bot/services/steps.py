@@ -53,6 +53,7 @@ from bot.views.models import (
     EventView,
     Message,
     MissedLimit,
+    PersonChoice,
     StepView,
 )
 from storage import queries
@@ -554,6 +555,58 @@ def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:
         # The named owner now: the card comes to them privately too.
         to = [Recipient(person.telegram_id, language_of(person, uow.config))]
         post(uow.session, card_notice(uow, step, to), uow.now)
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """The leading VP hands step 10 (the plan) to someone else (person None: who could)."""
+
+    caller: Caller
+    step_id: int
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    result: PressResult
+    step_id: int = 0
+    people: tuple[PersonChoice, ...] = ()
+    named: int | None = None  # whom the step is handed to now
+    name: str | None = None
+
+
+def hand_over(uow: UnitOfWork, command: HandOver) -> HandedOver:
+    """Whom the leading VP hands the plan to fills it in, as the VP would: the step is
+    theirs (their card, their pings), and the hand-over is an event."""
+    session = uow.session
+    step = queries.step_by_id(session, command.step_id)
+    person = uow.person(command.caller)
+    actor = Actor.of(command.caller, person)
+    if step is None or not STEP_BY_ID[step.key].fills_plan:
+        return HandedOver(PressResult.WRONG_BUTTON)
+    if not may_press(uow, person, step):
+        _refuse(uow, actor, step, "hand")
+        return HandedOver(PressResult.DENIED)
+    if step.status != StepStatus.OPEN:
+        return HandedOver(PressResult.NOT_OPEN)
+    people = queries.active_people(session)
+    chosen = next((p for p in people if p.id == command.person_id), None)
+    if chosen is not None and chosen.id != step.assignee_id:
+        step.assignee = chosen
+        session.flush()
+        log_event(
+            session, actor, "step_handed", uow.now, step.complaint, step=step.key, to=chosen.name
+        )
+        refresh_cards(uow, step)
+        carded = {c.chat_id for c in queries.cards_of_step(session, step.id)}
+        if chosen.telegram_id not in carded:
+            to = [Recipient(chosen.telegram_id, language_of(chosen, uow.config))]
+            post(session, card_notice(uow, step, to), uow.now)
+    choices = tuple(PersonChoice(p.id, p.name, p.role) for p in people)
+    named = step.assignee
+    return HandedOver(
+        PressResult.OK, step.id, choices, named.id if named else None, named.name if named else None
+    )
 
 
 def set_nature(uow: UnitOfWork, command: SetNature) -> NatureResult:

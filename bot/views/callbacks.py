@@ -73,6 +73,7 @@ SUGGESTION = "sg"
 MEETING_MINUTES = "mt"
 PLAN_FORM = "pf"  # the rectification plan's conversation
 MEETING_INVITE = "mi"  # the organiser invites someone else to a special meeting
+HAND_OVER = "ho"  # the leading VP hands the plan (step 10) to someone else
 
 
 class StepAction(StrEnum):
@@ -279,5 +280,26 @@ class InvitePress:
         match = re.fullmatch(r"list|p(\d{1,12})", callback.action)
         if callback.family != MEETING_INVITE or match is None:
             raise BadCallback(f"not an invitation button: {data!r}")
+        person = int(match.group(1)) if match.group(1) else None
+        return cls(callback.int_arg, person)
+
+
+@dataclass(frozen=True)
+class HandPress:
+    """On step 10's card: the people picker (person None), or whom the plan is handed to."""
+
+    step_id: int
+    person_id: int | None = None
+
+    def encode(self) -> str:
+        action = "list" if self.person_id is None else f"p{self.person_id}"
+        return Callback(HAND_OVER, action, str(self.step_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> HandPress:
+        callback = decode(data)
+        match = re.fullmatch(r"list|p(\d{1,12})", callback.action)
+        if callback.family != HAND_OVER or match is None:
+            raise BadCallback(f"not a hand-over button: {data!r}")
         person = int(match.group(1)) if match.group(1) else None
         return cls(callback.int_arg, person)

@@ -28,6 +28,7 @@ from bot.views.callbacks import (
     INTAKE,
     PLAN_FORM,
     Callback,
+    HandPress,
     InvitePress,
     MajorPress,
     MinutesPress,
@@ -140,7 +141,12 @@ def task(language: str, step: StepView) -> Keyboard:
             ]
         )
     if step.definition.fills_plan:
-        rows.append([(t("Fill in the plan"), StepPress(step.id, StepAction.PLAN).encode())])
+        rows.append(
+            [
+                (t("Fill in the plan"), StepPress(step.id, StepAction.PLAN).encode()),
+                (t("Hand it to someone"), HandPress(step.id).encode()),
+            ]
+        )
     if step.definition.by_items:
         rows.append([(t("Change the plan"), StepPress(step.id, StepAction.PLAN).encode())])
     if step.definition.asks_plant and step.plant is Plant.UNKNOWN:
@@ -240,6 +246,23 @@ def record_minutes(language: str, meeting_id: int, *, invite: bool = False) -> K
             0, [(gettext(language, "Invite someone else"), InvitePress(meeting_id).encode())]
         )
     return rows
+
+
+def hand_to(
+    language: str, step_id: int, people: Sequence[PersonChoice], named: int | None
+) -> Keyboard:
+    """The people list to hand the plan to; whom it was handed to is ticked."""
+    return _pairs(
+        [
+            (
+                ("✅ " + p.name)
+                if p.id == named
+                else f"{p.name} · {gettext(language, labels.ROLES[p.role])}",
+                HandPress(step_id, p.id).encode(),
+            )
+            for p in people
+        ]
+    )
 
 
 def invitees(
