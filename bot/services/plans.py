@@ -405,7 +405,10 @@ def finish_item(uow: UnitOfWork, step: Step, actor: Actor, ending: OutcomeDef) -
         item.status, item.accepted_at = rules.accept(item.status), now
         log_event(session, actor, "item_accepted", now, complaint, item=item.number)
     else:
-        item.status, due = rules.send_back(item.status, today=_today(uow))
+        # Done again a week on, or by its own date if that is later still.
+        planned = item.due_at.astimezone(uow.config.tz).date()
+        later = max(planned, rules.default_due(_today(uow)))
+        item.status, due = rules.send_back(item.status, today=_today(uow), due=later)
         item.due_at = _end_of(due, uow)
         item.times_sent_back += 1
         log_event(
