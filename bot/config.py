@@ -180,6 +180,14 @@ class WeeklyMeetingConfig(_Strict):
         return value
 
 
+class RecurrenceConfig(_Strict):
+    # A complaint about the same product and specification (and the same known customer)
+    # as one received in the last `days` days is a recurring problem, so a serious one.
+    # enabled = false: only what the salesperson answers at intake counts.
+    enabled: bool = True
+    days: int = Field(default=90, ge=1, le=3650)
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -195,6 +203,7 @@ class KesuConfig(_Strict):
     working_hours: WorkingHoursConfig = WorkingHoursConfig()
     tracking: TrackingConfig = TrackingConfig()
     weekly_meeting: WeeklyMeetingConfig = WeeklyMeetingConfig()
+    recurrence: RecurrenceConfig = RecurrenceConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -125,12 +125,17 @@ async def _summary(update: Update, context: Context) -> int:
     draft.asking = None
     draft.editing = False
     language = context.language
+    # The same product complained about lately: it will be filed as recurring.
+    earlier = await context.services.run(complaints.earlier_of, draft)
     parts = render_messages(
         "intake/summary.html",
         language,
         rows=summary_rows(draft, language, context.services.config.tz),
         grade=draft.grade().value,
-        serious=draft.serious(),
+        serious=draft.serious() or bool(earlier),
+        earlier=earlier,
+        days=context.services.config.recurrence.days,
+        tz=context.services.config.timezone,
     )
     await send_parts(update, parts, keyboards.summary(language))
     return SUMMARY

@@ -195,7 +195,11 @@ class Complaint(Base):
     """One row of 《客户投诉统计表》 with the fields of the disposition report."""
 
     __tablename__ = "complaint"
-    __table_args__ = (UniqueConstraint("year", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("year", "sequence"),
+        # Recurrence: the same product received lately (bot/procedure/recurrence.py).
+        Index("ix_complaint_recurrence", "product_key", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(16), unique=True)  # 编号
@@ -221,6 +225,9 @@ class Complaint(Base):
     plant: Mapped[Plant] = mapped_column(enum_column(Plant, 16))  # 产品生产供货责任
     product_name: Mapped[str] = mapped_column(String(200))
     specification: Mapped[str] = mapped_column(String(200))
+    product_key: Mapped[str] = mapped_column(String(420), default="", server_default="")
+    # The earlier complaints about the same product that made it recurring (numbers).
+    recurs_after: Mapped[list[str]] = mapped_column(JSON, default=list)
     quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3))
     quantity_unit: Mapped[str] = mapped_column(String(20), default="")
     delivery_date: Mapped[date] = mapped_column(Date)

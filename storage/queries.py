@@ -183,6 +183,27 @@ def complaints_received(session: Session, start: datetime, end: datetime) -> Seq
     ).all()
 
 
+def earlier_complaints(
+    session: Session,
+    product_key: str,
+    since: datetime,
+    until: datetime,
+    customer_id: int | None = None,
+    limit: int = 5,
+) -> Sequence[Complaint]:
+    """Complaints about the same product received in [since, until], newest first (the
+    index ix_complaint_recurrence serves this); of one customer where it is given. The
+    new complaint itself is not stored yet when it is asked."""
+    query = select(Complaint).where(
+        Complaint.product_key == product_key,
+        Complaint.received_at >= since,
+        Complaint.received_at <= until,
+    )
+    if customer_id is not None:
+        query = query.where(Complaint.customer_id == customer_id)
+    return session.scalars(query.order_by(Complaint.received_at.desc()).limit(limit)).all()
+
+
 def major_complaints(session: Session) -> Sequence[Complaint]:
     """The register of major problems: grade A, and those leadership filed as major."""
     return session.scalars(

@@ -70,6 +70,8 @@ def config_data(database_url: str = "sqlite://", **overrides: Any) -> dict[str, 
         "outbox": {"poll_seconds": 0.5, "first_backoff_seconds": 0.2},
         # Tests run at any hour of the real clock: quiet hours only where a test asks.
         "working_hours": {"enabled": False},
+        # Tests file the same product again and again: recurrence only where a test asks.
+        "recurrence": {"enabled": False},
     }
     data.update(overrides)
     return data

@@ -555,3 +555,12 @@ def test_an_item_is_submitted_then_accepted_or_sent_back_a_week_on() -> None:
         send_back(ItemStatus.OPEN, today=today)
     assert not all_accepted([]) and not all_accepted([ItemStatus.ACCEPTED, ItemStatus.OPEN])
     assert all_accepted([ItemStatus.ACCEPTED, ItemStatus.ACCEPTED])
+
+
+def test_a_product_is_compared_without_width_space_or_case() -> None:
+    from bot.procedure.recurrence import product_key, window_start
+
+    assert product_key("深沟球轴承", "6204-2RS") == product_key("深沟球 轴承", "６２０４－２ｒｓ")
+    assert product_key("深沟球轴承", "6204") != product_key("深沟球轴承", "6205")
+    received = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert window_start(received, 90) == datetime(2026, 8, 27, 9, 0, tzinfo=UTC)

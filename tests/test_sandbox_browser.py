@@ -136,15 +136,25 @@ class Page:
 
         return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(check)
 
+    def click(self, selector: str) -> None:
+        """Click what the selector finds, again if the page re-drew it meanwhile (new
+        messages re-render the lists, as they arrive)."""
+
+        def clicked() -> bool:
+            self.driver.find_element(By.CSS_SELECTOR, selector).click()
+            return True
+
+        self.wait(clicked)
+
     def be(self, person_id: int) -> None:
-        self.driver.find_element(By.CSS_SELECTOR, f'#people li[data-person="{person_id}"]').click()
+        self.click(f'#people li[data-person="{person_id}"]')
         self.wait(lambda: "active" in self._person(person_id).get_attribute("class"))
 
     def _person(self, person_id: int) -> WebElement:
         return self.driver.find_element(By.CSS_SELECTOR, f'#people li[data-person="{person_id}"]')
 
     def open_chat(self, chat_id: int) -> None:
-        self.driver.find_element(By.CSS_SELECTOR, f'#chats li[data-chat="{chat_id}"]').click()
+        self.click(f'#chats li[data-chat="{chat_id}"]')
         self.wait(
             lambda: (
                 "active"
@@ -300,7 +310,7 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         assert "备注已添加" in page.last_text()
 
         # An hour later the executive VP's on-site step is overdue: the VP is told.
-        browser.find_element(By.ID, "ff-1h").click()
+        page.click("#ff-1h")
         page.be(VP_EXEC)
         escalation = page.wait(lambda: page.text_with("🚨", number_text), timeout=40)
         assert "牵头组织人员到现场" in escalation or "已超时" in escalation

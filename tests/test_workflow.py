@@ -1156,3 +1156,40 @@ def test_the_leading_vp_hands_the_plan_to_someone_who_fills_it_in(engine: Engine
     with company.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "step_handed")).one()
         assert event.detail["to"] == "钱采购" and event.actor_telegram_id == VP_PROD
+
+
+def test_the_same_product_again_within_90_days_is_recurring_and_serious(engine: Engine) -> None:
+    company = Company(engine, recurrence={"enabled": True})
+    days = company.config.recurrence.days
+    first = company.file(demands=[Demand.EXCHANGE], received_at=NOW - timedelta(days=days))
+    too_old = company.file(
+        demands=[Demand.EXCHANGE],
+        specification="6205",
+        received_at=NOW - timedelta(days=days, minutes=1),
+    )
+    with company.sessions() as session:
+        numbers = {c.id: c.number for c in session.scalars(select(Complaint))}
+        customer_id = session.get_one(Complaint, first).customer_id
+
+    def filed(**changes: Any) -> Complaint:
+        with company.sessions() as session:
+            return session.get_one(Complaint, company.file(**changes))
+
+    # A new customer's complaint is compared by product alone: full-width or spaced, the
+    # same 轴承 6204 as the one received exactly 90 days ago.
+    again = filed(demands=[Demand.EXCHANGE], product_name="轴 承", specification="６２０４")
+    assert again.is_recurring and again.is_serious and again.recurs_after == [numbers[first]]
+    # 90 days and a minute ago is outside the window.
+    other = filed(demands=[Demand.EXCHANGE], specification="6205")
+    assert not other.is_recurring and other.recurs_after == []
+    assert numbers[too_old] not in other.recurs_after
+    # For a customer the register knows, the earlier complaint must be theirs.
+    known = draft(demands=[Demand.EXCHANGE], specification="6204")
+    known.pick_customer(customer_id, "海达", CustomerClass.A)
+    preview = company.services.call(complaints.earlier_of, known)
+    assert [e.number for e in preview] == [again.number, numbers[first]]
+    stranger = draft(demands=[Demand.EXCHANGE], specification="6204", customer="威海精工")
+    stranger.customer_id = customer_id + 1000  # a known customer of no earlier complaint
+    assert company.services.call(complaints.earlier_of, stranger) == ()
+    # Recurring, it gets the plan the plant's VP leads (routed as serious).
+    assert "rectification_plan" in _statuses(company)

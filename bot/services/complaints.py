@@ -6,13 +6,16 @@ the outbox rows of every notification it causes and the steps it opens.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.procedure import access
 from bot.procedure.grading import CustomerClass
 from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
+from bot.procedure.recurrence import product_key, window_start
 from bot.procedure.steps import ComplaintStatus
 from bot.services import major, mapping
 from bot.services.copies import announce
@@ -35,6 +38,15 @@ from storage.models import (
     DeliveryStatus,
     Person,
 )
+
+
+@dataclass(frozen=True)
+class EarlierComplaint:
+    """An earlier complaint about the same product (recurrence)."""
+
+    number: str
+    received_at: datetime
+    customer_name: str
 
 
 class Refusal(StrEnum):
@@ -129,6 +141,11 @@ def register(uow: UnitOfWork, draft: Draft, actor: Actor) -> Complaint:
     customer = _customer(uow, draft)
     assert draft.quantity is not None and draft.delivery_date is not None
     assert draft.plant is not None
+    assert draft.product_name is not None and draft.specification is not None
+    key = product_key(draft.product_name, draft.specification)
+    earlier = _earlier(uow, key, draft.received_at, customer.id if draft.customer_id else None)
+    # The same product again lately: a recurring problem, and so a serious one.
+    recurring = bool(draft.recurring) or bool(earlier)
     complaint = Complaint(
         number=format_number(year, sequence),
         year=year,
@@ -143,12 +160,14 @@ def register(uow: UnitOfWork, draft: Draft, actor: Actor) -> Complaint:
         demands=list(draft.demands),
         grade=draft.grade(),
         is_batch=bool(draft.batch),
-        is_recurring=bool(draft.recurring),
+        is_recurring=recurring,
         is_return=draft.returned,
-        is_serious=draft.serious(),
+        is_serious=draft.serious() or recurring,
         plant=draft.plant,
         product_name=draft.product_name,
         specification=draft.specification,
+        product_key=key,
+        recurs_after=[c.number for c in earlier],
         quantity=draft.quantity,
         quantity_unit=draft.quantity_unit,
         delivery_date=draft.delivery_date,
@@ -179,6 +198,7 @@ def register(uow: UnitOfWork, draft: Draft, actor: Actor) -> Complaint:
         grade=complaint.grade.value,
         serious=complaint.is_serious,
         plant=complaint.plant.value,
+        recurs_after=complaint.recurs_after,
     )
     announce(uow, complaint)
     start_procedure(uow, complaint, actor)
@@ -278,6 +298,26 @@ def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
             for m in queries.meetings(uow.session, complaint_id=complaint.id)
         ),
     )
+
+
+def _earlier(
+    uow: UnitOfWork, key: str, received_at: datetime, customer_id: int | None
+) -> Sequence[Complaint]:
+    recurrence = uow.config.recurrence
+    if not recurrence.enabled:
+        return ()
+    since = window_start(received_at, recurrence.days)
+    return queries.earlier_complaints(uow.session, key, since, received_at, customer_id)
+
+
+def earlier_of(uow: UnitOfWork, draft: Draft) -> tuple[EarlierComplaint, ...]:
+    """During intake, before Confirm: the complaints about the same product (and the same
+    known customer) in the last N days, which will make this one recurring."""
+    if not draft.product_name or not draft.specification:
+        return ()
+    key = product_key(draft.product_name, draft.specification)
+    found = _earlier(uow, key, draft.received_at, draft.customer_id)
+    return tuple(EarlierComplaint(c.number, c.received_at, c.customer_name) for c in found)
 
 
 def _may_see(person: Person, complaint: Complaint) -> bool:

@@ -146,6 +146,7 @@ def complaint_view(
         status=complaint.status,
         filed_by=complaint.filed_by.name,
         filed_by_id=complaint.filed_by_id,
+        recurs_after=tuple(complaint.recurs_after or ()),
         attachments=tuple(
             AttachmentView(a.kind, a.file_id, a.file_name) for a in complaint.attachments
         ),

@@ -187,6 +187,7 @@ class ComplaintView:
     attachments: tuple[AttachmentView, ...] = ()
     steps: tuple[StepView, ...] = ()
     step_files: tuple[AttachmentView, ...] = ()  # files kept with the steps, in order
+    recurs_after: tuple[str, ...] = ()  # earlier complaints about the same product
 
 
 @dataclass(frozen=True)

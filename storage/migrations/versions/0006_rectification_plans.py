@@ -5,12 +5,16 @@
 - step.plan_item_id: an item's own tasks (its work, its acceptance) are steps;
 - chat.purpose: the optional equipment, purchasing and hr groups, where items go too;
 - meeting: the weekly quality analysis meeting has no complaint, step or organiser;
-  meeting_complaint links its minutes to the complaints they name.
+  meeting_complaint links its minutes to the complaints they name;
+- complaint.product_key (indexed with received_at) and recurs_after: recurrence of the
+  same product within N days, and the earlier complaints that made one recurring.
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25
 """
+
+import unicodedata
 
 import sqlalchemy as sa
 from alembic import op
@@ -34,8 +38,38 @@ def _chat_purposes(values: tuple[str, ...]) -> None:
         batch.create_check_constraint(op.f("ck_chat_group"), f"purpose IN ({listed})")
 
 
+def _tidy(text: str) -> str:
+    # As bot/procedure/recurrence.py compares products (kept here: a migration is history).
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
 def upgrade() -> None:
     _chat_purposes(CHECKS["chat"][0][2])
+    with op.batch_alter_table("complaint") as batch:
+        batch.add_column(
+            sa.Column("product_key", sa.String(length=420), nullable=False, server_default="")
+        )
+        batch.add_column(sa.Column("recurs_after", sa.JSON(), nullable=True))
+    connection = op.get_bind()
+    complaint = sa.table(
+        "complaint",
+        sa.column("id", sa.Integer()),
+        sa.column("product_key", sa.String()),
+        sa.column("recurs_after", sa.JSON()),
+    )
+    rows = connection.execute(sa.text("SELECT id, product_name, specification FROM complaint"))
+    for row_id, name, specification in rows.fetchall():
+        key = f"{_tidy(name)}|{_tidy(specification)}"[:420]
+        connection.execute(
+            complaint.update()
+            .where(complaint.c.id == row_id)
+            .values(product_key=key, recurs_after=[])
+        )
+    with op.batch_alter_table("complaint") as batch:
+        batch.alter_column("recurs_after", existing_type=sa.JSON(), nullable=False)
+    op.create_index(
+        "ix_complaint_recurrence", "complaint", ["product_key", "received_at"], unique=False
+    )
     op.create_table(
         "plan",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -121,6 +155,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_complaint_recurrence", table_name="complaint")
+    with op.batch_alter_table("complaint") as batch:
+        batch.drop_column("recurs_after")
+        batch.drop_column("product_key")
     with op.batch_alter_table("step") as batch:
         batch.drop_constraint(batch.f("fk_step_plan_item_id_plan_item"), type_="foreignkey")
         batch.drop_index(batch.f("ix_step_plan_item_id"))
