@@ -225,6 +225,11 @@ class KesuConfig(_Strict):
     @classmethod
     def _limits(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
+            if key in STEP_BY_ID and key not in DEFAULT_LIMITS:
+                raise ValueError(
+                    f"{key}: has no limit of its own (each plan item has its date; "
+                    "plan_item sets how long a sent-back item runs again)"
+                )
             if key not in DEFAULT_LIMITS:
                 raise ValueError(f"unknown step {key!r}; known: {', '.join(DEFAULT_LIMITS)}")
             try:
