@@ -180,6 +180,13 @@ class WeeklyMeetingConfig(_Strict):
         return value
 
 
+class MonthEndConfig(_Strict):
+    # PROCEDURE.md section 5: the complaint register of the month to QC and production,
+    # on the last day of the month at this time (company time).
+    enabled: bool = True
+    at: time = time(17, 0)
+
+
 class RecurrenceConfig(_Strict):
     # A complaint about the same product and specification (and the same known customer)
     # as one received in the last `days` days is a recurring problem, so a serious one.
@@ -204,6 +211,7 @@ class KesuConfig(_Strict):
     tracking: TrackingConfig = TrackingConfig()
     weekly_meeting: WeeklyMeetingConfig = WeeklyMeetingConfig()
     recurrence: RecurrenceConfig = RecurrenceConfig()
+    month_end: MonthEndConfig = MonthEndConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -95,6 +95,7 @@ class Purpose(StrEnum):
     PLAN = "plan"  # the plan card (remembered by the plan step's id), edited in place
     PLAN_EDIT = "plan_edit"
     DIGEST = "digest"  # the daily tracking of plan items (step 14)
+    REGISTER = "register"  # the month-end complaint register
     ADMIN = "admin"  # a delivery failed
 
 

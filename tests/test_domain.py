@@ -564,3 +564,20 @@ def test_a_product_is_compared_without_width_space_or_case() -> None:
     assert product_key("深沟球轴承", "6204") != product_key("深沟球轴承", "6205")
     received = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     assert window_start(received, 90) == datetime(2026, 8, 27, 9, 0, tzinfo=UTC)
+
+
+def test_the_month_end_is_the_last_day_of_each_month_at_its_time() -> None:
+    from bot.procedure.plans import next_month_end
+
+    tz = ZoneInfo("Asia/Shanghai")
+    at = time(17, 0)
+    assert next_month_end(datetime(2026, 11, 25, 9, 0, tzinfo=tz), at, tz) == datetime(
+        2026, 11, 30, 17, 0, tzinfo=tz
+    )
+    # At its time or after: next month's, across the year and February.
+    assert next_month_end(datetime(2026, 11, 30, 17, 0, tzinfo=tz), at, tz) == datetime(
+        2026, 12, 31, 17, 0, tzinfo=tz
+    )
+    assert next_month_end(datetime(2027, 1, 31, 18, 0, tzinfo=tz), at, tz) == datetime(
+        2027, 2, 28, 17, 0, tzinfo=tz
+    )

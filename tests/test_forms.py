@@ -4,9 +4,10 @@ cell by cell against the database; the PDF's text read back for its Chinese head
 
 from __future__ import annotations
 
+import base64
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,14 +17,29 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 
 from bot.cli import main
+from bot.delivery.scheduler import Delivery
 from bot.procedure.grading import CustomerClass, Demand
+from bot.sandbox.clock import SandboxClock
 from bot.services import exports, steps
 from bot.services.exports import ExportRefusal
 from bot.services.uow import Caller
 from bot.views import forms
 from bot.views.fonts import cjk_font
-from storage.models import Complaint
-from tests.conftest import GM, OUTSIDER, PURCHASING, QC_HW, SALES, SALES_2, VP_EXEC, eventually
+from storage.models import Complaint, Purpose
+from tests.conftest import (
+    GM,
+    OUTSIDER,
+    PROD_HUANGWU,
+    PROD_LAISHAN,
+    PURCHASING,
+    QC_HUANGWU,
+    QC_HW,
+    QC_LAISHAN,
+    SALES,
+    SALES_2,
+    VP_EXEC,
+    eventually,
+)
 from tests.harness import running_kesu
 from tests.test_e2e_intake import file_complaint
 from tests.test_workflow import NOW, Company, Press
@@ -289,3 +305,56 @@ def test_kesu_export_writes_the_files(
         f"质量问题整治方法计划表-{planned}.xlsx",
     ]
     assert main(["export", "plan", number, "--config", str(config)]) == 2  # no plan
+
+
+def test_the_month_end_register_goes_to_qc_and_production_as_xlsx(engine: Engine) -> None:
+    company = Company(engine)
+    _filled(company)  # two complaints in November 2026, one in December
+    shanghai = ZoneInfo(SHANGHAI)
+    due = company.services.call(exports.next_month_end)
+    # Before any posting, the next is due after now (the clock stands in December).
+    assert due == datetime(2026, 12, 31, 17, 0, tzinfo=shanghai)
+    november = datetime(2026, 11, 30, 17, 0, tzinfo=shanghai)
+    company.clock.set(november + timedelta(hours=1))  # the bot was down at 17:00
+    assert company.services.call(exports.post_month_end, november) == 2
+    rows = company.outbox(Purpose.REGISTER)
+    assert {r.chat_id for r in rows} == {QC_HUANGWU, QC_LAISHAN, PROD_HUANGWU, PROD_LAISHAN}
+    payload = rows[0].payload
+    assert payload["file_name"] == "客户投诉统计表-2026-11.xlsx"
+    assert "2026-11" in payload["caption"] and "2026-11-30 17:00" in payload["caption"]
+    sheet = load_workbook(io.BytesIO(base64.b64decode(payload["upload"]))).active
+    assert sheet is not None
+    with company.sessions() as session:
+        november_rows = session.scalars(
+            select(Complaint)
+            .where(Complaint.received_at < datetime(2026, 12, 1, tzinfo=shanghai))
+            .order_by(Complaint.id)
+        ).all()
+        for offset, complaint in enumerate(november_rows):
+            row = [cell.value for cell in sheet[4 + offset]]
+            assert row[0] == complaint.number and row[2] == complaint.customer_name
+            assert row[4] == complaint.customer_class.value
+    assert sheet.cell(6, 1).value in (None, "")  # two rows, nothing of December
+    # Posted once: the next is December's.
+    assert company.services.call(exports.next_month_end) == datetime(
+        2026, 12, 31, 17, 0, tzinfo=shanghai
+    )
+
+
+async def test_the_month_end_register_is_uploaded_through_the_emulator(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the upload goes the same way on PostgreSQL (test above)")
+    shanghai = ZoneInfo(SHANGHAI)
+    clock = SandboxClock()
+    clock.set(datetime(2026, 11, 30, 16, 59, tzinfo=shanghai))
+    async with running_kesu(engine, clock=clock) as world:
+        delivery = world.kesu.services.after_commit
+        assert isinstance(delivery, Delivery)
+        clock.set(datetime(2026, 11, 30, 17, 1, tzinfo=shanghai))
+        assert await delivery.fire_due() >= 1
+        document = await eventually(
+            lambda: next(
+                (m for m in world.emu.bot_messages(QC_HUANGWU) if m.kind == "document"), None
+            )
+        )
+        assert document.file_name == "客户投诉统计表-2026-11.xlsx"

@@ -9,13 +9,20 @@ claimed but not confirmed when the process died is sent again at start-up
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -76,9 +83,13 @@ async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> i
         )
     elif row.method in (Method.PHOTO, Method.DOCUMENT):
         send = bot.send_photo if row.method is Method.PHOTO else bot.send_document
+        file: str | InputFile = payload.get("file_id", "")
+        if "upload" in payload:  # a file Kesu made: uploaded from the row
+            content = base64.b64decode(payload["upload"])
+            file = InputFile(content, filename=payload.get("file_name"))
         message = await send(
             row.chat_id,
-            payload["file_id"],
+            file,
             caption=payload.get("caption"),
             parse_mode=ParseMode.HTML,
         )

@@ -371,6 +371,18 @@ def all_accepted(statuses: list[ItemStatus]) -> bool:
     return bool(statuses) and all(s is ItemStatus.ACCEPTED for s in statuses)
 
 
+def next_month_end(after: datetime, at: time, tz: tzinfo) -> datetime:
+    """The first last-day-of-a-month at `at` (in `tz`) strictly after `after`."""
+    local = after.astimezone(tz)
+    year, month = local.year, local.month
+    while True:
+        first_of_next = date(year + month // 12, month % 12 + 1, 1)
+        candidate = datetime.combine(first_of_next - timedelta(days=1), at, tzinfo=tz)
+        if candidate > local:
+            return candidate
+        year, month = first_of_next.year, first_of_next.month
+
+
 def next_daily(after: datetime, at: time, tz: tzinfo) -> datetime:
     """The first time of day `at` (in `tz`) strictly after `after`: a daily job's next run."""
     local = after.astimezone(tz)

@@ -313,3 +313,10 @@ def weekly_meeting_audience() -> list[Audience]:
     leadership, who call it (the leadership group)."""
     plants = (Plant.HUANGWU, Plant.LAISHAN)
     return [*(GroupChat(Group.PRODUCTION, p) for p in plants), GroupChat(Group.LEADERSHIP)]
+
+
+def month_end_audience() -> list[Audience]:
+    """The month's complaint register: the QC and production groups (业务部 sends it to
+    质检和生产部门), of both plants."""
+    plants = (Plant.HUANGWU, Plant.LAISHAN)
+    return [GroupChat(group, p) for group in (Group.QC, Group.PRODUCTION) for p in plants]

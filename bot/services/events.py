@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.services.uow import Caller
+from bot.services.uow import SCHEDULER, Caller, UnitOfWork
+from storage import queries
 from storage.models import Complaint, Event, Person
 
 
@@ -46,3 +47,14 @@ def log_event(
     )
     session.add(event)
     return event
+
+
+def last_run(uow: UnitOfWork, action: str) -> datetime:
+    """When a timed job (the daily tracking, the weekly agenda, the month-end register)
+    last ran, from its events. The first time it is asked, the job is armed now (an
+    event of its own), so its first due time stays put until it has run."""
+    last = queries.last_event_at(uow.session, action)
+    if last is None:
+        log_event(uow.session, Actor.of(SCHEDULER, None), action, uow.now, armed=True)
+        return uow.now
+    return last

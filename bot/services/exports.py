@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.procedure import access
+from bot.procedure import access, plans
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.roles import Role
+from bot.procedure.routing import month_end_audience
 from bot.services import mapping
-from bot.services.uow import OPERATOR, Caller, UnitOfWork
+from bot.services.events import Actor, last_run, log_event
+from bot.services.notices import FilePayload, Notice, post, recipients
+from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
+from bot.views import cards, forms
 from bot.views.models import ComplaintView, PlanView
 from storage import queries
+from storage.models import Method, Purpose
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -116,3 +121,50 @@ def plan(uow: UnitOfWork, command: ReportRequest) -> Report:
     if plan_row is None:
         return Report(ExportRefusal.NO_PLAN)
     return Report(complaint=found.complaint, plan=mapping.plan_view(plan_row))
+
+
+# The month-end register (section 5) ------------------------------------------------------
+
+MONTH_END = "month_end_register"  # the event each month's posting leaves
+
+
+def next_month_end(uow: UnitOfWork) -> datetime | None:
+    """When the next month-end register is due: the last day of the month at the set time,
+    after the last one posted (after now, before the first)."""
+    month_end = uow.config.month_end
+    if not month_end.enabled:
+        return None
+    return plans.next_month_end(last_run(uow, MONTH_END), month_end.at, uow.config.tz)
+
+
+def post_month_end(uow: UnitOfWork, due: datetime | None = None) -> int:
+    """The register of the month that ends at `due`, as XLSX, to the QC and production
+    groups; a posting after a restart says when it was due. Returns the complaints."""
+    config = uow.config
+    local = (due or uow.now).astimezone(config.tz)
+    bounds = month_bounds(f"{local.year:04d}-{local.month:02d}", local)
+    assert bounds is not None
+    period, start, end = bounds
+    rows = queries.complaints_received(uow.session, start, end)
+    views = tuple(mapping.complaint_view(c, config, steps=False) for c in rows)
+    late = due is not None and uow.now - due > timedelta(minutes=5)
+    to = recipients(uow.session, config, month_end_audience())
+
+    def render(language: str) -> list[FilePayload]:
+        form = forms.register_xlsx(views, period, language, config.timezone)
+        caption = cards.register_caption(
+            period, len(views), due if late else None, language, config.timezone
+        )
+        return [FilePayload("", caption, form.content, form.name)]
+
+    post(uow.session, Notice(Purpose.REGISTER, to, render, method=Method.DOCUMENT), uow.now)
+    log_event(
+        uow.session,
+        Actor.of(SCHEDULER, None),
+        MONTH_END,
+        uow.now,
+        period=period,
+        complaints=len(views),
+        due=due.isoformat() if due else None,
+    )
+    return len(views)

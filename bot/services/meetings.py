@@ -27,7 +27,7 @@ from bot.procedure.routing import meeting_audience, weekly_meeting_audience
 from bot.procedure.steps import STEP_BY_ID, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 from bot.services import mapping
-from bot.services.events import Actor, log_event
+from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import (
     Notice,
     Recipient,
@@ -273,8 +273,8 @@ def next_weekly_agenda(uow: UnitOfWork) -> datetime | None:
     weekly = uow.config.weekly_meeting
     if not weekly.enabled:
         return None
-    last = queries.last_event_at(uow.session, WEEKLY_AGENDA)
-    meeting_at = next_weekly(last or uow.now, weekly.weekday, weekly.at, uow.config.tz)
+    last = last_run(uow, WEEKLY_AGENDA)
+    meeting_at = next_weekly(last, weekly.weekday, weekly.at, uow.config.tz)
     return meeting_at - AGENDA_BEFORE
 
 

@@ -8,6 +8,7 @@ recipient and part. Who the recipients are comes from one resolver,
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,8 +72,13 @@ def language_of_chat(session: Session, config: KesuConfig, chat_id: int) -> str:
 
 @dataclass(frozen=True)
 class FilePayload:
+    """A file to send: one Telegram already has (file_id), or one Kesu made (content,
+    uploaded by the sender: the month-end register, a chart)."""
+
     file_id: str
     caption: str
+    content: bytes | None = None
+    file_name: str | None = None
 
 
 Payload = Message | FilePayload
@@ -119,7 +125,11 @@ def post(session: Session, notice: Notice, now: Any) -> list[OutboxMessage]:
             rendered[recipient.language] = notice.render(recipient.language)
         for part in rendered[recipient.language]:
             payload: dict[str, Any]
-            if isinstance(part, FilePayload):
+            if isinstance(part, FilePayload) and part.content is not None:
+                # Kept in the row, so a restart still sends it (files Kesu makes are small).
+                upload = base64.b64encode(part.content).decode("ascii")
+                payload = {"upload": upload, "file_name": part.file_name, "caption": part.caption}
+            elif isinstance(part, FilePayload):
                 payload = {"file_id": part.file_id, "caption": part.caption}
             else:
                 payload = {"text": part.text}

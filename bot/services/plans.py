@@ -32,7 +32,7 @@ from bot.procedure.steps import (
     StepStatus,
 )
 from bot.services import mapping
-from bot.services.events import Actor, log_event
+from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import (
     Notice,
     Recipient,
@@ -565,8 +565,7 @@ def next_tracking(uow: UnitOfWork) -> datetime | None:
     tracking = uow.config.tracking
     if not tracking.enabled:
         return None
-    last = queries.last_event_at(uow.session, TRACKING_RUN)
-    return rules.next_daily(last or uow.now, tracking.at, uow.config.tz)
+    return rules.next_daily(last_run(uow, TRACKING_RUN), tracking.at, uow.config.tz)
 
 
 def post_tracking(uow: UnitOfWork, due: datetime | None = None) -> int:

@@ -251,3 +251,11 @@ def weekly_agenda(agenda: WeeklyAgendaView, language: str, tz: str) -> list[Mess
 def weekly_reminder(meeting: MeetingView, language: str, tz: str) -> list[Message]:
     text = render("meetings/weekly_reminder.html", language, m=meeting, tz=tz)
     return [Message(text, keyboards.record_minutes(language, meeting.id))]
+
+
+def register_caption(period: str, count: int, late: datetime | None, language: str, tz: str) -> str:
+    """The month-end register's caption: the month, how many, and whether it waited."""
+    text = render(
+        "notices/register_caption.html", language, period=period, count=count, late=late, tz=tz
+    )
+    return split_html(text, CAPTION_LIMIT)[0]
