@@ -150,6 +150,8 @@ async def carry_out_the_items(world: World, *, again: bool = False) -> None:
 
 
 async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine) -> None:
+    # About 80 s: the rework's cards wait their turn at the QC group's 20 a minute
+    # (AIORateLimiter paces Kesu as Telegram would; issue 12's per-chat delivery).
     async with running_kesu(engine) as world:
         await file_complaint(
             world, plant="laishan", letter=False, demands=("v1:in:tog:downgrade",), batch="no"
