@@ -29,6 +29,7 @@ from handlers import (
     settings,
     steps,
     suggestions,
+    summary,
 )
 from handlers.context import KESU, KesuContext
 from storage import db
@@ -43,9 +44,10 @@ COMMANDS = (
     ("mytasks", N_("My open steps")),
     ("overdue", N_("Overdue steps")),
     ("settings", N_("Night pings and working hours")),
-    ("export", N_("The forms as files: register, disposition report")),
+    ("export", N_("The forms as files: register, disposition report, plan")),
     ("major", N_("The register of major quality problems")),
-    ("meetings", N_("Special quality meetings and their minutes")),
+    ("meetings", N_("Quality meetings and their minutes")),
+    ("summary", N_("The weekly summary (leadership and QC)")),
     ("suggest", N_("Suggest an improvement")),
     ("suggestions", N_("Improvement suggestions and rewards")),
     ("cancel", N_("Stop filing")),
@@ -139,6 +141,7 @@ def build(
     application.add_handlers(major.handlers())
     application.add_handlers(suggestions.handlers())
     application.add_handlers(meetings.handlers())
+    application.add_handlers(summary.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

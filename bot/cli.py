@@ -142,6 +142,32 @@ def _export(config: KesuConfig, form: str, which: str, out: str, language: str |
     return 0
 
 
+def _summary(config: KesuConfig, week: str, language: str | None) -> int:
+    """The weekly summary printed as plain text (the operator's: no role is asked)."""
+    import html
+    import re
+
+    from bot.app import prepare_database
+    from bot.procedure.clock import SystemClock
+    from bot.services import summary
+    from bot.services.uow import OPERATOR, Services
+    from bot.views import cards
+    from storage import db
+
+    engine = db.make_engine(config.database.url)
+    prepare_database(config, engine)
+    services = Services(config, db.make_sessionmaker(engine), SystemClock())
+    found = services.call(summary.weekly, summary.SummaryRequest(OPERATOR, week))
+    if found.summary is None:
+        print(f"kesu: not a week: {week!r} (like 2026-W47)", file=sys.stderr)
+        return 2
+    for message in cards.weekly_summary(
+        found.summary, language or config.default_language, config.timezone
+    ):
+        print(html.unescape(re.sub(r"<[^>]+>", "", message.text)))
+    return 0
+
+
 def _sandbox(database: str, host: str, port: int, fresh: bool) -> None:
     from pathlib import Path
 
@@ -182,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument(
         "--fresh", action="store_true", help="with --db: replace the file with fresh demo data"
     )
+    weekly = sub.add_parser("summary", help="the weekly summary of complaints, as text")
+    weekly.add_argument("--week", default="", help="a week like 2026-W47; else this week")
+    weekly.add_argument("--config", required=True)
+    weekly.add_argument("--language", choices=["zh_CN", "en"])
     export = sub.add_parser(
         "export",
         help="the forms as files: the register of a month, a disposition report, a plan",
@@ -218,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return _export(config, args.form, args.which, args.out, args.language)
+        if args.command == "summary":
+            return _summary(config, args.week, args.language)
         _logging(config)
         if args.command == "db":
             _db_upgrade(config)

@@ -180,6 +180,21 @@ class WeeklyMeetingConfig(_Strict):
         return value
 
 
+class WeeklySummaryConfig(_Strict):
+    # PROCEDURE.md section 5: every 7 days the summary of complaints and their handling to
+    # leadership; posted to the leadership group on `weekday` at `at` (company time).
+    enabled: bool = True
+    weekday: str = "mon"
+    at: time = time(8, 30)
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value not in WEEKDAYS:
+            raise ValueError(f"must be one of {', '.join(WEEKDAYS)}")
+        return value
+
+
 class MonthEndConfig(_Strict):
     # PROCEDURE.md section 5: the complaint register of the month to QC and production,
     # on the last day of the month at this time (company time).
@@ -212,6 +227,7 @@ class KesuConfig(_Strict):
     weekly_meeting: WeeklyMeetingConfig = WeeklyMeetingConfig()
     recurrence: RecurrenceConfig = RecurrenceConfig()
     month_end: MonthEndConfig = MonthEndConfig()
+    weekly_summary: WeeklySummaryConfig = WeeklySummaryConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -96,6 +96,7 @@ class Purpose(StrEnum):
     PLAN_EDIT = "plan_edit"
     DIGEST = "digest"  # the daily tracking of plan items (step 14)
     REGISTER = "register"  # the month-end complaint register
+    SUMMARY = "summary"  # the weekly summary to leadership
     ADMIN = "admin"  # a delivery failed
 
 

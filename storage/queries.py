@@ -183,6 +183,38 @@ def complaints_received(session: Session, start: datetime, end: datetime) -> Seq
     ).all()
 
 
+def complaints_touching(session: Session, since: datetime, until: datetime) -> Sequence[Complaint]:
+    """Complaints received before `until` and not closed before `since`: all a summary of
+    [since, until) may count."""
+    return session.scalars(
+        select(Complaint)
+        .where(
+            Complaint.received_at < until,
+            or_(Complaint.closed_at.is_(None), Complaint.closed_at >= since),
+        )
+        .options(selectinload(Complaint.steps).selectinload(Step.done_by))
+        .order_by(Complaint.received_at, Complaint.id)
+    ).all()
+
+
+def steps_due(session: Session, key: str, since: datetime, until: datetime) -> Sequence[Step]:
+    """Steps of one kind due in [since, until) (the 48-hour answers of a week)."""
+    return session.scalars(
+        select(Step).where(Step.key == key, Step.due_at >= since, Step.due_at < until)
+    ).all()
+
+
+def items_touching(session: Session, since: datetime, until: datetime) -> Sequence[PlanItem]:
+    return session.scalars(
+        select(PlanItem).where(
+            or_(
+                (PlanItem.due_at >= since) & (PlanItem.due_at < until),
+                (PlanItem.accepted_at >= since) & (PlanItem.accepted_at < until),
+            )
+        )
+    ).all()
+
+
 def earlier_complaints(
     session: Session,
     product_key: str,

@@ -581,3 +581,73 @@ def test_the_month_end_is_the_last_day_of_each_month_at_its_time() -> None:
     assert next_month_end(datetime(2027, 1, 31, 18, 0, tzinfo=tz), at, tz) == datetime(
         2027, 2, 28, 17, 0, tzinfo=tz
     )
+
+
+def test_the_weekly_figures_by_hand() -> None:
+    from bot.procedure.summary import (
+        ComplaintFact,
+        ItemFact,
+        StepFact,
+        SuggestionFact,
+        figures,
+        parse_week,
+        week_bounds,
+    )
+
+    tz = ZoneInfo("Asia/Shanghai")
+    assert parse_week("2026-W48") == (2026, 48) and parse_week("2026-W54") is None
+    start, end = week_bounds(2026, 48, tz)  # Monday 2026-11-23 to Monday 2026-11-30
+    assert start == datetime(2026, 11, 23, tzinfo=tz) and end == datetime(2026, 11, 30, tzinfo=tz)
+
+    def at(day: int, hour: int = 9) -> datetime:
+        return datetime(2026, 11, day, hour, tzinfo=tz)
+
+    def complaint(number: str, day: int, **kw: Any) -> ComplaintFact:
+        values: dict[str, Any] = dict(
+            closed_at=None,
+            grade="C",
+            plant="huangwu",
+            customer_class="B",
+            customer="海达",
+            product="轴承 6204",
+            recurring=False,
+            major=False,
+        )
+        values.update(kw)
+        return ComplaintFact(number, at(day), **values)
+
+    complaints = [
+        complaint("K1", 16, closed_at=at(24)),  # last week, closed this week
+        complaint("K2", 23, grade="A", major=True, customer="东方"),
+        complaint("K3", 24, plant="laishan", recurring=True),
+        complaint("K4", 29, grade="B", closed_at=at(29, 18), customer_class="A"),
+        complaint("K5", 30),  # next week
+    ]
+    steps = [
+        StepFact("initial_assessment", "qc", at(23, 11), at(23, 10), "李质检"),  # on time
+        StepFact("containment", "qc", at(24, 10), at(24, 12), "李质检"),  # late
+        StepFact("register", "sales", at(25, 10), at(26, 10), "王业务"),  # late
+        StepFact("initial_assessment", "qc", at(17), at(18), "赵质检"),  # late, last week
+        StepFact("customer_answer", "sales", at(25), at(24), None),  # answered in time
+        StepFact("customer_answer", "sales", at(26), None, None),  # not answered
+    ]
+    items = [ItemFact(at(25), at(24)), ItemFact(at(27), at(28)), ItemFact(at(28), None)]
+    suggestions = [
+        SuggestionFact(at(24), Decimal("120.50"), at(26)),
+        SuggestionFact(at(10), Decimal("1000"), at(11)),
+        SuggestionFact(None, None, None),
+    ]
+    week = figures(start, end, complaints, steps, items, suggestions)
+    assert (week.received, week.closed, week.open_at_end) == (3, 2, 2)  # K2, K3 open
+    assert week.by_grade == {"A": 1, "C": 1, "B": 1} and week.by_plant["laishan"] == 1
+    assert week.by_class == {"B": 2, "A": 1}
+    assert (week.steps_on_time, week.steps_late) == (2, 2)  # the answer done counts too
+    assert week.late_by_department == {"qc": 1, "sales": 1}
+    assert week.late_by_person == {"李质检": 1, "王业务": 1}
+    assert (week.answers_due, week.answers_in_time, week.answer_rate) == (2, 1, 0.5)
+    assert (week.items_due, week.items_accepted, week.items_late) == (3, 2, 2)
+    assert week.recurring_by_product == {"轴承 6204": 1}
+    assert week.top_customers == [("海达", 2), ("东方", 1)]
+    assert (week.suggestions_adopted, week.rewards, week.majors) == (1, Decimal("120.50"), 1)
+    before = figures(start - timedelta(days=7), start, complaints, steps, items, suggestions)
+    assert (before.received, before.closed, before.open_at_end, before.steps_late) == (1, 0, 1, 1)

@@ -305,6 +305,12 @@ def test_kesu_export_writes_the_files(
         f"质量问题整治方法计划表-{planned}.xlsx",
     ]
     assert main(["export", "plan", number, "--config", str(config)]) == 2  # no plan
+    # The weekly summary as text on the command line.
+    capsys.readouterr()
+    assert main(["summary", "--week", "2026-W48", "--config", str(config)]) == 0
+    printed = capsys.readouterr().out
+    assert "客户投诉每周汇总" in printed and "2026-W48" in printed and "<b>" not in printed
+    assert main(["summary", "--week", "W48", "--config", str(config)]) == 2
 
 
 def test_the_month_end_register_goes_to_qc_and_production_as_xlsx(engine: Engine) -> None:

@@ -30,6 +30,7 @@ from bot.services import (
     resources,
     steps,
     suggestions,
+    summary,
 )
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, Services
@@ -1193,3 +1194,36 @@ def test_the_same_product_again_within_90_days_is_recurring_and_serious(engine: 
     assert company.services.call(complaints.earlier_of, stranger) == ()
     # Recurring, it gets the plan the plant's VP leads (routed as serious).
     assert "rectification_plan" in _statuses(company)
+
+
+def test_the_weekly_summary_on_demand_and_on_schedule(engine: Engine) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    company = Company(engine)
+    company.file()  # A, Tuesday 2026-11-24 (week 48)
+    late = NOW + timedelta(hours=5)  # the 2-hour assessment, 3 hours late
+    assert company.press(QC_HW, "initial_assessment", Press.DONE, at=late) is PressResult.OK
+    company.file(demands=[Demand.EXCHANGE], content="换货", plant=Plant.LAISHAN)  # C
+
+    def weekly(who: int, week: str = "") -> summary.SummaryResult:
+        return company.services.call(summary.weekly, summary.SummaryRequest(Caller(who), week))
+
+    assert weekly(SALES_2).refusal is summary.SummaryRefusal.NOT_ALLOWED
+    assert weekly(GM, "2026-W99").refusal is summary.SummaryRefusal.BAD_WEEK
+    found = weekly(QC_HW)
+    assert found.summary is not None and found.summary.week == "2026-W48"
+    this = found.summary.this
+    assert (this.received, this.by_grade["A"], this.by_grade["C"]) == (2, 1, 1)
+    # Late: QC's assessment (3 hours), and the C complaint registered 5 hours after receipt.
+    assert (this.steps_late, dict(this.late_by_person)) == (2, {"李质检": 1, "王业务": 1})
+    assert found.summary.before.received == 0
+    assert weekly(GM, "2026-W47").summary.this.received == 0  # type: ignore[union-attr]
+    # Monday 08:30: last week's summary to the leadership group.
+    due = company.services.call(summary.next_weekly_summary)
+    assert due == datetime(2026, 11, 30, 8, 30, tzinfo=shanghai)
+    company.clock.set(due)
+    assert company.services.call(summary.post_weekly_summary, due) == 2
+    rows = company.outbox(Purpose.SUMMARY)
+    assert {r.chat_id for r in rows} == {LEADERSHIP}
+    text = "".join(r.payload["text"] for r in rows)
+    assert "客户投诉每周汇总" in text and "2026-W48" in text and "李质检 1" in text
+    assert company.services.call(summary.next_weekly_summary) == due + timedelta(days=7)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from telegram.ext import CallbackContext, JobQueue
 
 from bot.procedure.pings import kind_of
-from bot.services import exports, meetings, plans, steps
+from bot.services import exports, meetings, plans, steps, summary
 from bot.services.uow import Services, StepPlan, UnitOfWork
 from storage import queries
 
@@ -32,12 +32,14 @@ log = logging.getLogger(__name__)
 TRACKING_JOB = "tracking:daily"
 WEEKLY_JOB = "meeting:weekly"
 MONTH_END_JOB = "register:month_end"
+SUMMARY_JOB = "summary:weekly"
 # Timed jobs: (job name, when it is due next, what it runs with its due time). Their
 # times live in the event log (each run leaves an event), not in the job queue.
 TIMED: tuple[tuple[str, Callable[[UnitOfWork], datetime | None], Callable[..., object]], ...] = (
     (TRACKING_JOB, plans.next_tracking, plans.post_tracking),
     (WEEKLY_JOB, meetings.next_weekly_agenda, meetings.post_weekly_agenda),
     (MONTH_END_JOB, exports.next_month_end, exports.post_month_end),
+    (SUMMARY_JOB, summary.next_weekly_summary, summary.post_weekly_summary),
 )
 
 

@@ -622,6 +622,8 @@ REPORT_FIELD_STEPS = tuple(s for s in STEPS if s.record_heading)
 STEP_IDS = tuple(s.id for s in STEPS)
 # Step 10: the rectification plan (the register of major problems shows it).
 PLAN_STEP = "rectification_plan"
+# Step 12's outer bound: the clear answer within 48 hours (the weekly summary's rate).
+ANSWER_STEP = "customer_answer"
 # Step 13 as a whole: done when every item of the plan is accepted.
 RECTIFICATION = "rectification_items"
 # Step 1 is done by filing the complaint itself.

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.procedure.pings import Ping
-from bot.views import keyboards
+from bot.procedure.summary import WeeklySummary
+from bot.views import keyboards, labels
 from bot.views.callbacks import NaturePick
 from bot.views.models import (
     AttachmentView,
@@ -259,3 +260,20 @@ def register_caption(period: str, count: int, late: datetime | None, language: s
         "notices/register_caption.html", language, period=period, count=count, late=late, tz=tz
     )
     return split_html(text, CAPTION_LIMIT)[0]
+
+
+def weekly_summary(
+    summary: WeeklySummary, language: str, tz: str, late: datetime | None = None
+) -> list[Message]:
+    """The weekly summary, split within Telegram's limit (never cut)."""
+    parts = render_messages(
+        "reports/weekly_summary.html",
+        language,
+        s=summary,
+        t=summary.this,
+        b=summary.before,
+        plants=[(p, labels.PLANTS[p]) for p in labels.PLANTS_OF_ORIGIN],
+        late=late,
+        tz=tz,
+    )
+    return [Message(p) for p in parts]

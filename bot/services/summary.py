@@ -1,0 +1,169 @@
+"""The weekly summary to leadership (PROCEDURE.md section 5): one week's figures against
+the week before, posted on schedule to the leadership group, and on demand (/summary,
+`kesu summary`). The figures are computed by bot.procedure.summary from facts read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.procedure import access
+from bot.procedure import summary as rules
+from bot.procedure.grading import Grade
+from bot.procedure.routing import Group, GroupChat
+from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, STEP_BY_ID, StepStatus
+from bot.procedure.suggestions import SuggestionStatus
+from bot.services import mapping
+from bot.services.events import Actor, last_run, log_event
+from bot.services.notices import Notice, post, recipients
+from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
+from bot.views import cards
+from storage import queries
+from storage.models import Complaint, Purpose
+
+SUMMARY_RUN = "weekly_summary"  # the event each scheduled summary leaves
+
+
+class SummaryRefusal(StrEnum):
+    NOT_ALLOWED = "not_allowed"
+    BAD_WEEK = "bad_week"
+
+
+@dataclass(frozen=True)
+class SummaryRequest:
+    caller: Caller
+    week: str = ""  # "2026-W47"; "" for the week so far
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    refusal: SummaryRefusal | None = None
+    summary: rules.WeeklySummary | None = None
+
+
+def _complaint_fact(c: Complaint) -> rules.ComplaintFact:
+    return rules.ComplaintFact(
+        number=c.number,
+        received_at=c.received_at,
+        closed_at=c.closed_at,
+        grade=c.grade.value,
+        plant=c.plant.value,
+        customer_class=c.customer_class.value,
+        customer=c.customer_name,
+        product=f"{c.product_name} {c.specification}",
+        recurring=c.is_recurring,
+        major=c.grade is Grade.A or c.filed_major_at is not None,
+    )
+
+
+def weekly(uow: UnitOfWork, request: SummaryRequest) -> SummaryResult:
+    """Leadership and QC (and the operator at the command line) read it."""
+    person = uow.person(request.caller)
+    if request.caller != OPERATOR and (person is None or not access.sees_all(mapping.who(person))):
+        return SummaryResult(SummaryRefusal.NOT_ALLOWED)
+    tz = uow.config.tz
+    week = rules.parse_week(request.week) if request.week else rules.week_of(uow.now, tz)
+    if week is None:
+        return SummaryResult(SummaryRefusal.BAD_WEEK)
+    return SummaryResult(summary=compute(uow, *week))
+
+
+def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
+    session, config = uow.session, uow.config
+    start, end = rules.week_bounds(year, week, config.tz)
+    before = start - timedelta(days=7)
+    rows = queries.complaints_touching(session, before, end)
+    complaints = [_complaint_fact(c) for c in rows]
+    steps = [
+        rules.StepFact(
+            s.key,
+            config.owner(s.key).value,
+            s.due_at,
+            s.done_at if s.status in (StepStatus.DONE, StepStatus.SUPERSEDED) else None,
+            s.done_by.name if s.done_by else None,
+        )
+        for c in rows
+        for s in c.steps
+        if s.key != ANSWER_STEP
+    ] + [
+        rules.StepFact(s.key, config.owner(s.key).value, s.due_at, s.done_at, None)
+        for s in queries.steps_due(session, ANSWER_STEP, before, end)
+    ]
+    items = [
+        rules.ItemFact(i.due_at, i.accepted_at)
+        for i in queries.items_touching(session, before, end)
+    ]
+    suggestions = [
+        rules.SuggestionFact(
+            g.decided_at if g.status is SuggestionStatus.ADOPTED else None,
+            g.reward,
+            g.benefit_recorded_at,
+        )
+        for g in queries.suggestions(session)
+    ]
+
+    def of(since: datetime, until: datetime) -> rules.WeekFigures:
+        return rules.figures(since, until, complaints, steps, items, suggestions)
+
+    now = uow.now
+    overdue = tuple(
+        rules.Overdue(
+            s.complaint.number,
+            STEP_BY_ID[s.key].title,
+            config.owner(s.key).value,
+            s.assignee.name if s.assignee else None,
+            s.due_at,
+        )
+        for s in queries.open_steps(session)
+        if s.due_at is not None and s.due_at < now
+    )
+    majors = []
+    for c in queries.major_complaints(session):
+        if c.closed_at is not None:
+            continue
+        plan = [s for s in c.steps if s.key == PLAN_STEP]
+        majors.append((c.number, plan[-1].status.value if plan else ""))
+    return rules.WeeklySummary(
+        rules.week_name(year, week),
+        start,
+        end,
+        of(start, end),
+        of(before, start),
+        overdue,
+        tuple(majors),
+    )
+
+
+def next_weekly_summary(uow: UnitOfWork) -> datetime | None:
+    """When the next scheduled summary is due (Monday 08:30 by default), after the last."""
+    summary = uow.config.weekly_summary
+    if not summary.enabled:
+        return None
+    last = last_run(uow, SUMMARY_RUN)
+    return rules.next_weekly_time(last, summary.weekday, summary.at, uow.config.tz)
+
+
+def post_weekly_summary(uow: UnitOfWork, due: datetime | None = None) -> int:
+    """The summary of the week that ended before `due`, to the leadership group."""
+    moment = (due or uow.now) - timedelta(days=1)  # Monday morning: last week's
+    year, week = rules.week_of(moment, uow.config.tz)
+    found = compute(uow, year, week)
+    late = due if due is not None and uow.now - due > timedelta(minutes=5) else None
+    to = recipients(uow.session, uow.config, [GroupChat(Group.LEADERSHIP)])
+    tz = uow.config.timezone
+    post(
+        uow.session,
+        Notice(Purpose.SUMMARY, to, lambda lang: cards.weekly_summary(found, lang, tz, late)),
+        uow.now,
+    )
+    log_event(
+        uow.session,
+        Actor.of(SCHEDULER, None),
+        SUMMARY_RUN,
+        uow.now,
+        week=found.week,
+        due=due.isoformat() if due else None,
+    )
+    return found.this.received
