@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.services import summary
@@ -28,6 +28,10 @@ async def summary_command(update: Update, context: Context) -> None:
     tz = context.services.config.timezone
     messages = cards.weekly_summary(found.summary, language, tz)
     await send_parts(update, [m.text for m in messages])
+    chart = summary.chart_payload(found.summary, language)
+    assert update.effective_chat is not None and chart.content is not None
+    photo = InputFile(chart.content, filename=chart.file_name)
+    await update.effective_chat.send_photo(photo, caption=chart.caption)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

@@ -364,3 +364,32 @@ async def test_the_month_end_register_is_uploaded_through_the_emulator(engine: E
             )
         )
         assert document.file_name == "客户投诉统计表-2026-11.xlsx"
+
+
+def test_the_weekly_chart_is_a_png_whose_chinese_labels_the_font_draws() -> None:
+    """No "glyph missing" warning (warnings are errors here), a decodable PNG, and a
+    glyph in the installed CJK font for every character the chart writes."""
+    import warnings
+
+    from matplotlib.ft2font import FT2Font
+    from PIL import Image
+
+    from bot.views import charts
+
+    weeks = [(f"2026-W{n:02d}", {"A": n % 3, "B": 1, "C": 2}) for n in range(37, 49)]
+    late = {"qc": 2, "sales": 1, "assignee": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = charts.weekly_chart(weeks, late, "zh_CN", cjk_font())
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (1000, 420)
+    font = FT2Font(cjk_font().path)
+    drawn = "".join(charts.chart_texts(weeks, late, "zh_CN"))
+    assert "按问题性质" in drawn and "质检、技术部门" in drawn
+    missing = {ch for ch in drawn if not ch.isspace() and font.get_char_index(ord(ch)) == 0}
+    assert missing == set()
+    # Nothing late this week: the right half says so instead of an empty plot.
+    assert Image.open(io.BytesIO(charts.weekly_chart(weeks, {}, "en", cjk_font()))).size == (
+        1000,
+        420,
+    )

@@ -1224,6 +1224,9 @@ def test_the_weekly_summary_on_demand_and_on_schedule(engine: Engine) -> None:
     assert company.services.call(summary.post_weekly_summary, due) == 2
     rows = company.outbox(Purpose.SUMMARY)
     assert {r.chat_id for r in rows} == {LEADERSHIP}
+    photos = [r for r in rows if r.method is Method.PHOTO]
+    assert len(photos) == 1 and photos[0].payload["file_name"] == "kesu-2026-W48.png"
+    rows = [r for r in rows if r.method is Method.MESSAGE]
     text = "".join(r.payload["text"] for r in rows)
     assert "客户投诉每周汇总" in text and "2026-W48" in text and "李质检 1" in text
     assert company.services.call(summary.next_weekly_summary) == due + timedelta(days=7)

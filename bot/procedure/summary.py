@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -189,6 +189,8 @@ class WeeklySummary:
     before: WeekFigures  # the week before, to compare against
     overdue: Sequence[Overdue] = ()
     majors_open: Sequence[tuple[str, str]] = field(default_factory=tuple)  # number, plan state
+    # The last twelve weeks, oldest first: (week, complaints received by grade).
+    history: Sequence[tuple[str, Mapping[str, int]]] = field(default_factory=tuple)
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -202,3 +204,21 @@ def next_weekly_time(after: datetime, weekday: str, at: time, tz: tzinfo) -> dat
         if candidate.weekday() == WEEKDAYS.index(weekday) and candidate > local:
             return candidate
     raise AssertionError("a weekday recurs within eight days")  # pragma: no cover
+
+
+def history(
+    received: Iterable[tuple[datetime, str]], year: int, week: int, tz: tzinfo, weeks: int = 12
+) -> list[tuple[str, Counter[str]]]:
+    """(week, complaints by grade) for the `weeks` weeks ending with this one, oldest
+    first, from (received at, grade) pairs."""
+    end = week_bounds(year, week, tz)[1]
+    names = []
+    for back in range(weeks - 1, -1, -1):
+        y, w, _ = (end - timedelta(days=7 * back + 1)).astimezone(tz).isocalendar()
+        names.append(week_name(y, w))
+    counts: dict[str, Counter[str]] = {name: Counter() for name in names}
+    for received_at, grade in received:
+        y, w, _ = received_at.astimezone(tz).isocalendar()
+        if week_name(y, w) in counts:
+            counts[week_name(y, w)][grade] += 1
+    return [(name, counts[name]) for name in names]

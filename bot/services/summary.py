@@ -17,11 +17,12 @@ from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, STEP_BY_ID, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 from bot.services import mapping
 from bot.services.events import Actor, last_run, log_event
-from bot.services.notices import Notice, post, recipients
+from bot.services.notices import FilePayload, Notice, post, recipients
 from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
-from bot.views import cards
+from bot.views import cards, charts
+from bot.views.fonts import cjk_font
 from storage import queries
-from storage.models import Complaint, Purpose
+from storage.models import Complaint, Method, Purpose
 
 SUMMARY_RUN = "weekly_summary"  # the event each scheduled summary leaves
 
@@ -136,6 +137,13 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
     )
 
 
+def chart_payload(found: rules.WeeklySummary, language: str) -> FilePayload:
+    """The summary's chart as a photo to upload, captioned with its week."""
+    png = charts.weekly_chart(found.history, found.this.late_by_department, language, cjk_font())
+    caption = f"📊 {found.week}"
+    return FilePayload("", caption, png, f"kesu-{found.week}.png")
+
+
 def next_weekly_summary(uow: UnitOfWork) -> datetime | None:
     """When the next scheduled summary is due (Monday 08:30 by default), after the last."""
     summary = uow.config.weekly_summary
@@ -156,6 +164,12 @@ def post_weekly_summary(uow: UnitOfWork, due: datetime | None = None) -> int:
     post(
         uow.session,
         Notice(Purpose.SUMMARY, to, lambda lang: cards.weekly_summary(found, lang, tz, late)),
+        uow.now,
+    )
+    # The chart after the text, as a photo uploaded from the outbox row.
+    post(
+        uow.session,
+        Notice(Purpose.SUMMARY, to, lambda lang: [chart_payload(found, lang)], method=Method.PHOTO),
         uow.now,
     )
     log_event(

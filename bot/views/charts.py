@@ -1,0 +1,83 @@
+"""The weekly summary's chart as a PNG (matplotlib, no pyplot state): complaints per week
+by grade over the last twelve weeks, and this week's late steps by department. Its
+labels use the CJK font the set-up installs (bot.views.fonts), so Chinese is drawn as
+Chinese on any machine, not as boxes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from bot.procedure.steps import Owner
+from bot.views import labels
+from bot.views.fonts import CjkFont
+from bot.views.i18n import N_, gettext
+
+GRADE_COLOURS = {"A": "#c0392b", "B": "#e67e22", "C": "#95a5a6"}
+WEEKS_TITLE = N_("Complaints per week by grade")
+LATE_TITLE = N_("Late steps this week by department")
+
+
+def chart_texts(
+    weeks: Sequence[tuple[str, Mapping[str, int]]],
+    late_by_department: Mapping[str, int],
+    language: str,
+) -> list[str]:
+    """Every text the chart draws (a test checks the font has a glyph for each)."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    texts = [t(WEEKS_TITLE), t(LATE_TITLE), gettext(language, "None."), *"ABC"]
+    texts += [week[-3:] for week, _ in weeks]
+    texts += [_department(d, language) for d in late_by_department]
+    return texts
+
+
+def _department(value: str, language: str) -> str:
+    owner = next((o for o in Owner if o.value == value), None)
+    return gettext(language, labels.OWNERS[owner]) if owner else value
+
+
+def weekly_chart(
+    weeks: Sequence[tuple[str, Mapping[str, int]]],
+    late_by_department: Mapping[str, int],
+    language: str,
+    font: CjkFont,
+) -> bytes:
+    """Stacked bars of complaints by grade per week (oldest first), and horizontal bars
+    of late steps by department."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    prop = FontProperties(fname=font.path)
+    figure = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2, width_ratios=(3, 2))
+    names = [week[-3:] for week, _ in weeks]  # "W47"
+    bottom = [0] * len(weeks)
+    for grade, colour in GRADE_COLOURS.items():
+        heights = [counts.get(grade, 0) for _, counts in weeks]
+        left.bar(names, heights, bottom=bottom, color=colour, label=grade)
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    left.set_title(t(WEEKS_TITLE), fontproperties=prop)
+    left.legend(prop=prop)
+    left.yaxis.get_major_locator().set_params(integer=True)
+    left.tick_params(axis="x", labelrotation=45)
+    late = sorted(late_by_department.items(), key=lambda kv: kv[1])
+    if late:
+        right.barh(
+            [_department(d, language) for d, _ in late],
+            [n for _, n in late],
+            color="#c0392b",
+        )
+        right.xaxis.get_major_locator().set_params(integer=True)
+    else:
+        right.text(0.5, 0.5, gettext(language, "None."), ha="center", fontproperties=prop)
+        right.set_axis_off()
+    right.set_title(t(LATE_TITLE), fontproperties=prop)
+    for label in (*left.get_xticklabels(), *right.get_yticklabels()):
+        label.set_fontproperties(prop)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
