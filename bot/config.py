@@ -164,25 +164,7 @@ class TrackingConfig(_Strict):
     at: time = time(8, 30)
 
 
-class WeeklyMeetingConfig(_Strict):
-    # PROCEDURE.md section 5: the quality analysis meeting every seven days, organised by
-    # production; its agenda goes to the production groups and leadership the day before.
-    enabled: bool = True
-    weekday: str = "fri"
-    at: time = time(15, 0)
-    place: str = Field(default="生产部会议室", min_length=1, max_length=200)
-
-    @field_validator("weekday")
-    @classmethod
-    def _weekday(cls, value: str) -> str:
-        if value not in WEEKDAYS:
-            raise ValueError(f"must be one of {', '.join(WEEKDAYS)}")
-        return value
-
-
-class WeeklySummaryConfig(_Strict):
-    # PROCEDURE.md section 5: every 7 days the summary of complaints and their handling to
-    # leadership; posted to the leadership group on `weekday` at `at` (company time).
+class _WeeklyJob(_Strict):
     enabled: bool = True
     weekday: str = "mon"
     at: time = time(8, 30)
@@ -193,6 +175,20 @@ class WeeklySummaryConfig(_Strict):
         if value not in WEEKDAYS:
             raise ValueError(f"must be one of {', '.join(WEEKDAYS)}")
         return value
+
+
+class WeeklyMeetingConfig(_WeeklyJob):
+    # PROCEDURE.md section 5: the quality analysis meeting every seven days, organised by
+    # production; its agenda goes to the production groups and leadership the day before.
+    weekday: str = "fri"
+    at: time = time(15, 0)
+    place: str = Field(default="生产部会议室", min_length=1, max_length=200)
+
+
+class WeeklySummaryConfig(_WeeklyJob):
+    # PROCEDURE.md section 5: every 7 days the summary of complaints and their handling to
+    # leadership; posted to the leadership group on `weekday` at `at` (company time).
+    pass
 
 
 class MonthEndConfig(_Strict):

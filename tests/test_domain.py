@@ -439,7 +439,7 @@ def test_a_meetings_time_and_place_as_people_type_them() -> None:
 
 
 def test_a_daily_job_runs_next_at_its_time_after_its_last_run() -> None:
-    from bot.procedure.plans import next_daily
+    from bot.procedure.calendar import next_daily
 
     tz = ZoneInfo("Asia/Shanghai")
     at = time(8, 30)
@@ -567,7 +567,7 @@ def test_a_product_is_compared_without_width_space_or_case() -> None:
 
 
 def test_the_month_end_is_the_last_day_of_each_month_at_its_time() -> None:
-    from bot.procedure.plans import next_month_end
+    from bot.procedure.calendar import next_month_end
 
     tz = ZoneInfo("Asia/Shanghai")
     at = time(17, 0)

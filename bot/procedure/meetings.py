@@ -7,7 +7,7 @@ complaints they name)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 
@@ -20,7 +20,6 @@ class MeetingKind(StrEnum):
     WEEKLY = "weekly"  # the quality analysis meeting every seven days, organised by production
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 AGENDA_BEFORE = timedelta(days=1)  # the agenda goes out the day before
 _NUMBER = re.compile(r"KS-\d{4}-\d{4,}", re.I)
 
@@ -61,19 +60,6 @@ def parse_when_where(text: str, now: datetime) -> tuple[datetime, str]:
     if at <= now:
         raise MeetingError(IN_THE_PAST)
     return at, found["place"][:200]
-
-
-def next_weekly(after: datetime, weekday: str, at: time, tz: tzinfo) -> datetime:
-    """The first weekly meeting whose agenda (the day before) is due strictly after
-    `after`: the meeting's own time, on `weekday` at `at` in `tz`."""
-    local = after.astimezone(tz)
-    target = WEEKDAYS.index(weekday)
-    day = local.date()
-    for offset in range(0, 15):
-        candidate = datetime.combine(day + timedelta(days=offset), at, tzinfo=tz)
-        if candidate.weekday() == target and candidate - AGENDA_BEFORE > local:
-            return candidate
-    raise AssertionError("a weekday recurs within two weeks")  # pragma: no cover
 
 
 def named_complaints(text: str) -> list[str]:

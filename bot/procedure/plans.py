@@ -17,7 +17,7 @@ every item is accepted, the rectification (step 13) is done and verification
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -369,24 +369,3 @@ def reopen(status: ItemStatus, *, today: date) -> tuple[ItemStatus, date]:
 
 def all_accepted(statuses: list[ItemStatus]) -> bool:
     return bool(statuses) and all(s is ItemStatus.ACCEPTED for s in statuses)
-
-
-def next_month_end(after: datetime, at: time, tz: tzinfo) -> datetime:
-    """The first last-day-of-a-month at `at` (in `tz`) strictly after `after`."""
-    local = after.astimezone(tz)
-    year, month = local.year, local.month
-    while True:
-        first_of_next = date(year + month // 12, month % 12 + 1, 1)
-        candidate = datetime.combine(first_of_next - timedelta(days=1), at, tzinfo=tz)
-        if candidate > local:
-            return candidate
-        year, month = first_of_next.year, first_of_next.month
-
-
-def next_daily(after: datetime, at: time, tz: tzinfo) -> datetime:
-    """The first time of day `at` (in `tz`) strictly after `after`: a daily job's next run."""
-    local = after.astimezone(tz)
-    candidate = datetime.combine(local.date(), at, tzinfo=tz)
-    if candidate <= local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz)
-    return candidate

@@ -193,19 +193,6 @@ class WeeklySummary:
     history: Sequence[tuple[str, Mapping[str, int]]] = field(default_factory=tuple)
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def next_weekly_time(after: datetime, weekday: str, at: time, tz: tzinfo) -> datetime:
-    """The first `weekday` at `at` (in `tz`) strictly after `after`."""
-    local = after.astimezone(tz)
-    for offset in range(0, 8):
-        candidate = datetime.combine(local.date() + timedelta(days=offset), at, tzinfo=tz)
-        if candidate.weekday() == WEEKDAYS.index(weekday) and candidate > local:
-            return candidate
-    raise AssertionError("a weekday recurs within eight days")  # pragma: no cover
-
-
 def history(
     received: Iterable[tuple[datetime, str]], year: int, week: int, tz: tzinfo, weeks: int = 12
 ) -> list[tuple[str, Counter[str]]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.procedure import access, plans
+from bot.procedure import access, calendar
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.roles import Role
 from bot.procedure.routing import month_end_audience
@@ -134,7 +134,7 @@ def next_month_end(uow: UnitOfWork) -> datetime | None:
     month_end = uow.config.month_end
     if not month_end.enabled:
         return None
-    return plans.next_month_end(last_run(uow, MONTH_END), month_end.at, uow.config.tz)
+    return calendar.next_month_end(last_run(uow, MONTH_END), month_end.at, uow.config.tz)
 
 
 def post_month_end(uow: UnitOfWork, due: datetime | None = None) -> int:

@@ -14,13 +14,13 @@ from enum import StrEnum
 from functools import partial
 
 from bot.procedure import access
+from bot.procedure.calendar import next_weekly
 from bot.procedure.meetings import (
     AGENDA_BEFORE,
     REMIND_BEFORE,
     MeetingError,
     MeetingKind,
     named_complaints,
-    next_weekly,
     parse_when_where,
 )
 from bot.procedure.routing import meeting_audience, weekly_meeting_audience
@@ -273,8 +273,9 @@ def next_weekly_agenda(uow: UnitOfWork) -> datetime | None:
     weekly = uow.config.weekly_meeting
     if not weekly.enabled:
         return None
+    # The first meeting whose agenda (the day before) is still to come after the last.
     last = last_run(uow, WEEKLY_AGENDA)
-    meeting_at = next_weekly(last, weekly.weekday, weekly.at, uow.config.tz)
+    meeting_at = next_weekly(last + AGENDA_BEFORE, weekly.weekday, weekly.at, uow.config.tz)
     return meeting_at - AGENDA_BEFORE
 
 

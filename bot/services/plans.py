@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from bot.procedure import plans as rules
+from bot.procedure.calendar import next_daily
 from bot.procedure.grading import Plant
 from bot.procedure.pings import next_ping_at, ping_time
 from bot.procedure.plans import Change, ItemStatus, PlanDraft
@@ -565,7 +566,7 @@ def next_tracking(uow: UnitOfWork) -> datetime | None:
     tracking = uow.config.tracking
     if not tracking.enabled:
         return None
-    return rules.next_daily(last_run(uow, TRACKING_RUN), tracking.at, uow.config.tz)
+    return next_daily(last_run(uow, TRACKING_RUN), tracking.at, uow.config.tz)
 
 
 def post_tracking(uow: UnitOfWork, due: datetime | None = None) -> int:

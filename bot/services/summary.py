@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from bot.procedure import access
 from bot.procedure import summary as rules
+from bot.procedure.calendar import next_weekly
 from bot.procedure.grading import Grade
 from bot.procedure.routing import Group, GroupChat
 from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, STEP_BY_ID, StepStatus
@@ -150,7 +151,7 @@ def next_weekly_summary(uow: UnitOfWork) -> datetime | None:
     if not summary.enabled:
         return None
     last = last_run(uow, SUMMARY_RUN)
-    return rules.next_weekly_time(last, summary.weekday, summary.at, uow.config.tz)
+    return next_weekly(last, summary.weekday, summary.at, uow.config.tz)
 
 
 def post_weekly_summary(uow: UnitOfWork, due: datetime | None = None) -> int:
