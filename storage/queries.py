@@ -185,16 +185,42 @@ def complaints_received(session: Session, start: datetime, end: datetime) -> Seq
 
 def complaints_touching(session: Session, since: datetime, until: datetime) -> Sequence[Complaint]:
     """Complaints received before `until` and not closed before `since`: all a summary of
-    [since, until) may count."""
+    [since, until) may count (without their steps: steps_done_in reads those)."""
     return session.scalars(
         select(Complaint)
         .where(
             Complaint.received_at < until,
             or_(Complaint.closed_at.is_(None), Complaint.closed_at >= since),
         )
-        .options(selectinload(Complaint.steps).selectinload(Step.done_by))
         .order_by(Complaint.received_at, Complaint.id)
     ).all()
+
+
+def steps_done_in(session: Session, since: datetime, until: datetime) -> Sequence[Step]:
+    """Steps done (or done and later sent back) in [since, until), with who did them."""
+    return session.scalars(
+        select(Step)
+        .where(
+            Step.done_at >= since,
+            Step.done_at < until,
+            Step.status.in_((StepStatus.DONE, StepStatus.SUPERSEDED)),
+        )
+        .options(selectinload(Step.done_by))
+    ).all()
+
+
+def overdue_steps(session: Session, now: datetime, limit: int) -> tuple[int, Sequence[Step]]:
+    """How many open steps are past their time, and the `limit` most overdue of them."""
+    late = (Step.status == StepStatus.OPEN, Step.due_at < now)
+    count = session.scalar(select(func.count()).select_from(Step).where(*late)) or 0
+    rows = session.scalars(
+        select(Step)
+        .where(*late)
+        .options(selectinload(Step.complaint), selectinload(Step.assignee))
+        .order_by(Step.due_at, Step.id)
+        .limit(limit)
+    ).all()
+    return count, rows
 
 
 def steps_due(session: Session, key: str, since: datetime, until: datetime) -> Sequence[Step]:

@@ -1217,6 +1217,11 @@ def test_the_weekly_summary_on_demand_and_on_schedule(engine: Engine) -> None:
     assert (this.steps_late, dict(this.late_by_person)) == (2, {"李质检": 1, "王业务": 1})
     assert found.summary.before.received == 0
     assert weekly(GM, "2026-W47").summary.this.received == 0  # type: ignore[union-attr]
+    # The chart's twelve weeks end with this one; the overdue steps are counted.
+    history = found.summary.history
+    assert len(history) == 12 and history[-1][0] == "2026-W48" and history[0][0] == "2026-W37"
+    assert dict(history[-1][1]) == {"A": 1, "C": 1}
+    assert found.summary.overdue_count == len(found.summary.overdue) > 0
     # Monday 08:30: last week's summary to the leadership group.
     due = company.services.call(summary.next_weekly_summary)
     assert due == datetime(2026, 11, 30, 8, 30, tzinfo=shanghai)

@@ -191,6 +191,7 @@ class WeeklySummary:
     majors_open: Sequence[tuple[str, str]] = field(default_factory=tuple)  # number, plan state
     # The last twelve weeks, oldest first: (week, complaints received by grade).
     history: Sequence[tuple[str, Mapping[str, int]]] = field(default_factory=tuple)
+    overdue_count: int = 0  # every step overdue now (`overdue` names the most overdue)
 
 
 def history(

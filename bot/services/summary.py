@@ -14,7 +14,7 @@ from bot.procedure import summary as rules
 from bot.procedure.calendar import next_weekly
 from bot.procedure.grading import Grade
 from bot.procedure.routing import Group, GroupChat
-from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, STEP_BY_ID, StepStatus
+from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, STEP_BY_ID
 from bot.procedure.suggestions import SuggestionStatus
 from bot.services import mapping
 from bot.services.events import Actor, last_run, log_event
@@ -26,6 +26,7 @@ from storage import queries
 from storage.models import Complaint, Method, Purpose
 
 SUMMARY_RUN = "weekly_summary"  # the event each scheduled summary leaves
+OVERDUE_LISTED = 15  # the most overdue steps named; the rest counted
 
 
 class SummaryRefusal(StrEnum):
@@ -83,11 +84,10 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
             s.key,
             config.owner(s.key).value,
             s.due_at,
-            s.done_at if s.status in (StepStatus.DONE, StepStatus.SUPERSEDED) else None,
+            s.done_at,
             s.done_by.name if s.done_by else None,
         )
-        for c in rows
-        for s in c.steps
+        for s in queries.steps_done_in(session, before, end)
         if s.key != ANSWER_STEP
     ] + [
         rules.StepFact(s.key, config.owner(s.key).value, s.due_at, s.done_at, None)
@@ -109,7 +109,8 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
     def of(since: datetime, until: datetime) -> rules.WeekFigures:
         return rules.figures(since, until, complaints, steps, items, suggestions)
 
-    now = uow.now
+    # The most overdue, with how many there are: the list would not fit otherwise.
+    overdue_count, late_rows = queries.overdue_steps(session, uow.now, OVERDUE_LISTED)
     overdue = tuple(
         rules.Overdue(
             s.complaint.number,
@@ -118,8 +119,8 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
             s.assignee.name if s.assignee else None,
             s.due_at,
         )
-        for s in queries.open_steps(session)
-        if s.due_at is not None and s.due_at < now
+        for s in late_rows
+        if s.due_at is not None
     )
     majors = []
     for c in queries.major_complaints(session):
@@ -127,6 +128,10 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
             continue
         plan = [s for s in c.steps if s.key == PLAN_STEP]
         majors.append((c.number, plan[-1].status.value if plan else ""))
+    twelve = start - timedelta(days=7 * 11)
+    received = [
+        (c.received_at, c.grade.value) for c in queries.complaints_received(session, twelve, end)
+    ]
     return rules.WeeklySummary(
         rules.week_name(year, week),
         start,
@@ -135,6 +140,8 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
         of(before, start),
         overdue,
         tuple(majors),
+        tuple(rules.history(received, year, week, config.tz)),
+        overdue_count,
     )
 
 
