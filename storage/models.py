@@ -201,6 +201,8 @@ class Complaint(Base):
         UniqueConstraint("year", "sequence"),
         # Recurrence: the same product received lately (bot/procedure/recurrence.py).
         Index("ix_complaint_recurrence", "product_key", "received_at"),
+        # The register of a month, the summary's weeks.
+        Index("ix_complaint_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -275,7 +277,12 @@ class Step(Base):
     """
 
     __tablename__ = "step"
-    __table_args__ = (Index("ix_step_open_pings", "status", "next_ping_at"),)
+    __table_args__ = (
+        Index("ix_step_open_pings", "status", "next_ping_at"),
+        # The weekly summary: steps done in a week, and the answers due in it.
+        Index("ix_step_done_at", "done_at"),
+        Index("ix_step_key_due", "key", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)

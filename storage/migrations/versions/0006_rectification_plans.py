@@ -7,7 +7,8 @@
 - meeting: the weekly quality analysis meeting has no complaint, step or organiser;
   meeting_complaint links its minutes to the complaints they name;
 - complaint.product_key (indexed with received_at) and recurs_after: recurrence of the
-  same product within N days, and the earlier complaints that made one recurring.
+  same product within N days, and the earlier complaints that made one recurring;
+- indexes for the weekly summary and the month-end register (bench/scale.py).
 
 Revision ID: 0006
 Revises: 0005
@@ -70,6 +71,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaint_recurrence", "complaint", ["product_key", "received_at"], unique=False
     )
+    # The weekly summary and the month-end register at the scale of years (bench/scale.py).
+    op.create_index("ix_complaint_received_at", "complaint", ["received_at"], unique=False)
+    op.create_index("ix_step_done_at", "step", ["done_at"], unique=False)
+    op.create_index("ix_step_key_due", "step", ["key", "due_at"], unique=False)
     op.create_table(
         "plan",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -155,6 +160,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_step_key_due", table_name="step")
+    op.drop_index("ix_step_done_at", table_name="step")
+    op.drop_index("ix_complaint_received_at", table_name="complaint")
     op.drop_index("ix_complaint_recurrence", table_name="complaint")
     with op.batch_alter_table("complaint") as batch:
         batch.drop_column("recurs_after")
