@@ -262,13 +262,18 @@ def earlier_complaints(
     return session.scalars(query.order_by(Complaint.received_at.desc()).limit(limit)).all()
 
 
-def major_complaints(session: Session) -> Sequence[Complaint]:
-    """The register of major problems: grade A, and those leadership filed as major."""
+def major_complaints(session: Session, open_only: bool = False) -> Sequence[Complaint]:
+    """The register of major problems: grade A, and those leadership filed as major (the
+    open ones only, for the weekly summary)."""
+    query = select(Complaint).where(
+        (Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None)
+    )
+    if open_only:
+        query = query.where(Complaint.status == ComplaintStatus.OPEN)
     return session.scalars(
-        select(Complaint)
-        .where((Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None))
-        .options(selectinload(Complaint.filed_by), selectinload(Complaint.steps))
-        .order_by(Complaint.received_at.desc())
+        query.options(selectinload(Complaint.filed_by), selectinload(Complaint.steps)).order_by(
+            Complaint.received_at.desc()
+        )
     ).all()
 
 

@@ -123,9 +123,7 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
         if s.due_at is not None
     )
     majors = []
-    for c in queries.major_complaints(session):
-        if c.closed_at is not None:
-            continue
+    for c in queries.major_complaints(session, open_only=True):
         plan = [s for s in c.steps if s.key == PLAN_STEP]
         majors.append((c.number, plan[-1].status.value if plan else ""))
     twelve = start - timedelta(days=7 * 11)
