@@ -413,10 +413,6 @@ def plan_of(session: Session, complaint_id: int) -> Plan | None:
     )
 
 
-def plan_item_by_id(session: Session, item_id: int) -> PlanItem | None:
-    return session.get(PlanItem, item_id)
-
-
 def running_plan_items(session: Session) -> Sequence[PlanItem]:
     """Items with a task open (their work, or their acceptance), soonest due first: what
     the daily tracking (step 14) lists. Items whose plan is no longer needed are not."""

@@ -46,6 +46,7 @@ from bot.services.steps import (
     card_notice,
     edit_cards,
     finish_step,
+    mark_done,
     may_press,
     refresh_cards,
     task_recipients,
@@ -385,20 +386,8 @@ def finish_item(uow: UnitOfWork, step: Step, actor: Actor, ending: OutcomeDef) -
         return PressResult.NOT_OPEN
     session, now = uow.session, uow.now
     uow.touch(step)
-    step.status, step.done_at, step.done_by = StepStatus.DONE, now, actor.person
-    step.outcome, step.next_ping_at = ending.outcome, None
+    mark_done(uow, step, actor, ending.outcome, item=item.number)
     complaint = item.plan.complaint
-    log_event(
-        session,
-        actor,
-        "step_done",
-        now,
-        complaint,
-        step=step.key,
-        item=item.number,
-        outcome=ending.outcome.value,
-        late=bool(step.due_at and now > step.due_at),
-    )
     if step.key == PLAN_ITEM:
         item.status, item.submitted_at = rules.submit(item.status), now
         _open_task(uow, item, ITEM_ACCEPTANCE, item.acceptor, _acceptance_due(uow), actor)
@@ -545,11 +534,6 @@ def refresh_plan_cards(uow: UnitOfWork, plan: Plan) -> None:
     assert step is not None
     render = lambda lang: [cards.plan_card(view, complaint_view, lang, tz)]  # noqa: E731
     edit_cards(uow, step, Purpose.PLAN, Purpose.PLAN_EDIT, render)
-
-
-def plan_of(uow: UnitOfWork, complaint_id: int) -> PlanView | None:
-    plan = queries.plan_of(uow.session, complaint_id)
-    return mapping.plan_view(plan) if plan else None
 
 
 # Tracking (step 14) --------------------------------------------------------------------

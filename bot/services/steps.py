@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from bot.procedure import access, engine
 from bot.procedure.grading import Grade, Plant, is_serious
@@ -281,22 +282,8 @@ def _apply(
     open_steps = {s.key: s for s in complaint.steps if s.status == StepStatus.OPEN}
     for index, key in enumerate(transition.done):
         step = open_steps.get(key) or _filing_step(uow, complaint, key)
-        step.status = StepStatus.DONE
-        step.done_at = now
-        step.done_by = actor.person
-        step.outcome = outcome if index == 0 else Outcome.DONE
-        step.next_ping_at = None
+        mark_done(uow, step, actor, outcome if index == 0 else Outcome.DONE)
         changed.append(step)
-        log_event(
-            session,
-            actor,
-            "step_done",
-            now,
-            complaint,
-            step=key,
-            outcome=step.outcome.value,
-            late=bool(step.due_at and now > step.due_at),
-        )
     # Skipped: open steps no longer needed. Superseded: done steps sent back for rework.
     for keys, before, after in (
         (transition.skipped, StepStatus.OPEN, StepStatus.SKIPPED),
@@ -353,6 +340,24 @@ def _apply(
 
         plans.settle_items(uow, complaint, actor)
     return changed
+
+
+def mark_done(uow: UnitOfWork, step: Step, actor: Actor, outcome: Outcome, **detail: Any) -> None:
+    """A step done now with this outcome, by the actor; its event says whether it was late."""
+    now = uow.now
+    step.status, step.done_at, step.done_by = StepStatus.DONE, now, actor.person
+    step.outcome, step.next_ping_at = outcome, None
+    log_event(
+        uow.session,
+        actor,
+        "step_done",
+        now,
+        step.complaint,
+        step=step.key,
+        **detail,
+        outcome=outcome.value,
+        late=bool(step.due_at and now > step.due_at),
+    )
 
 
 def _announce_closure(uow: UnitOfWork, complaint: Complaint) -> None:
