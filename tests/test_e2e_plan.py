@@ -37,6 +37,10 @@ def engine(sqlite_engine: Engine) -> Engine:
     return sqlite_engine
 
 
+# Notices come through the outbox at Telegram's pace: on a busy machine a few seconds.
+NOTICE = 30
+
+
 def open_step(world: World, key: str, item: int | None = None) -> int | None:
     with world.sessions() as session:
         query = select(Step.id).where(Step.key == key, Step.status == "open")
@@ -84,7 +88,8 @@ async def reply(world: World, user: int, prompt_text: str, text: str) -> None:
         lambda: next(
             (m for m in world.emu.bot_messages(user)[before - 3 :][::-1] if prompt_text in m.text),
             None,
-        )
+        ),
+        timeout=NOTICE,
     )
     await world.emu.user_sends(user, text, reply_to=prompt.message_id)
 
@@ -137,10 +142,10 @@ async def carry_out_the_items(world: World, *, again: bool = False) -> None:
         return
     await finish(world, QC_LS, QC_LS, "plan_item", "done", item=1)
     await reply(world, QC_LS, "证据", "刀具已更换,首件检验合格")
-    await eventually(lambda: said(world, VP_PROD, "首件检验合格"))
+    await eventually(lambda: said(world, VP_PROD, "首件检验合格"), timeout=NOTICE)
     await finish(world, VP_PROD, VP_PROD, "item_acceptance", "back", item=1)
     await reply(world, VP_PROD, "需重做", "第二件尺寸仍超差")
-    await eventually(lambda: said(world, QC_LS, "第二件尺寸仍超差"))
+    await eventually(lambda: said(world, QC_LS, "第二件尺寸仍超差"), timeout=NOTICE)
     await finish(world, QC_LS, QC_LS, "plan_item", "done", item=1)
     await finish(world, VP_PROD, VP_PROD, "item_acceptance", "acc", item=1)
     await finish(world, PURCHASING, PURCHASING, "plan_item", "done", item=2)
