@@ -384,6 +384,28 @@ def steps_to_ping(session: Session) -> list[tuple[int, datetime, int]]:
     return [(row[0], row[1], row[2]) for row in rows]
 
 
+def next_ping_time(session: Session) -> datetime | None:
+    """When the soonest reminder or escalation of any open step falls due (the index
+    ix_step_open_pings answers it without reading the steps)."""
+    return session.scalar(
+        select(func.min(Step.next_ping_at)).where(
+            Step.status == StepStatus.OPEN, Step.next_ping_at.is_not(None)
+        )
+    )
+
+
+def steps_due_for_ping(session: Session, now: datetime, limit: int) -> list[int]:
+    """The open steps whose next ping is due by now, the longest waiting first."""
+    return list(
+        session.scalars(
+            select(Step.id)
+            .where(Step.status == StepStatus.OPEN, Step.next_ping_at <= now)
+            .order_by(Step.next_ping_at, Step.id)
+            .limit(limit)
+        )
+    )
+
+
 def next_ping_of(session: Session, step_id: int) -> tuple[datetime | None, int] | None:
     row = session.execute(
         select(Step.next_ping_at, Step.pings_sent, Step.status).where(Step.id == step_id)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.delivery.scheduler import DEADLINE_JOB
 from storage.models import Complaint, Event, Step
 from tests.conftest import (
     GM,
@@ -148,6 +149,9 @@ async def test_a_restart_in_the_middle_of_a_limit_loses_nothing_and_repeats_noth
                 if "问题鉴定初评" in m.text and m.text.startswith("第")
             ]
             assert len(cards) == 1  # nothing sent twice
+            # One job for every step's pings, set for the soonest (the next escalation).
+            jobs = world.kesu.application.job_queue.jobs()
+            assert [j.name for j in jobs if j.name and "deadline" in j.name] == [DEADLINE_JOB]
             with world.sessions() as session:
                 assert (
                     session.scalars(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import prepare_database
 from bot.config import KesuConfig, parse_config
+from bot.delivery.scheduler import Delivery
 from bot.procedure.access import may_press
 from bot.procedure.clock import FakeClock
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
@@ -314,6 +316,45 @@ def test_pings_go_to_the_owner_then_the_leading_vp_and_the_gm(engine: Engine) ->
         ]
     assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
     assert not fire(NOW + timedelta(hours=5))  # done: the job is stale and does nothing
+
+
+def test_one_deadline_job_sends_every_due_ping_oldest_first_and_sets_right_a_stale_time(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file()  # grade A: several steps open, each with its next ping
+    delivery = Delivery(company.services, None)
+    with company.sessions() as session:
+        times = session.scalars(
+            select(Step.next_ping_at).where(
+                Step.status == StepStatus.OPEN, Step.next_ping_at.is_not(None)
+            )
+        ).all()
+        # A step whose stored time is wrong (set by another ping policy): due by the
+        # database, not by the rule.
+        stale = session.scalars(
+            select(Step).where(Step.key == "special_meeting", Step.status == StepStatus.OPEN)
+        ).one()
+        right = stale.next_ping_at
+        assert right is not None
+        stale.next_ping_at = NOW + timedelta(minutes=1)
+        session.commit()
+    assert len(times) > 3
+    assert asyncio.run(delivery.next_due()) == NOW + timedelta(minutes=1)
+
+    company.clock.set(sorted(times)[1])  # the two soonest are due (and the stale one)
+    fired = asyncio.run(delivery.fire_due())
+    assert right > company.clock.now()
+    assert fired == len([t for t in times if t <= company.clock.now()]) == 2
+    with company.sessions() as session:
+        assert session.get(Step, stale.id).next_ping_at == right  # set right, nothing sent
+        events = session.scalars(select(Event).where(Event.action == "ping")).all()
+        assert "special_meeting" not in {e.detail["step"] for e in events}
+        assert len(events) == fired
+    # Nothing due is left before the next time, and a second pass sends nothing.
+    assert asyncio.run(delivery.fire_due()) == 0
+    soonest = asyncio.run(delivery.next_due())
+    assert soonest is not None and soonest > company.clock.now()
 
 
 def test_take_it_names_the_owner_and_brings_the_card_privately(engine: Engine) -> None:

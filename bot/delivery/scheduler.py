@@ -1,12 +1,18 @@
 """The JobQueue only pokes: due times live in the database.
 
-Each open step with a time limit has one job, named deadline:<step id>:<kind>
-after the ping it will send; the daily tracking of plan items has one,
-tracking:daily, and the weekly meeting's agenda, meeting:weekly, at their next times
-after their last runs (the event log keeps them). When it fires it re-reads the step (the service
-does nothing if the step moved on); at start-up the jobs are rebuilt from the
-database. The unit of work hands the new ping times of the steps it touched to
-`Delivery.schedule` after each commit.
+Step pings have one job, deadlines:next, set for the soonest next ping of any open
+step (`step.next_ping_at`, read through the index ix_step_open_pings). When it fires it
+sends every ping due by then, each in its own unit of work that re-reads the step (and
+does nothing if the step moved on), and sets itself for the next soonest. A unit of work
+that gives a step an earlier ping brings the job forward after its commit. One job
+rather than one per open step: with a hundred thousand open steps, start-up is one
+indexed query instead of a hundred thousand jobs, and memory does not grow with them
+(BENCHMARKS.md).
+
+The timed jobs (the daily tracking of plan items, the weekly meeting's agenda, the
+month-end register, the weekly summary) have one job each at their next times after
+their last runs, which the event log keeps. At start-up every job is set again from the
+database.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, JobQueue
 
-from bot.procedure.pings import kind_of
 from bot.services import exports, meetings, plans, steps, summary
 from bot.services.uow import Services, StepPlan, UnitOfWork
 from storage import queries
@@ -43,82 +48,113 @@ TIMED: tuple[tuple[str, Callable[[UnitOfWork], datetime | None], Callable[..., o
 )
 
 
-def job_name(step_id: int, kind: str) -> str:
-    return f"deadline:{step_id}:{kind}"
+DEADLINE_JOB = "deadlines:next"
+# Pings read per query while catching up: bounded, so a backlog after a long stop is
+# sent in order without loading it all at once.
+PING_BATCH = 200
+# A soonest time already past (its ping found stale) is looked at again after this, not
+# in a busy loop.
+RECHECK = timedelta(seconds=1)
 
 
 class Delivery:
-    """After a commit: poke the sender, bring the step jobs in line (bot.services.uow.AfterCommit)."""
+    """After a commit: poke the sender, bring the deadline job forward (bot.services.uow.AfterCommit)."""
 
     def __init__(self, services: Services, job_queue: JobQueue | None) -> None:
         self.services = services
         self.job_queue = job_queue
         self.sender: OutboxSender | None = None
+        self._armed_at: datetime | None = None  # when deadlines:next fires, if set
+        self._firing = False
 
     def poke_sender(self) -> None:
         if self.sender is not None:
             self.sender.poke()
 
     def schedule(self, plans: dict[int, StepPlan]) -> None:
+        """A committed unit of work changed these steps' next pings: fire sooner if one is
+        sooner. A later or dropped ping needs nothing: the job re-reads when it fires."""
+        soonest = min((plan.at for plan in plans.values() if plan.at is not None), default=None)
+        if soonest is None or self._firing:
+            return  # while firing, the job sets itself from the database when done
+        if self._armed_at is None or soonest < self._armed_at:
+            self._arm(soonest)
+
+    def _arm(self, when: datetime | None) -> None:
         if self.job_queue is None:
             return
-        for step_id, plan in plans.items():
-            self._drop(step_id)
-            if plan.at is not None:
-                self._add(step_id, plan.at, plan.pings_sent)
-
-    def _drop(self, step_id: int) -> None:
-        assert self.job_queue is not None
-        prefix = f"deadline:{step_id}:"
-        for job in self.job_queue.jobs():
-            if job.name and job.name.startswith(prefix):
-                job.schedule_removal()
-
-    def _add(self, step_id: int, when: datetime, pings_sent: int) -> None:
-        assert self.job_queue is not None
-        kind = kind_of(pings_sent, self.services.config.ping_policy()).value
+        for job in self.job_queue.get_jobs_by_name(DEADLINE_JOB):
+            job.schedule_removal()
+        self._armed_at = when
+        if when is None:
+            return
         # A delay from Kesu's clock, not a wall-clock time: the sandbox's clock runs ahead.
         delay = max(when - self.services.clock.now(), timedelta(milliseconds=10))
         self.job_queue.run_once(
             self._fire,
             when=delay,
-            name=job_name(step_id, kind),
-            data=step_id,
+            name=DEADLINE_JOB,
             # Run however late: a busy loop or a restart must not drop a reminder.
             job_kwargs={"misfire_grace_time": None, "coalesce": True},
         )
 
-    async def rebuild(self) -> int:
-        """At start-up (and when the clock jumps): one job per open step with a limit, and
-        the daily tracking's."""
-        if self.job_queue is None:
-            return 0
-        pending = await self.services.db(self._pending)
-        self.schedule({step_id: StepPlan(when, sent) for step_id, when, sent in pending})
+    async def rebuild(self) -> datetime | None:
+        """At start-up (and when the clock jumps): the deadline job at the soonest ping, and
+        the timed jobs; returns when the soonest ping falls due."""
+        soonest = await self.services.db(self._soonest)
+        self._arm(soonest)
         await self.schedule_timed()
-        log.info("scheduled %d deadline jobs from the database", len(pending))
-        return len(pending)
+        log.info("next ping due at %s", soonest.isoformat() if soonest else "never")
+        return soonest
 
     async def next_due(self) -> datetime | None:
-        """When the next reminder, escalation or daily tracking falls due (the sandbox's
-        clock jumps there)."""
-        pending = await self.services.db(self._pending)
+        """When the next reminder, escalation or timed job falls due (the sandbox's clock
+        jumps there)."""
+        soonest = await self.services.db(self._soonest)
         timed = [await self.services.run(next_time) for _name, next_time, _run in TIMED]
-        return min([when for _, when, _ in pending] + [t for t in timed if t], default=None)
+        return min([t for t in [soonest, *timed] if t is not None], default=None)
 
     async def fire_due(self) -> int:
         """Send every ping (and the timed jobs) due by Kesu's clock now, without the jobs."""
+        fired = await self._fire_pings(self.services.clock.now())
         now = self.services.clock.now()
-        fired = 0
-        for step_id, when, _sent in await self.services.db(self._pending):
-            if when <= now and await self.services.run(steps.fire_ping, step_id):
-                fired += 1
         for _name, next_time, run in TIMED:
             due = await self.services.run(next_time)
             if due is not None and due <= now:
                 await self.services.run(run, due)
                 fired += 1
         return fired
+
+    async def _fire_pings(self, now: datetime) -> int:
+        """Each ping due by now, oldest first, each in its own unit of work."""
+        fired = 0
+        while True:
+            # A stale step is set right by fire_ping, so a round that sends nothing is the last.
+            sent = 0
+            for step_id in await self.services.db(self._due, now):
+                sent += bool(await self.services.run(steps.fire_ping, step_id))
+            if sent == 0:
+                return fired
+            fired += sent
+
+    async def _fire(self, context: CallbackContext) -> None:
+        self._armed_at = None
+        self._firing = True
+        try:
+            await self._fire_pings(self.services.clock.now())
+        finally:
+            self._firing = False
+            soonest = await self.services.db(self._soonest)
+            now = self.services.clock.now()
+            self._arm(max(soonest, now + RECHECK) if soonest and soonest <= now else soonest)
+
+    def _soonest(self) -> datetime | None:
+        with self.services.sessions() as session:
+            return queries.next_ping_time(session)
+
+    def _due(self, now: datetime) -> list[int]:
+        with self.services.sessions() as session:
+            return queries.steps_due_for_ping(session, now, PING_BATCH)
 
     async def schedule_timed(self) -> None:
         """The timed jobs (the daily tracking, the weekly meeting's agenda): one job each at
@@ -157,22 +193,3 @@ class Delivery:
         job = context.job
         assert job is not None and isinstance(job.data, str)
         await self._schedule_timed(job.data)
-
-    def _pending(self) -> list[tuple[int, datetime, int]]:
-        with self.services.sessions() as session:
-            return queries.steps_to_ping(session)
-
-    async def _fire(self, context: CallbackContext) -> None:
-        job = context.job
-        assert job is not None and isinstance(job.data, int)
-        # The unit of work reschedules the step (or drops its job) after commit.
-        fired = await self.services.run(steps.fire_ping, job.data)
-        if not fired:
-            # Stale: nothing sent, nothing changed; make sure the job matches the step.
-            plan = await self.services.db(self._plan, job.data)
-            self.schedule({job.data: plan})
-
-    def _plan(self, step_id: int) -> StepPlan:
-        with self.services.sessions() as session:
-            found = queries.next_ping_of(session, step_id)
-        return StepPlan(*found) if found else StepPlan(None, 0)

@@ -759,11 +759,17 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
     """Send the reminder or escalation that is due for a step; False when stale."""
     session, config, now = uow.session, uow.config, uow.now
     step = queries.step_by_id(session, step_id)
-    if step is None or step.status != StepStatus.OPEN or step.due_at is None:
+    if step is None or step.status != StepStatus.OPEN:
+        return False
+    if step.due_at is None:
+        step.next_ping_at = None
         return False
     policy = config.ping_policy()
     due = due_ping(step.opened_at, step.due_at, step.pings_sent, now, policy)
     if due is None:
+        # Not due after all (the ping policy changed since the time was set): set it again
+        # by today's policy, so the scheduler does not wake for it again and again.
+        step.next_ping_at = next_ping_at(step.opened_at, step.due_at, step.pings_sent, policy)
         return False
     complaint = step.complaint
     audience: list[Audience] = []
