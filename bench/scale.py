@@ -57,7 +57,7 @@ from storage.models import (
     Person,
     Step,
 )
-from tests.conftest import GM, QC_HW, config_data
+from tests.conftest import GM, QC_HW, SALES_2, config_data
 
 PRODUCTS = [("深沟球轴承", f"62{n:02d}-2RS") for n in range(40)] + [
     ("圆锥滚子轴承", f"302{n:02d}") for n in range(30)
@@ -253,11 +253,17 @@ def main() -> None:
         services.call(complaints.earlier_of, draft)
 
     timed("recurrence at intake", recurrence, repeat=50)
-    timed("/list (all open, as the GM)", lambda: services.call(complaints.list_open, Caller(GM)), 5)
+    timed(
+        "/list (first page of all open, as the GM)",
+        lambda: services.call(complaints.list_open, Caller(GM)),
+        5,
+    )
     assert newest is not None
     show = complaints.ShowComplaint(Caller(GM), newest)
     timed("/show (the newest complaint)", lambda: services.call(complaints.show, show), 5)
-    timed("/mytasks (QC of Huangwu)", lambda: services.call(steps.my_tasks, Caller(QC_HW)), 5)
+    for label, who in (("QC of Huangwu", QC_HW), ("the GM", GM), ("a salesperson", SALES_2)):
+        timed(f"/mytasks ({label})", lambda who=who: services.call(steps.my_tasks, Caller(who)), 5)
+    timed("/overdue (as the GM)", lambda: services.call(steps.overdue, Caller(GM)), 5)
     services.close()
 
 

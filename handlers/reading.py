@@ -31,8 +31,12 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def list_command(update: Update, context: Context) -> None:
-    found = await context.services.run(complaints.list_open, context.caller)
     language = context.language
+    page = context.args[0] if context.args else "1"
+    if not page.isdecimal() or int(page) < 1:
+        await send_parts(update, [gettext(language, "Send it like this: /list 2 (the page)")])
+        return
+    found = await context.services.run(complaints.list_open, context.caller, int(page))
     if found.refusal is not None:
         await send_parts(update, [gettext(language, NOT_REGISTERED)])
         return
@@ -42,6 +46,9 @@ async def list_command(update: Update, context: Context) -> None:
         language,
         complaints=found.complaints,
         title=gettext(language, title),
+        page=found.page,
+        pages=found.pages,
+        total=found.total,
         tz=context.services.config.timezone,
     )
     await send_parts(update, parts)

@@ -239,6 +239,8 @@ def _task_list(context: Context, found: steps.TaskList, title: str, empty: str) 
         "steps/task_list.html",
         language,
         steps=found.steps,
+        total=found.total,
+        capped=found.capped,
         now=context.services.clock.now(),
         tz=context.services.config.timezone,
         title=gettext(language, title),

@@ -203,6 +203,10 @@ class Complaint(Base):
         Index("ix_complaint_recurrence", "product_key", "received_at"),
         # The register of a month, the summary's weeks.
         Index("ix_complaint_received_at", "received_at"),
+        # /list: the open complaints newest first, and how many.
+        Index("ix_complaint_status_received", "status", "received_at"),
+        # /mytasks: the open complaints of a plant, or of a salesperson.
+        Index("ix_complaint_status_plant", "status", "plant", "filed_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,6 +286,9 @@ class Step(Base):
         # The weekly summary: steps done in a week, and the answers due in it.
         Index("ix_step_done_at", "done_at"),
         Index("ix_step_key_due", "key", "due_at"),
+        # /mytasks and /overdue: open steps soonest due first, with all that decides
+        # whose they are, so the list is read from the index alone.
+        Index("ix_step_open_due", "status", "due_at", "key", "assignee_id", "complaint_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

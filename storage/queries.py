@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from bot.procedure.access import TaskScope
 from bot.procedure.grading import Grade, Plant
 from bot.procedure.plans import ItemStatus
 from bot.procedure.roles import Role
@@ -166,11 +167,42 @@ def complaint_by_number(session: Session, number: str) -> Complaint | None:
     )
 
 
-def open_complaints(session: Session, filed_by_id: int | None = None) -> Sequence[Complaint]:
-    query = select(Complaint).where(Complaint.status != ComplaintStatus.CLOSED)
+OPEN_STATUSES = [s for s in ComplaintStatus if s is not ComplaintStatus.CLOSED]
+
+
+def _open_complaints(filed_by_id: int | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Complaint.status.in_(OPEN_STATUSES)]
     if filed_by_id is not None:
-        query = query.where(Complaint.filed_by_id == filed_by_id)
-    return session.scalars(query.order_by(Complaint.received_at.desc())).all()
+        where.append(Complaint.filed_by_id == filed_by_id)
+    return where
+
+
+def count_open_complaints(session: Session, filed_by_id: int | None = None) -> int:
+    where = _open_complaints(filed_by_id)
+    return session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
+
+
+def open_complaints(
+    session: Session, filed_by_id: int | None = None, offset: int = 0, limit: int | None = None
+) -> Sequence[Complaint]:
+    """Open complaints (those one salesperson filed, if given), newest first, from
+    `offset` (index ix_complaint_status_received)."""
+    return session.scalars(
+        select(Complaint)
+        .where(*_open_complaints(filed_by_id))
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+
+
+def open_recurring(session: Session) -> Sequence[Complaint]:
+    """Open complaints filed as recurring problems, newest first."""
+    return session.scalars(
+        select(Complaint)
+        .where(Complaint.status.in_(OPEN_STATUSES), Complaint.is_recurring.is_(True))
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    ).all()
 
 
 def complaints_received(session: Session, start: datetime, end: datetime) -> Sequence[Complaint]:
@@ -404,6 +436,65 @@ def steps_due_for_ping(session: Session, now: datetime, limit: int) -> list[int]
             .limit(limit)
         )
     )
+
+
+def _in_scope(scope: TaskScope) -> ColumnElement[bool]:
+    """Open steps that can be the scope's person's. The complaints' side is a subquery
+    (the open complaints of the plants, or filed by them), so the steps are filtered
+    from the index ix_step_open_due alone."""
+
+    def open_complaints_where(*where: ColumnElement[bool]) -> Select[tuple[int]]:
+        return select(Complaint.id).where(Complaint.status.in_(OPEN_STATUSES), *where)
+
+    plants_of: dict[frozenset[str], list[Plant]] = {}
+    for plant, keys in scope.by_plant.items():
+        if keys:
+            plants_of.setdefault(keys, []).append(plant)
+    unnamed = [
+        Step.key.in_(sorted(keys))
+        & Step.complaint_id.in_(open_complaints_where(Complaint.plant.in_(plants)))
+        for keys, plants in plants_of.items()
+    ]
+    if scope.filed:
+        unnamed.append(
+            Step.key.in_(sorted(scope.filed))
+            & Step.complaint_id.in_(open_complaints_where(Complaint.filed_by_id == scope.person_id))
+        )
+    mine = Step.assignee_id == scope.person_id
+    if unnamed:
+        mine = or_(mine, Step.assignee_id.is_(None) & or_(*unnamed))
+    return (Step.status == StepStatus.OPEN) & mine
+
+
+def tasks_in_scope(
+    session: Session, scope: TaskScope, listed: int, counted: int
+) -> tuple[int, Sequence[Step]]:
+    """How many open steps the scope holds, counted up to `counted` + 1 (a list in a chat
+    needs no exact count of thousands), and the `listed` most urgent: soonest due first,
+    those without a limit last."""
+    mine = _in_scope(scope)
+    ids = list(
+        session.scalars(
+            select(Step.id)
+            .where(mine, Step.due_at.is_not(None))
+            .order_by(Step.due_at, Step.id)
+            .limit(counted + 1)
+        )
+    )
+    if len(ids) <= counted:
+        ids += session.scalars(
+            select(Step.id)
+            .where(mine, Step.due_at.is_(None))
+            .order_by(Step.id)
+            .limit(counted + 1 - len(ids))
+        )
+    shown = ids[:listed]
+    rows = session.scalars(
+        select(Step)
+        .where(Step.id.in_(shown))
+        .options(selectinload(Step.complaint), selectinload(Step.assignee))
+    ).all()
+    return len(ids), sorted(rows, key=lambda step: shown.index(step.id))
 
 
 def next_ping_of(session: Session, step_id: int) -> tuple[datetime | None, int] | None:

@@ -449,12 +449,23 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
             "steps/task_list.html",
             language,
             steps=[step],
+            total=31,
+            capped=False,
             now=now,
             tz=tz,
             title="T",
             empty="E",
         ),
-        render("complaints/list.html", language, complaints=[c], title="T", tz=tz),
+        render(
+            "complaints/list.html",
+            language,
+            complaints=[c],
+            title="T",
+            page=1,
+            pages=2,
+            total=31,
+            tz=tz,
+        ),
     ]
     for text in texts:
         parse(text)  # strict Telegram HTML, as the emulator parses it

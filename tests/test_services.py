@@ -7,12 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.services import complaints, steps
+from bot.procedure import access
+from bot.procedure.grading import Demand, Plant
+from bot.procedure.steps import STEP_BY_ID, StepStatus
+from bot.services import complaints, mapping, steps
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, StepPlan, UnitOfWork
 from bot.views.callbacks import StepAction
+from storage import queries
 from storage.models import Complaint, OutboxMessage, Step
-from tests.conftest import QC_HW, SALES
+from tests.conftest import GM, PEOPLE, QC_HW, SALES, SALES_2
 from tests.test_workflow import NOW, Company, draft
 
 
@@ -107,3 +111,79 @@ def test_a_salesperson_sees_their_own_complaints_and_qc_all(engine: Engine) -> N
     assert qc.complaint is not None and qc.complaint.steps and qc.events
     nobody = company.services.call(complaints.list_open, Caller(100099))
     assert nobody.refusal is complaints.Refusal.NOT_REGISTERED
+
+
+def test_my_tasks_and_the_open_list_are_counted_and_paged_in_the_database(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The query behind /mytasks gives exactly what access.is_mine gives step by step,
+    for every person; /list pages the open complaints newest first."""
+    company = Company(engine, owners={"containment": "production"})
+    filings = [
+        (SALES, Plant.HUANGWU, [Demand.CLAIM, Demand.RETURN]),
+        (SALES_2, Plant.LAISHAN, [Demand.EXCHANGE]),
+        (SALES, Plant.LAISHAN, [Demand.DOWNGRADE]),
+        (SALES_2, Plant.HUANGWU, [Demand.CRITICISM]),
+        (SALES, Plant.HUANGWU, [Demand.EXCHANGE]),
+    ]
+    for n, (seller, plant, demands) in enumerate(filings):
+        company.clock.set(NOW + timedelta(minutes=n))
+        filed = company.services.call(
+            complaints.file_complaint,
+            complaints.FileComplaint(Caller(seller, seller), draft(plant=plant, demands=demands)),
+        )
+        assert filed.complaint is not None
+    with company.sessions() as session:
+        taken = session.scalars(
+            select(Step.id).where(Step.status == StepStatus.OPEN).order_by(Step.id)
+        ).first()
+    assert taken is not None
+    command = PressStep(Caller(GM, GM), taken, StepAction.TAKE, "")
+    assert company.services.call(steps.press, command).result is PressResult.OK
+    monkeypatch.setattr(steps, "TASKS_LISTED", 2)
+    with company.sessions() as session:
+        open_steps = queries.open_steps(session)  # soonest due first, as /mytasks lists
+        longest = 0
+        counts: dict[int, int] = {}
+        for entry in PEOPLE:
+            person = company.person(session, entry["telegram_id"])
+            me = mapping.who(person)
+            expected = [
+                s.id
+                for s in open_steps
+                if access.is_mine(
+                    me,
+                    company.config.owner(s.key),
+                    mapping.case(s.complaint),
+                    s.assignee_id,
+                    STEP_BY_ID[s.key].co_owners,
+                )
+            ]
+            found = company.services.call(steps.my_tasks, Caller(entry["telegram_id"]))
+            assert found.total == len(expected), entry["name"]
+            assert [s.id for s in found.steps] == expected[:2], entry["name"]
+            if entry["telegram_id"] == GM:
+                assert taken in expected
+            if entry["telegram_id"] == QC_HW:
+                assert expected and taken not in expected
+            longest = max(longest, len(expected))
+            counts[entry["telegram_id"]] = len(expected)
+    assert longest > 2  # some lists were cut at two, and counted whole
+    # Counting stops past TASKS_COUNTED: "more than" that many.
+    monkeypatch.setattr(steps, "TASKS_COUNTED", longest - 1)
+    for telegram_id, count in counts.items():
+        found = company.services.call(steps.my_tasks, Caller(telegram_id))
+        assert (found.total, found.capped) == (min(count, longest - 1), count > longest - 1)
+
+    monkeypatch.setattr(complaints, "LIST_PAGE", 2)
+    pages = [company.services.call(complaints.list_open, Caller(GM), n) for n in (1, 2, 3, 9)]
+    assert [[c.number for c in p.complaints] for p in pages] == [
+        ["KS-2026-0005", "KS-2026-0004"],
+        ["KS-2026-0003", "KS-2026-0002"],
+        ["KS-2026-0001"],
+        ["KS-2026-0001"],  # past the last page: the last
+    ]
+    assert [(p.page, p.pages, p.total) for p in pages] == [(1, 3, 5), (2, 3, 5)] + [(3, 3, 5)] * 2
+    own = company.services.call(complaints.list_open, Caller(SALES_2))  # their own, not all
+    assert [c.number for c in own.complaints] == ["KS-2026-0004", "KS-2026-0002"]
+    assert (own.total, own.pages, own.all_of_them) == (2, 1, False)

@@ -112,6 +112,32 @@ def is_mine(
     return any(owns(who, o, case) for o in (owner, *co_owners))
 
 
+@dataclass(frozen=True)
+class TaskScope:
+    """Which open steps can be someone's (is_mine), as sets a database query can filter
+    by: those named on them; unnamed, the step kinds theirs by role, per plant of the
+    complaint; and sales' step kinds on the complaints they filed."""
+
+    person_id: int
+    by_plant: dict[Plant, frozenset[str]]
+    filed: frozenset[str]
+
+
+def task_scope(who: Who, owners: dict[str, tuple[Owner, tuple[Owner, ...]]]) -> TaskScope:
+    """`owners`: each step kind's owner and co-owners, as configured."""
+    by_plant = {
+        plant: frozenset(
+            key
+            for key, (owner, co_owners) in owners.items()
+            if owner is not Owner.SALES
+            and is_mine(who, owner, Case(plant, filed_by_id=0), None, co_owners)
+        )
+        for plant in Plant
+    }
+    filed = frozenset(key for key, (owner, _co) in owners.items() if owner is Owner.SALES)
+    return TaskScope(who.id, by_plant, filed)
+
+
 def is_leadership(who: Who) -> bool:
     """The GM and the three VPs (公司领导层); admins act for them."""
     return who.is_admin or who.role in LEADERS

@@ -87,8 +87,15 @@ class CustomerMatch:
 @dataclass(frozen=True)
 class ComplaintList:
     refusal: Refusal | None = None
-    complaints: tuple[ComplaintView, ...] = ()
+    complaints: tuple[ComplaintView, ...] = ()  # one page, newest first
     all_of_them: bool = False  # QC and leadership see all; sales their own
+    total: int = 0  # open complaints in all
+    page: int = 1
+    pages: int = 1
+
+
+# Complaints on one page of /list: what a chat message can show and a person reads.
+LIST_PAGE = 30
 
 
 @dataclass(frozen=True)
@@ -256,15 +263,26 @@ def customer(uow: UnitOfWork, customer_id: int) -> CustomerMatch | None:
 # Reading -------------------------------------------------------------------------------
 
 
-def list_open(uow: UnitOfWork, caller: Caller) -> ComplaintList:
+def list_open(uow: UnitOfWork, caller: Caller, page: int = 1) -> ComplaintList:
+    """One page of the open complaints the person may see, newest first (a page past the
+    last gives the last)."""
     person = uow.person(caller)
     if person is None:
         return ComplaintList(Refusal.NOT_REGISTERED)
     all_of_them = access.sees_all(mapping.who(person))
-    rows = queries.open_complaints(uow.session, filed_by_id=None if all_of_them else person.id)
+    filed_by_id = None if all_of_them else person.id
+    total = queries.count_open_complaints(uow.session, filed_by_id)
+    pages = max(1, -(-total // LIST_PAGE))
+    page = min(max(page, 1), pages)
+    rows = queries.open_complaints(
+        uow.session, filed_by_id, offset=(page - 1) * LIST_PAGE, limit=LIST_PAGE
+    )
     return ComplaintList(
         complaints=tuple(mapping.complaint_view(c, uow.config, steps=False) for c in rows),
         all_of_them=all_of_them,
+        total=total,
+        page=page,
+        pages=pages,
     )
 
 

@@ -340,9 +340,7 @@ def _agenda(uow: UnitOfWork, meeting: MeetingView) -> WeeklyAgendaView:
         ),
         late_items=tuple(mapping.tracking_row(i) for i in late_items),
         recurring=tuple(
-            mapping.complaint_view(c, config, steps=False)
-            for c in queries.open_complaints(session)
-            if c.is_recurring
+            mapping.complaint_view(c, config, steps=False) for c in queries.open_recurring(session)
         ),
         suggestions=tuple(
             mapping.suggestion_view(s)

@@ -155,9 +155,17 @@ class ReplyResult(StrEnum):
 
 @dataclass(frozen=True)
 class TaskList:
-    steps: tuple[StepView, ...]
+    steps: tuple[StepView, ...]  # the most urgent, at most TASKS_LISTED
     cards: tuple[tuple[StepView, ComplaintView], ...] = ()  # the most urgent, with buttons
     allowed: bool = True
+    total: int = 0  # all of them, listed or not
+    capped: bool = False  # counting stopped at total: there are more
+
+
+# A list in a chat is read, not scrolled: the most urgent are listed, the rest counted
+# (up to a point: "more than 500" says as much as 17,680 and costs far less).
+TASKS_LISTED = 30
+TASKS_COUNTED = 500
 
 
 # Views --------------------------------------------------------------------------------
@@ -853,21 +861,14 @@ def my_tasks(uow: UnitOfWork, caller: Caller, cards_shown: int = 10) -> TaskList
     person = uow.person(caller)
     if person is None:
         return TaskList(())
-    me = mapping.who(person)
-    mine = [
-        s
-        for s in queries.open_steps(uow.session)
-        if access.is_mine(
-            me,
-            uow.config.owner(s.key),
-            mapping.case(s.complaint),
-            s.assignee_id,
-            STEP_BY_ID[s.key].co_owners,
-        )
-    ]
+    owners = {key: (uow.config.owner(key), s.co_owners) for key, s in STEP_BY_ID.items()}
+    scope = access.task_scope(mapping.who(person), owners)
+    total, mine = queries.tasks_in_scope(uow.session, scope, TASKS_LISTED, TASKS_COUNTED)
     return TaskList(
         tuple(mapping.step_view(s, uow.config) for s in mine),
         tuple(views_of(uow, s) for s in mine[:cards_shown]),
+        total=min(total, TASKS_COUNTED),
+        capped=total > TASKS_COUNTED,
     )
 
 
@@ -875,7 +876,5 @@ def overdue(uow: UnitOfWork, caller: Caller) -> TaskList:
     person = uow.person(caller)
     if person is None or not access.sees_all(mapping.who(person)):
         return TaskList((), allowed=False)
-    late = [
-        s for s in queries.open_steps(uow.session) if s.due_at is not None and s.due_at < uow.now
-    ]
-    return TaskList(tuple(mapping.step_view(s, uow.config) for s in late))
+    total, late = queries.overdue_steps(uow.session, uow.now, TASKS_LISTED)
+    return TaskList(tuple(mapping.step_view(s, uow.config) for s in late), total=total)
