@@ -332,6 +332,10 @@ async def test_list_show_and_help_by_role(engine: Engine) -> None:
         assert "No open complaints" in world.last(SALES_2).text
         await world.say(QC_HW, "/list")
         assert number in world.last(QC_HW).text
+        await world.say(QC_HW, "/list 下一页")  # a page is a number: the reason, in one line
+        assert world.last(QC_HW).text == "请这样发送:/list 2(页码)"
+        await world.say(QC_HW, "/list 7")  # past the last page: the last
+        assert number in world.last(QC_HW).text
         await world.say(QC_HW, f"/show {number.lower()}")
         # The card, steps and history, then the disposition report as filled so far.
         report = await eventually(
