@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -215,30 +215,79 @@ def complaints_received(session: Session, start: datetime, end: datetime) -> Seq
     ).all()
 
 
-def complaints_touching(session: Session, since: datetime, until: datetime) -> Sequence[Complaint]:
-    """Complaints received before `until` and not closed before `since`: all a summary of
-    [since, until) may count (without their steps: steps_done_in reads those)."""
-    return session.scalars(
-        select(Complaint)
-        .where(
-            Complaint.received_at < until,
-            or_(Complaint.closed_at.is_(None), Complaint.closed_at >= since),
+def complaint_facts_touching(session: Session, since: datetime, until: datetime) -> list[Row[Any]]:
+    """The columns a summary of [since, until) counts, of every complaint received before
+    `until` and not closed before `since` (columns, not objects: thousands are open at
+    the scale of years)."""
+    return list(
+        session.execute(
+            select(
+                Complaint.number,
+                Complaint.received_at,
+                Complaint.closed_at,
+                Complaint.grade,
+                Complaint.plant,
+                Complaint.customer_class,
+                Complaint.customer_name,
+                Complaint.product_name,
+                Complaint.specification,
+                Complaint.is_recurring,
+                Complaint.filed_major_at,
+            )
+            .where(
+                Complaint.received_at < until,
+                or_(Complaint.closed_at.is_(None), Complaint.closed_at >= since),
+            )
+            .order_by(Complaint.received_at, Complaint.id)
         )
-        .order_by(Complaint.received_at, Complaint.id)
-    ).all()
+    )
+
+
+def grades_received(session: Session, since: datetime, until: datetime) -> list[Row[Any]]:
+    """(received at, grade) of the complaints received in [since, until)."""
+    return list(
+        session.execute(
+            select(Complaint.received_at, Complaint.grade).where(
+                Complaint.received_at >= since, Complaint.received_at < until
+            )
+        )
+    )
+
+
+def open_majors(session: Session, plan_step: str, limit: int) -> tuple[int, list[Row[Any]]]:
+    """How many major problems are open, and the newest `limit` as (number, the status of
+    their plan step or None)."""
+    major = (
+        Complaint.status.in_(OPEN_STATUSES),
+        (Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None),
+    )
+    count = session.scalar(select(func.count()).select_from(Complaint).where(*major)) or 0
+    plan = (
+        select(Step.status)
+        .where(Step.complaint_id == Complaint.id, Step.key == plan_step)
+        .order_by(Step.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Complaint.number, plan)
+        .where(*major)
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .limit(limit)
+    )
+    return count, list(rows)
 
 
 def steps_done_in(session: Session, since: datetime, until: datetime) -> Sequence[Step]:
     """Steps done (or done and later sent back) in [since, until), with who did them."""
-    return session.scalars(
+    rows = session.scalars(
         select(Step)
-        .where(
-            Step.done_at >= since,
-            Step.done_at < until,
-            Step.status.in_((StepStatus.DONE, StepStatus.SUPERSEDED)),
-        )
+        .where(Step.done_at >= since, Step.done_at < until)
         .options(selectinload(Step.done_by))
     ).all()
+    # The status is checked here, not in SQL: with it there, SQLite without statistics
+    # reads every done step through the status index instead of the week's by done_at.
+    return [s for s in rows if s.status in (StepStatus.DONE, StepStatus.SUPERSEDED)]
 
 
 def overdue_steps(session: Session, now: datetime, limit: int) -> tuple[int, Sequence[Step]]:

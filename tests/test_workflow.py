@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +37,7 @@ from bot.services import (
 )
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, Services
+from bot.views import cards
 from bot.views.callbacks import StepAction
 from storage import db, queries
 from storage.models import (
@@ -1237,7 +1239,9 @@ def test_the_same_product_again_within_90_days_is_recurring_and_serious(engine: 
     assert "rectification_plan" in _statuses(company)
 
 
-def test_the_weekly_summary_on_demand_and_on_schedule(engine: Engine) -> None:
+def test_the_weekly_summary_on_demand_and_on_schedule(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     company = Company(engine)
     company.file()  # A, Tuesday 2026-11-24 (week 48)
@@ -1263,6 +1267,18 @@ def test_the_weekly_summary_on_demand_and_on_schedule(engine: Engine) -> None:
     assert len(history) == 12 and history[-1][0] == "2026-W48" and history[0][0] == "2026-W37"
     assert dict(history[-1][1]) == {"A": 1, "C": 1}
     assert found.summary.overdue_count == len(found.summary.overdue) > 0
+    assert found.summary.majors_open == (("KS-2026-0001", "open"),)  # A: major, plan open
+    assert found.summary.majors_open_count == 1
+    # Past the few it names, the summary counts the rest and says where they are.
+    monkeypatch.setattr(summary, "OVERDUE_LISTED", 1)
+    monkeypatch.setattr(summary, "MAJORS_LISTED", 0)
+    short = weekly(GM).summary
+    assert short is not None and len(short.overdue) == 1 and short.majors_open == ()
+    text = "".join(m.text for m in cards.weekly_summary(short, "zh_CN", "Asia/Shanghai"))
+    extra = short.overdue_count - 1
+    assert f"当前超时: <b>{short.overdue_count}</b>" in text
+    assert f"另有 {extra} 项:/overdue 列出最超时的" in text and "另有 1 项:/major" in text
+    monkeypatch.undo()
     # Monday 08:30: last week's summary to the leadership group.
     due = company.services.call(summary.next_weekly_summary)
     assert due == datetime(2026, 11, 30, 8, 30, tzinfo=shanghai)

@@ -192,6 +192,7 @@ class WeeklySummary:
     # The last twelve weeks, oldest first: (week, complaints received by grade).
     history: Sequence[tuple[str, Mapping[str, int]]] = field(default_factory=tuple)
     overdue_count: int = 0  # every step overdue now (`overdue` names the most overdue)
+    majors_open_count: int = 0  # every major problem open (`majors_open` names the newest)
 
 
 def history(

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row
 
 from bot.procedure import access
 from bot.procedure import summary as rules
@@ -23,10 +26,11 @@ from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
 from bot.views import cards, charts
 from bot.views.fonts import cjk_font
 from storage import queries
-from storage.models import Complaint, Method, Purpose
+from storage.models import Method, Purpose
 
 SUMMARY_RUN = "weekly_summary"  # the event each scheduled summary leaves
 OVERDUE_LISTED = 15  # the most overdue steps named; the rest counted
+MAJORS_LISTED = 15  # the newest open major problems named; the rest counted
 
 
 class SummaryRefusal(StrEnum):
@@ -46,18 +50,20 @@ class SummaryResult:
     summary: rules.WeeklySummary | None = None
 
 
-def _complaint_fact(c: Complaint) -> rules.ComplaintFact:
+def _complaint_fact(row: Row[Any]) -> rules.ComplaintFact:
+    (number, received_at, closed_at, grade, plant, customer_class, customer, product_name) = row[:8]
+    specification, recurring, filed_major_at = row[8:]
     return rules.ComplaintFact(
-        number=c.number,
-        received_at=c.received_at,
-        closed_at=c.closed_at,
-        grade=c.grade.value,
-        plant=c.plant.value,
-        customer_class=c.customer_class.value,
-        customer=c.customer_name,
-        product=f"{c.product_name} {c.specification}",
-        recurring=c.is_recurring,
-        major=c.grade is Grade.A or c.filed_major_at is not None,
+        number=number,
+        received_at=received_at,
+        closed_at=closed_at,
+        grade=grade.value,
+        plant=plant.value,
+        customer_class=customer_class.value,
+        customer=customer,
+        product=f"{product_name} {specification}",
+        recurring=recurring,
+        major=grade is Grade.A or filed_major_at is not None,
     )
 
 
@@ -77,8 +83,9 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
     session, config = uow.session, uow.config
     start, end = rules.week_bounds(year, week, config.tz)
     before = start - timedelta(days=7)
-    rows = queries.complaints_touching(session, before, end)
-    complaints = [_complaint_fact(c) for c in rows]
+    complaints = [
+        _complaint_fact(r) for r in queries.complaint_facts_touching(session, before, end)
+    ]
     steps = [
         rules.StepFact(
             s.key,
@@ -122,14 +129,9 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
         for s in late_rows
         if s.due_at is not None
     )
-    majors = []
-    for c in queries.major_complaints(session, open_only=True):
-        plan = [s for s in c.steps if s.key == PLAN_STEP]
-        majors.append((c.number, plan[-1].status.value if plan else ""))
+    majors_count, majors = queries.open_majors(session, PLAN_STEP, MAJORS_LISTED)
     twelve = start - timedelta(days=7 * 11)
-    received = [
-        (c.received_at, c.grade.value) for c in queries.complaints_received(session, twelve, end)
-    ]
+    received = [(at, grade.value) for at, grade in queries.grades_received(session, twelve, end)]
     return rules.WeeklySummary(
         rules.week_name(year, week),
         start,
@@ -137,9 +139,10 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
         of(start, end),
         of(before, start),
         overdue,
-        tuple(majors),
+        tuple((number, plan.value if plan else "") for number, plan in majors),
         tuple(rules.history(received, year, week, config.tz)),
         overdue_count,
+        majors_count,
     )
 
 
