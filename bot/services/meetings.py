@@ -264,6 +264,9 @@ def _link_decisions(uow: UnitOfWork, meeting: Meeting, text: str, actor: Actor) 
 
 # The weekly quality analysis meeting (section 5) -----------------------------------------
 
+# The agenda names the most overdue steps and the newest recurring problems, and counts
+# the rest: a meeting goes through tens, not thousands.
+AGENDA_LISTED = 30
 WEEKLY_AGENDA = "weekly_agenda"  # the event each agenda leaves: the schedule's memory
 
 
@@ -326,6 +329,8 @@ def _agenda(uow: UnitOfWork, meeting: MeetingView) -> WeeklyAgendaView:
     session, now, config = uow.session, uow.now, uow.config
     since = now - timedelta(days=7)
     late_items = [i for i in queries.running_plan_items(session) if i.due_at < now]
+    overdue_count, overdue = queries.overdue_steps(session, now, AGENDA_LISTED)
+    recurring = queries.open_recurring(session)
     return WeeklyAgendaView(
         meeting=meeting,
         since=since,
@@ -333,15 +338,13 @@ def _agenda(uow: UnitOfWork, meeting: MeetingView) -> WeeklyAgendaView:
             mapping.complaint_view(c, config, steps=False)
             for c in queries.complaints_received(session, since, now)
         ),
-        overdue=tuple(
-            mapping.step_view(s, config)
-            for s in queries.open_steps(session)
-            if s.due_at is not None and s.due_at < now
-        ),
+        overdue=tuple(mapping.step_view(s, config) for s in overdue),
+        overdue_count=overdue_count,
         late_items=tuple(mapping.tracking_row(i) for i in late_items),
         recurring=tuple(
-            mapping.complaint_view(c, config, steps=False) for c in queries.open_recurring(session)
+            mapping.complaint_view(c, config, steps=False) for c in recurring[:AGENDA_LISTED]
         ),
+        recurring_count=len(recurring),
         suggestions=tuple(
             mapping.suggestion_view(s)
             for s in queries.suggestions(session)

@@ -306,7 +306,9 @@ class WeeklyAgendaView:
     meeting: MeetingView
     since: datetime  # the week: received since then
     received: tuple[ComplaintView, ...]
-    overdue: tuple[StepView, ...]
+    overdue: tuple[StepView, ...]  # the most overdue
     late_items: tuple[TrackingRow, ...]
-    recurring: tuple[ComplaintView, ...]  # open complaints about recurring problems
+    recurring: tuple[ComplaintView, ...]  # open complaints about recurring problems, newest
     suggestions: tuple[SuggestionView, ...]  # waiting for leadership's decision
+    overdue_count: int = 0  # all steps overdue now
+    recurring_count: int = 0  # all recurring problems open
