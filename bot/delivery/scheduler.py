@@ -116,8 +116,7 @@ class Delivery:
 
     async def fire_due(self) -> int:
         """Send every ping (and the timed jobs) due by Kesu's clock now, without the jobs."""
-        fired = await self._fire_pings(self.services.clock.now())
-        now = self.services.clock.now()
+        fired, now = await self._fire_pings()
         for _name, next_time, run in TIMED:
             due = await self.services.run(next_time)
             if due is not None and due <= now:
@@ -125,28 +124,36 @@ class Delivery:
                 fired += 1
         return fired
 
-    async def _fire_pings(self, now: datetime) -> int:
-        """Each ping due by now, oldest first, each in its own unit of work."""
+    async def _fire_pings(self) -> tuple[int, datetime]:
+        """Each ping due, oldest first, each in its own unit of work, until none is due;
+        returns how many were sent and the time of the last look."""
         fired = 0
         while True:
-            # A stale step is set right by fire_ping, so a round that sends nothing is the last.
+            # A stale step is set right by fire_ping, so a round that sends nothing is the
+            # last; pings that fall due meanwhile are sent in the next round.
+            now = self.services.clock.now()
             sent = 0
             for step_id in await self.services.db(self._due, now):
                 sent += bool(await self.services.run(steps.fire_ping, step_id))
             if sent == 0:
-                return fired
+                return fired, now
             fired += sent
 
     async def _fire(self, context: CallbackContext) -> None:
         self._armed_at = None
         self._firing = True
+        looked = self.services.clock.now()
         try:
-            await self._fire_pings(self.services.clock.now())
+            _fired, looked = await self._fire_pings()
         finally:
             self._firing = False
             soonest = await self.services.db(self._soonest)
-            now = self.services.clock.now()
-            self._arm(max(soonest, now + RECHECK) if soonest and soonest <= now else soonest)
+            if soonest is not None and soonest <= looked:
+                # Due at the last look and still there: a time the rule does not fire
+                # (or a failed pass). Look again in a while, not in a busy loop.
+                soonest = self.services.clock.now() + RECHECK
+            # Due since the last look: at once (_arm waits at least 10 ms).
+            self._arm(soonest)
 
     def _soonest(self) -> datetime | None:
         with self.services.sessions() as session:
