@@ -371,6 +371,7 @@ def test_the_weekly_chart_is_a_png_whose_chinese_labels_the_font_draws() -> None
     glyph in the installed CJK font for every character the chart writes."""
     import warnings
 
+    from matplotlib.font_manager import get_font
     from matplotlib.ft2font import FT2Font
     from PIL import Image
 
@@ -383,6 +384,8 @@ def test_the_weekly_chart_is_a_png_whose_chinese_labels_the_font_draws() -> None
         png = charts.weekly_chart(weeks, late, "zh_CN", cjk_font())
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.size == (1000, 420)
+    face = charts.font_properties(cjk_font()).get_file()
+    assert get_font(face).family_name == "Noto Sans CJK SC"  # not the collection's first
     font = FT2Font(cjk_font().path)
     drawn = "".join(charts.chart_texts(weeks, late, "zh_CN"))
     assert "按问题性质" in drawn and "质检、技术部门" in drawn

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontPath, FontProperties
 
 from bot.procedure.steps import Owner
 from bot.views import labels
@@ -41,6 +41,12 @@ def _department(value: str, language: str) -> str:
     return gettext(language, labels.OWNERS[owner]) if owner else value
 
 
+def font_properties(font: CjkFont) -> FontProperties:
+    """The Simplified Chinese face of the collection, not its first (Japanese) one: the
+    same characters in the shapes Chinese readers expect."""
+    return FontProperties(fname=FontPath(font.path, font.index))
+
+
 def weekly_chart(
     weeks: Sequence[tuple[str, Mapping[str, int]]],
     late_by_department: Mapping[str, int],
@@ -50,7 +56,7 @@ def weekly_chart(
     """Stacked bars of complaints by grade per week (oldest first), and horizontal bars
     of late steps by department."""
     t = lambda message: gettext(language, message)  # noqa: E731
-    prop = FontProperties(fname=font.path)
+    prop = font_properties(font)
     figure = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))
