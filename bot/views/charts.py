@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontPath, FontProperties
+from typing import TYPE_CHECKING
 
 from bot.procedure.steps import Owner
 from bot.views import labels
 from bot.views.fonts import CjkFont
 from bot.views.i18n import N_, gettext
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontProperties
+
+# matplotlib is imported where a chart is drawn, not at start-up: it costs the bot half a
+# second and tens of megabytes it needs once a week.
 
 GRADE_COLOURS = {"A": "#c0392b", "B": "#e67e22", "C": "#95a5a6"}
 WEEKS_TITLE = N_("Complaints per week by grade")
@@ -44,6 +47,8 @@ def _department(value: str, language: str) -> str:
 def font_properties(font: CjkFont) -> FontProperties:
     """The Simplified Chinese face of the collection, not its first (Japanese) one: the
     same characters in the shapes Chinese readers expect."""
+    from matplotlib.font_manager import FontPath, FontProperties
+
     return FontProperties(fname=FontPath(font.path, font.index))
 
 
@@ -57,6 +62,9 @@ def weekly_chart(
     of late steps by department."""
     t = lambda message: gettext(language, message)  # noqa: E731
     prop = font_properties(font)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))
