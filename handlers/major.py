@@ -22,8 +22,12 @@ ANSWERS = {
 
 
 async def major_command(update: Update, context: Context) -> None:
-    found = await context.services.run(major.major_register, context.caller)
     language = context.language
+    page = context.args[0] if context.args else "1"
+    if not page.isdecimal() or int(page) < 1:
+        await send_parts(update, [gettext(language, "Send it like this: /major 2 (the page)")])
+        return
+    found = await context.services.run(major.major_register, context.caller, int(page))
     if not found.allowed:
         text = N_("Only leadership and QC read the register of major problems.")
         await send_parts(update, [gettext(language, text)])
@@ -32,6 +36,9 @@ async def major_command(update: Update, context: Context) -> None:
         "complaints/major_list.html",
         language,
         entries=found.entries,
+        page=found.page,
+        pages=found.pages,
+        total=found.total,
         tz=context.services.config.timezone,
     )
     await send_parts(update, parts)

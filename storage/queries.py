@@ -257,10 +257,7 @@ def grades_received(session: Session, since: datetime, until: datetime) -> list[
 def open_majors(session: Session, plan_step: str, limit: int) -> tuple[int, list[Row[Any]]]:
     """How many major problems are open, and the newest `limit` as (number, the status of
     their plan step or None)."""
-    major = (
-        Complaint.status.in_(OPEN_STATUSES),
-        (Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None),
-    )
+    major = (Complaint.status.in_(OPEN_STATUSES), _major())
     count = session.scalar(select(func.count()).select_from(Complaint).where(*major)) or 0
     plan = (
         select(Step.status)
@@ -343,18 +340,29 @@ def earlier_complaints(
     return session.scalars(query.order_by(Complaint.received_at.desc()).limit(limit)).all()
 
 
-def major_complaints(session: Session, open_only: bool = False) -> Sequence[Complaint]:
-    """The register of major problems: grade A, and those leadership filed as major (the
-    open ones only, for the weekly summary)."""
-    query = select(Complaint).where(
-        (Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None)
-    )
-    if open_only:
-        query = query.where(Complaint.status == ComplaintStatus.OPEN)
+def _major() -> ColumnElement[bool]:
+    return (Complaint.grade == Grade.A) | Complaint.filed_major_at.is_not(None)
+
+
+def count_major_complaints(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Complaint).where(_major())) or 0
+
+
+def major_complaints(
+    session: Session, offset: int = 0, limit: int | None = None
+) -> Sequence[Complaint]:
+    """The register of major problems, newest first: grade A, and those leadership filed
+    as major; a page of it from `offset`, with the steps and the plan's items."""
     return session.scalars(
-        query.options(selectinload(Complaint.filed_by), selectinload(Complaint.steps)).order_by(
-            Complaint.received_at.desc()
+        select(Complaint)
+        .where(_major())
+        .options(
+            selectinload(Complaint.filed_by),
+            selectinload(Complaint.steps),
         )
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .offset(offset)
+        .limit(limit)
     ).all()
 
 

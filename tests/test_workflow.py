@@ -712,7 +712,7 @@ def test_the_closure_card_names_every_limit_missed_and_by_whom(engine: Engine) -
     assert "超时 3 小时" in text and "总用时:5 小时" in text.replace("：", ":")
 
 
-def test_the_register_of_major_problems(engine: Engine) -> None:
+def test_the_register_of_major_problems(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     company = Company(engine)
     company.file()  # A: major by its grade
     company.file(customer="烟台新材料", demands=[Demand.DOWNGRADE], content="降价")  # B
@@ -744,6 +744,15 @@ def test_the_register_of_major_problems(engine: Engine) -> None:
     assert {e.complaint.customer_name for e in entries} == {"海达", "烟台新材料"}
     filed = next(e for e in entries if e.complaint.id == b_id)
     assert filed.filed_at == NOW and filed.plan is None
+    # A page at a time, newest first; past the last page, the last.
+    monkeypatch.setattr(major, "REGISTER_PAGE", 1)
+    pages = [company.services.call(major.major_register, Caller(GM), n) for n in (1, 2, 5)]
+    assert [[e.complaint.customer_name for e in p.entries] for p in pages] == [
+        ["烟台新材料"],
+        ["海达"],
+        ["海达"],
+    ]
+    assert [(p.page, p.pages, p.total) for p in pages] == [(1, 2, 2), (2, 2, 2), (2, 2, 2)]
     with company.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "filed_major")).one()
         assert event.actor_telegram_id == VP_PROD and event.complaint_id == b_id

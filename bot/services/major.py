@@ -47,7 +47,14 @@ class MajorEntry:
 @dataclass(frozen=True)
 class MajorRegister:
     allowed: bool
-    entries: tuple[MajorEntry, ...] = ()
+    entries: tuple[MajorEntry, ...] = ()  # one page, newest first
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+
+
+# Problems on one page of /major: each comes with its plan and running items.
+REGISTER_PAGE = 15
 
 
 def may_file(uow: UnitOfWork, caller: Caller, complaint: Complaint) -> bool:
@@ -76,13 +83,17 @@ def file_major(uow: UnitOfWork, command: FileMajor) -> MajorResult:
     return MajorResult.FILED
 
 
-def major_register(uow: UnitOfWork, caller: Caller) -> MajorRegister:
-    """Leadership and QC read the register."""
+def major_register(uow: UnitOfWork, caller: Caller, page: int = 1) -> MajorRegister:
+    """Leadership and QC read the register, a page at a time (past the last: the last)."""
     person = uow.person(caller)
     if person is None or not access.sees_all(mapping.who(person)):
         return MajorRegister(allowed=False)
+    total = queries.count_major_complaints(uow.session)
+    pages = max(1, -(-total // REGISTER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = queries.major_complaints(uow.session, (page - 1) * REGISTER_PAGE, REGISTER_PAGE)
     entries = []
-    for complaint in queries.major_complaints(uow.session):
+    for complaint in rows:
         plans = [s for s in complaint.steps if s.key == PLAN_STEP]
         latest = plans[-1] if plans else None
         entries.append(
@@ -96,4 +107,4 @@ def major_register(uow: UnitOfWork, caller: Caller) -> MajorRegister:
                 else (),
             )
         )
-    return MajorRegister(allowed=True, entries=tuple(entries))
+    return MajorRegister(True, tuple(entries), total, page, pages)
