@@ -287,8 +287,9 @@ class Step(Base):
         Index("ix_step_done_at", "done_at"),
         Index("ix_step_key_due", "key", "due_at"),
         # /mytasks and /overdue: open steps soonest due first, with all that decides
-        # whose they are, so the list is read from the index alone.
-        Index("ix_step_open_due", "status", "due_at", "key", "assignee_id", "complaint_id"),
+        # whose they are (and the id, which PostgreSQL does not keep in an index by
+        # itself), so the list is read from the index alone.
+        Index("ix_step_open_due", "status", "due_at", "key", "assignee_id", "complaint_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -210,7 +210,7 @@ def complaints_received(session: Session, start: datetime, end: datetime) -> Seq
     return session.scalars(
         select(Complaint)
         .where(Complaint.received_at >= start, Complaint.received_at < end)
-        .options(selectinload(Complaint.filed_by))
+        .options(selectinload(Complaint.filed_by), selectinload(Complaint.attachments))
         .order_by(Complaint.received_at, Complaint.id)
     ).all()
 

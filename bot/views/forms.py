@@ -122,11 +122,14 @@ def register_xlsx(
         cell.font = Font(bold=True)
         cell.border = box
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for complaint in complaints:
+    # Cells addressed by row and column: sheet.max_row and sheet[row] look at every
+    # cell of the sheet, which made a month of complaints take seconds.
+    top = Alignment(vertical="top", wrap_text=True)
+    for row, complaint in enumerate(complaints, start=4):
         sheet.append(list(register_row(complaint, language, tz)))
-        for cell in sheet[sheet.max_row]:
-            cell.border = box
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
+        for column in range(1, len(REGISTER_COLUMNS) + 1):
+            cell = sheet.cell(row, column)
+            cell.border, cell.alignment = box, top
     sheet.append([])
     sheet.append([t("Notes on filling in")])
     sheet.append([t(CLASS_NOTE)])

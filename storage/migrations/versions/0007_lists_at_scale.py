@@ -2,8 +2,8 @@
 
 - complaint(status, received_at): a page of the open complaints, newest first;
 - complaint(status, plant, filed_by_id): the open complaints of a plant or a seller;
-- step(status, due_at, key, assignee_id, complaint_id): open steps soonest due first,
-  with everything /mytasks filters by, read from the index alone.
+- step(status, due_at, key, assignee_id, complaint_id, id): open steps soonest due
+  first, with everything /mytasks filters by, read from the index alone.
 
 Revision ID: 0007
 Revises: 0006
@@ -20,7 +20,11 @@ depends_on = None
 INDEXES = (
     ("ix_complaint_status_received", "complaint", ["status", "received_at"]),
     ("ix_complaint_status_plant", "complaint", ["status", "plant", "filed_by_id"]),
-    ("ix_step_open_due", "step", ["status", "due_at", "key", "assignee_id", "complaint_id"]),
+    (
+        "ix_step_open_due",
+        "step",
+        ["status", "due_at", "key", "assignee_id", "complaint_id", "id"],
+    ),
 )
 
 
