@@ -292,11 +292,7 @@ def overdue_steps(session: Session, now: datetime, limit: int) -> tuple[int, Seq
     late = (Step.status == StepStatus.OPEN, Step.due_at < now)
     count = session.scalar(select(func.count()).select_from(Step).where(*late)) or 0
     rows = session.scalars(
-        select(Step)
-        .where(*late)
-        .options(selectinload(Step.complaint), selectinload(Step.assignee))
-        .order_by(Step.due_at, Step.id)
-        .limit(limit)
+        select(Step).where(*late).options(*_LISTED_STEP).order_by(Step.due_at, Step.id).limit(limit)
     ).all()
     return count, rows
 
@@ -495,6 +491,17 @@ def steps_due_for_ping(session: Session, now: datetime, limit: int) -> list[int]
     )
 
 
+# What a listed step shows (its complaint, who has it and did it, its special report,
+# its plan item), loaded with the list rather than one query per step.
+_LISTED_STEP = (
+    selectinload(Step.complaint).selectinload(Complaint.attachments),
+    selectinload(Step.assignee),
+    selectinload(Step.done_by),
+    selectinload(Step.special_reports),
+    selectinload(Step.plan_item),
+)
+
+
 def _in_scope(scope: TaskScope) -> ColumnElement[bool]:
     """Open steps that can be the scope's person's. The complaints' side is a subquery
     (the open complaints of the plants, or filed by them), so the steps are filtered
@@ -546,11 +553,7 @@ def tasks_in_scope(
             .limit(counted + 1 - len(ids))
         )
     shown = ids[:listed]
-    rows = session.scalars(
-        select(Step)
-        .where(Step.id.in_(shown))
-        .options(selectinload(Step.complaint), selectinload(Step.assignee))
-    ).all()
+    rows = session.scalars(select(Step).where(Step.id.in_(shown)).options(*_LISTED_STEP)).all()
     return len(ids), sorted(rows, key=lambda step: shown.index(step.id))
 
 
