@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.config import KesuConfig
+from bot.delivery.pacing import Pacing
 from bot.delivery.persistence import DatabasePersistence
+from bot.delivery.ratelimit import KesuRateLimiter
 from bot.delivery.scheduler import Delivery
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import Clock, SystemClock
@@ -91,6 +93,8 @@ def build(
     engine = engine or db.make_engine(config.database.url)
     prepare_database(config, engine)
     services = Services(config, db.make_sessionmaker(engine), clock or SystemClock())
+    # One count of what went to Telegram, kept by the outbox's lanes and the answers alike.
+    pacing = Pacing()
 
     async def post_init(application: Application) -> None:
         for language in LANGUAGES:
@@ -98,7 +102,7 @@ def build(
             code = None if language == config.default_language else language.split("_")[0]
             await application.bot.set_my_commands(commands, language_code=code)
         delivery = Delivery(services, application.job_queue)
-        delivery.sender = OutboxSender(application.bot, services)
+        delivery.sender = OutboxSender(application.bot, services, pacing)
         services.after_commit = delivery
         delivery.sender.start()
         delivery.sender.poke()  # rows left by a previous run
@@ -122,9 +126,9 @@ def build(
         .persistence(DatabasePersistence(services))
     )
     if rate_limiter:
-        # Groups are paced to Telegram's 20 a minute; a 429 on a direct reply is
-        # waited out and retried (the outbox retries its own rows besides).
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The outbox's lanes keep Telegram's pace; answers to people go at once, counted,
+        # and a 429 on one is waited out and retried (bot/delivery/ratelimit.py).
+        builder = builder.rate_limiter(KesuRateLimiter(pacing, max_retries=3))
     application = builder.build()
     application.bot_data[KESU] = services
     application.add_handler(steps.reply_handler(), group=-1)

@@ -635,22 +635,22 @@ def save_state(session: Session, kind: str, key: str, data: dict[str, Any] | Non
 # Outbox ------------------------------------------------------------------------------
 
 
-def unsent_outbox(session: Session, now: datetime, limit: int = 200) -> Sequence[OutboxMessage]:
+def unsent_outbox(
+    session: Session, now: datetime, limit: int = 200, chat_id: int | None = None
+) -> Sequence[OutboxMessage]:
     """Rows not yet delivered, oldest first; a row left "sending" by a crash is sent again.
 
     A row held for later that was never tried (a ping waiting for working hours)
     is left out until its time: it holds up no one. A row waiting to be tried
     again is in, so that its chat's later rows keep their order behind it.
     """
-    return session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status.in_(UNSENT),
-            or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    query = select(OutboxMessage).where(
+        OutboxMessage.status.in_(UNSENT),
+        or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
+    )
+    if chat_id is not None:
+        query = query.where(OutboxMessage.chat_id == chat_id)
+    return session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
 
 
 def next_outbox_due(session: Session) -> datetime | None:

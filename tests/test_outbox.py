@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from telegram import Bot
 
 from bot.app import prepare_database
 from bot.config import parse_config
+from bot.delivery.pacing import MARGIN, Limits, Pacing
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import FakeClock
 from bot.sandbox.emulator.server import Emulator
@@ -19,7 +21,16 @@ from bot.services.uow import Services
 from bot.views.models import Message
 from storage import db
 from storage.models import DeliveryStatus, Event, Method, OutboxMessage, Purpose
-from tests.conftest import GROUPS, PEOPLE, QC_HUANGWU, SALES, SALES_GROUP, VP_MKT, config_data
+from tests.conftest import (
+    GROUPS,
+    PEOPLE,
+    QC_HUANGWU,
+    SALES,
+    SALES_GROUP,
+    VP_MKT,
+    config_data,
+    eventually,
+)
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -36,8 +47,8 @@ class Rig:
         self.bot = bot
         self.services = Services(self.config, self.sessions, self.clock)
 
-    def sender(self) -> OutboxSender:
-        return OutboxSender(self.bot, self.services)
+    def sender(self, limits: Limits | None = None) -> OutboxSender:
+        return OutboxSender(self.bot, self.services, Pacing(limits) if limits else None)
 
     def add(
         self,
@@ -45,10 +56,11 @@ class Rig:
         text: str,
         method: Method = Method.MESSAGE,
         not_before: datetime | None = None,
+        purpose: Purpose = Purpose.CARD,
     ) -> int:
         with self.sessions.begin() as session:
             notice = Notice(
-                Purpose.CARD,
+                purpose,
                 [Recipient(chat_id, "zh_CN")],
                 lambda _language: [Message(text)],
                 method=method,
@@ -175,3 +187,64 @@ async def test_network_error_is_retried(rig: Rig) -> None:
     await sender.deliver_due()
     row = rig.rows()[0]
     assert row.status == "pending" and row.attempts == 1 and row.last_error
+
+
+async def test_a_group_at_its_limit_holds_up_no_other_chat(rig: Rig) -> None:
+    """Each chat has its lane: the group waits for its window, the others do not."""
+    limits = Limits(overall=(1.0, 28), group=(2.0, 2), private=(1.0, 1))
+    for n in range(3):
+        rig.add(QC_HUANGWU, f"质检群 {n}")
+    rig.add(SALES, "业务员")
+    rig.add(SALES_GROUP, "业务群")
+    sender = rig.sender(limits)
+    sender.start()
+    try:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await eventually(lambda: rig.emu.bot_messages(SALES) and rig.emu.bot_messages(SALES_GROUP))
+        assert loop.time() - began < 1.0  # not behind the group's third message
+        await eventually(lambda: len(rig.emu.bot_messages(QC_HUANGWU)) == 2)
+        await asyncio.sleep(0.5)
+        assert len(rig.emu.bot_messages(QC_HUANGWU)) == 2  # its window is full: it waits
+        third = await eventually(lambda: len(rig.emu.bot_messages(QC_HUANGWU)) == 3, timeout=5)
+        assert third and loop.time() - began >= 1.9
+    finally:
+        await sender.stop()
+
+
+async def test_at_its_limit_a_chat_gets_escalations_and_tasks_before_copies(rig: Rig) -> None:
+    limits = Limits(overall=(1.0, 28), group=(0.5, 1), private=(1.0, 1))
+    rig.add(QC_HUANGWU, "卡片一")
+    rig.add(QC_HUANGWU, "卡片二")
+    rig.add(QC_HUANGWU, "结果")
+    rig.add(QC_HUANGWU, "超时升级", purpose=Purpose.PING)
+    rig.add(QC_HUANGWU, "任务", purpose=Purpose.TASK)
+    assert await rig.sender(limits).deliver_due() == 5
+    # The first goes at once; then the chat is at its limit, and what asks someone to
+    # act goes first, each kind in its own order.
+    assert [m.text for m in rig.emu.bot_messages(QC_HUANGWU)] == [
+        "卡片一",
+        "超时升级",
+        "任务",
+        "卡片二",
+        "结果",
+    ]
+
+
+def test_pacing_keeps_each_window() -> None:
+    now = [100.0]
+    pacing = Pacing(Limits(overall=(1.0, 3), group=(60.0, 2), private=(1.0, 1)), lambda: now[0])
+    assert pacing.wait(-1) == 0 and pacing.wait(7) == 0
+    pacing.take(-1)
+    pacing.take(-1)
+    assert pacing.wait(-1) == pytest.approx(60.0 + MARGIN)  # a group: two a minute here
+    assert pacing.wait(7) == 0  # another chat is not held up
+    pacing.take(7)
+    assert pacing.wait(7) == pytest.approx(1.0 + MARGIN)  # a person: one a second
+    assert pacing.wait(8) == pytest.approx(1.0 + MARGIN)  # three a second in all, taken
+    now[0] = 101.0 + MARGIN
+    assert pacing.wait(8) == 0 and pacing.wait(7) == 0
+    assert pacing.wait(-1) == pytest.approx(59.0)
+    now[0] = 160.0 + MARGIN
+    pacing.forget_idle()
+    assert pacing.wait(-1) == 0

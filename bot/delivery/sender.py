@@ -1,9 +1,14 @@
 """The sender: delivers outbox rows committed by state changes.
 
-Network errors, 5xx and 429 are retried (429 after retry_after) with backoff;
-400 and 403 are final: the row is marked failed and the admins are told. A row
-claimed but not confirmed when the process died is sent again at start-up
-(at-least-once: the window is one HTTP round trip).
+Each chat has a lane of its own: its rows go in order, one at a time, while other
+chats' lanes go at their own pace (bot.delivery.pacing keeps Telegram's limits), so a
+group at its 20 messages a minute holds up no one else. When a chat is at its limit,
+escalations and task cards go before information copies.
+
+Network errors, 5xx and 429 are retried (429 after retry_after) with backoff, and the
+chat's later rows wait behind the row retried; 400 and 403 are final: the row is marked
+failed and the admins are told. A row claimed but not confirmed when the process died
+is sent again at start-up (at-least-once: the window is one HTTP round trip).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import logging
 from datetime import timedelta
 from typing import Any
@@ -32,17 +38,28 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
 )
+from telegram.ext import ExtBot
 
+from bot.delivery.pacing import Pacing
+from bot.delivery.ratelimit import OUTBOX
 from bot.services.events import Actor, log_event
 from bot.services.notices import alert_admins
 from bot.services.uow import SENDER, Services
 from storage import queries
-from storage.models import DeliveryStatus, Method, OutboxMessage
+from storage.models import DeliveryStatus, Method, OutboxMessage, Purpose
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
 SENDER_ACTOR = Actor.of(SENDER, None)
+# What goes first when a chat is at its limit: what asks someone to act now (reminders,
+# escalations, task cards and their edits, reports to the GM, the admins' alerts);
+# copies for information (cards, results, digests, summaries) after.
+# A lane waiting for its chat's window looks again after this at most.
+RELOOK_SECONDS = 5.0
+URGENT = frozenset(
+    {Purpose.PING, Purpose.TASK, Purpose.TASK_EDIT, Purpose.SPECIAL_REPORT, Purpose.ADMIN}
+)
 
 
 def markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
@@ -58,6 +75,9 @@ def markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
 async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> int:
     """Send one row; returns Telegram's message id. `target`: the message an edit changes."""
     payload = row.payload
+    # Through the application's bot, the rate limiter lets the lane's call pass at once.
+    limited = isinstance(bot, ExtBot) and bot.rate_limiter is not None
+    paced: dict[str, Any] = {"rate_limit_args": OUTBOX} if limited else {}
     if row.method is Method.EDIT:
         assert target is not None
         try:
@@ -68,6 +88,7 @@ async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> i
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(payload),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                **paced,
             )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
@@ -80,6 +101,7 @@ async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> i
             parse_mode=ParseMode.HTML,
             reply_markup=markup(payload),
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            **paced,
         )
     elif row.method in (Method.PHOTO, Method.DOCUMENT):
         send = bot.send_photo if row.method is Method.PHOTO else bot.send_document
@@ -92,6 +114,7 @@ async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> i
             file,
             caption=payload.get("caption"),
             parse_mode=ParseMode.HTML,
+            **paced,
         )
     else:
         raise ValueError(f"unknown outbox method {row.method!r}")
@@ -101,13 +124,15 @@ async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> i
 class OutboxSender:
     """Delivers the outbox; its database work runs on Kesu's database thread."""
 
-    def __init__(self, bot: Bot, services: Services) -> None:
+    def __init__(self, bot: Bot, services: Services, pacing: Pacing | None = None) -> None:
         self.bot = bot
         self.services = services
         self.config = services.config
         self.clock = services.clock
+        self.pacing = pacing or Pacing()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._lanes: dict[int, asyncio.Task[int]] = {}  # chat id -> its lane, while it runs
 
     def poke(self) -> None:
         """Called after a commit that added rows: send now rather than at the next poll."""
@@ -117,16 +142,20 @@ class OutboxSender:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="kesu-outbox")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [t for t in (self._task, *self._lanes.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
+        self._lanes.clear()
 
     async def _run(self) -> None:
         while True:
             try:
-                await self.deliver_due()
+                await self._dispatch()
+                self.pacing.forget_idle()
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep the sender alive; the rows stay in the database
@@ -146,28 +175,79 @@ class OutboxSender:
             await asyncio.wait_for(self._wake.wait(), timeout)
         self._wake.clear()
 
-    def _unsent(self) -> list[tuple[int, int, Any]]:
+    def _unsent(self) -> list[tuple[int, int, Any, Purpose]]:
         with self.services.sessions() as session:
             rows = queries.unsent_outbox(session, self.clock.now())
-            return [(r.id, r.chat_id, r.next_attempt_at) for r in rows]
+            return [(r.id, r.chat_id, r.next_attempt_at, r.purpose) for r in rows]
 
     async def deliver_due(self) -> int:
-        """One pass over the unsent rows; keeps each chat's order. Returns rows sent."""
+        """One pass over the unsent rows, each chat in its lane; waits for the lanes it
+        started (the run loop does not). Returns rows sent."""
+        return sum(await asyncio.gather(*await self._dispatch()))
+
+    async def _dispatch(self) -> list[asyncio.Task[int]]:
+        """Start a lane for every chat with a row due and no lane running."""
         now = self.clock.now()
-        rows = await self.services.db(self._unsent)
-        held: set[int] = set()  # chats with an earlier row still waiting
+        due: list[int] = []
+        seen: set[int] = set()
+        for _row_id, chat_id, next_attempt_at, _purpose in await self.services.db(self._unsent):
+            if chat_id in seen:
+                continue
+            seen.add(chat_id)  # the chat's earliest row decides: due, or waiting for a retry
+            if next_attempt_at <= now and chat_id not in self._lanes:
+                due.append(chat_id)
+        started = []
+        for chat_id in due:
+            lane = asyncio.get_running_loop().create_task(
+                self._lane(chat_id), name=f"kesu-outbox-{chat_id}"
+            )
+            self._lanes[chat_id] = lane
+            lane.add_done_callback(functools.partial(self._lane_done, chat_id))
+            started.append(lane)
+        return started
+
+    def _lane_done(self, chat_id: int, _lane: asyncio.Task[int]) -> None:
+        self._lanes.pop(chat_id, None)
+        self.poke()  # rows may have come for the chat as its lane ended
+
+    def _due_in(self, chat_id: int) -> list[tuple[int, Purpose, bool]]:
+        """The chat's rows due now, in order, up to one waiting for a retry: (id, purpose,
+        whether it edits a message sent before)."""
+        now = self.clock.now()
+        with self.services.sessions() as session:
+            rows = queries.unsent_outbox(session, now, chat_id=chat_id)
+            due = []
+            for row in rows:
+                if row.next_attempt_at > now:
+                    break  # the later rows wait behind it
+                due.append((row.id, row.purpose, row.method is Method.EDIT))
+            return due
+
+    async def _lane(self, chat_id: int) -> int:
+        """The chat's rows in order, each when the limits allow; rows that come while it
+        runs join it. Returns rows sent."""
         sent = 0
-        for row_id, chat_id, next_attempt_at in rows:
-            if chat_id in held:
+        at_limit = False
+        rows: list[tuple[int, Purpose, bool]] = []
+        while rows or (rows := await self.services.db(self._due_in, chat_id)):
+            # At its limit, what asks someone to act goes first (each kind in its
+            # order, so an edit still follows its card); copies for information after.
+            urgent = [row for row in rows if row[1] in URGENT] if at_limit else []
+            row = (urgent or rows)[0]
+            wait = self.pacing.wait(chat_id, edit=row[2])
+            if wait > 0:
+                at_limit = True
+                # Look again after a while at most, and read the chat's rows again: an
+                # escalation may have come meanwhile.
+                await asyncio.sleep(min(wait, RELOOK_SECONDS))
+                rows = []
                 continue
-            if next_attempt_at > now:
-                held.add(chat_id)
-                continue
-            outcome = await self._deliver(row_id)
+            rows.remove(row)
+            outcome = await self._deliver(row[0])
             if outcome == "sent":
                 sent += 1
             elif outcome == "retry":
-                held.add(chat_id)
+                break  # the chat's later rows wait behind this one
         return sent
 
     def _claim(self, row_id: int) -> tuple[str, OutboxMessage | None, int | None]:
@@ -218,6 +298,11 @@ class OutboxSender:
         if state != "send":
             return state
         assert claimed is not None
+        # Counted as it leaves, not before the claim: Telegram counts it as it arrives.
+        edit = claimed.method is Method.EDIT
+        while (wait := self.pacing.wait(claimed.chat_id, edit=edit)) > 0:
+            await asyncio.sleep(wait)  # another lane took the last place meanwhile
+        self.pacing.take(claimed.chat_id, edit=edit)
         error: Exception | None = None
         message_id = None
         try:

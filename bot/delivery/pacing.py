@@ -1,0 +1,94 @@
+"""Telegram's sending limits, kept by the sender itself so that no chat waits for another.
+
+Telegram allows a bot about 30 messages a second in all, 20 a minute in one group and
+about one a second in one private chat, with short bursts; past them it answers 429.
+Editing a message sent before (a task card brought up to date) is not a new message in
+the chat: it counts in all, not in the chat's 20 a minute. PTB's AIORateLimiter
+keeps the first two by making the call wait, which stops a sender that delivers one row
+at a time: a group at its 20 a minute held up every other chat, escalations included.
+Here each chat's lane asks `wait` before it sends and sleeps only itself.
+
+The answers to people's own actions (sent by the handlers, outside the outbox) go at
+once and are counted here too, so that the lanes make room for them
+(bot.delivery.ratelimit). Each window is kept with a small margin: Telegram counts a
+message when it arrives, a moment after it is counted here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sends allowed per window: (seconds, count)."""
+
+    overall: tuple[float, int] = (1.0, 30)
+    group: tuple[float, int] = (60.0, 20)
+    private: tuple[float, int] = (1.0, 3)
+
+
+TELEGRAM = Limits()
+
+
+def is_group(chat_id: int) -> bool:
+    """Groups, supergroups and channels have negative ids; people positive ones."""
+    return chat_id < 0
+
+
+class Pacing:
+    """Sliding windows of the sends made: overall, and per chat."""
+
+    def __init__(
+        self, limits: Limits = TELEGRAM, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limits = limits
+        self.clock = clock
+        self._overall: deque[float] = deque()
+        self._chats: dict[int, deque[float]] = {}
+
+    def wait(self, chat_id: int, *, edit: bool = False) -> float:
+        """Seconds until a message to this chat keeps every limit (0: now). An edit of a
+        message sent before counts in all, not in the chat's own messages."""
+        now = self.clock()
+        overall = _wait(self._overall, self.limits.overall, now)
+        if edit:
+            return overall
+        window = self.limits.group if is_group(chat_id) else self.limits.private
+        return max(overall, _wait(self._chats.get(chat_id, deque()), window, now))
+
+    def take(self, chat_id: int, *, edit: bool = False) -> None:
+        """A message (or an edit) goes to this chat now."""
+        now = self.clock()
+        self._overall.append(now)
+        if not edit:
+            self._chats.setdefault(chat_id, deque()).append(now)
+
+    def forget_idle(self) -> None:
+        """Drop the windows of chats with nothing in them (a long run sees many chats)."""
+        now = self.clock()
+        for chat_id in list(self._chats):
+            window = self.limits.group if is_group(chat_id) else self.limits.private
+            sends = self._chats[chat_id]
+            _expire(sends, window[0] + MARGIN, now)
+            if not sends:
+                del self._chats[chat_id]
+
+
+def _expire(sends: deque[float], seconds: float, now: float) -> None:
+    while sends and sends[0] <= now - seconds:
+        sends.popleft()
+
+
+MARGIN = 0.02  # seconds added to each window: the network's jitter
+
+
+def _wait(sends: deque[float], limit: tuple[float, int], now: float) -> float:
+    seconds, count = limit
+    _expire(sends, seconds + MARGIN, now)
+    if len(sends) < count:
+        return 0.0
+    return sends[-count] + seconds + MARGIN - now
