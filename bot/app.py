@@ -20,6 +20,7 @@ from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
 from handlers import (
+    chats,
     common,
     exports,
     intake,
@@ -131,6 +132,8 @@ def build(
         builder = builder.rate_limiter(KesuRateLimiter(pacing, max_retries=3))
     application = builder.build()
     application.bot_data[KESU] = services
+    # Before anything else reads the group: a group that became a supergroup moves.
+    application.add_handler(chats.migration_handler(), group=-2)
     application.add_handler(steps.reply_handler(), group=-1)
     application.add_handler(intake.conversation())
     # Before the step buttons: "Fill in the plan" on a card starts the plan's conversation.

@@ -174,6 +174,17 @@ class Chat(Base):
     plant: Mapped[str] = mapped_column(String(16), default="")  # "" for company-wide groups
 
 
+class ChatMigration(Base):
+    """A group Telegram upgraded to a supergroup: its old id and its new one. Kesu sends
+    to the new id from then on, and maps the old id in the configuration to it."""
+
+    __tablename__ = "chat_migration"
+
+    old_telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    new_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
 class Customer(Base):
     __tablename__ = "customer"
 

@@ -18,6 +18,7 @@ from bot.procedure.routing import Group
 from bot.procedure.steps import ComplaintStatus, StepStatus
 from storage.models import (
     Chat,
+    ChatMigration,
     ChatState,
     Complaint,
     ComplaintCounter,
@@ -59,10 +60,18 @@ def sync_people(session: Session, people: Iterable[dict[str, Any]]) -> None:
             person.active = False
 
 
-def sync_chats(session: Session, chats: Iterable[tuple[Group, Plant | None, int]]) -> None:
-    """(group, plant or None, telegram chat id) rows of the configuration."""
+def sync_chats(session: Session, chats: Iterable[tuple[Group, Plant | None, int]]) -> list[int]:
+    """(group, plant or None, telegram chat id) rows of the configuration. An id of a
+    group since upgraded to a supergroup means the supergroup; returns such old ids."""
     existing = {(c.purpose, c.plant): c for c in session.scalars(select(Chat))}
-    for group, plant_or_none, telegram_id in chats:
+    moved = chat_migrations(session)
+    outdated = []
+    for group, plant_or_none, configured in chats:
+        telegram_id = configured
+        while telegram_id in moved:  # upgraded, perhaps more than once
+            telegram_id = moved[telegram_id]
+        if telegram_id != configured:
+            outdated.append(configured)
         plant = plant_or_none.value if plant_or_none else ""
         chat = existing.pop((group, plant), None)
         if chat is None:
@@ -71,6 +80,31 @@ def sync_chats(session: Session, chats: Iterable[tuple[Group, Plant | None, int]
             chat.telegram_id = telegram_id
     for chat in existing.values():
         session.delete(chat)  # an optional group taken out of the configuration
+    return outdated
+
+
+def chat_migrations(session: Session) -> dict[int, int]:
+    """Old group id -> its id as a supergroup."""
+    return dict(
+        session.execute(select(ChatMigration.old_telegram_id, ChatMigration.new_telegram_id))
+        .tuples()
+        .all()
+    )
+
+
+def move_chat(session: Session, old: int, new: int, at: datetime) -> bool:
+    """A group became a supergroup: its bindings and its unsent rows go to the new id.
+    False when this move is known already."""
+    if session.get(ChatMigration, old) is not None:
+        return False
+    session.add(ChatMigration(old_telegram_id=old, new_telegram_id=new, at=at))
+    session.execute(update(Chat).where(Chat.telegram_id == old).values(telegram_id=new))
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == old, OutboxMessage.status.in_(UNSENT))
+        .values(chat_id=new)
+    )
+    return True
 
 
 def person_by_telegram_id(session: Session, telegram_id: int) -> Person | None:

@@ -10,13 +10,14 @@ from sqlalchemy import Engine, func, select
 from bot.procedure import access
 from bot.procedure.grading import Demand, Plant
 from bot.procedure.steps import STEP_BY_ID, StepStatus
+from bot.services import company as companies
 from bot.services import complaints, mapping, steps
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, StepPlan, UnitOfWork
 from bot.views.callbacks import StepAction
 from storage import queries
-from storage.models import Complaint, OutboxMessage, Step
-from tests.conftest import GM, PEOPLE, QC_HW, SALES, SALES_2
+from storage.models import Chat, Complaint, Event, OutboxMessage, Purpose, Step
+from tests.conftest import GM, PEOPLE, QC_HW, SALES, SALES_2, SALES_GROUP
 from tests.test_workflow import NOW, Company, draft
 
 
@@ -187,3 +188,40 @@ def test_my_tasks_and_the_open_list_are_counted_and_paged_in_the_database(
     own = company.services.call(complaints.list_open, Caller(SALES_2))  # their own, not all
     assert [c.number for c in own.complaints] == ["KS-2026-0004", "KS-2026-0002"]
     assert (own.total, own.pages, own.all_of_them) == (2, 1, False)
+
+
+def test_a_group_that_became_a_supergroup_moves_its_binding_and_unsent_rows(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    company.file()  # rows for the sales group, unsent
+    new = -1001000500002
+    with company.sessions() as session:
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.chat_id == SALES_GROUP)
+        )
+    assert waiting
+    move = companies.ChatMoved(Caller(SALES, SALES_GROUP), SALES_GROUP, new)
+    assert company.services.call(companies.chat_moved, move) is True
+    assert company.services.call(companies.chat_moved, move) is False  # known: nothing twice
+    with company.sessions() as session:
+        assert session.scalars(select(Chat.telegram_id).where(Chat.purpose == "sales")).one() == new
+        moved = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.chat_id == new)
+        )
+        assert moved == waiting
+        alerts = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.purpose == Purpose.ADMIN)
+        ).all()
+        assert [a.chat_id for a in alerts] == [SALES]  # the admin, once
+        moves = session.scalars(select(Event).where(Event.action == companies.CHAT_MIGRATED)).all()
+        assert [(e.detail["old"], e.detail["new"], e.source) for e in moves] == [
+            (SALES_GROUP, new, "chat")
+        ]
+    # The configuration still names the old id: mirrored again, the new one stands.
+    with UnitOfWork(company.config, company.sessions, company.clock) as uow:
+        companies.mirror(uow)
+    with company.sessions() as session:
+        assert session.scalars(select(Chat.telegram_id).where(Chat.purpose == "sales")).one() == new

@@ -28,6 +28,9 @@ class Limits:
 
     overall: tuple[float, int] = (1.0, 30)
     group: tuple[float, int] = (60.0, 20)
+    # About one a second, with the short bursts Telegram tolerates: three in a second at
+    # most (what the project's emulator allows); a notice to one person rarely comes
+    # in more than threes.
     private: tuple[float, int] = (1.0, 3)
 
 

@@ -42,6 +42,7 @@ from telegram.ext import ExtBot
 
 from bot.delivery.pacing import Pacing
 from bot.delivery.ratelimit import OUTBOX
+from bot.services import company
 from bot.services.events import Actor, log_event
 from bot.services.notices import alert_admins
 from bot.services.uow import SENDER, Services
@@ -246,8 +247,8 @@ class OutboxSender:
             outcome = await self._deliver(row[0])
             if outcome == "sent":
                 sent += 1
-            elif outcome == "retry":
-                break  # the chat's later rows wait behind this one
+            elif outcome in ("retry", "moved"):
+                break  # the chat's later rows wait behind this one, or went with it
         return sent
 
     def _claim(self, row_id: int) -> tuple[str, OutboxMessage | None, int | None]:
@@ -280,11 +281,25 @@ class OutboxSender:
                 row.message_id = message_id
                 row.last_error = None
                 return "sent"
+            if isinstance(error, ChatMigrated):
+                # The group became a supergroup: this row and the chat's others go there.
+                company.move_chat(
+                    session,
+                    self.config,
+                    row.chat_id,
+                    error.new_chat_id,
+                    self.clock.now(),
+                    SENDER_ACTOR,
+                )
+                row.chat_id = error.new_chat_id  # moved already if the move was known
+                row.status = DeliveryStatus.PENDING
+                row.next_attempt_at = self.clock.now()
+                return "moved"
             if isinstance(error, RetryAfter):
                 wait = error.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 self._retry(row, f"429 retry after {seconds}s", timedelta(seconds=seconds))
-            elif isinstance(error, BadRequest | Forbidden | ChatMigrated | InvalidToken):
+            elif isinstance(error, BadRequest | Forbidden | InvalidToken):
                 self._fail(session, row, error)
             elif row.attempts >= self.config.outbox.max_attempts:
                 self._fail(session, row, error)  # timeouts, 5xx, connection errors

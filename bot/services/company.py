@@ -3,16 +3,38 @@ into the database so that the event log and every right check can refer to them.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
 from bot.config import KesuConfig
 from bot.procedure.grading import CustomerClass, Plant
 from bot.procedure.routing import Group
-from bot.services.uow import UnitOfWork
+from bot.services.events import Actor, log_event
+from bot.services.notices import Notice, Recipient, language_of, post
+from bot.services.uow import Caller, UnitOfWork
+from bot.views import notices
+from bot.views.models import Message
 from storage import queries
-from storage.models import Customer
+from storage.models import Customer, Purpose
+
+log = logging.getLogger(__name__)
+
+CHAT_MIGRATED = "chat_migrated"  # the event a group's upgrade to a supergroup leaves
+
+
+@dataclass(frozen=True)
+class ChatMoved:
+    caller: Caller
+    old: int
+    new: int
 
 
 def mirror(uow: UnitOfWork, config: KesuConfig | None = None) -> None:
-    """People who left the list stay, inactive, for the history."""
+    """People who left the list stay, inactive, for the history. A group the file names
+    by an id Telegram has since replaced (upgraded to a supergroup) means the new one."""
     config = config or uow.config
     queries.sync_people(
         uow.session,
@@ -29,7 +51,7 @@ def mirror(uow: UnitOfWork, config: KesuConfig | None = None) -> None:
         ),
     )
     chats = config.chats
-    queries.sync_chats(
+    outdated = queries.sync_chats(
         uow.session,
         [
             (Group.LEADERSHIP, None, chats.leadership),
@@ -49,6 +71,34 @@ def mirror(uow: UnitOfWork, config: KesuConfig | None = None) -> None:
             ),
         ],
     )
+    for old in outdated:
+        log.warning("chats: group %s is a supergroup now; Kesu sends to its new id", old)
+
+
+def chat_moved(uow: UnitOfWork, command: ChatMoved) -> bool:
+    """Telegram's service message: a group became a supergroup. False when known."""
+    actor = Actor.of(command.caller, uow.person(command.caller))
+    return move_chat(uow.session, uow.config, command.old, command.new, uow.now, actor)
+
+
+def move_chat(
+    session: Session, config: KesuConfig, old: int, new: int, now: datetime, actor: Actor
+) -> bool:
+    """Send to the supergroup from now on: the group's bindings and its unsent rows move,
+    the event log keeps it, and the admins are told to update the configuration file."""
+    if not queries.move_chat(session, old, new, now):
+        return False
+    log_event(session, actor, CHAT_MIGRATED, now, old=old, new=new)
+    log.warning("chat %s became supergroup %s; notices go there now", old, new)
+    to = [Recipient(a.telegram_id, language_of(a, config)) for a in queries.admins(session)]
+    post(
+        session,
+        Notice(
+            Purpose.ADMIN, to, lambda language: [Message(notices.chat_moved(old, new, language))]
+        ),
+        now,
+    )
+    return True
 
 
 def add_customers(uow: UnitOfWork, customers: list[tuple[str, CustomerClass, str]]) -> None:

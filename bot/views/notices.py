@@ -16,3 +16,7 @@ def delivery_failed(number: str, purpose: str, chat_id: int, error: str, languag
         error=error,
     )
     return split_html(text)[0]
+
+
+def chat_moved(old: int, new: int, language: str) -> str:
+    return split_html(render("notices/chat_moved.html", language, old=old, new=new))[0]

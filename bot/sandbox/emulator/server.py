@@ -34,11 +34,18 @@ ANSWER_TEXT_LIMIT = 200
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 @dataclass
@@ -80,6 +87,7 @@ class Chat:
     title: str | None = None
     bot_is_admin: bool = False
     bot_is_member: bool = True
+    migrated_to: int | None = None  # a group upgraded to a supergroup: its new id
     messages: dict[int, SentMessage] = field(default_factory=dict)
     next_id: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
 
@@ -206,6 +214,42 @@ class Emulator:
         )
         self.chats[chat_id] = chat
         return chat
+
+    async def upgrade_group(self, chat_id: int, by_user: int, *, announce: bool = True) -> int:
+        """A group becomes a supergroup with a new id, as Telegram does when a group gets
+        bigger or an admin changes certain settings. Sending to the old id then fails with
+        migrate_to_chat_id; the two service messages (in the old chat, migrate_to_chat_id;
+        in the new one, migrate_from_chat_id) reach the bot unless `announce` is False.
+        Returns the new id."""
+        old = self.chats[chat_id]
+        new_id = -1001000000000 - (abs(chat_id) % 1000000000) - 500000
+        self.chats[new_id] = Chat(
+            new_id,
+            "supergroup",
+            title=old.title,
+            bot_is_admin=old.bot_is_admin,
+            bot_is_member=old.bot_is_member,
+        )
+        old.migrated_to = new_id
+        if announce:
+            for chat, key, other in (
+                (old, "migrate_to_chat_id", new_id),
+                (self.chats[new_id], "migrate_from_chat_id", chat_id),
+            ):
+                message = SentMessage(chat.next_id(), chat.id, by_user, date=int(self.now()))
+                chat.messages[message.message_id] = message
+                await self._push(
+                    {
+                        "message": {
+                            "message_id": message.message_id,
+                            "from": self.users[by_user],
+                            "chat": self._chat_json(chat),
+                            "date": message.date,
+                            key: other,
+                        }
+                    }
+                )
+        return new_id
 
     def _private(self, user_id: int) -> Chat:
         chat = self.chats.get(user_id)
@@ -400,7 +444,9 @@ class Emulator:
             result = await handler(params)
         except ApiError as error:
             self.refusals.append((method, error.code, error.description))
-            return _error(error.code, error.description, error.retry_after)
+            return _error(
+                error.code, error.description, error.retry_after, error.migrate_to_chat_id
+            )
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:
@@ -473,6 +519,12 @@ class Emulator:
         chat = self.chats.get(chat_id)
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=chat.migrated_to,
+            )
         if not chat.bot_is_member:
             raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
         return chat
@@ -780,10 +832,14 @@ class Emulator:
         )
 
 
-def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+def _error(
+    code: int, description: str, retry_after: int | None = None, migrate_to: int | None = None
+) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
+    if migrate_to is not None:
+        body["parameters"] = {"migrate_to_chat_id": migrate_to}
     return web.json_response(body, status=code)
 
 
