@@ -1,4 +1,5 @@
-"""The `kesu` command: run, sandbox, check-config, db upgrade, steps, export, emulator."""
+"""The `kesu` command: run, sandbox, check-config, db upgrade, steps, export, summary,
+backup, restore, emulator."""
 
 from __future__ import annotations
 
@@ -47,6 +48,45 @@ def _run(config: KesuConfig) -> None:
 
     kesu = build(config)
     kesu.application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+PG_DUMP = (
+    "kesu: database.url is PostgreSQL: back it up with "
+    "`pg_dump --format=custom --file FILE DATABASE` and restore it with "
+    "`pg_restore --clean --dbname DATABASE FILE`"
+)
+
+
+def _backup(config: KesuConfig, action: str, file: str) -> int:
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from storage import db
+    from storage.models import Complaint
+
+    url = config.database.url
+    try:
+        if action == "backup":
+            db.backup(url, Path(file))
+        else:
+            if not Path(file).is_file():
+                print(f"kesu: {file}: no such backup", file=sys.stderr)
+                return 2
+            db.restore(url, Path(file))
+    except db.NotSqlite:
+        print(PG_DUMP, file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"kesu: {exc}", file=sys.stderr)
+        return 2
+    engine = db.make_engine(f"sqlite:///{file}" if action == "backup" else url)
+    with db.make_sessionmaker(engine)() as session:
+        count = session.scalar(select(func.count()).select_from(Complaint))
+    engine.dispose()
+    done = "backed up to" if action == "backup" else "restored from"
+    print(f"{count} complaints {done} {file}")
+    return 0
 
 
 def _db_upgrade(config: KesuConfig) -> None:
@@ -223,6 +263,14 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--config", required=True)
     export.add_argument("--out", default=".", help="the folder to write into")
     export.add_argument("--language", choices=["zh_CN", "en"])
+    backup = sub.add_parser("backup", help="copy the SQLite database to a file, while the bot runs")
+    backup.add_argument("file")
+    backup.add_argument("--config", required=True)
+    restore = sub.add_parser(
+        "restore", help="replace the SQLite database with a backup (stop the bot first)"
+    )
+    restore.add_argument("file")
+    restore.add_argument("--config", required=True)
     emulator = sub.add_parser("emulator", help="run the Bot API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
@@ -250,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(config, args.form, args.which, args.out, args.language)
         if args.command == "summary":
             return _summary(config, args.week, args.language)
+        if args.command in ("backup", "restore"):
+            return _backup(config, args.command, args.file)
         _logging(config)
         if args.command == "db":
             _db_upgrade(config)

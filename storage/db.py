@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -69,3 +71,38 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+class NotSqlite(Exception):
+    """Backups of PostgreSQL are pg_dump's (the README gives the line)."""
+
+
+def sqlite_path(url: str) -> Path:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise NotSqlite(url)
+    return Path(parsed.database)
+
+
+def backup(url: str, target: Path) -> None:
+    """A consistent copy of the SQLite database, while the bot runs (SQLite's online
+    backup), written beside the target and renamed into place when whole."""
+    source = sqlite_path(url)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst)
+    partial.replace(target)
+
+
+def restore(url: str, source: Path) -> None:
+    """The database becomes the backup's content (stop the bot first). The backup must be
+    a Kesu database: one with the schema's version table."""
+    target = sqlite_path(url)
+    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src:
+        try:
+            src.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{source} is not a Kesu database ({exc})") from None
+        with closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
