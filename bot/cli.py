@@ -1,5 +1,5 @@
 """The `kesu` command: run, sandbox, check-config, db upgrade, steps, export, summary,
-backup, restore, emulator."""
+doctor, backup, restore, emulator."""
 
 from __future__ import annotations
 
@@ -48,6 +48,15 @@ def _run(config: KesuConfig) -> None:
 
     kesu = build(config)
     kesu.application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def _doctor(config: KesuConfig, source: str) -> int:
+    from bot.delivery import doctor
+
+    checks = asyncio.run(doctor.run(config, source))
+    for check in checks:
+        print(check.line())
+    return 0 if all(check.ok for check in checks) else 1
 
 
 PG_DUMP = (
@@ -263,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--config", required=True)
     export.add_argument("--out", default=".", help="the folder to write into")
     export.add_argument("--language", choices=["zh_CN", "en"])
+    doctor = sub.add_parser(
+        "doctor", help="check the configuration, the database, the token and every group"
+    )
+    doctor.add_argument("--config", required=True)
     backup = sub.add_parser("backup", help="copy the SQLite database to a file, while the bot runs")
     backup.add_argument("file")
     backup.add_argument("--config", required=True)
@@ -290,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             fresh = args.fresh or args.db is None
             _sandbox(args.db or "kesu-sandbox.db", args.host, args.port, fresh)
             return 0
-        config = load_config(args.config, require_token=args.command == "run")
+        config = load_config(args.config, require_token=args.command in ("run", "doctor"))
         if args.command == "steps":
             _steps(config)
             return 0
@@ -298,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(config, args.form, args.which, args.out, args.language)
         if args.command == "summary":
             return _summary(config, args.week, args.language)
+        if args.command == "doctor":
+            return _doctor(config, args.config)
         if args.command in ("backup", "restore"):
             return _backup(config, args.command, args.file)
         _logging(config)

@@ -464,6 +464,42 @@ class Emulator:
     async def api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._bot_user()
 
+    async def api_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._target(params)  # refused as a send to it would be
+        return {**self._chat_json(chat), "accent_color_id": 0, "max_reaction_count": 11}
+
+    async def api_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._target(params)
+        try:
+            user_id = int(params["user_id"])
+        except (KeyError, ValueError):
+            raise ApiError(400, "Bad Request: invalid user_id specified") from None
+        if user_id == self.bot_id:
+            user = self._bot_user()
+            admin = chat.bot_is_admin
+        elif user_id in self.users:
+            user, admin = self.users[user_id], False
+        else:
+            raise ApiError(400, "Bad Request: user not found")
+        if not admin:
+            return {"status": "member", "user": user}
+        rights = [
+            "can_be_edited",
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        ]
+        return {"status": "administrator", "user": user, "is_anonymous": False} | {
+            right: right not in ("can_be_edited", "can_promote_members") for right in rights
+        }
+
     async def api_deletewebhook(self, params: dict[str, Any]) -> bool:
         return True
 

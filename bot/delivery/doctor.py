@@ -1,0 +1,121 @@
+"""`kesu doctor`: is this installation able to work? One line per check.
+
+The configuration (read before this runs), the database and its schema, the bot's token
+(getMe), and every group of the configuration: the bot is in it and may post there.
+Each failed check says what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot
+from telegram.error import ChatMigrated, Forbidden, InvalidToken, TelegramError
+
+from bot.config import KesuConfig
+from storage import db
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    name: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
+
+
+def configured_chats(config: KesuConfig) -> list[tuple[str, int]]:
+    """(configuration key, chat id) of every group the configuration names."""
+    chats = config.chats
+    found = [
+        ("chats.leadership", chats.leadership),
+        ("chats.sales", chats.sales),
+        ("chats.qc.huangwu", chats.qc.huangwu),
+        ("chats.qc.laishan", chats.qc.laishan),
+        ("chats.production.huangwu", chats.production.huangwu),
+        ("chats.production.laishan", chats.production.laishan),
+    ]
+    optional = (
+        ("chats.equipment", chats.equipment),
+        ("chats.purchasing", chats.purchasing),
+        ("chats.hr", chats.hr),
+    )
+    return found + [(key, chat_id) for key, chat_id in optional if chat_id is not None]
+
+
+def database(config: KesuConfig) -> Check:
+    url = config.database.url
+    try:
+        engine = db.make_engine(url)
+        try:
+            current, head = db.current_revision(engine), db.head_revision(engine)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        return Check(False, "database.url", f"cannot open it: {type(exc).__name__}: {exc}")
+    shown = url.split("@")[-1]  # no password in the output
+    if current == head:
+        return Check(True, "database.url", f"{shown}, schema {head} (the latest)")
+    if current is None and url.startswith("sqlite"):
+        return Check(True, "database.url", f"{shown}, empty: `kesu run` creates the schema")
+    return Check(
+        False,
+        "database.url",
+        f"{shown}, schema {current or 'none'}, needs {head}: run `kesu db upgrade --config FILE`",
+    )
+
+
+async def telegram(config: KesuConfig) -> list[Check]:
+    """The token, then each group."""
+    bot = Bot(
+        config.bot_token(),
+        base_url=config.telegram.api_base_url,
+        base_file_url=config.telegram.file_base_url,
+    )
+    try:
+        async with bot:
+            me = bot.bot
+            checks = [Check(True, "telegram.token", f"@{me.username} (id {me.id})")]
+            for key, chat_id in configured_chats(config):
+                checks.append(await _chat(bot, key, chat_id))
+            return checks
+    except InvalidToken:
+        return [Check(False, "telegram.token", "refused by Telegram: ask BotFather for the token")]
+    except TelegramError as exc:
+        return [Check(False, "telegram.token", f"Telegram cannot be reached: {exc}")]
+
+
+async def _chat(bot: Bot, key: str, chat_id: int) -> Check:
+    try:
+        chat = await bot.get_chat(chat_id)
+        member = await bot.get_chat_member(chat_id, bot.id)
+    except ChatMigrated as exc:
+        return Check(
+            False,
+            key,
+            f"{chat_id} became a supergroup, {exc.new_chat_id}: put the new id in the file",
+        )
+    except Forbidden:
+        return Check(False, key, f"{chat_id}: the bot is not in this group; add it")
+    except TelegramError as exc:
+        return Check(False, key, f"{chat_id}: {exc.message}; is the id right?")
+    title = chat.title or ""
+    if member.status == "restricted" and not getattr(member, "can_send_messages", False):
+        return Check(False, key, f"{chat_id} {title}: the bot may not post there; let it")
+    if member.status not in ("member", "administrator", "creator", "restricted"):
+        return Check(False, key, f"{chat_id} {title}: the bot has {member.status}; add it again")
+    role = "an admin" if member.status in ("administrator", "creator") else "a member"
+    return Check(True, key, f"{chat_id} {title}: the bot is {role} and may post")
+
+
+async def run(config: KesuConfig, source: str) -> list[Check]:
+    people = len(config.people)
+    checks = [
+        Check(True, "config", f"{source}: {people} people, {len(configured_chats(config))} groups")
+    ]
+    checks.append(database(config))
+    checks += await telegram(config)
+    return checks
