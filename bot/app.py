@@ -30,6 +30,7 @@ from handlers import (
     reading,
     resources,
     settings,
+    status,
     steps,
     suggestions,
     summary,
@@ -51,6 +52,7 @@ COMMANDS = (
     ("major", N_("The register of major quality problems")),
     ("meetings", N_("Quality meetings and their minutes")),
     ("summary", N_("The weekly summary (leadership and QC)")),
+    ("status", N_("Kesu's status: the outbox, failures, pings (admins)")),
     ("suggest", N_("Suggest an improvement")),
     ("suggestions", N_("Improvement suggestions and rewards")),
     ("cancel", N_("Stop filing")),
@@ -149,6 +151,7 @@ def build(
     application.add_handlers(suggestions.handlers())
     application.add_handlers(meetings.handlers())
     application.add_handlers(summary.handlers())
+    application.add_handlers(status.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)

@@ -1,5 +1,5 @@
 """The `kesu` command: run, sandbox, check-config, db upgrade, steps, export, summary,
-doctor, backup, restore, emulator."""
+status, doctor, backup, restore, emulator."""
 
 from __future__ import annotations
 
@@ -48,6 +48,26 @@ def _run(config: KesuConfig) -> None:
 
     kesu = build(config)
     kesu.application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def _status(config: KesuConfig, language: str | None) -> int:
+    """What /status shows the admins, as plain text."""
+    import html
+    import re
+
+    from bot.procedure.clock import SystemClock
+    from bot.services import health
+    from bot.services.uow import OPERATOR, Services
+    from bot.views import cards
+    from storage import db
+
+    engine = db.make_engine(config.database.url)
+    services = Services(config, db.make_sessionmaker(engine), SystemClock())
+    found = services.call(health.status, OPERATOR)
+    for text in cards.status(found, language or config.default_language, config.timezone):
+        print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    services.close()
+    return 0
 
 
 def _doctor(config: KesuConfig, source: str) -> int:
@@ -272,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--config", required=True)
     export.add_argument("--out", default=".", help="the folder to write into")
     export.add_argument("--language", choices=["zh_CN", "en"])
+    state = sub.add_parser(
+        "status", help="the outbox, failed deliveries, the next ping, late pings of the day"
+    )
+    state.add_argument("--config", required=True)
+    state.add_argument("--language", choices=["zh_CN", "en"])
     doctor = sub.add_parser(
         "doctor", help="check the configuration, the database, the token and every group"
     )
@@ -311,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export(config, args.form, args.which, args.out, args.language)
         if args.command == "summary":
             return _summary(config, args.week, args.language)
+        if args.command == "status":
+            return _status(config, args.language)
         if args.command == "doctor":
             return _doctor(config, args.config)
         if args.command in ("backup", "restore"):

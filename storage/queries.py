@@ -713,3 +713,38 @@ def outbox_for_complaint(session: Session, complaint_id: int) -> Sequence[Outbox
         .where(OutboxMessage.complaint_id == complaint_id)
         .order_by(OutboxMessage.id)
     ).all()
+
+
+# Health -----------------------------------------------------------------------------
+
+
+def outbox_health(
+    session: Session, now: datetime, since: datetime
+) -> tuple[int, datetime | None, int]:
+    """Rows waiting to go now (held rows, such as pings waiting for working hours, are not
+    waiting), when the oldest of them was written, and rows failed since `since`."""
+    waiting = (
+        OutboxMessage.status.in_(UNSENT),
+        or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
+    )
+    backlog, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(*waiting)
+    ).one()
+    failed = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == DeliveryStatus.FAILED, OutboxMessage.created_at >= since)
+    )
+    return backlog or 0, oldest, failed or 0
+
+
+def pings_since(session: Session, since: datetime) -> list[bool]:
+    """Whether each ping sent since then went late (missed while the bot was down)."""
+    details = session.scalars(
+        select(Event.detail).where(Event.action == "ping", Event.at >= since)
+    ).all()
+    return [bool(detail.get("late")) for detail in details]
+
+
+def last_action_by_a_person(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(Event.at)).where(Event.actor_id.is_not(None)))

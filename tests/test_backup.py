@@ -91,6 +91,10 @@ def test_backup_and_restore_round_trip_complaints_in_every_state(
     assert main(["restore", str(backup), "--config", settings]) == 0
     assert capsys.readouterr().out.strip() == f"5 complaints restored from {backup}"
     assert fingerprint(url) == before
+    # `kesu status` reads the restored database too.
+    assert main(["status", "--config", settings, "--language", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Kesu's status" in out and "Outbox waiting to go:" in out
 
 
 def test_restore_refuses_what_is_not_a_kesu_backup_and_postgresql_is_pg_dumps(

@@ -60,5 +60,11 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_getting_its_notices(engine
         async with running_kesu(engine, emulator=emu) as world:
             assert bound(world, Group.SALES) == new_sales
             assert bound(world, Group.QC, "huangwu") == new_qc
+            # The admin asks how Kesu is doing; others may not.
+            await world.say(SALES, "/status")
+            status = await eventually(lambda: cards(world, SALES, "Kesu 运行状态"))
+            assert "待发送的消息" in status[-1] and "最近一次人员操作" in status[-1]
+            await world.say(QC_HW, "/status")
+            assert world.last(QC_HW).text == "/status 仅供管理员使用。"
     finally:
         await emu.stop()

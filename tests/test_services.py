@@ -14,9 +14,18 @@ from bot.services import company as companies
 from bot.services import complaints, mapping, steps
 from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, StepPlan, UnitOfWork
+from bot.views import cards
 from bot.views.callbacks import StepAction
 from storage import queries
-from storage.models import Chat, Complaint, Event, OutboxMessage, Purpose, Step
+from storage.models import (
+    Chat,
+    Complaint,
+    DeliveryStatus,
+    Event,
+    OutboxMessage,
+    Purpose,
+    Step,
+)
 from tests.conftest import GM, PEOPLE, QC_HW, SALES, SALES_2, SALES_GROUP
 from tests.test_workflow import NOW, Company, draft
 
@@ -225,3 +234,33 @@ def test_a_group_that_became_a_supergroup_moves_its_binding_and_unsent_rows(
         companies.mirror(uow)
     with company.sessions() as session:
         assert session.scalars(select(Chat.telegram_id).where(Chat.purpose == "sales")).one() == new
+
+
+def test_status_tells_the_admins_the_outbox_failures_and_pings(engine: Engine) -> None:
+    from bot.services import health
+
+    company = Company(engine)
+    company.file()  # grade A: its notices wait in the outbox
+    assert not company.services.call(health.status, Caller(QC_HW)).allowed  # not an admin
+    found = company.services.call(health.status, Caller(SALES))  # an admin
+    with company.sessions() as session:
+        rows = session.scalar(select(func.count()).select_from(OutboxMessage))
+        soonest = session.scalar(
+            select(func.min(Step.next_ping_at)).where(Step.status == StepStatus.OPEN)
+        )
+        failed = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+        assert failed is not None
+        failed.status = DeliveryStatus.FAILED
+        session.commit()
+    assert found.allowed and found.backlog == rows and found.oldest_waiting == NOW
+    assert found.last_action == NOW  # the salesperson's filing
+    assert found.next_ping == soonest and (found.pings_today, found.late_today) == (0, 0)
+    # Hours on, the step's pings fell due while nothing ran: the latest goes, marked late.
+    company.clock.set(NOW + timedelta(hours=3, minutes=30))
+    assert company.services.call(steps.fire_ping, company.step_id("initial_assessment"))
+    later = company.services.call(health.status, Caller(SALES))
+    assert (later.failed_today, later.pings_today, later.late_today) == (1, 1, 1)
+    assert later.backlog > rows - 1
+    text = "".join(cards.status(later, "zh_CN", "Asia/Shanghai"))
+    assert "待发送的消息: <b>" in text and "最近一天发送失败: <b>1</b>" in text
+    assert "最近一天的提醒: 1 · 逾期: <b>1</b>" in text

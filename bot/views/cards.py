@@ -19,6 +19,7 @@ from bot.views.models import (
     ComplaintView,
     DeliveryView,
     EventView,
+    Health,
     MeetingView,
     Message,
     PlanView,
@@ -277,3 +278,8 @@ def weekly_summary(
         tz=tz,
     )
     return [Message(p) for p in parts]
+
+
+def status(health: Health, language: str, tz: str) -> list[str]:
+    """`/status` and `kesu status`: Kesu's health in a few lines."""
+    return render_messages("reports/status.html", language, s=health, tz=tz)

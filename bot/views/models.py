@@ -312,3 +312,18 @@ class WeeklyAgendaView:
     suggestions: tuple[SuggestionView, ...]  # waiting for leadership's decision
     overdue_count: int = 0  # all steps overdue now
     recurring_count: int = 0  # all recurring problems open
+
+
+@dataclass(frozen=True)
+class Health:
+    """How Kesu is doing (`/status`, `kesu status`)."""
+
+    allowed: bool = True
+    now: datetime | None = None
+    last_action: datetime | None = None  # the last thing a person did, in the event log
+    backlog: int = 0  # outbox rows waiting to go now
+    oldest_waiting: datetime | None = None  # when the oldest of them was written
+    failed_today: int = 0  # rows that could not be delivered, in the last day
+    next_ping: datetime | None = None
+    pings_today: int = 0
+    late_today: int = 0  # sent late: missed while the bot was down
