@@ -227,6 +227,13 @@ class OutboxSender:
     async def _lane(self, chat_id: int) -> int:
         """The chat's rows in order, each when the limits allow; rows that come while it
         runs join it. Returns rows sent."""
+        try:
+            return await self._lane_rows(chat_id)
+        except Exception:  # the rows stay in the database; the next pass takes them
+            log.exception("outbox lane of %s failed", chat_id)
+            return 0
+
+    async def _lane_rows(self, chat_id: int) -> int:
         sent = 0
         at_limit = False
         rows: list[tuple[int, Purpose, bool]] = []
