@@ -738,6 +738,15 @@ def outbox_health(
     return backlog or 0, oldest, failed or 0
 
 
+def ping_events_since(session: Session, since: datetime) -> Sequence[Event]:
+    return session.scalars(
+        select(Event)
+        .where(Event.action == "ping", Event.at >= since)
+        .options(selectinload(Event.complaint))
+        .order_by(Event.id)
+    ).all()
+
+
 def pings_since(session: Session, since: datetime) -> list[bool]:
     """Whether each ping sent since then went late (missed while the bot was down)."""
     details = session.scalars(

@@ -261,6 +261,17 @@ def test_status_tells_the_admins_the_outbox_failures_and_pings(engine: Engine) -
     later = company.services.call(health.status, Caller(SALES))
     assert (later.failed_today, later.pings_today, later.late_today) == (1, 1, 1)
     assert later.backlog > rows - 1
+    # More than five minutes late: the admins hear of it, once for the pass.
+    assert company.services.call(health.report_late_pings, NOW + timedelta(hours=3)) == 1
+    with company.sessions() as session:
+        alert = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.purpose == Purpose.ADMIN)
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        assert alert is not None and alert.chat_id == SALES
+        assert "30 分钟" in alert.payload["text"] and "KS-2026-0001" in alert.payload["text"]
+    assert company.services.call(health.report_late_pings, NOW + timedelta(hours=4)) == 0
     text = "".join(cards.status(later, "zh_CN", "Asia/Shanghai"))
     assert "待发送的消息: <b>" in text and "最近一天发送失败: <b>1</b>" in text
     assert "最近一天的提醒: 1 · 逾期: <b>1</b>" in text

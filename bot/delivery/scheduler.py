@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, JobQueue
 
-from bot.services import exports, meetings, plans, steps, summary
+from bot.services import exports, health, meetings, plans, steps, summary
 from bot.services.uow import Services, StepPlan, UnitOfWork
 from storage import queries
 
@@ -142,9 +142,11 @@ class Delivery:
     async def _fire(self, context: CallbackContext) -> None:
         self._armed_at = None
         self._firing = True
-        looked = self.services.clock.now()
+        began = looked = self.services.clock.now()
         try:
-            _fired, looked = await self._fire_pings()
+            fired, looked = await self._fire_pings()
+            if fired:
+                await self.services.run(health.report_late_pings, began)
         finally:
             self._firing = False
             soonest = await self.services.db(self._soonest)

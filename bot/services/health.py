@@ -4,11 +4,15 @@ the pings of the last day, late ones counted (missed while the bot was down)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.procedure.steps import STEP_BY_ID
+from bot.services.notices import Notice, Recipient, language_of, post
 from bot.services.uow import OPERATOR, Caller, UnitOfWork
-from bot.views.models import Health
+from bot.views import notices
+from bot.views.models import Health, Message
 from storage import queries
+from storage.models import Purpose
 
 
 def status(uow: UnitOfWork, caller: Caller) -> Health:
@@ -31,3 +35,39 @@ def status(uow: UnitOfWork, caller: Caller) -> Health:
         pings_today=len(pings),
         late_today=sum(pings),
     )
+
+
+# A reminder or escalation later than this is itself news for the admins.
+REPORTED_LATE = timedelta(minutes=5)
+
+
+def report_late_pings(uow: UnitOfWork, since: datetime) -> int:
+    """After a pass of the scheduler: the pings it sent more than five minutes after their
+    time (the bot was down, or too busy) are reported to the admins in one notice.
+    Returns how many."""
+    late = []
+    for event in queries.ping_events_since(uow.session, since):
+        due = event.detail.get("due")
+        if due and event.at - datetime.fromisoformat(due) > REPORTED_LATE:
+            late.append((event, event.at - datetime.fromisoformat(due)))
+    if not late:
+        return 0
+    worst_event, worst = max(late, key=lambda pair: pair[1])
+    number = worst_event.complaint.number if worst_event.complaint else ""
+    step = STEP_BY_ID[worst_event.detail["step"]].title
+    minutes = int(worst.total_seconds() // 60)
+    admins = [
+        Recipient(a.telegram_id, language_of(a, uow.config)) for a in queries.admins(uow.session)
+    ]
+    post(
+        uow.session,
+        Notice(
+            Purpose.ADMIN,
+            admins,
+            lambda language: [
+                Message(notices.late_pings(len(late), minutes, number, step, language))
+            ],
+        ),
+        uow.now,
+    )
+    return len(late)

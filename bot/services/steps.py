@@ -808,6 +808,7 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
         step=step.key,
         kind=due.kind.value,
         late=due.late,
+        due=due.at.astimezone(UTC).isoformat(),
         recipients=[r.chat_id for r in to],
         held_until=held_until.astimezone(UTC).isoformat() if held_until else None,
     )

@@ -20,3 +20,15 @@ def delivery_failed(number: str, purpose: str, chat_id: int, error: str, languag
 
 def chat_moved(old: int, new: int, language: str) -> str:
     return split_html(render("notices/chat_moved.html", language, old=old, new=new))[0]
+
+
+def late_pings(count: int, minutes: int, number: str, step: str, language: str) -> str:
+    text = render(
+        "notices/late_pings.html",
+        language,
+        count=count,
+        minutes=minutes,
+        number=number,
+        step=gettext(language, step),
+    )
+    return split_html(text)[0]
