@@ -687,6 +687,27 @@ def unsent_outbox(
     return session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
 
 
+def chats_with_unsent(session: Session, now: datetime) -> list[tuple[int, datetime]]:
+    """Every chat with rows to send, and when its earliest such row may go: one line per
+    chat however many rows wait, so that no chat's backlog hides another chat."""
+    waiting = (
+        OutboxMessage.status.in_(UNSENT),
+        or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
+    )
+    first = (
+        select(func.min(OutboxMessage.id).label("id"))
+        .where(*waiting)
+        .group_by(OutboxMessage.chat_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
+        .join(first, OutboxMessage.id == first.c.id)
+        .order_by(OutboxMessage.id)
+    )
+    return [(chat_id, at) for chat_id, at in rows]
+
+
 def next_outbox_due(session: Session) -> datetime | None:
     return session.scalar(
         select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status.in_(UNSENT))

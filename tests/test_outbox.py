@@ -212,6 +212,26 @@ async def test_a_group_at_its_limit_holds_up_no_other_chat(rig: Rig) -> None:
         await sender.stop()
 
 
+async def test_a_chat_with_hundreds_waiting_hides_no_other_chat(rig: Rig) -> None:
+    limits = Limits(overall=(1.0, 28), group=(60.0, 1), private=(1.0, 1))
+    with rig.sessions.begin() as session:
+        for n in range(250):  # more than one read of the outbox holds
+            notice = Notice(
+                Purpose.CARD,
+                [Recipient(QC_HUANGWU, "zh_CN")],
+                lambda _language, n=n: [Message(f"积压 {n}")],
+            )
+            post(session, notice, rig.clock.now())
+    rig.add(SALES, "在后面的另一个聊天")
+    sender = rig.sender(limits)
+    sender.start()
+    try:
+        await eventually(lambda: rig.emu.bot_messages(SALES), timeout=3)
+        assert len(rig.emu.bot_messages(QC_HUANGWU)) == 1  # the group waits for its minute
+    finally:
+        await sender.stop()
+
+
 async def test_at_its_limit_a_chat_gets_escalations_and_tasks_before_copies(rig: Rig) -> None:
     limits = Limits(overall=(1.0, 28), group=(0.5, 1), private=(1.0, 1))
     rig.add(QC_HUANGWU, "卡片一")

@@ -176,10 +176,9 @@ class OutboxSender:
             await asyncio.wait_for(self._wake.wait(), timeout)
         self._wake.clear()
 
-    def _unsent(self) -> list[tuple[int, int, Any, Purpose]]:
+    def _chats(self) -> list[tuple[int, Any]]:
         with self.services.sessions() as session:
-            rows = queries.unsent_outbox(session, self.clock.now())
-            return [(r.id, r.chat_id, r.next_attempt_at, r.purpose) for r in rows]
+            return queries.chats_with_unsent(session, self.clock.now())
 
     async def deliver_due(self) -> int:
         """One pass over the unsent rows, each chat in its lane; waits for the lanes it
@@ -189,14 +188,12 @@ class OutboxSender:
     async def _dispatch(self) -> list[asyncio.Task[int]]:
         """Start a lane for every chat with a row due and no lane running."""
         now = self.clock.now()
-        due: list[int] = []
-        seen: set[int] = set()
-        for _row_id, chat_id, next_attempt_at, _purpose in await self.services.db(self._unsent):
-            if chat_id in seen:
-                continue
-            seen.add(chat_id)  # the chat's earliest row decides: due, or waiting for a retry
-            if next_attempt_at <= now and chat_id not in self._lanes:
-                due.append(chat_id)
+        # The chat's earliest row decides: due, or waiting for a retry (the rest behind it).
+        due = [
+            chat_id
+            for chat_id, next_attempt_at in await self.services.db(self._chats)
+            if next_attempt_at <= now and chat_id not in self._lanes
+        ]
         started = []
         for chat_id in due:
             lane = asyncio.get_running_loop().create_task(
