@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 
 from bot.config import TOKEN_ENV, ConfigError, KesuConfig, load_config
 
@@ -29,10 +31,28 @@ class RedactToken(logging.Filter):
         return True
 
 
-def _logging(config: KesuConfig | None) -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object a line, for journald or a log collector (`--log-format json`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _logging(config: KesuConfig | None, log_format: str = "text") -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if log_format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLines())
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run is noise
@@ -257,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start the bot")
     run.add_argument("--config", required=True)
+    run.add_argument(
+        "--log-format", choices=["text", "json"], default="text", help="json: one object a line"
+    )
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("file")
     database = sub.add_parser("db", help="database schema")
@@ -342,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
             return _doctor(config, args.config)
         if args.command in ("backup", "restore"):
             return _backup(config, args.command, args.file)
-        _logging(config)
+        _logging(config, getattr(args, "log_format", "text"))
         if args.command == "db":
             _db_upgrade(config)
         else:
