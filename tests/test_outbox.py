@@ -86,7 +86,11 @@ async def rig(engine: Engine) -> AsyncIterator[Rig]:
         emu.add_group(chat_id, title)
     bot = Bot(emu.token, base_url=emu.api_base_url, base_file_url=emu.file_base_url)
     async with bot:
-        yield Rig(emu, engine, bot)
+        rig = Rig(emu, engine, bot)
+        yield rig
+        # The database thread finishes what a stopped sender left running, and gives its
+        # connections back, before the database is dropped.
+        rig.services.close()
     await emu.stop()
 
 
