@@ -172,8 +172,11 @@ class OutboxSender:
         due = await self.services.db(self._next_due)
         if due is not None:
             timeout = max(0.05, min(timeout, (due - self.clock.now()).total_seconds()))
+        # asyncio.timeout, not wait_for: wait_for's inner task could miss a cancel that
+        # came as a poke woke it (Python 3.11), and stop() would wait for ever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         self._wake.clear()
 
     def _chats(self) -> list[tuple[int, Any]]:
