@@ -669,6 +669,15 @@ def save_state(session: Session, kind: str, key: str, data: dict[str, Any] | Non
 # Outbox ------------------------------------------------------------------------------
 
 
+def _waiting(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Outbox rows still to send: a row held for later and never tried (a ping waiting for
+    working hours) is not waiting yet; one waiting for a retry is."""
+    return (
+        OutboxMessage.status.in_(UNSENT),
+        or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
+    )
+
+
 def unsent_outbox(
     session: Session, now: datetime, limit: int = 200, chat_id: int | None = None
 ) -> Sequence[OutboxMessage]:
@@ -678,10 +687,7 @@ def unsent_outbox(
     is left out until its time: it holds up no one. A row waiting to be tried
     again is in, so that its chat's later rows keep their order behind it.
     """
-    query = select(OutboxMessage).where(
-        OutboxMessage.status.in_(UNSENT),
-        or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
-    )
+    query = select(OutboxMessage).where(*_waiting(now))
     if chat_id is not None:
         query = query.where(OutboxMessage.chat_id == chat_id)
     return session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
@@ -690,10 +696,7 @@ def unsent_outbox(
 def chats_with_unsent(session: Session, now: datetime) -> list[tuple[int, datetime]]:
     """Every chat with rows to send, and when its earliest such row may go: one line per
     chat however many rows wait, so that no chat's backlog hides another chat."""
-    waiting = (
-        OutboxMessage.status.in_(UNSENT),
-        or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
-    )
+    waiting = _waiting(now)
     first = (
         select(func.min(OutboxMessage.id).label("id"))
         .where(*waiting)
@@ -744,10 +747,7 @@ def outbox_health(
 ) -> tuple[int, datetime | None, int]:
     """Rows waiting to go now (held rows, such as pings waiting for working hours, are not
     waiting), when the oldest of them was written, and rows failed since `since`."""
-    waiting = (
-        OutboxMessage.status.in_(UNSENT),
-        or_(OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at <= now),
-    )
+    waiting = _waiting(now)
     backlog, oldest = session.execute(
         select(func.count(), func.min(OutboxMessage.created_at)).where(*waiting)
     ).one()
