@@ -26,6 +26,7 @@ from handlers import (
     intake,
     major,
     meetings,
+    people,
     plans,
     reading,
     resources,
@@ -53,6 +54,9 @@ COMMANDS = (
     ("meetings", N_("Quality meetings and their minutes")),
     ("summary", N_("The weekly summary (leadership and QC)")),
     ("status", N_("Kesu's status: the outbox, failures, pings (admins)")),
+    ("people", N_("People: list, change, remove (admins)")),
+    ("invite", N_("Invite someone by a one-time link (admins)")),
+    ("bindchat", N_("Bind this group to a department (admins)")),
     ("suggest", N_("Suggest an improvement")),
     ("suggestions", N_("Improvement suggestions and rewards")),
     ("cancel", N_("Stop filing")),
@@ -96,6 +100,7 @@ def build(
     engine = engine or db.make_engine(config.database.url)
     prepare_database(config, engine)
     services = Services(config, db.make_sessionmaker(engine), clock or SystemClock())
+    services.load_people()
     # One count of what went to Telegram, kept by the outbox's lanes and the answers alike.
     pacing = Pacing()
 
@@ -143,6 +148,7 @@ def build(
     application.add_handler(plans.hand_over_handler())
     application.add_handler(intake.closed_form_handler())
     application.add_handlers(steps.handlers())
+    application.add_handlers(people.handlers())  # before /start without a link
     application.add_handlers(reading.handlers())
     application.add_handlers(resources.handlers())
     application.add_handlers(settings.handlers())

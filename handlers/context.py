@@ -1,8 +1,9 @@
 """The per-update context: Kesu's services, who is asking and in which language.
 
 Built once per update (PTB's custom CallbackContext, as in its contexttypesbot
-example); the language comes from the people list of the configuration, else
-the Telegram client, without a database round trip.
+example); the language comes from the people Kesu knows (kept in memory by the
+services, changed with every commit), else the Telegram client, without a database
+round trip.
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ class KesuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
     @property
     def language(self) -> str:
-        """The person's language: the people list, else their Telegram client, else the default."""
-        config = self.services.config
+        """The person's language: as they chose it, else their Telegram client, else the default."""
+        services = self.services
         caller = self.caller
-        person = config.person(caller.telegram_id) if caller.telegram_id else None
+        known = services.language_of(caller.telegram_id) if caller.telegram_id else None
         return pick_language(
-            person.language if person else None, caller.client_language, config.default_language
+            known.chosen if known else None,
+            caller.client_language,
+            services.config.default_language,
         )

@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -98,6 +99,7 @@ class Purpose(StrEnum):
     REGISTER = "register"  # the month-end complaint register
     SUMMARY = "summary"  # the weekly summary to leadership
     ADMIN = "admin"  # a delivery failed
+    PEOPLE = "people"  # someone enrolled, or their role changed
 
 
 class DeliveryStatus(StrEnum):
@@ -146,7 +148,10 @@ class Base(DeclarativeBase):
 
 
 class Person(Base):
-    """People of the configuration, mirrored so the event log can refer to them."""
+    """Everyone Kesu knows: the people of the configuration file (mirrored at each
+    start, the file winning for whom it names) and those enrolled in Telegram by an
+    admin's invitation, who stay whatever the file says. Nobody is deleted: who left
+    is inactive, so the history still names them."""
 
     __tablename__ = "person"
 
@@ -160,10 +165,13 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # /settings: pinged at night too, for everything (quiet hours do not hold theirs).
     night_pings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Named in the configuration file (which wins at the next start) or enrolled in Telegram.
+    from_file: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Chat(Base):
-    """Group chats of the configuration: purpose (sales, qc, ...) and plant."""
+    """The group chat of each purpose (sales, qc, ...) and plant: named in the
+    configuration file, or bound in Telegram by an admin's /bindchat."""
 
     __tablename__ = "chat"
     __table_args__ = (UniqueConstraint("purpose", "plant"),)
@@ -172,6 +180,24 @@ class Chat(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger)
     purpose: Mapped[Group] = mapped_column(enum_column(Group, 16))
     plant: Mapped[str] = mapped_column(String(16), default="")  # "" for company-wide groups
+    from_file: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class Invite(Base):
+    """An admin's one-time link (/invite): whoever opens it first, before it expires,
+    is enrolled with its role and plant."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, 32))
+    plant: Mapped[Plant | None] = mapped_column(enum_column(Plant, 16))
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    made_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    used_at: Mapped[datetime | None]
 
 
 class ChatMigration(Base):

@@ -25,6 +25,7 @@ from storage.models import (
     Customer,
     DeliveryStatus,
     Event,
+    Invite,
     Meeting,
     MeetingComplaint,
     OutboxMessage,
@@ -44,19 +45,22 @@ UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 def sync_people(session: Session, people: Iterable[dict[str, Any]]) -> None:
-    """Make the person table match the configuration; people who left stay, inactive."""
+    """The people of the configuration file are added or updated (the file wins for whom
+    it names); those it named before and no longer does stay, inactive, for the history.
+    People enrolled in Telegram are left as they are."""
     wanted = {p["telegram_id"]: p for p in people}
     existing = {p.telegram_id: p for p in session.scalars(select(Person))}
     for telegram_id, values in wanted.items():
         person = existing.get(telegram_id)
         if person is None:
-            session.add(Person(active=True, **values))
+            session.add(Person(active=True, from_file=True, **values))
         else:
             for key, value in values.items():
                 setattr(person, key, value)
             person.active = True
+            person.from_file = True
     for telegram_id, person in existing.items():
-        if telegram_id not in wanted:
+        if telegram_id not in wanted and person.from_file:
             person.active = False
 
 
@@ -75,12 +79,62 @@ def sync_chats(session: Session, chats: Iterable[tuple[Group, Plant | None, int]
         plant = plant_or_none.value if plant_or_none else ""
         chat = existing.pop((group, plant), None)
         if chat is None:
-            session.add(Chat(purpose=group, plant=plant, telegram_id=telegram_id))
+            session.add(Chat(purpose=group, plant=plant, telegram_id=telegram_id, from_file=True))
         else:
             chat.telegram_id = telegram_id
+            chat.from_file = True
     for chat in existing.values():
-        session.delete(chat)  # an optional group taken out of the configuration
+        if chat.from_file:
+            session.delete(chat)  # an optional group taken out of the configuration
     return outdated
+
+
+def bind_chat(session: Session, group: Group, plant: Plant | None, telegram_id: int) -> int | None:
+    """/bindchat: this group is the one of `group` (and plant) from now on. Returns the
+    group bound before, if another."""
+    key = plant.value if plant else ""
+    chat = session.scalar(select(Chat).where(Chat.purpose == group, Chat.plant == key))
+    if chat is None:
+        session.add(Chat(purpose=group, plant=key, telegram_id=telegram_id, from_file=False))
+        return None
+    before = chat.telegram_id
+    chat.telegram_id = telegram_id
+    chat.from_file = False
+    return before if before != telegram_id else None
+
+
+def bindings_of(session: Session, telegram_id: int) -> Sequence[Chat]:
+    """What a group chat is bound as (a group may serve more than one purpose)."""
+    return session.scalars(select(Chat).where(Chat.telegram_id == telegram_id)).all()
+
+
+def people_listed(session: Session) -> Sequence[Person]:
+    """/people: everyone active, by role then name."""
+    return session.scalars(
+        select(Person).where(Person.active.is_(True)).order_by(Person.role, Person.name, Person.id)
+    ).all()
+
+
+def invite_by_token(session: Session, token: str) -> Invite | None:
+    return session.scalar(select(Invite).where(Invite.token == token))
+
+
+def claim_invite(session: Session, invite_id: int, at: datetime) -> bool:
+    """Of two people opening the same link at once only one gets in."""
+    claimed = session.execute(
+        update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None)).values(used_at=at)
+    )
+    return bool(getattr(claimed, "rowcount", 0))
+
+
+def open_steps_assigned_to(session: Session, person_id: int) -> Sequence[Step]:
+    """The open steps named on someone (taken, handed to them, their plan items)."""
+    return session.scalars(
+        select(Step)
+        .where(Step.assignee_id == person_id, Step.status == StepStatus.OPEN)
+        .options(selectinload(Step.complaint))
+        .order_by(Step.id)
+    ).all()
 
 
 def chat_migrations(session: Session) -> dict[int, int]:
@@ -111,6 +165,11 @@ def person_by_telegram_id(session: Session, telegram_id: int) -> Person | None:
     return session.scalar(
         select(Person).where(Person.telegram_id == telegram_id, Person.active.is_(True))
     )
+
+
+def person_ever(session: Session, telegram_id: int) -> Person | None:
+    """Active or not: someone who left and is enrolled again keeps their history."""
+    return session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
 
 def person_by_id(session: Session, person_id: int) -> Person | None:

@@ -91,7 +91,12 @@ def test_the_checked_values_match_the_enums_of_the_models() -> None:
     from storage.models import Base
 
     migrated: dict[tuple[str, str], set[str]] = {}
-    for name in ("0004_typed_columns", "0005_nature_and_resources", "0006_rectification_plans"):
+    for name in (
+        "0004_typed_columns",
+        "0005_nature_and_resources",
+        "0006_rectification_plans",
+        "0009_people_from_telegram",
+    ):
         path = db.MIGRATIONS / "versions" / f"{name}.py"
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec is not None and spec.loader is not None

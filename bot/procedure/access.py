@@ -158,3 +158,14 @@ def may_record_weekly_minutes(who: Who) -> bool:
 def may_answer_special_report(who: Who) -> bool:
     """The special report asks the GM for resources: the GM answers it (or an admin)."""
     return who.is_admin or who.role is Role.GM
+
+
+def may_manage_people(who: Who) -> bool:
+    """Admins invite people, change their role, plant or language, remove them, and bind
+    group chats (/invite, /people, /bindchat)."""
+    return who.is_admin
+
+
+def may_read_status(who: Who) -> bool:
+    """Kesu's own health (/status) is the admins'."""
+    return who.is_admin

@@ -50,29 +50,31 @@ def mirror(uow: UnitOfWork, config: KesuConfig | None = None) -> None:
             for p in config.people
         ),
     )
-    chats = config.chats
-    outdated = queries.sync_chats(
-        uow.session,
-        [
-            (Group.LEADERSHIP, None, chats.leadership),
-            (Group.SALES, None, chats.sales),
-            (Group.QC, Plant.HUANGWU, chats.qc.huangwu),
-            (Group.QC, Plant.LAISHAN, chats.qc.laishan),
-            (Group.PRODUCTION, Plant.HUANGWU, chats.production.huangwu),
-            (Group.PRODUCTION, Plant.LAISHAN, chats.production.laishan),
-            *(
-                (group, None, chat_id)
-                for group, chat_id in (
-                    (Group.EQUIPMENT, chats.equipment),
-                    (Group.PURCHASING, chats.purchasing),
-                    (Group.HR, chats.hr),
-                )
-                if chat_id is not None
-            ),
-        ],
-    )
+    outdated = queries.sync_chats(uow.session, configured_chats(config))
     for old in outdated:
         log.warning("chats: group %s is a supergroup now; Kesu sends to its new id", old)
+
+
+def configured_chats(config: KesuConfig) -> list[tuple[Group, Plant | None, int]]:
+    """The groups the configuration file names: (purpose, plant or None, chat id)."""
+    chats = config.chats
+    return [
+        (Group.LEADERSHIP, None, chats.leadership),
+        (Group.SALES, None, chats.sales),
+        (Group.QC, Plant.HUANGWU, chats.qc.huangwu),
+        (Group.QC, Plant.LAISHAN, chats.qc.laishan),
+        (Group.PRODUCTION, Plant.HUANGWU, chats.production.huangwu),
+        (Group.PRODUCTION, Plant.LAISHAN, chats.production.laishan),
+        *(
+            (group, None, chat_id)
+            for group, chat_id in (
+                (Group.EQUIPMENT, chats.equipment),
+                (Group.PURCHASING, chats.purchasing),
+                (Group.HR, chats.hr),
+            )
+            if chat_id is not None
+        ),
+    ]
 
 
 def chat_moved(uow: UnitOfWork, command: ChatMoved) -> bool:

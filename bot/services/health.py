@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.procedure import access
 from bot.procedure.steps import STEP_BY_ID
+from bot.services.mapping import who
 from bot.services.notices import Notice, Recipient, language_of, post
 from bot.services.uow import OPERATOR, Caller, UnitOfWork
 from bot.views import notices
@@ -19,7 +21,7 @@ def status(uow: UnitOfWork, caller: Caller) -> Health:
     """Admins (and the operator at the command line) read it."""
     if caller != OPERATOR:
         person = uow.person(caller)
-        if person is None or not person.is_admin:
+        if person is None or not access.may_read_status(who(person)):
             return Health(allowed=False)
     session, now = uow.session, uow.now
     since = now - timedelta(days=1)

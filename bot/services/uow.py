@@ -67,6 +67,14 @@ class Effects:
 
     deliver: bool = False  # outbox rows were added
     plans: dict[int, StepPlan] = field(default_factory=dict)  # step id -> next ping
+    # People added or changed: telegram id -> their chosen language, None once inactive
+    # (the per-update context reads languages from memory, without a round trip).
+    people: dict[int, Language | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Language:
+    chosen: str | None  # None: their Telegram client's
 
 
 class AfterCommit(Protocol):
@@ -86,6 +94,7 @@ class UnitOfWork:
         self.session = sessions()
         self.now = clock.now()
         self._steps: set[Step] = set()
+        self._people: set[Person] = set()
         self._outbox = False
         event.listen(self.session, "before_flush", self._collect)
 
@@ -93,6 +102,8 @@ class UnitOfWork:
         for item in (*session.new, *session.dirty):
             if isinstance(item, Step):
                 self._steps.add(item)
+            elif isinstance(item, Person):
+                self._people.add(item)
             elif isinstance(item, OutboxMessage):
                 self._outbox = True
 
@@ -122,6 +133,10 @@ class UnitOfWork:
                         for s in self._steps
                         if s.id is not None
                     },
+                    people={
+                        p.telegram_id: Language(p.language) if p.active else None
+                        for p in self._people
+                    },
                 )
                 self.session.commit()
             else:
@@ -143,6 +158,8 @@ class Services:
         self.sessions = sessions
         self.clock = clock
         self.after_commit: AfterCommit | None = None
+        # Active people's chosen languages by Telegram id, kept with every commit.
+        self.languages: dict[int, Language] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-db")
         self._lock = threading.Lock()
 
@@ -170,7 +187,20 @@ class Services:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: work(*args, **kwargs))
 
+    def load_people(self) -> None:
+        """At start: every active person's language, before the first update."""
+        self.languages = self.call(_languages)
+
+    def language_of(self, telegram_id: int) -> Language | None:
+        """None for someone Kesu does not know (or who left)."""
+        return self.languages.get(telegram_id)
+
     def _after(self, effects: Effects) -> None:
+        for telegram_id, language in effects.people.items():
+            if language is None:
+                self.languages.pop(telegram_id, None)
+            else:
+                self.languages[telegram_id] = language
         if self.after_commit is None:
             return
         if effects.deliver:
@@ -180,3 +210,7 @@ class Services:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+
+
+def _languages(uow: UnitOfWork) -> dict[int, Language]:
+    return {p.telegram_id: Language(p.language) for p in queries.active_people(uow.session)}

@@ -9,6 +9,7 @@ from bot.procedure.grading import Demand, Grade, Plant
 from bot.procedure.plans import DEPARTMENT_LABELS, ITEM_STATUS_LABELS
 from bot.procedure.resources import REPORT_STATUS_LABELS
 from bot.procedure.roles import Role
+from bot.procedure.routing import Group
 from bot.procedure.steps import (
     COMPLAINT_STATUS_LABELS,
     OWNER_LABELS,
@@ -57,6 +58,16 @@ ROLES = {
     Role.VP_PRODUCTION: N_("Production VP"),
     Role.VP_MARKETING: N_("Marketing VP"),
     Role.GM: N_("General manager"),
+}
+
+GROUPS = {
+    Group.LEADERSHIP: N_("Leadership group"),
+    Group.SALES: N_("Sales group"),
+    Group.QC: N_("QC group"),
+    Group.PRODUCTION: N_("Production group"),
+    Group.EQUIPMENT: N_("Equipment group"),
+    Group.PURCHASING: N_("Purchasing group"),
+    Group.HR: N_("HR group"),
 }
 
 EVENTS = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from enum import StrEnum
 
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
@@ -16,6 +17,7 @@ from bot.procedure.meetings import MeetingKind
 from bot.procedure.plans import Department, ItemStatus
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
+from bot.procedure.routing import Group
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Outcome, Owner, StepDef, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 
@@ -327,3 +329,79 @@ class Health:
     next_ping: datetime | None = None
     pings_today: int = 0
     late_today: int = 0  # sent late: missed while the bot was down
+
+
+class PeopleOutcome(StrEnum):
+    """How an admin's change to the people or the groups went."""
+
+    OK = "ok"
+    NOT_ALLOWED = "not_allowed"  # not an admin
+    UNKNOWN = "unknown"  # no such person (or not active)
+    YOURSELF = "yourself"  # an admin may not remove themselves
+    NOT_A_GROUP = "not_a_group"  # /bindchat in a private chat
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """Someone as /people lists them."""
+
+    id: int
+    name: str
+    role: Role
+    plant: Plant | None
+    language: str | None  # chosen; None: their Telegram client's
+    is_admin: bool
+    from_file: bool  # named in the configuration file, which wins at the next start
+
+
+@dataclass(frozen=True)
+class PeopleView:
+    allowed: bool
+    people: tuple[MemberView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Invited:
+    """An invitation link made by an admin (/invite)."""
+
+    outcome: PeopleOutcome
+    token: str = ""
+    role: Role | None = None
+    plant: Plant | None = None
+    expires_at: datetime | None = None
+
+
+class EnrolOutcome(StrEnum):
+    ENROLLED = "enrolled"
+    UNKNOWN = "unknown"  # no such link (mistyped, or made by another Kesu)
+    USED = "used"  # someone opened it first
+    EXPIRED = "expired"
+    ALREADY = "already"  # the person is in the list already; the link is left unused
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    outcome: EnrolOutcome
+    member: MemberView | None = None
+
+
+@dataclass(frozen=True)
+class PersonChanged:
+    """/people N role|plant|language|remove: what it did."""
+
+    outcome: PeopleOutcome
+    member: MemberView | None = None
+    removed: bool = False
+    handed_back: int = 0  # open tasks that went back to their department's group
+
+
+@dataclass(frozen=True)
+class ChatBound:
+    """/bindchat: this group now gets the notices of a purpose (and plant)."""
+
+    outcome: PeopleOutcome
+    group: Group | None = None
+    plant: Plant | None = None
+    replaced: int | None = None  # the group bound before, if another
+    file_names: int | None = None  # the configuration file names another group for it
