@@ -24,6 +24,7 @@ async def help_command(update: Update, context: Context) -> None:
         person=me.person,
         can_file=me.may_file,
         sees_all=me.sees_all,
+        admin=me.manages_people,
         user_id=caller.telegram_id,
         chat_id=caller.chat_id,
     )

@@ -63,6 +63,7 @@ class Me:
     person: PersonView | None
     may_file: bool = False
     sees_all: bool = False
+    manages_people: bool = False  # an admin: /people, /invite, /bindchat, /status
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,12 @@ def me(uow: UnitOfWork, caller: Caller) -> Me:
     if person is None:
         return Me(None)
     who = mapping.who(person)
-    return Me(mapping.person_view(person, uow.config), access.may_file(who), access.sees_all(who))
+    return Me(
+        mapping.person_view(person, uow.config),
+        access.may_file(who),
+        access.sees_all(who),
+        access.may_manage_people(who),
+    )
 
 
 # Filing --------------------------------------------------------------------------------
