@@ -164,6 +164,45 @@ def build(
     return Kesu(application, services, engine)
 
 
+def serve(kesu: Kesu, config: KesuConfig) -> None:
+    """Run until stopped: polling by default, or Telegram's webhook behind a reverse proxy
+    (only requests that carry the secret token Kesu gave Telegram are taken)."""
+    application = kesu.application
+    if config.telegram.mode == "webhook":
+        hook = config.telegram.webhook
+        application.run_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.url_path(),
+            webhook_url=hook.url,
+            secret_token=config.webhook_secret(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def start_updates(kesu: Kesu, config: KesuConfig, *, poll_timeout: int = 10) -> None:
+    """What `serve` does to start receiving updates, on a running Application (tests and
+    the sandbox, which own their event loop)."""
+    updater = kesu.application.updater
+    assert updater is not None
+    if config.telegram.mode == "webhook":
+        hook = config.telegram.webhook
+        await updater.start_webhook(
+            listen=hook.listen,
+            port=hook.port,
+            url_path=hook.url_path(),
+            webhook_url=hook.url,
+            secret_token=config.webhook_secret(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        await updater.start_polling(
+            poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log it; tell the person in one line that nothing was lost (the transaction rolled back)."""
     log.error("update failed", exc_info=context.error)

@@ -62,12 +62,9 @@ def _logging(config: KesuConfig | None, log_format: str = "text") -> None:
 
 
 def _run(config: KesuConfig) -> None:
-    from telegram import Update
+    from bot.app import build, serve
 
-    from bot.app import build
-
-    kesu = build(config)
-    kesu.application.run_polling(allowed_updates=Update.ALL_TYPES)
+    serve(build(config), config)
 
 
 def _status(config: KesuConfig, language: str | None) -> int:

@@ -8,10 +8,12 @@ printed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -33,6 +35,7 @@ from bot.procedure.roles import Role
 from bot.procedure.steps import DEFAULT_LIMITS, STEP_BY_ID, Owner
 
 TOKEN_ENV = "KESU_BOT_TOKEN"
+SECRET_ENV = "KESU_WEBHOOK_SECRET"
 LANGUAGES = ("zh_CN", "en")
 
 
@@ -44,8 +47,50 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class WebhookConfig(_Strict):
+    """Webhook mode, behind a reverse proxy that terminates HTTPS: Telegram posts each
+    update to `url`, the proxy passes it to `listen`:`port`, and Kesu accepts only a
+    request carrying the secret token it gave Telegram."""
+
+    url: str = ""  # the public address, e.g. "https://kesu.example.com/telegram"
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    # The proxy's path to Kesu; empty: the path of `url`.
+    path: str = ""
+    # Or KESU_WEBHOOK_SECRET, which wins; 1-256 of A-Z a-z 0-9 _ - (Telegram's rule).
+    secret_token: SecretStr = SecretStr("")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram posts to HTTPS only)")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and not _valid_secret(value.get_secret_value()):
+            raise ValueError(SECRET_RULE)
+        return value
+
+    def url_path(self) -> str:
+        return (self.path or urlsplit(self.url).path).strip("/")
+
+
+SECRET_RULE = "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+
+
+def _valid_secret(value: str) -> bool:
+    return re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value) is not None
+
+
 class TelegramConfig(_Strict):
     token: SecretStr = SecretStr("")
+    # polling (the default: Kesu asks Telegram for updates) or webhook (Telegram posts
+    # them to [telegram.webhook]).
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookConfig = WebhookConfig()
     # Telegram's own, a local Bot API server, or the emulator ("http://127.0.0.1:8081/bot").
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
@@ -56,6 +101,12 @@ class TelegramConfig(_Strict):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @model_validator(mode="after")
+    def _webhook(self) -> TelegramConfig:
+        if self.mode == "webhook" and not self.webhook.url:
+            raise ValueError("mode is webhook: set telegram.webhook.url")
+        return self
 
 
 class DatabaseConfig(_Strict):
@@ -317,6 +368,15 @@ class KesuConfig(_Strict):
     def bot_token(self) -> str:
         return os.environ.get(TOKEN_ENV) or self.telegram.token.get_secret_value()
 
+    def webhook_secret(self) -> str:
+        """Webhook mode's secret token; a bad or missing one stops start-up."""
+        secret = os.environ.get(SECRET_ENV) or self.telegram.webhook.secret_token.get_secret_value()
+        if not secret:
+            raise ConfigError(f"telegram.webhook.secret_token: is missing (set it or {SECRET_ENV})")
+        if not _valid_secret(secret):
+            raise ConfigError(f"telegram.webhook.secret_token: {SECRET_RULE}")
+        return secret
+
 
 def _key_of(loc: tuple[int | str, ...]) -> str:
     key = ""
@@ -358,4 +418,6 @@ def load_config(path: str | Path, *, require_token: bool = True) -> KesuConfig:
     config = parse_config(data)
     if require_token and not config.bot_token():
         raise ConfigError(f"telegram.token: is missing (set it or {TOKEN_ENV})")
+    if require_token and config.telegram.mode == "webhook":
+        config.webhook_secret()
     return config

@@ -135,3 +135,9 @@ async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: f
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met in {timeout}s: {last_error}")
         await asyncio.sleep(interval)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """An end-to-end test that takes `transport` runs with polling and with a webhook."""
+    if "transport" in metafunc.fixturenames:
+        metafunc.parametrize("transport", ["polling", "webhook"])

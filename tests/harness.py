@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.app import Kesu, build
+from bot.app import Kesu, build, start_updates
 from bot.config import KesuConfig, parse_config
 from bot.procedure.clock import Clock
 from bot.sandbox.emulator.server import Emulator, RateLimits, SentMessage
 from storage import db
 from tests.conftest import GROUPS, PEOPLE, config_data, eventually
+
+# KESU_TEST_TRANSPORT=webhook runs every end-to-end test in webhook mode; tests that take
+# a `transport` argument run in both (tests/conftest.py).
+TRANSPORT = os.environ.get("KESU_TEST_TRANSPORT", "polling")
+# The public HTTPS address Telegram posts to; the emulator's reverse proxy forwards it.
+PUBLIC_URL = "https://kesu.example.test"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
 
 # Task cards and pings arrive on their own schedule; conversation replies are the rest.
 TASK = re.compile(r"^(第 \S+ 步|Step \S+) · ")
@@ -121,30 +137,41 @@ async def running_kesu(
     rate_limits: RateLimits | None = None,
     emulator: Emulator | None = None,
     clock: Clock | None = None,
+    transport: str = TRANSPORT,
     **overrides: Any,
 ) -> AsyncIterator[World]:
-    """Kesu running against the emulator; `overrides` are configuration keys."""
+    """Kesu running against the emulator; `overrides` are configuration keys. `transport`:
+    polling, or webhook behind a reverse proxy the emulator stands in for too."""
     emu = emulator or await make_emulator(started=started, limits=rate_limits)
-    data = config_data(
-        str(engine.url),
-        telegram={
-            "token": emu.token,
-            "api_base_url": emu.api_base_url,
-            "file_base_url": emu.file_base_url,
-        },
-        **overrides,
-    )
+    telegram: dict[str, Any] = {
+        "token": emu.token,
+        "api_base_url": emu.api_base_url,
+        "file_base_url": emu.file_base_url,
+    }
+    if transport == "webhook":
+        port = free_port()
+        telegram["mode"] = "webhook"
+        telegram["webhook"] = {
+            "url": f"{PUBLIC_URL}/telegram",
+            "listen": "127.0.0.1",
+            "port": port,
+            "secret_token": secrets.token_urlsafe(32),
+        }
+        emu.reverse_proxy(PUBLIC_URL, f"http://127.0.0.1:{port}")
+    data = config_data(str(engine.url), telegram=telegram, **overrides)
     if engine.dialect.name != "sqlite":
         db.upgrade(engine)  # what `kesu db upgrade` does; SQLite upgrades by itself
-    kesu = build(config or parse_config(data), engine=engine, clock=clock)
+    config = config or parse_config(data)
+    kesu = build(config, engine=engine, clock=clock)
     app = kesu.application
-    # The order of Application.run_polling, which tests cannot use (it owns the loop).
+    # The order of Application.run_polling / run_webhook, which tests cannot use (they
+    # own the loop).
     await app.initialize()
     assert app.post_init is not None and app.post_shutdown is not None
     await app.post_init(app)
     await app.start()
+    await start_updates(kesu, config, poll_timeout=1)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
     try:
         yield World(emu, kesu)
     finally:

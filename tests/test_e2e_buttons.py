@@ -9,8 +9,8 @@ from tests.conftest import QC_HUANGWU, QC_HW, eventually
 from tests.harness import running_kesu
 
 
-async def test_old_and_forged_buttons_are_answered_as_stale(engine: Engine) -> None:
-    async with running_kesu(engine) as world:
+async def test_old_and_forged_buttons_are_answered_as_stale(engine: Engine, transport: str) -> None:
+    async with running_kesu(transport=transport, engine=engine) as world:
         chat = world.emu.chats[QC_HUANGWU]
         # A message of the bot's with buttons of another version, and data no version made.
         message = SentMessage(

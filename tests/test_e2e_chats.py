@@ -33,10 +33,12 @@ def cards(world: World, chat: int, text: str) -> list[str]:
     return [m.text for m in world.emu.bot_messages(chat) if text in m.text]
 
 
-async def test_a_group_upgraded_to_a_supergroup_keeps_getting_its_notices(engine: Engine) -> None:
+async def test_a_group_upgraded_to_a_supergroup_keeps_getting_its_notices(
+    engine: Engine, transport: str
+) -> None:
     emu = await make_emulator()
     try:
-        async with running_kesu(engine, emulator=emu) as world:
+        async with running_kesu(transport=transport, engine=engine, emulator=emu) as world:
             # Telegram's notice comes first: the binding moves, the admins are told.
             new_sales = await emu.upgrade_group(SALES_GROUP, by_user=SALES)
             await eventually(lambda: bound(world, Group.SALES) == new_sales)
@@ -57,7 +59,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_getting_its_notices(engine
                 )
                 assert {e.source for e in moves} == {"chat", "sender"}
         # The file still names the old ids: the new ones stand.
-        async with running_kesu(engine, emulator=emu) as world:
+        async with running_kesu(transport=transport, engine=engine, emulator=emu) as world:
             assert bound(world, Group.SALES) == new_sales
             assert bound(world, Group.QC, "huangwu") == new_qc
             # The admin asks how Kesu is doing; others may not.

@@ -110,8 +110,10 @@ async def file_complaint(
     await world.tap(seller, "v1:in:ok")
 
 
-async def test_a_complaint_reaches_sales_qc_leadership_and_leaders(engine: Engine) -> None:
-    async with running_kesu(engine) as world:
+async def test_a_complaint_reaches_sales_qc_leadership_and_leaders(
+    engine: Engine, transport: str
+) -> None:
+    async with running_kesu(transport=transport, engine=engine) as world:
         await file_complaint(world, bad_answers=True, confirm_twice=True)
         assert "KS-" in world.last(SALES).text
 
@@ -365,16 +367,18 @@ async def test_list_show_and_help_by_role(engine: Engine) -> None:
         assert world.emu.commands["en"][0]["description"] == "File a new customer complaint"
 
 
-async def test_a_restart_in_the_middle_of_filing_keeps_the_draft(engine: Engine) -> None:
+async def test_a_restart_in_the_middle_of_filing_keeps_the_draft(
+    engine: Engine, transport: str
+) -> None:
     emu = await make_emulator()
     try:
-        async with running_kesu(engine, emulator=emu) as world:
+        async with running_kesu(transport=transport, engine=engine, emulator=emu) as world:
             await world.say(SALES, "/new")
             await world.say(SALES, "重启客户")
             await world.tap(SALES, "v1:in:pick:B")
             await world.say(SALES, "0535-6881234")
             assert "投诉内容及要求" in world.last(SALES).text
-        async with running_kesu(engine, emulator=emu) as world:
+        async with running_kesu(transport=transport, engine=engine, emulator=emu) as world:
             await world.say(SALES, "重启后继续填写的投诉内容")
             assert "客户要求" in world.last(SALES).text  # the next question, nothing lost
             await world.tap(SALES, "v1:in:tog:exchange", new_message=False)

@@ -27,12 +27,14 @@ def engine(sqlite_engine: Engine) -> Engine:
     return sqlite_engine
 
 
-async def test_an_admin_manages_people_and_groups_from_telegram(engine: Engine) -> None:
+async def test_an_admin_manages_people_and_groups_from_telegram(
+    engine: Engine, transport: str
+) -> None:
     emu = await make_emulator()
     emu.add_user(NEW_QC, "吴", language_code="zh-hans")
     emu.add_group(EQUIPMENT_GROUP, "设备部")
     try:
-        async with running_kesu(engine, emulator=emu) as world:
+        async with running_kesu(engine, emulator=emu, transport=transport) as world:
             # Not an admin: refused in one line. A bad role: the usage, with the roles.
             await world.say(QC_HW, "/invite qc huangwu")
             assert world.last(QC_HW).text == "只有管理员可以管理人员和群。"

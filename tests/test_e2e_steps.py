@@ -60,8 +60,8 @@ async def press(world: World, user: int, chat: int, message_id: int, data: str) 
     return await eventually(lambda: world.emu.callback_answers[query_id])  # type: ignore[no-any-return]
 
 
-async def test_an_a_complaint_from_huangwu_runs_its_steps(engine: Engine) -> None:
-    async with running_kesu(engine, **FAST) as world:
+async def test_an_a_complaint_from_huangwu_runs_its_steps(engine: Engine, transport: str) -> None:
+    async with running_kesu(transport=transport, engine=engine, **FAST) as world:
         await file_complaint(world, plant="huangwu", letter=False)
 
         # QC Huangwu get the initial assessment with its buttons; Laishan does not.
@@ -120,6 +120,7 @@ async def test_an_a_complaint_from_huangwu_runs_its_steps(engine: Engine) -> Non
 
 async def test_a_restart_in_the_middle_of_a_limit_loses_nothing_and_repeats_nothing(
     engine: Engine,
+    transport: str,
 ) -> None:
     settings = {
         "limits": {"initial_assessment": "15s"},
@@ -127,7 +128,9 @@ async def test_a_restart_in_the_middle_of_a_limit_loses_nothing_and_repeats_noth
     }
     emu = await make_emulator()
     try:
-        async with running_kesu(engine, emulator=emu, **settings) as world:
+        async with running_kesu(
+            transport=transport, engine=engine, emulator=emu, **settings
+        ) as world:
             await file_complaint(
                 world, plant="laishan", letter=False, demands=("v1:in:tog:exchange",), batch="no"
             )
@@ -137,7 +140,9 @@ async def test_a_restart_in_the_middle_of_a_limit_loses_nothing_and_repeats_noth
         assert due is not None
         while world.kesu.services.clock.now() < due + timedelta(seconds=6):
             await asyncio.sleep(0.2)
-        async with running_kesu(engine, emulator=emu, **settings) as world:
+        async with running_kesu(
+            transport=transport, engine=engine, emulator=emu, **settings
+        ) as world:
             await eventually(lambda: pings(world, QC_LAISHAN, "问题鉴定初评"), timeout=5)
             await asyncio.sleep(1.0)
             overdue = pings(world, QC_LAISHAN, "问题鉴定初评")

@@ -13,6 +13,7 @@ People and groups are driven from Python (tests) or from /_emulator/* (JSON).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -22,7 +23,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from bot.sandbox.emulator.html import EntityError, parse, utf16_length
@@ -92,6 +95,24 @@ class Chat:
     next_id: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
 
 
+@dataclass
+class Webhook:
+    """setWebhook's address, as Telegram keeps it, and the last failure to post there."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+    allowed_updates: list[str] | None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+    delivered: int = 0
+
+
+# Telegram posts to HTTPS on these ports only.
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+SECRET_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
 class Emulator:
     def __init__(
         self,
@@ -123,6 +144,11 @@ class Emulator:
         self.observers: list[Callable[[int], None]] = []
         # Seconds since the epoch for message dates; the sandbox sets its own clock here.
         self.now: Callable[[], float] = time.time
+        # Webhook mode: the address set, and the reverse proxy in front of the bot (public
+        # HTTPS prefix -> the local address it forwards to), which tests set up.
+        self.webhook: Webhook | None = None
+        self.proxies: dict[str, str] = {}
+        self._poster: asyncio.Task[None] | None = None
 
     # Life cycle ---------------------------------------------------------------------
 
@@ -173,6 +199,7 @@ class Emulator:
         return self.base_url
 
     async def stop(self) -> None:
+        await self._stop_posting()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -500,11 +527,113 @@ class Emulator:
             right: right not in ("can_be_edited", "can_promote_members") for right in rights
         }
 
+    # Webhook mode -------------------------------------------------------------------
+
+    def reverse_proxy(self, public: str, local: str) -> None:
+        """A request to the public HTTPS prefix reaches the local address (the proxy that
+        terminates TLS in front of the bot)."""
+        self.proxies[public.rstrip("/")] = local.rstrip("/")
+
+    async def api_setwebhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            await self.api_deletewebhook(params)
+            return True
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        if (parts.port or 443) not in WEBHOOK_PORTS:
+            raise ApiError(
+                400,
+                "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+            )
+        secret = params.get("secret_token")
+        if secret is not None and (
+            not 1 <= len(str(secret)) <= 256 or not set(str(secret)) <= SECRET_ALPHABET
+        ):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        connections = int(params.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise ApiError(400, "Bad Request: bad webhook: max_connections must be 1-100")
+        if params.get("drop_pending_updates") in (True, "true", "True"):
+            self.updates.clear()
+        allowed = _json(params.get("allowed_updates")) if params.get("allowed_updates") else None
+        await self._stop_posting()
+        self.webhook = Webhook(url, str(secret) if secret else None, connections, allowed)
+        self._poster = asyncio.create_task(self._post_updates(self.webhook))
+        return True
+
     async def api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        await self._stop_posting()
+        self.webhook = None
+        if params.get("drop_pending_updates") in (True, "true", "True"):
+            self.updates.clear()
         return True
 
     async def api_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        hook = self.webhook
+        info: dict[str, Any] = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if hook is not None:
+            info["max_connections"] = hook.max_connections
+            if hook.allowed_updates is not None:
+                info["allowed_updates"] = hook.allowed_updates
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
+
+    async def _stop_posting(self) -> None:
+        if self._poster is not None:
+            self._poster.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poster
+            self._poster = None
+
+    def _forwarded(self, url: str) -> str | None:
+        for public, local in self.proxies.items():
+            if url == public or url.startswith(public + "/"):
+                return local + url[len(public) :]
+        return None
+
+    async def _post_updates(self, hook: Webhook) -> None:
+        """Telegram's side of a webhook: each update in order, POSTed as JSON with the secret
+        token in its header, until the bot answers 2xx; a failure is kept for
+        getWebhookInfo and the update is tried again later."""
+        headers = (
+            {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
+        )
+        retry = 0.1
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
+            while True:
+                async with self._new_update:
+                    await self._new_update.wait_for(lambda: bool(self.updates))
+                    update = self.updates[0]
+                target = self._forwarded(hook.url)
+                error = None
+                if target is None:
+                    error = "Connection refused"  # nothing answers at that address
+                else:
+                    try:
+                        async with client.post(target, json=update, headers=headers) as answer:
+                            if not 200 <= answer.status < 300:
+                                error = f"Wrong response from the webhook: {answer.status} {answer.reason}"
+                    except (aiohttp.ClientError, TimeoutError) as failure:
+                        error = f"Connection failed: {failure.__class__.__name__}"
+                if error is None:
+                    if self.updates and self.updates[0] is update:
+                        self.updates.pop(0)
+                    hook.delivered += 1
+                    retry = 0.1
+                    continue
+                hook.last_error_date, hook.last_error_message = int(self.now()), error
+                await asyncio.sleep(retry)
+                retry = min(retry * 2, 2.0)
 
     async def api_setmycommands(self, params: dict[str, Any]) -> bool:
         commands = _json(params.get("commands"))
@@ -524,6 +653,12 @@ class Emulator:
         return True
 
     async def api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = min(int(params.get("limit") or 100), 100)
         timeout = float(params.get("timeout") or 0)
