@@ -103,9 +103,10 @@ def bind_chat(session: Session, group: Group, plant: Plant | None, telegram_id: 
     return before if before != telegram_id else None
 
 
-def bindings_of(session: Session, telegram_id: int) -> Sequence[Chat]:
-    """What a group chat is bound as (a group may serve more than one purpose)."""
-    return session.scalars(select(Chat).where(Chat.telegram_id == telegram_id)).all()
+def chats_bound_in_telegram(session: Session) -> Sequence[Chat]:
+    return session.scalars(
+        select(Chat).where(Chat.from_file.is_(False)).order_by(Chat.purpose, Chat.plant)
+    ).all()
 
 
 def people_listed(session: Session) -> Sequence[Person]:

@@ -10,9 +10,12 @@ from sqlalchemy import Engine
 from bot.app import prepare_database
 from bot.config import parse_config
 from bot.delivery import doctor
-from storage import db
+from bot.procedure.routing import Group
+from storage import db, queries
 from tests.conftest import LEADERSHIP, PROD_HUANGWU, QC_HW, QC_LAISHAN, config_data
 from tests.harness import make_emulator
+
+HR_GROUP = -1001000000066
 
 
 def lines(checks: list[doctor.Check]) -> dict[str, str]:
@@ -31,7 +34,11 @@ async def test_doctor_names_a_group_the_bot_was_removed_from(tmp_path: Path) -> 
         config = parse_config(config_data(url, telegram=telegram))
         engine: Engine = db.make_engine(url)
         prepare_database(config, engine)
+        with db.make_sessionmaker(engine)() as session, session.begin():
+            queries.bind_chat(session, Group.HR, None, HR_GROUP)  # an admin's /bindchat hr
         engine.dispose()
+        emu.add_group(HR_GROUP, "人力部")
+        emu.chats[HR_GROUP].bot_is_member = False
         emu.chats[QC_LAISHAN].bot_is_member = False  # somebody removed the bot
         moved = await emu.upgrade_group(PROD_HUANGWU, by_user=QC_HW, announce=False)
         emu.chats[LEADERSHIP].bot_is_admin = True  # the leadership group made it an admin
@@ -48,9 +55,14 @@ async def test_doctor_names_a_group_the_bot_was_removed_from(tmp_path: Path) -> 
         assert str(moved) in found["chats.production.huangwu"]
         assert found["chats.leadership"].endswith("the bot is an admin and may post")
         assert found["chats.sales"].endswith("the bot is a member and may post")
+        # A group bound in Telegram is checked too, named by the command that bound it.
+        assert found["/bindchat hr"] == (
+            f"✗ /bindchat hr: {HR_GROUP}: the bot is not in this group; add it"
+        )
         assert [c for c in found.values() if c.startswith("✗")] == [
             found["chats.qc.laishan"],
             found["chats.production.huangwu"],
+            found["/bindchat hr"],
         ]
 
         # A wrong token, and a database behind its schema.

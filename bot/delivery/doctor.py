@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.error import ChatMigrated, Forbidden, InvalidToken, TelegramError
 
 from bot.config import KesuConfig
-from storage import db
+from storage import db, queries
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,30 @@ def database(config: KesuConfig) -> Check:
     )
 
 
+def bound_in_telegram(config: KesuConfig) -> list[tuple[str, int]]:
+    """The groups an admin bound with /bindchat (the database's; none if it cannot be read)."""
+    try:
+        engine = db.make_engine(config.database.url)
+        try:
+            if db.current_revision(engine) != db.head_revision(engine):
+                return []
+            with db.make_sessionmaker(engine)() as session:
+                bound = queries.chats_bound_in_telegram(session)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError:
+        return []
+    return [
+        (
+            f"/bindchat {chat.purpose.value}{' ' + chat.plant if chat.plant else ''}",
+            chat.telegram_id,
+        )
+        for chat in bound
+    ]
+
+
 async def telegram(config: KesuConfig) -> list[Check]:
-    """The token, then each group."""
+    """The token, then each group (of the file, and those bound in Telegram)."""
     bot = Bot(
         config.bot_token(),
         base_url=config.telegram.api_base_url,
@@ -79,7 +101,7 @@ async def telegram(config: KesuConfig) -> list[Check]:
         async with bot:
             me = bot.bot
             checks = [Check(True, "telegram.token", f"@{me.username} (id {me.id})")]
-            for key, chat_id in configured_chats(config):
+            for key, chat_id in configured_chats(config) + bound_in_telegram(config):
                 checks.append(await _chat(bot, key, chat_id))
             return checks
     except InvalidToken:
