@@ -10,6 +10,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.config import KesuConfig
+from bot.delivery.keeper import FileKeeper
 from bot.delivery.pacing import Pacing
 from bot.delivery.persistence import DatabasePersistence
 from bot.delivery.ratelimit import KesuRateLimiter
@@ -114,12 +115,16 @@ def build(
         services.after_commit = delivery
         delivery.sender.start()
         delivery.sender.poke()  # rows left by a previous run
+        delivery.keeper = FileKeeper(application.bot, services)
+        delivery.keeper.start()  # and files not yet kept
         await delivery.rebuild()
 
     async def post_shutdown(application: Application) -> None:
         delivery = services.after_commit
         if isinstance(delivery, Delivery) and delivery.sender is not None:
             await delivery.sender.stop()
+        if isinstance(delivery, Delivery) and delivery.keeper is not None:
+            await delivery.keeper.stop()
         services.after_commit = None
         services.close()
 

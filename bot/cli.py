@@ -10,9 +10,15 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import TOKEN_ENV, ConfigError, KesuConfig, load_config
+
+if TYPE_CHECKING:
+    from bot.views.models import KeptFileView
 
 
 class RedactToken(logging.Filter):
@@ -180,8 +186,16 @@ def _steps(config: KesuConfig) -> None:
         )
 
 
-def _export(config: KesuConfig, form: str, which: str, out: str, language: str | None) -> int:
-    """The forms as files on the command line, written into `out`."""
+def _export(
+    config: KesuConfig,
+    form: str,
+    which: str,
+    out: str,
+    language: str | None,
+    with_files: bool = False,
+) -> int:
+    """The forms as files on the command line, written into `out`; with_files: the files
+    Kesu kept for the complaints too, as the register's file sheet names them."""
     from pathlib import Path
 
     from bot.app import prepare_database
@@ -198,12 +212,16 @@ def _export(config: KesuConfig, form: str, which: str, out: str, language: str |
     language = language or config.default_language
     tz = config.timezone
     files: list[forms.FormFile] = []
+    kept: tuple[KeptFileView, ...] = ()
     if form == "register":
         register = services.call(exports.register, exports.RegisterRequest(OPERATOR, which))
         if register.refusal is not None:
             print(f"kesu: not a month: {which!r} (like 2026-11)", file=sys.stderr)
             return 2
-        files.append(forms.register_xlsx(register.complaints, register.period, language, tz))
+        files.append(
+            forms.register_xlsx(register.complaints, register.period, language, tz, register.files)
+        )
+        kept = register.files
     elif form == "plan":
         found = services.call(exports.plan, exports.ReportRequest(OPERATOR, which))
         if found.complaint is None or found.plan is None:
@@ -218,6 +236,7 @@ def _export(config: KesuConfig, form: str, which: str, out: str, language: str |
             print(f"kesu: no complaint {which!r}", file=sys.stderr)
             return 2
         files.append(forms.report_xlsx(report.complaint, language, tz))
+        kept = report.files
         files.append(forms.report_pdf(report.complaint, language, tz, cjk_font()))
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -225,7 +244,29 @@ def _export(config: KesuConfig, form: str, which: str, out: str, language: str |
         path = folder / file.name
         path.write_bytes(file.content)
         print(path)
+    if with_files:
+        return _copy_kept(config, kept, folder)
     return 0
+
+
+def _copy_kept(config: KesuConfig, kept: Sequence[KeptFileView], folder: Path) -> int:
+    """Each kept file beside the forms, at the path the file sheet names."""
+    from storage.files import FileStore
+
+    store, missing = FileStore(config.files.store), 0
+    for file in kept:
+        content = store.read(file.path, file.sha256) if file.path else None
+        if content is None or file.path is None:
+            missing += 1
+            print(
+                f"kesu: not kept: {file.complaint_number} {file.file_name or ''}", file=sys.stderr
+            )
+            continue
+        target = folder / file.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        print(target)
+    return 1 if missing else 0
 
 
 def _summary(config: KesuConfig, week: str, language: str | None) -> int:
@@ -312,6 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--config", required=True)
     export.add_argument("--out", default=".", help="the folder to write into")
     export.add_argument("--language", choices=["zh_CN", "en"])
+    export.add_argument(
+        "--with-files",
+        action="store_true",
+        help="the letters, photos and reports Kesu kept, beside the forms",
+    )
     state = sub.add_parser(
         "status", help="the outbox, failed deliveries, the next ping, late pings of the day"
     )
@@ -353,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             _steps(config)
             return 0
         if args.command == "export":
-            return _export(config, args.form, args.which, args.out, args.language)
+            return _export(config, args.form, args.which, args.out, args.language, args.with_files)
         if args.command == "summary":
             return _summary(config, args.week, args.language)
         if args.command == "status":

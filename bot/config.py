@@ -159,6 +159,14 @@ class ChatsConfig(_Strict):
     hr: int | None = None
 
 
+class FilesConfig(_Strict):
+    # The files people send (letters, photos, reports, minutes) are downloaded here too,
+    # one folder per complaint, so they outlive Telegram's copy. Back it up with the
+    # database.
+    store: str = Field(default="kesu-files", min_length=1)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+
+
 class OutboxConfig(_Strict):
     max_attempts: int = Field(default=8, ge=1, le=100)
     poll_seconds: float = Field(default=5.0, gt=0, le=3600)
@@ -268,6 +276,7 @@ class KesuConfig(_Strict):
     limits: dict[str, str] = Field(default_factory=dict)
     owners: dict[str, str] = Field(default_factory=dict)
     outbox: OutboxConfig = OutboxConfig()
+    files: FilesConfig = FilesConfig()
     reminders: RemindersConfig = RemindersConfig()
     working_hours: WorkingHoursConfig = WorkingHoursConfig()
     tracking: TrackingConfig = TrackingConfig()

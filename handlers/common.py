@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from telegram import (
     CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaDocument,
     InputMediaPhoto,
     Message,
@@ -16,6 +18,8 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from bot.procedure.intake import FileKind
+from bot.services import files
+from bot.services.uow import Services
 from bot.views import cards
 from bot.views.i18n import N_, gettext
 from bot.views.keyboards import Keyboard
@@ -107,7 +111,9 @@ def stale_button_handler() -> CallbackQueryHandler[KesuContext, None]:
 ALBUM_LIMIT = 10  # files in one sendMediaGroup
 
 
-async def send_attachments(update: Update, complaint: ComplaintView, language: str) -> None:
+async def send_attachments(
+    update: Update, complaint: ComplaintView, language: str, services: Services
+) -> None:
     """The customer's letter and photos again, then the files kept with the steps (the
     appraisal report, evidence): photos as albums, documents as others (Telegram groups
     documents only with documents), a single file on its own."""
@@ -118,15 +124,34 @@ async def send_attachments(update: Update, complaint: ComplaintView, language: s
         for i, a in enumerate(complaint.attachments, start=1)
     ] + [(f, cards.step_file_caption(complaint, f, language)) for f in complaint.step_files]
     for kind in (FileKind.PHOTO, FileKind.DOCUMENT):
-        files = [(a.file_id, caption) for a, caption in captioned if a.kind is kind]
-        for start in range(0, len(files), ALBUM_LIMIT):
-            batch = files[start : start + ALBUM_LIMIT]
-            if len(batch) == 1:
-                file_id, caption = batch[0]
-                send = chat.send_photo if kind is FileKind.PHOTO else chat.send_document
-                await send(file_id, caption=caption, parse_mode=ParseMode.HTML)
-            else:
-                media = InputMediaPhoto if kind is FileKind.PHOTO else InputMediaDocument
-                await chat.send_media_group(
-                    [media(f, caption=c, parse_mode=ParseMode.HTML) for f, c in batch]
-                )
+        found = [(a.file_id, caption) for a, caption in captioned if a.kind is kind]
+        for start in range(0, len(found), ALBUM_LIMIT):
+            batch: list[tuple[str | InputFile, str]] = list(found[start : start + ALBUM_LIMIT])
+            try:
+                await _send_files(chat, kind, batch)
+            except BadRequest as error:
+                if not files.forgotten(str(error)):
+                    raise
+                # Telegram forgot a file: send Kesu's own copies of those it kept.
+                ids = [str(f) for f, _ in batch]
+                kept = await services.run(files.kept_copies, ids)
+                if not kept:
+                    raise
+                batch = [
+                    (InputFile(kept[f].content, filename=kept[f].file_name) if f in kept else f, c)
+                    for f, c in zip(ids, (c for _, c in batch), strict=True)
+                ]
+                await _send_files(chat, kind, batch)
+
+
+async def _send_files(chat: Chat, kind: FileKind, batch: list[tuple[str | InputFile, str]]) -> None:
+    """One file on its own, or an album of up to ten."""
+    if len(batch) == 1:
+        file, caption = batch[0]
+        send = chat.send_photo if kind is FileKind.PHOTO else chat.send_document
+        await send(file, caption=caption, parse_mode=ParseMode.HTML)
+    else:
+        media = InputMediaPhoto if kind is FileKind.PHOTO else InputMediaDocument
+        await chat.send_media_group(
+            [media(f, caption=c, parse_mode=ParseMode.HTML) for f, c in batch]
+        )

@@ -56,7 +56,7 @@ async def _register(context: Context, period: str) -> Made:
     if found.refusal is not None:
         return found.refusal, []
     language, tz = context.language, context.services.config.timezone
-    return None, [forms.register_xlsx(found.complaints, found.period, language, tz)]
+    return None, [forms.register_xlsx(found.complaints, found.period, language, tz, found.files)]
 
 
 async def _one_complaint(update: Update, context: Context, kind: str, number: str) -> Made:

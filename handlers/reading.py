@@ -80,7 +80,7 @@ async def show_command(update: Update, context: Context) -> None:
         keyboard = keyboards.file_major(language, shown.complaint.id)
     await send_parts(update, parts, keyboard)
     if shown.complaint is not None:
-        await send_attachments(update, shown.complaint, language)
+        await send_attachments(update, shown.complaint, language, context.services)
 
 
 async def outside_conversation(update: Update, context: Context) -> None:

@@ -311,6 +311,41 @@ class Attachment(Base):
     complaint: Mapped[Complaint] = relationship(back_populates="attachments")
 
 
+class KeepStatus(StrEnum):
+    """A file's copy in Kesu's own store (`[files] store`)."""
+
+    WAITING = "waiting"  # to be downloaded from Telegram
+    KEPT = "kept"
+    FAILED = "failed"  # Telegram would not give it (too big, gone): the admins were told
+
+
+class KeptFile(Base):
+    """A file people sent (the customer's letter and photos, a step's report, a special
+    report, a meeting's minutes), downloaded into Kesu's own store so that the register,
+    /show and the outbox still have it after Telegram forgets the file id."""
+
+    __tablename__ = "kept_file"
+    __table_args__ = (Index("ix_kept_file_waiting", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[FileKind] = mapped_column(enum_column(FileKind, 16, checked=False))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(128))
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    status: Mapped[KeepStatus] = mapped_column(enum_column(KeepStatus, 16, checked=False))
+    path: Mapped[str | None] = mapped_column(String(512))  # relative to the store
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    kept_at: Mapped[datetime | None]
+
+    complaint: Mapped[Complaint | None] = relationship()
+
+
 class Step(Base):
     """One step of the procedure for one complaint (PROCEDURE.md section 4).
 

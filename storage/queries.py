@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.procedure.access import TaskScope
 from bot.procedure.grading import Grade, Plant
+from bot.procedure.intake import FileKind
 from bot.procedure.plans import ItemStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
@@ -26,6 +27,8 @@ from storage.models import (
     DeliveryStatus,
     Event,
     Invite,
+    KeepStatus,
+    KeptFile,
     Meeting,
     MeetingComplaint,
     OutboxMessage,
@@ -838,3 +841,69 @@ def pings_since(session: Session, since: datetime) -> list[bool]:
 
 def last_action_by_a_person(session: Session) -> datetime | None:
     return session.scalar(select(func.max(Event.at)).where(Event.actor_id.is_not(None)))
+
+
+# Files kept in Kesu's own store ------------------------------------------------------
+
+
+def keep_file(
+    session: Session,
+    file_id: str,
+    kind: FileKind,
+    now: datetime,
+    *,
+    file_name: str | None = None,
+    mime_type: str | None = None,
+    complaint_id: int | None = None,
+) -> bool:
+    """Mark a file to be downloaded into the store; False when it is known already."""
+    if session.scalar(select(KeptFile.id).where(KeptFile.file_id == file_id)) is not None:
+        return False
+    session.add(
+        KeptFile(
+            file_id=file_id,
+            kind=kind,
+            file_name=file_name,
+            mime_type=mime_type,
+            complaint_id=complaint_id,
+            status=KeepStatus.WAITING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def files_to_keep(session: Session, now: datetime, limit: int) -> Sequence[int]:
+    return session.scalars(
+        select(KeptFile.id)
+        .where(KeptFile.status == KeepStatus.WAITING, KeptFile.next_attempt_at <= now)
+        .order_by(KeptFile.next_attempt_at, KeptFile.id)
+        .limit(limit)
+    ).all()
+
+
+def next_file_to_keep(session: Session) -> datetime | None:
+    return session.scalar(
+        select(func.min(KeptFile.next_attempt_at)).where(KeptFile.status == KeepStatus.WAITING)
+    )
+
+
+def kept_file(session: Session, file_id: str) -> KeptFile | None:
+    return session.scalar(select(KeptFile).where(KeptFile.file_id == file_id))
+
+
+def kept_files_of(session: Session, complaint_ids: Iterable[int]) -> dict[int, list[KeptFile]]:
+    """Each complaint's kept files, in the order they came."""
+    found: dict[int, list[KeptFile]] = {}
+    ids = list(complaint_ids)
+    for start in range(0, len(ids), 500):
+        for kept in session.scalars(
+            select(KeptFile)
+            .where(KeptFile.complaint_id.in_(ids[start : start + 500]))
+            .order_by(KeptFile.id)
+        ):
+            assert kept.complaint_id is not None
+            found.setdefault(kept.complaint_id, []).append(kept)
+    return found

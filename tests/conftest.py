@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -72,6 +73,8 @@ def config_data(database_url: str = "sqlite://", **overrides: Any) -> dict[str, 
         "working_hours": {"enabled": False},
         # Tests file the same product again and again: recurrence only where a test asks.
         "recurrence": {"enabled": False},
+        # Each test's own store of kept files, never the working directory.
+        "files": {"store": tempfile.mkdtemp(prefix="kesu-files-")},
     }
     data.update(overrides)
     return data

@@ -114,3 +114,30 @@ def test_the_checked_values_match_the_enums_of_the_models() -> None:
         if isinstance(column.type, Enum) and column.type.create_constraint
     }
     assert migrated == modelled
+
+
+def test_files_sent_before_the_store_are_kept_from_the_upgrade_on(engine: Engine) -> None:
+    """0010 marks every file already recorded (letters, a step's report) to be kept."""
+    db.upgrade(engine, "0009")
+    _fill(engine)  # today's code, on the old schema: no file is marked
+    with engine.begin() as connection:
+        complaint_id = connection.execute(text("SELECT id FROM complaint")).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO attachment (complaint_id, kind, file_id, file_unique_id, file_name) "
+                "VALUES (:c, 'document', 'DOC-1', 'u1', '来函.pdf'), (:c, 'photo', 'PHO-1', 'u2', NULL)"
+            ),
+            {"c": complaint_id},
+        )
+        connection.execute(text("UPDATE step SET file_id = 'DOC-1', file_kind = 'document'"))
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        kept = connection.execute(
+            text(
+                "SELECT file_id, kind, file_name, complaint_id, status FROM kept_file ORDER BY file_id"
+            )
+        ).all()
+    assert [tuple(row) for row in kept] == [
+        ("DOC-1", "document", "来函.pdf", complaint_id, "waiting"),
+        ("PHO-1", "photo", None, complaint_id, "waiting"),
+    ]

@@ -35,10 +35,14 @@ class Recorder:
 
     def __init__(self) -> None:
         self.pokes = 0
+        self.keeper_pokes = 0
         self.plans: dict[int, StepPlan] = {}
 
     def poke_sender(self) -> None:
         self.pokes += 1
+
+    def poke_keeper(self) -> None:
+        self.keeper_pokes += 1
 
     def schedule(self, plans: dict[int, StepPlan]) -> None:
         self.plans.update(plans)

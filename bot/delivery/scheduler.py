@@ -29,6 +29,7 @@ from bot.services.uow import Services, StepPlan, UnitOfWork
 from storage import queries
 
 if TYPE_CHECKING:
+    from bot.delivery.keeper import FileKeeper
     from bot.delivery.sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,17 @@ class Delivery:
         self.services = services
         self.job_queue = job_queue
         self.sender: OutboxSender | None = None
+        self.keeper: FileKeeper | None = None
         self._armed_at: datetime | None = None  # when deadlines:next fires, if set
         self._firing = False
 
     def poke_sender(self) -> None:
         if self.sender is not None:
             self.sender.poke()
+
+    def poke_keeper(self) -> None:
+        if self.keeper is not None:
+            self.keeper.poke()
 
     def schedule(self, plans: dict[int, StepPlan]) -> None:
         """A committed unit of work changed these steps' next pings: fire sooner if one is

@@ -42,11 +42,13 @@ from telegram.ext import ExtBot
 
 from bot.delivery.pacing import Pacing
 from bot.delivery.ratelimit import OUTBOX
-from bot.services import company
+from bot.services import company, files
 from bot.services.events import Actor, log_event
+from bot.services.files import KeptContent
 from bot.services.notices import alert_admins
 from bot.services.uow import SENDER, Services
 from storage import queries
+from storage.files import FileStore
 from storage.models import DeliveryStatus, Method, OutboxMessage, Purpose
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,11 @@ def markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> int:
-    """Send one row; returns Telegram's message id. `target`: the message an edit changes."""
+async def send_row(
+    bot: Bot, row: OutboxMessage, target: int | None = None, kept: KeptContent | None = None
+) -> int:
+    """Send one row; returns Telegram's message id. `target`: the message an edit changes;
+    `kept`: the file from Kesu's store, for a file id Telegram no longer knows."""
     payload = row.payload
     # Through the application's bot, the rate limiter lets the lane's call pass at once.
     limited = isinstance(bot, ExtBot) and bot.rate_limiter is not None
@@ -110,6 +115,8 @@ async def send_row(bot: Bot, row: OutboxMessage, target: int | None = None) -> i
         if "upload" in payload:  # a file Kesu made: uploaded from the row
             content = base64.b64decode(payload["upload"])
             file = InputFile(content, filename=payload.get("file_name"))
+        elif kept is not None:
+            file = InputFile(kept.content, filename=kept.file_name)
         message = await send(
             row.chat_id,
             file,
@@ -131,6 +138,7 @@ class OutboxSender:
         self.config = services.config
         self.clock = services.clock
         self.pacing = pacing or Pacing()
+        self.store = FileStore(services.config.files.store)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[int]] = {}  # chat id -> its lane, while it runs
@@ -328,7 +336,14 @@ class OutboxSender:
         error: Exception | None = None
         message_id = None
         try:
-            message_id = await send_row(self.bot, claimed, target)
+            try:
+                message_id = await send_row(self.bot, claimed, target)
+            except BadRequest as exc:
+                # Telegram forgot the file: send Kesu's own copy, if it kept one.
+                kept = await self._kept_copy(claimed, exc)
+                if kept is None:
+                    raise
+                message_id = await send_row(self.bot, claimed, target, kept)
         except (NetworkError, Forbidden, ChatMigrated, InvalidToken, RetryAfter) as exc:
             error = exc
         except Exception as exc:  # a row that can never be sent must not block the others
@@ -338,6 +353,16 @@ class OutboxSender:
         if outcome == "failed":
             self.poke()  # the admins' alert
         return outcome
+
+    async def _kept_copy(self, row: OutboxMessage, error: BadRequest) -> KeptContent | None:
+        file_id = row.payload.get("file_id")
+        if not file_id or not files.forgotten(str(error)):
+            return None
+        return await self.services.db(self._read_kept, file_id)
+
+    def _read_kept(self, file_id: str) -> KeptContent | None:
+        with self.services.sessions() as session:
+            return files.read_kept(session, self.store, file_id)
 
     def _backoff(self, attempts: int) -> timedelta:
         first = self.config.outbox.first_backoff_seconds

@@ -74,7 +74,9 @@ CUSTOMERS = [
 ]
 
 
-def config_data(database_url: str, emulator_url: str, token: str) -> dict[str, Any]:
+def config_data(
+    database_url: str, emulator_url: str, token: str, files: str = "kesu-files"
+) -> dict[str, Any]:
     """The demo company as a configuration (the same keys as config.example.toml)."""
     return {
         "timezone": "Asia/Shanghai",
@@ -102,6 +104,7 @@ def config_data(database_url: str, emulator_url: str, token: str) -> dict[str, A
             "production": {"huangwu": PRODUCTION_HUANGWU, "laishan": PRODUCTION_LAISHAN},
         },
         "outbox": {"poll_seconds": 1.0, "first_backoff_seconds": 1.0},
+        "files": {"store": files},
     }
 
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator
@@ -86,7 +87,10 @@ class Sandbox:
     async def _start_bot(self, *, seed: bool) -> None:
         self._world()
         url = f"sqlite:///{self.database}"
-        config = parse_config(demo.config_data(url, self.emulator.base_url, self.emulator.token))
+        files = f"{self.database}.files"  # the kept files, beside the database
+        config = parse_config(
+            demo.config_data(url, self.emulator.base_url, self.emulator.token, files)
+        )
         self.engine = db.make_engine(url)
         self.kesu = kesu = build(config, engine=self.engine, clock=self.clock)
         if seed:
@@ -416,6 +420,7 @@ def _backup(database: Path) -> bytes:
 def _remove(database: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(f"{database}.files", ignore_errors=True)  # the files it kept
 
 
 _PLACEHOLDER_SVG = (

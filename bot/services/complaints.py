@@ -17,7 +17,7 @@ from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.recurrence import product_key, window_start
 from bot.procedure.steps import ComplaintStatus
-from bot.services import major, mapping
+from bot.services import files, major, mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
 from bot.services.steps import start_procedure
@@ -201,6 +201,16 @@ def register(uow: UnitOfWork, draft: Draft, actor: Actor) -> Complaint:
             )
         )
     session.flush()
+    for item in draft.attachments:
+        files.keep(
+            session,
+            now,
+            item.file_id,
+            item.kind,
+            complaint_id=complaint.id,
+            file_name=item.file_name,
+            mime_type=item.mime_type,
+        )
     log_event(
         session,
         actor,

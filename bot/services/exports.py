@@ -6,9 +6,12 @@ The files themselves are made by bot.views.forms from the view models returned h
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from sqlalchemy.orm import Session
 
 from bot.procedure import access, calendar
 from bot.procedure.numbering import format_number, parse_number
@@ -19,9 +22,9 @@ from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import FilePayload, Notice, post, recipients
 from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
 from bot.views import cards, forms
-from bot.views.models import ComplaintView, PlanView
+from bot.views.models import ComplaintView, KeptFileView, PlanView
 from storage import queries
-from storage.models import Method, Purpose
+from storage.models import Complaint, Method, Purpose
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -46,6 +49,7 @@ class Register:
     refusal: ExportRefusal | None = None
     period: str = ""
     complaints: tuple[ComplaintView, ...] = ()
+    files: tuple[KeptFileView, ...] = ()  # the files kept for them, in the register's order
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Report:
     refusal: ExportRefusal | None = None
     complaint: ComplaintView | None = None
     plan: PlanView | None = None  # for the rectification plan's form
+    files: tuple[KeptFileView, ...] = ()  # the files kept for the complaint
 
 
 def month_bounds(period: str, now: datetime) -> tuple[str, datetime, datetime] | None:
@@ -93,6 +98,17 @@ def register(uow: UnitOfWork, command: RegisterRequest) -> Register:
     return Register(
         period=period,
         complaints=tuple(mapping.complaint_view(c, uow.config, steps=False) for c in rows),
+        files=kept_files(uow.session, rows),
+    )
+
+
+def kept_files(session: Session, complaints: Sequence[Complaint]) -> tuple[KeptFileView, ...]:
+    """The files kept for these complaints, complaint by complaint."""
+    kept = queries.kept_files_of(session, [c.id for c in complaints])
+    return tuple(
+        KeptFileView(c.number, f.kind, f.file_name, f.path, f.size, f.sha256)
+        for c in complaints
+        for f in kept.get(c.id, [])
     )
 
 
@@ -109,7 +125,10 @@ def report(uow: UnitOfWork, command: ReportRequest) -> Report:
         person is not None and not access.may_see(mapping.who(person), mapping.case(complaint))
     ):
         return Report(ExportRefusal.NOT_FOUND)
-    return Report(complaint=mapping.complaint_view(complaint, uow.config))
+    return Report(
+        complaint=mapping.complaint_view(complaint, uow.config),
+        files=kept_files(uow.session, [complaint]),
+    )
 
 
 def plan(uow: UnitOfWork, command: ReportRequest) -> Report:
@@ -147,11 +166,12 @@ def post_month_end(uow: UnitOfWork, due: datetime | None = None) -> int:
     period, start, end = bounds
     rows = queries.complaints_received(uow.session, start, end)
     views = tuple(mapping.complaint_view(c, config, steps=False) for c in rows)
+    kept = kept_files(uow.session, rows)
     late = due is not None and uow.now - due > timedelta(minutes=5)
     to = recipients(uow.session, config, month_end_audience())
 
     def render(language: str) -> list[FilePayload]:
-        form = forms.register_xlsx(views, period, language, config.timezone)
+        form = forms.register_xlsx(views, period, language, config.timezone, kept)
         caption = cards.register_caption(
             period, len(views), due if late else None, language, config.timezone
         )

@@ -26,7 +26,7 @@ from bot.procedure.meetings import (
 from bot.procedure.routing import meeting_audience, weekly_meeting_audience
 from bot.procedure.steps import STEP_BY_ID, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
-from bot.services import mapping
+from bot.services import files, mapping
 from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import (
     Notice,
@@ -214,6 +214,8 @@ def record_minutes(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     meeting.minutes_file_id = command.file_id
     meeting.minutes_file_kind = command.file_kind if command.file_id else None
     meeting.recorded_at = now
+    complaint_id = meeting.complaint.id if meeting.complaint else None
+    files.keep(session, now, command.file_id, command.file_kind, complaint_id=complaint_id)
     actor = Actor.of(command.caller, person)
     if step is not None:
         log_event(session, actor, "meeting_minutes", now, meeting.complaint, step=step.key)

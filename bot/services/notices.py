@@ -196,3 +196,21 @@ def alert_admins(session: Session, config: KesuConfig, failed: OutboxMessage, no
         ),
         now,
     )
+
+
+def alert_file_not_kept(
+    session: Session,
+    config: KesuConfig,
+    complaint: Complaint | None,
+    file_name: str,
+    error: str,
+    now: Any,
+) -> None:
+    """Tell the admins a file could not be downloaded into Kesu's store."""
+    to = [Recipient(a.telegram_id, language_of(a, config)) for a in queries.admins(session)]
+    number = complaint.number if complaint else ""
+
+    def render(language: str) -> list[Payload]:
+        return [Message(notices.file_not_kept(number, file_name, error, language))]
+
+    post(session, Notice(Purpose.ADMIN, to, render, complaint=complaint), now)

@@ -18,7 +18,7 @@ from bot.procedure import access
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Person, special_answer_audience, special_report_audience
-from bot.services import mapping
+from bot.services import files, mapping
 from bot.services.events import Actor, log_event
 from bot.services.notices import Notice, Payload, Recipient, file_notice, post, recipients
 from bot.services.steps import PromptReply, ReplyResult, may_press, refresh_cards, views_of
@@ -78,6 +78,7 @@ def write_report(uow: UnitOfWork, command: PromptReply) -> ReplyResult:
     session.add(report)
     step.blocked_reason = command.text or "📎"
     session.flush()
+    files.keep(session, now, command.file_id, command.file_kind, complaint_id=step.complaint_id)
     log_event(
         session,
         actor,

@@ -34,7 +34,7 @@ from bot.procedure.steps import (
     OutcomeDef,
     StepStatus,
 )
-from bot.services import mapping
+from bot.services import files, mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
 from bot.services.notices import (
@@ -739,6 +739,7 @@ def _add_note(uow: UnitOfWork, step: Step, reply: PromptReply, actor: Actor) -> 
     step.note = "\n".join(filter(None, [step.note, text])) or None
     if file_id:
         step.file_id, step.file_kind = file_id, reply.file_kind
+        files.keep(uow.session, uow.now, file_id, reply.file_kind, complaint_id=step.complaint_id)
     field = STEP_BY_ID[step.key].records
     if field and text:
         setattr(step.complaint, field, text)

@@ -30,7 +30,7 @@ from bot.config import KesuConfig
 from bot.procedure.clock import Clock
 from bot.procedure.steps import StepStatus
 from storage import queries
-from storage.models import OutboxMessage, Person, Step
+from storage.models import KeptFile, OutboxMessage, Person, Step
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -66,6 +66,7 @@ class Effects:
     """What a committed unit of work asks of delivery."""
 
     deliver: bool = False  # outbox rows were added
+    keep: bool = False  # files to download into the store were marked
     plans: dict[int, StepPlan] = field(default_factory=dict)  # step id -> next ping
     # People added or changed: telegram id -> their chosen language, None once inactive
     # (the per-update context reads languages from memory, without a round trip).
@@ -82,6 +83,8 @@ class AfterCommit(Protocol):
 
     def poke_sender(self) -> None: ...
 
+    def poke_keeper(self) -> None: ...
+
     def schedule(self, plans: dict[int, StepPlan]) -> None: ...
 
 
@@ -96,6 +99,7 @@ class UnitOfWork:
         self._steps: set[Step] = set()
         self._people: set[Person] = set()
         self._outbox = False
+        self._files = False
         event.listen(self.session, "before_flush", self._collect)
 
     def _collect(self, session: Session, *_: Any) -> None:
@@ -106,6 +110,8 @@ class UnitOfWork:
                 self._people.add(item)
             elif isinstance(item, OutboxMessage):
                 self._outbox = True
+            elif isinstance(item, KeptFile):
+                self._files = True
 
     def touch(self, step: Step) -> None:
         """A step changed outside the ORM's sight (a conditional UPDATE)."""
@@ -126,6 +132,7 @@ class UnitOfWork:
                 self.session.flush()
                 self.effects = Effects(
                     deliver=self._outbox,
+                    keep=self._files,
                     plans={
                         s.id: StepPlan(
                             s.next_ping_at if s.status == StepStatus.OPEN else None, s.pings_sent
@@ -205,6 +212,8 @@ class Services:
             return
         if effects.deliver:
             self.after_commit.poke_sender()
+        if effects.keep:
+            self.after_commit.poke_keeper()
         if effects.plans:
             self.after_commit.schedule(effects.plans)
 

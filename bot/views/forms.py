@@ -12,7 +12,7 @@ the PDF embeds a CJK font (bot.views.fonts), so Chinese renders on any machine.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fpdf import FPDF
@@ -27,7 +27,7 @@ from bot.procedure.steps import REPORT_FIELD_STEPS
 from bot.views import labels
 from bot.views.fonts import CjkFont
 from bot.views.i18n import N_, gettext
-from bot.views.models import ComplaintView, PlanView
+from bot.views.models import ComplaintView, KeptFileView, PlanView
 from bot.views.render import format_date, format_datetime, format_number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,7 +102,11 @@ def register_row(c: ComplaintView, language: str, tz: str) -> tuple[str, ...]:
 
 
 def register_xlsx(
-    complaints: Sequence[ComplaintView], period: str, language: str, tz: str
+    complaints: Sequence[ComplaintView],
+    period: str,
+    language: str,
+    tz: str,
+    files: Sequence[KeptFileView] = (),
 ) -> FormFile:
     t = lambda message: gettext(language, message)  # noqa: E731
     book = Workbook()
@@ -137,7 +141,43 @@ def register_xlsx(
     for index, width in enumerate(REGISTER_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A4"
+    if files:
+        _files_sheet(book, files, t)
     return FormFile(f"{t(REGISTER_TITLE)}-{period}.xlsx", _save(book), XLSX)
+
+
+FILES_COLUMNS = (
+    N_("Number"),
+    N_("File"),
+    N_("Kind"),
+    N_("Kept in Kesu's store as"),
+    N_("Size (bytes)"),
+    N_("SHA-256"),
+)
+FILES_WIDTHS = (15, 30, 10, 44, 12, 66)
+
+
+def _files_sheet(book: Workbook, files: Sequence[KeptFileView], t: Callable[[str], str]) -> None:
+    """The letters, photos and reports of the month's complaints and where Kesu keeps them
+    (`[files] store`; `kesu export register --with-files` copies them beside the sheet)."""
+    sheet = book.create_sheet(t("Files"))
+    sheet.append([t(column) for column in FILES_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for kept in files:
+        sheet.append(
+            [
+                kept.complaint_number,
+                kept.file_name or "",
+                t(labels.FILE_KINDS[kept.kind]),
+                kept.path or t("not kept"),
+                kept.size,
+                kept.sha256 or "",
+            ]
+        )
+    for index, width in enumerate(FILES_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
 
 
 def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ The catalogues translate them; templates and keyboards look them up here.
 from __future__ import annotations
 
 from bot.procedure.grading import Demand, Grade, Plant
+from bot.procedure.intake import FileKind
 from bot.procedure.plans import DEPARTMENT_LABELS, ITEM_STATUS_LABELS
 from bot.procedure.resources import REPORT_STATUS_LABELS
 from bot.procedure.roles import Role
@@ -74,6 +75,8 @@ EVENTS = {
     "registered": N_("registered"),
     "delivery_failed": N_("delivery failed"),
 }
+
+FILE_KINDS = {FileKind.PHOTO: N_("photo"), FileKind.DOCUMENT: N_("document")}
 
 YES_NO = {True: N_("yes"), False: N_("no")}
 

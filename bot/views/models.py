@@ -405,3 +405,15 @@ class ChatBound:
     plant: Plant | None = None
     replaced: int | None = None  # the group bound before, if another
     file_names: int | None = None  # the configuration file names another group for it
+
+
+@dataclass(frozen=True)
+class KeptFileView:
+    """A file people sent as Kesu keeps it in its own store (the register's file sheet)."""
+
+    complaint_number: str
+    kind: FileKind
+    file_name: str | None
+    path: str | None  # in the store, e.g. "KS-2026-0001/3-letter.pdf"; None: not kept
+    size: int | None
+    sha256: str | None

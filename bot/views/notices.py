@@ -32,3 +32,10 @@ def late_pings(count: int, minutes: int, number: str, step: str, language: str) 
         step=gettext(language, step),
     )
     return split_html(text)[0]
+
+
+def file_not_kept(number: str, file_name: str, error: str, language: str) -> str:
+    text = render(
+        "notices/file_not_kept.html", language, number=number, file_name=file_name, error=error
+    )
+    return split_html(text)[0]

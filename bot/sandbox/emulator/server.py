@@ -34,6 +34,7 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 ANSWER_TEXT_LIMIT = 200
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses what a bot may not download
 
 
 class ApiError(Exception):
@@ -935,6 +936,8 @@ class Emulator:
         info = self.files.get(file_id)
         if info is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if info["file_size"] > DOWNLOAD_LIMIT:
+            raise ApiError(400, "Bad Request: file is too big")
         return {
             "file_id": file_id,
             "file_unique_id": info["file_unique_id"],
