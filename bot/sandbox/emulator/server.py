@@ -140,6 +140,9 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.fail_next: list[tuple[str, int, str]] = []  # (method, code, description) to inject
+        # Chats Telegram cannot deliver to for now (a fault the tests inject): 500 to any
+        # call that names them, until taken out.
+        self.outages: set[int] = set()
         # Called with a chat id whenever a message in it is added or changed (the sandbox
         # page's live updates).
         self.observers: list[Callable[[int], None]] = []
@@ -682,6 +685,8 @@ class Emulator:
             chat_id = int(params["chat_id"])
         except (KeyError, ValueError):
             raise ApiError(400, "Bad Request: chat not found") from None
+        if chat_id in self.outages:
+            raise ApiError(500, "Internal Server Error")
         if chat_id > 0:
             if chat_id not in self.users:
                 raise ApiError(400, "Bad Request: chat not found")
