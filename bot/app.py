@@ -16,6 +16,7 @@ from bot.delivery.persistence import DatabasePersistence
 from bot.delivery.ratelimit import KesuRateLimiter
 from bot.delivery.scheduler import Delivery
 from bot.delivery.sender import OutboxSender
+from bot.delivery.updates import PerPersonUpdates
 from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
 from bot.services.uow import Services, UnitOfWork
@@ -137,6 +138,8 @@ def build(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .persistence(DatabasePersistence(services))
+        # Different people's updates at once, one person's in order.
+        .concurrent_updates(PerPersonUpdates())
     )
     if rate_limiter:
         # The outbox's lanes keep Telegram's pace; answers to people go at once, counted,

@@ -61,7 +61,7 @@ class KesuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         """The person's language: as they chose it, else their Telegram client, else the default."""
         services = self.services
         caller = self.caller
-        known = services.language_of(caller.telegram_id) if caller.telegram_id else None
+        known = services.known(caller.telegram_id)
         return pick_language(
             known.chosen if known else None,
             caller.client_language,

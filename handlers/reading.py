@@ -16,7 +16,7 @@ NOT_REGISTERED = N_("You are not registered. /help")
 
 
 async def help_command(update: Update, context: Context) -> None:
-    me = await context.services.run(complaints.me, context.caller)
+    me = complaints.whoami(context.services, context.caller)
     caller = context.caller
     parts = render_messages(
         "help.html",

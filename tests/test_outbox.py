@@ -12,7 +12,7 @@ from telegram import Bot
 
 from bot.app import prepare_database
 from bot.config import parse_config
-from bot.delivery.pacing import MARGIN, Limits, Pacing
+from bot.delivery.pacing import MARGIN, RESERVE_FOR, RESERVED, YIELD, Limits, Pacing
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import FakeClock
 from bot.sandbox.emulator.server import Emulator
@@ -272,3 +272,35 @@ def test_pacing_keeps_each_window() -> None:
     now[0] = 160.0 + MARGIN
     pacing.forget_idle()
     assert pacing.wait(-1) == 0
+
+
+def test_an_answer_to_a_person_takes_the_next_place_before_any_notice() -> None:
+    now = [100.0]
+    pacing = Pacing(Limits(overall=(1.0, 10), group=(60.0, 20), private=(1.0, 2)), lambda: now[0])
+    for chat in range(-10, 0):
+        pacing.take(chat)  # notices took every place in all
+    assert pacing.answer_wait(7) == pytest.approx(1.0 + MARGIN)  # the next place, no sooner
+    now[0] = 101.0 + MARGIN
+    pacing.answers_waiting = 1  # an answer waits for it: the lanes let it pass
+    assert pacing.wait(-11) == pytest.approx(YIELD)
+    assert pacing.answer_wait(7) == 0
+    pacing.answers_waiting = 0
+    pacing.take(7)
+    pacing.take(7)
+    # A person's own window holds for answers too (Telegram's limit is the chat's)...
+    assert pacing.answer_wait(7) == pytest.approx(1.0 + MARGIN)
+    # ...but an edit of the pressed message, or an answer in a group, waits only for a
+    # place in all.
+    assert pacing.answer_wait(7, edit=True) == 0 and pacing.answer_wait(-1) == 0
+    # While people answer, the lanes leave places for them: of ten, the lanes may fill
+    # ten less the reserve; the answers the rest.
+    assert RESERVED == 6
+    for chat in (-11, -12):
+        assert pacing.wait(chat) == 0
+        pacing.take(chat)
+    assert pacing.wait(-13) == pytest.approx(1.0 + MARGIN)
+    assert pacing.answer_wait(8) == 0  # the answers still have theirs
+    now[0] = 101.0 + MARGIN + RESERVE_FOR  # nobody answered for a while: all ten again
+    for chat in range(-20, -10):
+        assert pacing.wait(chat) == 0
+        pacing.take(chat)

@@ -61,7 +61,7 @@ def test_an_invitation_enrols_the_first_to_open_it_once_and_in_time(engine: Engi
     assert enrolled.outcome is EnrolOutcome.ENROLLED and enrolled.member is not None
     assert (enrolled.member.role, enrolled.member.plant) == (Role.QC, Plant.HUANGWU)
     assert not enrolled.member.from_file and not enrolled.member.is_admin
-    assert company.services.language_of(NEWCOMER) is not None  # known from this commit on
+    assert company.services.known(NEWCOMER) is not None  # known from this commit on
     # Once only: another person with the same link gets a reason, and so does a stranger's.
     assert enrol(company, token, 100201).outcome is EnrolOutcome.USED
     assert enrol(company, "no-such-link", 100201).outcome is EnrolOutcome.UNKNOWN
@@ -119,7 +119,7 @@ def test_an_admin_changes_someone_at_once_and_the_file_wins_at_the_next_start(
     # Language: remembered for the per-update context without a round trip.
     english = people.ChangePerson(ADMIN, company.person_id(QC_LS), people.SetLanguage("en"))
     assert company.services.call(people.change_person, english).outcome is PeopleOutcome.OK
-    language = company.services.language_of(QC_LS)
+    language = company.services.known(QC_LS)
     assert language is not None and language.chosen == "en"
     # Only admins change people; a number nobody has is said so.
     refused = people.ChangePerson(Caller(QC_HW), salesperson, people.SetPlant(None))
@@ -158,7 +158,7 @@ def test_someone_removed_loses_access_at_once_and_their_tasks_go_back_to_the_gro
     removal = people.ChangePerson(ADMIN, newcomer_id, people.Remove())
     removed = company.services.call(people.change_person, removal)
     assert removed.outcome is PeopleOutcome.OK and removed.removed and removed.handed_back == 1
-    assert company.services.language_of(NEWCOMER) is None
+    assert company.services.known(NEWCOMER) is None
     with company.sessions() as session:
         assert queries.person_by_telegram_id(session, NEWCOMER) is None
         step = session.get(Step, step_id)

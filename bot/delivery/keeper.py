@@ -68,7 +68,7 @@ class FileKeeper:
 
     async def _sleep_until_next(self) -> None:
         timeout = POLL_SECONDS
-        due = await self.services.db(self._next_due)
+        due = await self.services.background(self._next_due)
         if due is not None:
             timeout = max(0.05, min(timeout, (due - self.clock.now()).total_seconds()))
         with contextlib.suppress(TimeoutError):
@@ -88,7 +88,7 @@ class FileKeeper:
     async def keep_due(self) -> int:
         """One pass over the files due; returns how many were kept."""
         kept = 0
-        for row_id, file_id in await self.services.db(self._due):
+        for row_id, file_id in await self.services.background(self._due):
             content: bytes | None = None
             error: Exception | None = None
             try:
@@ -96,7 +96,7 @@ class FileKeeper:
                 content = bytes(await found.download_as_bytearray())
             except (BadRequest, Forbidden, NetworkError, RetryAfter) as exc:
                 error = exc
-            kept += await self.services.db(self._record, row_id, content, error)
+            kept += await self.services.background(self._record, row_id, content, error)
         return kept
 
     def _record(self, row_id: int, content: bytes | None, error: Exception | None) -> int:

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.procedure import access
+from bot.procedure.access import Who
 from bot.procedure.grading import CustomerClass
 from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
@@ -21,7 +22,7 @@ from bot.services import files, major, mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
 from bot.services.steps import start_procedure
-from bot.services.uow import Caller, UnitOfWork
+from bot.services.uow import Caller, Services, UnitOfWork
 from bot.views.models import (
     ComplaintView,
     DeliveryView,
@@ -124,6 +125,22 @@ def me(uow: UnitOfWork, caller: Caller) -> Me:
     who = mapping.who(person)
     return Me(
         mapping.person_view(person, uow.config),
+        access.may_file(who),
+        access.sees_all(who),
+        access.may_manage_people(who),
+    )
+
+
+def whoami(services: Services, caller: Caller) -> Me:
+    """As `me`, from the people the services keep in memory (changed by every commit
+    that touches a person): /help needs no database round trip."""
+    known = services.known(caller.telegram_id)
+    if known is None:
+        return Me(None)
+    who = Who(known.id, known.role, known.plant, known.is_admin)
+    language = known.chosen or services.config.default_language
+    return Me(
+        PersonView(known.id, known.name, known.role, language),
         access.may_file(who),
         access.sees_all(who),
         access.may_manage_people(who),

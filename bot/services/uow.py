@@ -15,9 +15,11 @@ measures. The services have the same shape either way.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -28,6 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import KesuConfig
 from bot.procedure.clock import Clock
+from bot.procedure.grading import Plant
+from bot.procedure.roles import Role
 from bot.procedure.steps import StepStatus
 from storage import queries
 from storage.models import KeptFile, OutboxMessage, Person, Step
@@ -68,14 +72,27 @@ class Effects:
     deliver: bool = False  # outbox rows were added
     keep: bool = False  # files to download into the store were marked
     plans: dict[int, StepPlan] = field(default_factory=dict)  # step id -> next ping
-    # People added or changed: telegram id -> their chosen language, None once inactive
-    # (the per-update context reads languages from memory, without a round trip).
-    people: dict[int, Language | None] = field(default_factory=dict)
+    # People added or changed: telegram id -> as Kesu knows them, None once inactive (the
+    # per-update context and /help read them from memory, without a round trip).
+    people: dict[int, Known | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Language:
-    chosen: str | None  # None: their Telegram client's
+class Known:
+    """An active person as the last commit left them."""
+
+    id: int
+    name: str
+    role: Role
+    plant: Plant | None
+    is_admin: bool
+    chosen: str | None  # their language; None: their Telegram client's
+
+    @classmethod
+    def of(cls, person: Person) -> Known:
+        return cls(
+            person.id, person.name, person.role, person.plant, person.is_admin, person.language
+        )
 
 
 class AfterCommit(Protocol):
@@ -140,10 +157,7 @@ class UnitOfWork:
                         for s in self._steps
                         if s.id is not None
                     },
-                    people={
-                        p.telegram_id: Language(p.language) if p.active else None
-                        for p in self._people
-                    },
+                    people={p.telegram_id: Known.of(p) if p.active else None for p in self._people},
                 )
                 self.session.commit()
             else:
@@ -157,6 +171,53 @@ class UnitOfWork:
         return queries.person_by_telegram_id(self.session, caller.telegram_id)
 
 
+FIRST, LATER, LAST = 0, 1, 2
+
+
+class DatabaseThread(Executor):
+    """The one thread that talks to the database, taking work by priority, then in the
+    order it came: people's use cases first, the outbox's bookkeeping after. With a
+    burst of notifications going out, a person's answer waits for at most the one piece
+    of bookkeeping running, not for all that was queued before it."""
+
+    def __init__(self) -> None:
+        self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=self._work, name="kesu-db", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        return self._put(LATER, fn, args, kwargs)
+
+    def submit_first(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        return self._put(FIRST, fn, args, kwargs)
+
+    def _put(self, priority: int, fn: Callable[..., R], args: Any, kwargs: Any) -> Future[R]:
+        future: Future[R] = Future()
+        self._queue.put((priority, next(self._order), (future, fn, args, kwargs)))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            _priority, _order, work = self._queue.get()
+            if work is None:
+                return
+            future, fn, args, kwargs = work
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to the awaiting caller
+                future.set_exception(exc)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """After all the work already queued."""
+        if self._thread.is_alive():
+            self._queue.put((LAST, next(self._order), None))
+            if wait:
+                self._thread.join()
+
+
 class Services:
     """What the handlers, jobs and the sender share: configuration, database, clock, after-commit."""
 
@@ -165,9 +226,9 @@ class Services:
         self.sessions = sessions
         self.clock = clock
         self.after_commit: AfterCommit | None = None
-        # Active people's chosen languages by Telegram id, kept with every commit.
-        self.languages: dict[int, Language] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-db")
+        # Active people by Telegram id, kept with every commit.
+        self.people: dict[int, Known] = {}
+        self._executor = DatabaseThread()
         self._lock = threading.Lock()
 
     def call(self, use_case: Callable[..., R], *args: Any) -> R:
@@ -184,30 +245,34 @@ class Services:
 
     async def run(self, use_case: Callable[..., R], *args: Any) -> R:
         """Run a use case on the database thread; after commit, poke delivery."""
-        loop = asyncio.get_running_loop()
-        result, effects = await loop.run_in_executor(self._executor, self._in_unit, use_case, args)
+        done = self._executor.submit_first(self._in_unit, use_case, args)
+        result, effects = await asyncio.wrap_future(done)
         self._after(effects)
         return result
 
     async def db(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Plain database work (the sender's, the persistence's) on the database thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: work(*args, **kwargs))
+        """Plain database work (the conversations' persistence) on the database thread."""
+        return await asyncio.wrap_future(self._executor.submit_first(work, *args, **kwargs))
+
+    async def background(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """The sender's and the keeper's bookkeeping: on the database thread, after what
+        people wait for (a use case goes before any of it that has not started)."""
+        return await asyncio.wrap_future(self._executor.submit(work, *args, **kwargs))
 
     def load_people(self) -> None:
-        """At start: every active person's language, before the first update."""
-        self.languages = self.call(_languages)
+        """At start: every active person, before the first update."""
+        self.people = self.call(_known)
 
-    def language_of(self, telegram_id: int) -> Language | None:
+    def known(self, telegram_id: int | None) -> Known | None:
         """None for someone Kesu does not know (or who left)."""
-        return self.languages.get(telegram_id)
+        return self.people.get(telegram_id) if telegram_id is not None else None
 
     def _after(self, effects: Effects) -> None:
-        for telegram_id, language in effects.people.items():
-            if language is None:
-                self.languages.pop(telegram_id, None)
+        for telegram_id, known in effects.people.items():
+            if known is None:
+                self.people.pop(telegram_id, None)
             else:
-                self.languages[telegram_id] = language
+                self.people[telegram_id] = known
         if self.after_commit is None:
             return
         if effects.deliver:
@@ -221,5 +286,5 @@ class Services:
         self._executor.shutdown(wait=True)
 
 
-def _languages(uow: UnitOfWork) -> dict[int, Language]:
-    return {p.telegram_id: Language(p.language) for p in queries.active_people(uow.session)}
+def _known(uow: UnitOfWork) -> dict[int, Known]:
+    return {p.telegram_id: Known.of(p) for p in queries.active_people(uow.session)}

@@ -77,6 +77,8 @@ class SentMessage:
     reply_to: int | None = None
     date: int = 0
     edits: int = 0
+    # When it was written, on this process's monotonic clock (the benchmarks' latencies).
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -1004,6 +1006,7 @@ class Emulator:
                         "text": m.text,
                         "html": m.html,
                         "buttons": m.buttons,
+                        "at": m.at,
                     }
                     for m in chat.messages.values()
                 ],
