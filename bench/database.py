@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from bot.app import prepare_database
@@ -95,14 +95,32 @@ async def measure(call: Callable[[], Awaitable[int]]) -> dict[str, float]:
 
 
 async def main(url: str) -> None:
+    if url.startswith("sqlite"):
+        await compare(url, db.make_engine(url), {})
+        return
+    # PostgreSQL: a schema of its own, dropped after.
+    schema = f"kesu_bench_{int(time.time())}"
+    admin = db.make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        engine = db.make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+        db.upgrade(engine)
+        await compare(url, engine, {"server_settings": {"search_path": schema}})
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+async def compare(url: str, engine: Engine, async_connect: dict[str, object]) -> None:
     config = parse_config(config_data(url))
-    engine = db.make_engine(url)
     prepare_database(config, engine)
     services = Services(config, db.make_sessionmaker(engine), SystemClock())
     thread = await measure(lambda: services.run(use_case, SALES))
     services.close()
 
-    async_engine = create_async_engine(async_url(url))
+    async_engine = create_async_engine(async_url(url), connect_args=async_connect)
     sessions = async_sessionmaker(async_engine, expire_on_commit=False)
     if url.startswith("sqlite"):
         async with async_engine.begin() as connection:  # as storage.db sets SQLite up
