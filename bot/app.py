@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 from telegram import BotCommand, Update
@@ -172,20 +173,25 @@ def build(
     return Kesu(application, services, engine)
 
 
+def webhook_settings(config: KesuConfig) -> dict[str, Any]:
+    """Where Kesu listens behind the proxy, the public address it gives Telegram, and the
+    secret token Telegram must send back."""
+    hook = config.telegram.webhook
+    return {
+        "listen": hook.listen,
+        "port": hook.port,
+        "url_path": hook.url_path(),
+        "webhook_url": hook.url,
+        "secret_token": config.webhook_secret(),
+    }
+
+
 def serve(kesu: Kesu, config: KesuConfig) -> None:
     """Run until stopped: polling by default, or Telegram's webhook behind a reverse proxy
     (only requests that carry the secret token Kesu gave Telegram are taken)."""
     application = kesu.application
     if config.telegram.mode == "webhook":
-        hook = config.telegram.webhook
-        application.run_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.url_path(),
-            webhook_url=hook.url,
-            secret_token=config.webhook_secret(),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_settings(config), allowed_updates=Update.ALL_TYPES)
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
 
@@ -196,15 +202,7 @@ async def start_updates(kesu: Kesu, config: KesuConfig, *, poll_timeout: int = 1
     updater = kesu.application.updater
     assert updater is not None
     if config.telegram.mode == "webhook":
-        hook = config.telegram.webhook
-        await updater.start_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.url_path(),
-            webhook_url=hook.url,
-            secret_token=config.webhook_secret(),
-            allowed_updates=Update.ALL_TYPES,
-        )
+        await updater.start_webhook(**webhook_settings(config), allowed_updates=Update.ALL_TYPES)
     else:
         await updater.start_polling(
             poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
