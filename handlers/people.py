@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.procedure.people import GROUP_WORDS, group_of, needs_plant, plant_of, role_of
+from bot.procedure.people import GROUP_WORDS, group_of, plant_of, role_of
 from bot.procedure.roles import Role
 from bot.services import people
 from bot.views import people as views
@@ -110,9 +110,6 @@ async def bindchat_command(update: Update, context: Context) -> None:
     if group is None or len(words) > 2 or (len(words) == 2 and plant is None):
         await reply_text(update, usage)
         return
-    if plant is None and needs_plant(group):
-        await reply_text(update, usage)
-        return
     chat = update.effective_chat
     is_group = chat is not None and chat.type in (chat.GROUP, chat.SUPERGROUP)
     bound = await context.services.run(
@@ -122,6 +119,8 @@ async def bindchat_command(update: Update, context: Context) -> None:
         await reply_text(update, gettext(language, views.NOT_ALLOWED))
     elif bound.outcome is PeopleOutcome.NOT_A_GROUP:
         await reply_text(update, gettext(language, views.NOT_A_GROUP))
+    elif bound.outcome is PeopleOutcome.NEEDS_PLANT:
+        await reply_text(update, usage)
     else:
         assert chat is not None
         await send_parts(update, [views.bound(bound, chat.id, language)])

@@ -207,6 +207,9 @@ def test_a_group_bound_in_telegram_gets_its_notices_and_stays_after_a_restart(
     with company.sessions() as session:
         assert queries.chat_id_for(session, Group.QC, Plant.HUANGWU) == QC_HUANGWU
 
+    # QC and production have a group per plant: the plant is needed.
+    plantless = people.BindChat(Caller(SALES, other), Group.QC, None, True)
+    assert company.services.call(people.bind_chat, plantless).outcome is PeopleOutcome.NEEDS_PLANT
     # Only admins, and only in a group.
     private = people.BindChat(Caller(SALES, SALES), Group.HR, None, False)
     assert company.services.call(people.bind_chat, private).outcome is PeopleOutcome.NOT_A_GROUP

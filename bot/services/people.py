@@ -271,6 +271,8 @@ def bind_chat(uow: UnitOfWork, command: BindChat) -> ChatBound:
     if not command.is_group or chat_id is None:
         return ChatBound(PeopleOutcome.NOT_A_GROUP)
     group = command.group
+    if needs_plant(group) and command.plant is None:
+        return ChatBound(PeopleOutcome.NEEDS_PLANT, group)
     plant = command.plant if needs_plant(group) else None
     replaced = queries.bind_chat(uow.session, group, plant, chat_id)
     file_names = next(

@@ -339,6 +339,7 @@ class PeopleOutcome(StrEnum):
     UNKNOWN = "unknown"  # no such person (or not active)
     YOURSELF = "yourself"  # an admin may not remove themselves
     NOT_A_GROUP = "not_a_group"  # /bindchat in a private chat
+    NEEDS_PLANT = "needs_plant"  # /bindchat qc or production without the plant
     UNCHANGED = "unchanged"
 
 
