@@ -138,6 +138,8 @@ async def with_kesu(emu: RemoteEmulator, work: Callable[[Kesu], Awaitable[Any]])
             assert app.updater is not None
             await app.updater.stop()
             await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
             await app.shutdown()
             await app.post_shutdown(app)
 

@@ -121,12 +121,17 @@ def build(
         delivery.keeper.start()  # and files not yet kept
         await delivery.rebuild()
 
-    async def post_shutdown(application: Application) -> None:
+    async def post_stop(application: Application) -> None:
+        """The sender and the keeper stop before the bot's HTTP client closes, so that no
+        request of theirs is cut off half-way (PTB: stop, post_stop, shutdown)."""
         delivery = services.after_commit
         if isinstance(delivery, Delivery) and delivery.sender is not None:
             await delivery.sender.stop()
         if isinstance(delivery, Delivery) and delivery.keeper is not None:
             await delivery.keeper.stop()
+
+    async def post_shutdown(application: Application) -> None:
+        await post_stop(application)  # stopped already by then; stopping twice is harmless
         services.after_commit = None
         services.close()
 
@@ -137,6 +142,7 @@ def build(
         .base_file_url(config.telegram.file_base_url)
         .context_types(ContextTypes(context=KesuContext))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .persistence(DatabasePersistence(services))
         # Different people's updates at once, one person's in order.

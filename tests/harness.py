@@ -177,6 +177,8 @@ async def running_kesu(
     finally:
         await app.updater.stop()
         await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         await app.post_shutdown(app)
         if emulator is None:

@@ -114,6 +114,8 @@ class Sandbox:
             assert app.updater is not None and app.post_shutdown is not None
             await app.updater.stop()
             await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
             await app.shutdown()
             await app.post_shutdown(app)
         if self.engine is not None:

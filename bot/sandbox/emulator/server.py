@@ -615,7 +615,10 @@ class Emulator:
             {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
         )
         retry = 0.1
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
+        # A connection per post: nothing stays open to a bot that stops.
+        connector = aiohttp.TCPConnector(force_close=True)
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
             while True:
                 async with self._new_update:
                     await self._new_update.wait_for(lambda: bool(self.updates))
