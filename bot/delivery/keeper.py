@@ -19,6 +19,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.delivery.pacing import nap
 from bot.services.events import Actor, log_event
 from bot.services.notices import alert_file_not_kept
 from bot.services.uow import SENDER, Services
@@ -71,10 +72,7 @@ class FileKeeper:
         due = await self.services.background(self._next_due)
         if due is not None:
             timeout = max(0.05, min(timeout, (due - self.clock.now()).total_seconds()))
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._wake.wait()
-        self._wake.clear()
+        await nap(self._wake, timeout)
 
     def _next_due(self) -> Any:
         with self.services.sessions() as session:

@@ -16,6 +16,8 @@ message when it arrives, a moment after it is counted here.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -121,3 +123,13 @@ def _wait(sends: deque[float], limit: tuple[float, int], now: float) -> float:
     if len(sends) < count:
         return 0.0
     return sends[-count] + seconds + MARGIN - now
+
+
+async def nap(wake: asyncio.Event, seconds: float) -> None:
+    """Sleep until poked or `seconds` have passed, whichever comes first (the sender's and
+    the keeper's loops). asyncio.timeout, not wait_for: wait_for's inner task could miss
+    a cancel that came as a poke woke it (Python 3.11), and stop() would wait for ever."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    wake.clear()

@@ -40,7 +40,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.delivery.pacing import Pacing
+from bot.delivery.pacing import Pacing, nap
 from bot.delivery.ratelimit import OUTBOX
 from bot.services import company, files
 from bot.services.events import Actor, log_event
@@ -185,12 +185,7 @@ class OutboxSender:
         due = await self.services.background(self._next_due)
         if due is not None:
             timeout = max(0.05, min(timeout, (due - self.clock.now()).total_seconds()))
-        # asyncio.timeout, not wait_for: wait_for's inner task could miss a cancel that
-        # came as a poke woke it (Python 3.11), and stop() would wait for ever.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._wake.wait()
-        self._wake.clear()
+        await nap(self._wake, timeout)
 
     def _chats(self) -> list[tuple[int, Any]]:
         with self.services.sessions() as session:

@@ -13,7 +13,7 @@ from bot.config import KesuConfig
 from bot.procedure.grading import CustomerClass, Plant
 from bot.procedure.routing import Group
 from bot.services.events import Actor, log_event
-from bot.services.notices import Notice, Recipient, language_of, post
+from bot.services.notices import Notice, admin_recipients, post
 from bot.services.uow import Caller, UnitOfWork
 from bot.views import notices
 from bot.views.models import Message
@@ -92,7 +92,7 @@ def move_chat(
         return False
     log_event(session, actor, CHAT_MIGRATED, now, old=old, new=new)
     log.warning("chat %s became supergroup %s; notices go there now", old, new)
-    to = [Recipient(a.telegram_id, language_of(a, config)) for a in queries.admins(session)]
+    to = admin_recipients(session, config)
     post(
         session,
         Notice(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.procedure import access
 from bot.procedure.steps import STEP_BY_ID
 from bot.services.mapping import who
-from bot.services.notices import Notice, Recipient, language_of, post
+from bot.services.notices import Notice, admin_recipients, post
 from bot.services.uow import OPERATOR, Caller, UnitOfWork
 from bot.views import notices
 from bot.views.models import Health, Message
@@ -58,9 +58,7 @@ def report_late_pings(uow: UnitOfWork, since: datetime) -> int:
     number = worst_event.complaint.number if worst_event.complaint else ""
     step = STEP_BY_ID[worst_event.detail["step"]].title
     minutes = int(worst.total_seconds() // 60)
-    admins = [
-        Recipient(a.telegram_id, language_of(a, uow.config)) for a in queries.admins(uow.session)
-    ]
+    admins = admin_recipients(uow.session, uow.config)
     post(
         uow.session,
         Notice(

@@ -169,15 +169,16 @@ PURPOSE_NAMES = {
 }
 
 
+def admin_recipients(session: Session, config: KesuConfig) -> list[Recipient]:
+    """The active admins, each in their language."""
+    return [Recipient(a.telegram_id, language_of(a, config)) for a in queries.admins(session)]
+
+
 def alert_admins(session: Session, config: KesuConfig, failed: OutboxMessage, now: Any) -> None:
     """Tell the admins a notification could not be delivered (never for admin alerts)."""
     if failed.purpose in (Purpose.ADMIN, Purpose.TASK_EDIT):
         return  # no alert about an alert; a failed edit leaves the old card, no news
-    to = [
-        Recipient(admin.telegram_id, language_of(admin, config))
-        for admin in queries.admins(session)
-        if admin.telegram_id != failed.chat_id
-    ]
+    to = [r for r in admin_recipients(session, config) if r.chat_id != failed.chat_id]
     number = failed.complaint.number if failed.complaint else ""
     name = PURPOSE_NAMES.get(failed.purpose, failed.purpose.value)
     post(
@@ -207,7 +208,7 @@ def alert_file_not_kept(
     now: Any,
 ) -> None:
     """Tell the admins a file could not be downloaded into Kesu's store."""
-    to = [Recipient(a.telegram_id, language_of(a, config)) for a in queries.admins(session)]
+    to = admin_recipients(session, config)
     number = complaint.number if complaint else ""
 
     def render(language: str) -> list[Payload]:

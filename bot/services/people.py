@@ -21,7 +21,7 @@ from bot.procedure.routing import Group
 from bot.services.company import configured_chats
 from bot.services.events import Actor, log_event
 from bot.services.mapping import who
-from bot.services.notices import Notice, Recipient, language_of, post, recipients
+from bot.services.notices import Notice, Recipient, admin_recipients, language_of, post, recipients
 from bot.services.uow import Caller, UnitOfWork
 from bot.views import people as views
 from bot.views.models import (
@@ -297,6 +297,5 @@ def bind_chat(uow: UnitOfWork, command: BindChat) -> ChatBound:
 
 
 def _tell_admins(uow: UnitOfWork, render: Callable[[str], list[Message]]) -> None:
-    admins = queries.admins(uow.session)
-    to = [Recipient(a.telegram_id, language_of(a, uow.config)) for a in admins]
+    to = admin_recipients(uow.session, uow.config)
     post(uow.session, Notice(Purpose.PEOPLE, to, render), uow.now)
