@@ -144,7 +144,10 @@ def build(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
-        .persistence(DatabasePersistence(services))
+        .persistence(
+            # Intake's and the plan's positions are read back from their drafts.
+            DatabasePersistence(services, {"intake": intake.position, "plan": plans.position})
+        )
         # Different people's updates at once, one person's in order.
         .concurrent_updates(PerPersonUpdates())
     )

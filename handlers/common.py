@@ -18,7 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from bot.procedure.intake import FileKind
-from bot.services import files
+from bot.services import conversations, files
 from bot.services.uow import Services
 from bot.views import cards
 from bot.views.i18n import N_, gettext
@@ -28,6 +28,17 @@ from bot.views.models import Message as Rendered
 from handlers.context import KesuContext
 
 Context = KesuContext
+
+
+async def keep(context: KesuContext) -> None:
+    """The person's data (a draft and where it stands, open prompts) into the database
+    now, before the reply that follows it goes out: PTB's own write comes up to a second
+    later, and a crash in that second would lose an answer already acknowledged."""
+    user_id = context.caller.telegram_id
+    if user_id is None or context.user_data is None:
+        return
+    data = conversations.encode(context.user_data)
+    await context.services.run(conversations.keep, conversations.Keep(user_id, data))
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:

@@ -33,7 +33,7 @@ from bot.procedure.intake import (
     parse_choice,
     parse_text_answer,
 )
-from bot.services import complaints
+from bot.services import complaints, conversations
 from bot.services.complaints import CustomerMatch
 from bot.views import keyboards
 from bot.views.callbacks import INTAKE, BadCallback, decode, pattern
@@ -45,12 +45,13 @@ from handlers.common import (
     answer_stale,
     edit_keyboard,
     edit_text,
+    keep,
     reply_text,
     send_parts,
 )
 
 ASKING, SUMMARY = range(2)
-DRAFT = "intake_draft"
+DRAFT = conversations.INTAKE_DRAFT
 
 
 def _draft(context: Context) -> Draft:
@@ -97,6 +98,7 @@ async def _question(
         attachment_count=len(draft.attachments),
         intro=intro,
     )
+    await keep(context)  # the answer and the question it leads to, before the reply
     return await send_parts(update, parts, keyboard)
 
 
@@ -137,6 +139,7 @@ async def _summary(update: Update, context: Context) -> int:
         days=context.services.config.recurrence.days,
         tz=context.services.config.timezone,
     )
+    await keep(context)
     await send_parts(update, parts, keyboards.summary(language))
     return SUMMARY
 
@@ -226,8 +229,10 @@ async def on_file(update: Update, context: Context) -> int:
     draft.attachments.append(item)
     album = message.media_group_id
     if album is not None and draft.last_album == album:
+        await keep(context)
         return ASKING  # one acknowledgement per album, not one per photo
     draft.last_album = album
+    await keep(context)
     text = N_("Received {count} file(s). Send more, or tap Done.")
     text = gettext(context.language, text, count=len(draft.attachments))
     # Done (and Remove all files) come with the acknowledgement, under the newest message.
@@ -289,6 +294,7 @@ async def _answer_button(
             return ASKING  # a button of an older question
     elif action == "tog" and field.kind is Kind.MULTI:
         draft.toggle_demand(arg)
+        await keep(context)
         await edit_keyboard(query, keyboards.question(context.language, field, draft))
         return ASKING
     elif action == "done" and field.kind is Kind.MULTI:
@@ -364,10 +370,18 @@ async def _confirm(update: Update, context: Context) -> int:
     if not draft.ready_to_file():
         await query.answer(gettext(language, "Some answers are missing."), show_alert=True)
         return await _ask_next(update, context)
-    filed = await context.services.run(
-        complaints.file_complaint, complaints.FileComplaint(context.caller, draft)
-    )
+    assert context.user_data is not None
+    # Out of memory first: PTB's timed write must not put back what the filing forgets.
+    context.user_data.pop(DRAFT, None)
+    try:
+        filed = await context.services.run(
+            complaints.file_complaint, complaints.FileComplaint(context.caller, draft)
+        )
+    except BaseException:
+        context.user_data[DRAFT] = draft
+        raise
     if filed.complaint is None:
+        await keep(context)
         text = gettext(language, "Only sales staff can file complaints.")
         await query.answer(text, show_alert=True)
         return ConversationHandler.END
@@ -382,14 +396,13 @@ async def _confirm(update: Update, context: Context) -> int:
         grade=grade,
     )
     await reply_text(update, text)
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT, None)
     return ConversationHandler.END
 
 
 async def _cancelled(update: Update, context: Context) -> int:
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
+    await keep(context)
     if update.callback_query is not None:
         await edit_keyboard(update.callback_query, None)
     text = gettext(context.language, "Cancelled. Nothing was filed. /new starts again.")
@@ -443,3 +456,12 @@ def conversation() -> ConversationHandler[Context]:
             name="intake",
             persistent=True,  # a restart keeps each salesperson's draft and question
         )
+
+
+def position(user_id: int, user_data: dict[object, object]) -> tuple[tuple[int, ...], int] | None:
+    """Where a salesperson's filing stands, read from their kept draft (the persistence
+    asks at start): the draft is kept before every reply, so the two never disagree."""
+    draft = user_data.get(DRAFT)
+    if not isinstance(draft, Draft):
+        return None
+    return (user_id, user_id), ASKING if draft.asking else SUMMARY

@@ -34,7 +34,7 @@ from bot.procedure.plans import (
     default_due,
     parse_typed,
 )
-from bot.services import plans, steps
+from bot.services import conversations, plans, steps
 from bot.services.plans import IssueResult, PlanStart
 from bot.services.steps import PressResult
 from bot.views import keyboards, labels
@@ -53,11 +53,11 @@ from bot.views.callbacks import (
 from bot.views.i18n import N_, gettext
 from bot.views.models import Message
 from bot.views.render import render, render_messages
-from handlers.common import Context, answer_stale, edit_keyboard, reply_text, send_to
+from handlers.common import Context, answer_stale, edit_keyboard, keep, reply_text, send_to
 from handlers.steps import START_FIRST
 
 ASKING, SUMMARY = range(2)
-DRAFT = "plan_draft"
+DRAFT = conversations.PLAN_DRAFT
 
 REFUSED = {
     PlanStart.DENIED: N_("Only the leading VP (or the GM, or an admin) fills in this plan."),
@@ -81,12 +81,14 @@ def _draft(context: Context) -> PlanDraft | None:
     return PlanDraft.from_dict(data) if isinstance(data, dict) else None
 
 
-def _keep(context: Context, draft: PlanDraft | None) -> None:
+async def _keep(context: Context, draft: PlanDraft | None) -> None:
+    """The draft (and so where the conversation stands) in the database, before the reply."""
     assert context.user_data is not None
     if draft is None:
         context.user_data.pop(DRAFT, None)
     else:
         context.user_data[DRAFT] = draft.to_dict()
+    await keep(context)
 
 
 def _user(update: Update) -> int:
@@ -117,7 +119,7 @@ async def start(update: Update, context: Context) -> int:
     try:
         return await _ask_next(update, context, draft, intro=True)
     except Forbidden:
-        _keep(context, None)
+        await _keep(context, None)
         chat_id = query.message.chat.id if query.message else _user(update)
         assert update.effective_user is not None
         name = update.effective_user.first_name
@@ -158,7 +160,7 @@ async def _ask(
         number=draft.number,
     )
     keyboard = keyboards.plan_question(language, question, draft, people, _today(context), scope)
-    _keep(context, draft)
+    await _keep(context, draft)
     await send_to(context, _user(update), Message(text, keyboard))
     return ASKING
 
@@ -194,7 +196,7 @@ async def _summary(update: Update, context: Context, draft: PlanDraft) -> int:
         amending=draft.amending is not None,
         change_label=CHANGE_LABELS[draft.change] if draft.change else "",
     )
-    _keep(context, draft)
+    await _keep(context, draft)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         keyboard = keyboards.plan_summary(language, draft) if last else None
@@ -263,7 +265,7 @@ async def on_button(update: Update, context: Context) -> int:
     wrong = gettext(context.language, "Please tap one of the buttons below.")
     if callback.action == "dep" and question.ask is Ask.DEPARTMENTS:
         draft.toggle_department(callback.arg)
-        _keep(context, draft)
+        await _keep(context, draft)
         keyboard = keyboards.plan_question(
             context.language, question, draft, (), _today(context), scope
         )
@@ -338,16 +340,24 @@ async def on_summary_button(update: Update, context: Context) -> int:
 
 
 async def _issue(update: Update, context: Context, draft: PlanDraft) -> int:
-    issued = await context.services.run(plans.issue, plans.IssuePlan(context.caller, draft))
-    await reply_text(update, gettext(context.language, OUTCOMES[issued.result]))
+    assert context.user_data is not None
+    # Out of memory first: PTB's timed write must not put back what issuing forgets.
+    kept = context.user_data.pop(DRAFT, None)
+    try:
+        issued = await context.services.run(plans.issue, plans.IssuePlan(context.caller, draft))
+    except BaseException:
+        context.user_data[DRAFT] = kept
+        raise
     if issued.result in (IssueResult.INCOMPLETE, IssueResult.UNKNOWN_PERSON):
+        await reply_text(update, gettext(context.language, OUTCOMES[issued.result]))
         return await _summary(update, context, draft)
-    _keep(context, None)
+    await _keep(context, None)
+    await reply_text(update, gettext(context.language, OUTCOMES[issued.result]))
     return ConversationHandler.END
 
 
 async def _cancelled(update: Update, context: Context) -> int:
-    _keep(context, None)
+    await _keep(context, None)
     if update.callback_query is not None:
         await edit_keyboard(update.callback_query, None)
     await reply_text(update, gettext(context.language, "Cancelled. Nothing was changed."))
@@ -368,6 +378,14 @@ HANDED = {
     PressResult.NOT_OPEN: N_("The plan is issued already; nothing changed."),
     PressResult.WRONG_BUTTON: N_("That button does not fit this step."),
 }
+WHOM_PLAN = N_("Whom do you hand the plan to? They fill it in as you would.")
+WHOM_SALES = N_("Which colleague covers this step? It becomes theirs, card and reminders.")
+# A sales step, handed by its filer to a colleague covering a leave.
+HANDED_SALES = {
+    PressResult.DENIED: N_("Only whoever filed the complaint (or an admin) hands this step on."),
+    PressResult.NOT_OPEN: N_("This step is done already; nothing changed."),
+    PressResult.WRONG_BUTTON: N_("That button does not fit this step."),
+}
 
 
 async def on_hand_button(update: Update, context: Context) -> None:
@@ -385,7 +403,8 @@ async def on_hand_button(update: Update, context: Context) -> None:
         steps.hand_over, steps.HandOver(context.caller, pressed.step_id, pressed.person_id)
     )
     if handed.result is not PressResult.OK:
-        await query.answer(gettext(language, HANDED[handed.result]), show_alert=True)
+        refusals = HANDED if handed.plan else HANDED_SALES
+        await query.answer(gettext(language, refusals[handed.result]), show_alert=True)
         return
     keyboard = keyboards.hand_to(language, handed.step_id, handed.people, handed.named)
     if pressed.person_id is not None:
@@ -393,7 +412,7 @@ async def on_hand_button(update: Update, context: Context) -> None:
         await edit_keyboard(query, keyboard)
         return
     await query.answer()
-    text = gettext(language, "Whom do you hand the plan to? They fill it in as you would.")
+    text = gettext(language, WHOM_PLAN if handed.plan else WHOM_SALES)
     try:
         await send_to(context, update.effective_user.id, Message(text, keyboard))
     except Forbidden:
@@ -433,3 +452,12 @@ def conversation() -> ConversationHandler[Context]:
             name="plan",
             persistent=True,  # a restart keeps the VP's plan and question
         )
+
+
+def position(user_id: int, user_data: dict[object, object]) -> tuple[tuple[int, ...], int] | None:
+    """Where a plan being filled in stands, read from its kept draft (the persistence asks
+    at start): the draft is kept before every reply, so the two never disagree."""
+    data = user_data.get(DRAFT)
+    if not isinstance(data, dict):
+        return None
+    return (user_id,), ASKING if PlanDraft.from_dict(data).asking else SUMMARY

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.procedure.intake import FileKind
-from bot.services import meetings, resources, steps, suggestions
+from bot.services import conversations, meetings, resources, steps, suggestions
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
 from bot.views.callbacks import (
@@ -40,6 +40,7 @@ from handlers.common import (
     Context,
     answer_stale,
     edit_keyboard,
+    keep,
     markup,
     send,
     send_parts,
@@ -47,7 +48,7 @@ from handlers.common import (
 )
 
 # user_data: str(prompt message id) -> [step id, "note" | "block" | "nature", nature choice]
-PROMPTS = "step_prompts"
+PROMPTS = conversations.PROMPTS
 
 # Each kind of prompt is answered by one service.
 PROMPT_SERVICES = {
@@ -160,6 +161,7 @@ async def ask(context: Context, user_id: int, text: str, prompt: list[Any]) -> N
         user_id, text, parse_mode=ParseMode.HTML, reply_markup=ForceReply(selective=True)
     )
     remember_prompt(context, sent.message_id, prompt)
+    await keep(context)  # its message id is known only now: kept at once, not in a second
 
 
 async def on_nature(update: Update, context: Context) -> None:
@@ -229,6 +231,7 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
         await message.reply_text(gettext(language, NEEDS_TEXT[kind]))
         raise ApplicationHandlerStop
     context.user_data[PROMPTS].pop(key, None)
+    await keep(context)
     await message.reply_text(gettext(language, REPLIES[result]))
     raise ApplicationHandlerStop  # the intake conversation must not see this reply
 

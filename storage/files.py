@@ -29,9 +29,12 @@ class FileStore:
     def put(self, folder: str, name: str, content: bytes) -> Stored:
         relative = PurePosixPath(safe_name(folder), safe_name(name))
         target = self.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # Customers' letters and photos: readable by Kesu's own user only.
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, exist_ok=True)
         temporary = target.with_name(target.name + ".part")
-        with temporary.open("wb") as handle:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
@@ -50,7 +53,21 @@ class FileStore:
         return content
 
 
-def safe_name(name: str) -> str:
-    """A file or folder name with nothing that climbs out of the store or breaks a path."""
+# File systems allow 255 bytes a name (not characters: a Chinese character is three in
+# UTF-8); this leaves room for the ".part" of the write in progress and the row's id.
+NAME_BYTES = 200
+EXTENSION_BYTES = 16
+
+
+def safe_name(name: str, limit: int = NAME_BYTES) -> str:
+    """A file or folder name with nothing that climbs out of the store or breaks a path,
+    at most `limit` bytes in UTF-8, its extension kept."""
     cleaned = _UNSAFE.sub("_", name).strip("._") or "file"
-    return cleaned[:120]
+    stem, dot, extension = cleaned.rpartition(".")
+    if not dot or not stem or len(extension.encode()) > EXTENSION_BYTES:
+        stem, extension = cleaned, ""
+    suffix = f".{extension}" if extension else ""
+    budget = limit - len(suffix.encode())
+    # Cut on a character's boundary: a half character would be no name at all.
+    stem = stem.encode()[:budget].decode("utf-8", "ignore") or "file"
+    return stem + suffix

@@ -715,6 +715,11 @@ def load_states(session: Session, kind: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def load_state(session: Session, kind: str, key: str) -> dict[str, Any] | None:
+    row = session.get(ChatState, (kind, key))
+    return dict(row.data) if row is not None else None
+
+
 def save_state(session: Session, kind: str, key: str, data: dict[str, Any] | None) -> None:
     """Store (or with None, forget) one user's, chat's or conversation's state."""
     row = session.get(ChatState, (kind, key))

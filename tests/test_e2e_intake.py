@@ -56,6 +56,7 @@ async def file_complaint(
     recurring: str = "no",
     received: str | None = None,  # typed, e.g. "昨天 16:00"; None: the "just now" button
     letter: bool = True,
+    letter_name: str = "客户来函.pdf",
     bad_answers: bool = False,
     confirm_twice: bool = False,
 ) -> None:
@@ -94,7 +95,7 @@ async def file_complaint(
     await world.tap(seller, f"v1:in:pick:{plant}")
     await world.say(seller, "客户装机后 30% 轴承异响 <温度> & 振动超标。")
     if letter:
-        await world.send_file(seller, document=("客户来函.pdf", "application/pdf", 120_000))
+        await world.send_file(seller, document=(letter_name, "application/pdf", 120_000))
         await world.send_file(seller, photo=True)
     await world.tap(seller, "v1:in:done")
     assert "请核对" in world.last(seller).text

@@ -8,20 +8,29 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, select
+from telegram import Bot
 
+from bot.app import prepare_database
 from bot.cli import _export
+from bot.config import parse_config
+from bot.delivery.keeper import FileKeeper
+from bot.procedure.clock import FakeClock
 from bot.procedure.intake import FileKind
-from bot.sandbox.emulator.server import SentMessage
+from bot.sandbox.emulator.server import Emulator, SentMessage
+from bot.services import files
 from bot.services.notices import Recipient, file_notice, post
-from bot.services.uow import UnitOfWork
+from bot.services.uow import Services, UnitOfWork
+from storage import db
 from storage.files import FileStore, safe_name
 from storage.models import Complaint, KeepStatus, KeptFile, OutboxMessage, Purpose
-from tests.conftest import SALES, eventually
+from tests.conftest import SALES, config_data, eventually
 from tests.harness import World, running_kesu
 from tests.test_e2e_intake import file_complaint
 
@@ -111,8 +120,6 @@ async def test_a_file_too_big_is_reported_and_a_failing_download_tried_again(
         emu.fail_next.append(("getFile", 502, "Bad Gateway"))
 
         def mark(uow: UnitOfWork) -> None:
-            from bot.services import files
-
             files.keep(uow.session, uow.now, small, FileKind.PHOTO)
             files.keep(uow.session, uow.now, big, FileKind.DOCUMENT, file_name="big.zip")
             files.keep(uow.session, uow.now, small, FileKind.PHOTO)  # known: once
@@ -142,3 +149,101 @@ def test_a_stored_name_cannot_climb_out_of_the_store(tmp_path: Path) -> None:
     assert (tmp_path / "store" / stored.path).is_file()
     assert ".." not in stored.path and safe_name("客户来函 (1).pdf") == "客户来函_1_.pdf"
     assert store.read(stored.path, hashlib.sha256(b"y").hexdigest()) is None  # not what was kept
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "青岛海达机械关于深沟球轴承异响索赔函" * 5 + "附件一二三四五.pdf",  # 100 characters
+        "a" * 251 + ".pdf",  # 255 bytes, the most a file system takes
+    ],
+)
+async def test_a_long_file_name_is_kept_and_so_is_the_photo_after_it(
+    engine: Engine, name: str
+) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter_name=name)
+        rows = await eventually(
+            lambda: (r := kept(world)) and all(k.status == KeepStatus.KEPT for k in r) and r
+        )
+        letter, photo = rows
+        assert letter.file_name == name  # the whole name stays in the database
+        assert letter.path is not None and letter.path.endswith(".pdf")
+        stored = Path(world.kesu.services.config.files.store) / letter.path
+        assert stored.is_file() and len(stored.name.encode()) <= 255
+        assert photo.kind == FileKind.PHOTO and photo.path is not None
+        # Each file fetched once: nothing is downloaded again and again.
+        for row in rows:
+            asked = [
+                p for m, p in world.emu.calls if m == "getFile" and p["file_id"] == row.file_id
+            ]
+            assert len(asked) == 1
+
+
+async def test_a_file_the_store_cannot_write_is_tried_a_bounded_number_of_times(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """One file's fault never stops the files after it; its tries back off, and at the
+    last the row is marked failed and the admins are told once."""
+
+    class Unwritable(FileStore):
+        def put(self, folder: str, name: str, content: bytes) -> Any:
+            if name.endswith("broken.pdf"):
+                raise OSError(36, "File name too long")
+            return super().put(folder, name, content)
+
+    clock = FakeClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    data = config_data(str(engine.url), files={"store": str(tmp_path / "kept"), "max_attempts": 4})
+    config = parse_config(data)
+    prepare_database(config, engine)
+    services = Services(config, db.make_sessionmaker(engine), clock)
+    emu = Emulator()
+    await emu.start()
+    bot = Bot(emu.token, base_url=emu.api_base_url, base_file_url=emu.file_base_url)
+    try:
+        await bot.initialize()
+        broken = emu._register_file("document", 2000, "documents/broken.pdf", b"%PDF")
+        photo = emu._register_file("photo", 2000, "photos/after.jpg", b"\xff\xd8 jpeg")
+
+        def mark(uow: UnitOfWork) -> None:
+            files.keep(uow.session, uow.now, broken, FileKind.DOCUMENT, file_name="broken.pdf")
+            files.keep(uow.session, uow.now, photo, FileKind.PHOTO)
+
+        services.call(mark)
+        keeper = FileKeeper(bot, services, Unwritable(tmp_path / "kept"))
+        assert await keeper.keep_due() == 1  # the photo after the broken file is kept
+        for _ in range(10):  # far more passes than tries: the backoff decides
+            clock.advance(timedelta(minutes=31))
+            await keeper.keep_due()
+        rows = {k.file_id: k for k in kept_rows(services)}
+        assert rows[photo].status == KeepStatus.KEPT
+        assert rows[broken].status == KeepStatus.FAILED and rows[broken].attempts == 4
+        assert "File name too long" in (rows[broken].last_error or "")
+        asked = [p for m, p in emu.calls if m == "getFile" and p["file_id"] == broken]
+        assert len(asked) == 4
+        with services.sessions() as session:
+            alerts = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.purpose == Purpose.ADMIN)
+            ).all()
+        admins = {a["telegram_id"] for a in data["people"] if a.get("admin")}
+        assert alerts and {a.chat_id for a in alerts} <= admins
+        assert len(alerts) == len({a.chat_id for a in alerts})  # once each
+    finally:
+        await bot.shutdown()
+        await emu.stop()
+        services.close()
+
+
+def kept_rows(services: Any) -> list[KeptFile]:
+    with services.sessions() as session:
+        return list(session.scalars(select(KeptFile).order_by(KeptFile.id)))
+
+
+def test_stored_names_are_capped_by_bytes_with_their_extension() -> None:
+    long_chinese = "轴" * 100 + ".pdf"
+    capped = safe_name(long_chinese)
+    assert capped.endswith(".pdf") and len(capped.encode()) <= 200
+    assert capped.encode().decode() == capped  # no character cut in half
+    assert safe_name("a" * 300).startswith("a") and len(safe_name("a" * 300).encode()) <= 200
+    # Not an extension but a long tail: cut like the rest of the name.
+    assert len(safe_name("报告." + "甲" * 90).encode()) <= 200

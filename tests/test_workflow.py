@@ -266,7 +266,10 @@ def test_rights_to_press(engine: Engine) -> None:
         assert may(vp_exec, Owner.QC) and not may(vp_prod, Owner.QC)
         assert may(gm, Owner.LEADING_VP)
         assert not may(qc_hw, Owner.LEADING_VP)
-        assert may(seller, Owner.SALES) and not may(seller, Owner.QC)
+        # A sales step is the filer's, not any salesperson's (issue 21: tests/test_access.py).
+        filer = company.person(session, SALES)
+        assert may(filer, Owner.SALES) and not may(seller, Owner.SALES)
+        assert not may(seller, Owner.QC)
     assert company.press(QC_LS, "initial_assessment", Press.DONE) is PressResult.DENIED
     assert company.press(QC_HW, "initial_assessment", Press.DONE) is PressResult.OK
     with company.sessions() as session:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.delivery.pacing import nap
 from bot.services.events import Actor, log_event
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 BATCH = 20
 MAX_BACKOFF = timedelta(minutes=30)
 POLL_SECONDS = 60.0  # without a poke: files whose retry fell due
+FAILED_PASS_PAUSE = 5.0
 
 
 class FileKeeper:
@@ -65,6 +66,9 @@ class FileKeeper:
                 raise
             except Exception:  # keep the keeper alive; the rows stay in the database
                 log.exception("files pass failed")
+                # The database itself failed: wait before the next pass, never spin.
+                await nap(self._wake, FAILED_PASS_PAUSE)
+                self._wake.clear()
             await self._sleep_until_next()
 
     async def _sleep_until_next(self) -> None:
@@ -92,7 +96,9 @@ class FileKeeper:
             try:
                 found = await self.bot.get_file(file_id)
                 content = bytes(await found.download_as_bytearray())
-            except (BadRequest, Forbidden, NetworkError, RetryAfter) as exc:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # one file's fault never stops the files after it
                 error = exc
             kept += await self.services.background(self._record, row_id, content, error)
         return kept
@@ -107,10 +113,14 @@ class FileKeeper:
             if content is not None:
                 folder = row.complaint.number if row.complaint is not None else "other"
                 name = row.file_name or f"{row.id}{'.jpg' if row.kind == 'photo' else ''}"
-                stored = self.store.put(folder, f"{row.id}-{name}", content)
-                row.path, row.size, row.sha256 = stored.path, stored.size, stored.sha256
-                row.status, row.kept_at, row.last_error = KeepStatus.KEPT, now, None
-                return 1
+                try:
+                    stored = self.store.put(folder, f"{row.id}-{name}", content)
+                except OSError as exc:  # a full disk, a store not writable: tried again
+                    error = exc
+                else:
+                    row.path, row.size, row.sha256 = stored.path, stored.size, stored.sha256
+                    row.status, row.kept_at, row.last_error = KeepStatus.KEPT, now, None
+                    return 1
             assert error is not None
             row.last_error = f"{type(error).__name__}: {error}"[:500]
             final = isinstance(error, BadRequest | Forbidden)

@@ -3,52 +3,48 @@
 Bot data is not persisted (it holds nothing); jobs are rebuilt from the steps'
 due times (bot.delivery.scheduler), not from here. A typed intake `Draft` in
 user data is stored as its JSON form and read back as a `Draft`.
+
+The position of a conversation whose draft says where it stands (intake, the plan) is
+not stored apart: it is read back from the draft (`positions`), and the handlers keep
+the draft before each reply (`bot.services.conversations`). So the answer and the
+position it leads to are one write, and a crash between them cannot happen.
 """
 
 from __future__ import annotations
 
-import copy
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.procedure.intake import Draft
+from bot.services.conversations import CHAT, USER, decode, encode
 from bot.services.uow import Services
 from storage import queries
 
-USER, CHAT = "user", "chat"
-DRAFT_TAG = "__draft__"
 ConversationKey = tuple[int | str, ...]
+# From a person's Telegram id and data: the conversation's key and state, or None when
+# they are not in it.
+Position = Callable[[int, dict[Any, Any]], tuple[ConversationKey, object] | None]
 
 
 def _conversation_kind(name: str) -> str:
     return f"conv:{name}"
 
 
-def encode(data: dict[Any, Any]) -> dict[str, Any]:
-    """User or chat data as JSON: drafts by their own form; what cannot be stored fails here."""
-    plain = {
-        str(k): {DRAFT_TAG: v.to_dict()} if isinstance(v, Draft) else copy.deepcopy(v)
-        for k, v in data.items()
-    }
-    return dict(json.loads(json.dumps(plain)))
-
-
-def decode(data: dict[str, Any]) -> dict[Any, Any]:
-    return {
-        k: Draft.from_dict(v[DRAFT_TAG]) if isinstance(v, dict) and DRAFT_TAG in v else v
-        for k, v in data.items()
-    }
-
-
 class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    def __init__(self, services: Services, update_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        services: Services,
+        positions: Mapping[str, Position] | None = None,
+        update_interval: float = 1.0,
+    ) -> None:
         super().__init__(
             store_data=PersistenceInput(bot_data=False, callback_data=False),
             update_interval=update_interval,
         )
         self.services = services
+        self.positions = dict(positions or {})
 
     def _load_now(self, kind: str) -> dict[str, dict[str, Any]]:
         with self.services.sessions() as session:
@@ -77,12 +73,18 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         return None
 
     async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
+        position = self.positions.get(name)
+        if position is not None:
+            found = (position(int(k), decode(v)) for k, v in (await self._load(USER)).items())
+            return dict(p for p in found if p is not None)
         stored = await self._load(_conversation_kind(name))
         return {tuple(json.loads(key)): value["state"] for key, value in stored.items()}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
+        if name in self.positions:
+            return  # read back from the draft, which the handler kept before replying
         data = None if new_state is None else {"state": new_state}
         await self._save(_conversation_kind(name), json.dumps(list(key)), data)
 

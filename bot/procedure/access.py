@@ -54,8 +54,12 @@ def sees_all(who: Who) -> bool:
     return who.is_admin or who.role in SEES_ALL
 
 
-def may_see(who: Who, case: Case) -> bool:
-    return sees_all(who) or case.filed_by_id == who.id
+def may_see(who: Who, case: Case, *, acts_on_it: bool = False) -> bool:
+    """QC and leadership see every complaint, sales the ones they filed; whoever may act
+    on one of a complaint's open steps (their department's for its plant, a step handed
+    to them) sees that complaint, so that they can do it. `/show` and a card's Show
+    both ask this, so Show never reveals more than `/show` would."""
+    return sees_all(who) or case.filed_by_id == who.id or acts_on_it
 
 
 def owns(who: Who, owner: Owner, case: Case) -> bool:
@@ -67,8 +71,12 @@ def owns(who: Who, owner: Owner, case: Case) -> bool:
         return who.role is Role.VP_PRODUCTION  # for every plant, whatever their own
     if who.role not in OWNER_ROLES[owner]:
         return False
-    # Sales work for every plant; staff without a plant work for both.
-    return owner is Owner.SALES or who.plant is None or who.plant in responsible_plants(case.plant)
+    if owner is Owner.SALES:
+        # A sales step is the filer's: the customer is theirs. A colleague covering a
+        # leave gets it handed over (named on the step: see may_press).
+        return case.filed_by_id == who.id
+    # Staff without a plant work for both.
+    return who.plant is None or who.plant in responsible_plants(case.plant)
 
 
 VPS = frozenset({Role.VP_EXEC, Role.VP_PRODUCTION, Role.VP_MARKETING})
@@ -85,7 +93,9 @@ def may_press(
 ) -> bool:
     """The owner role for the plant (or a co-owner's: step 6), the leading VP, the GM or
     an admin; on a step that any VP may take over (step 5), every VP; whoever is named
-    on the step (a plan item's owner, whom the leading VP handed the plan to)."""
+    on the step (a plan item's owner, whom the leading VP handed the plan to, the
+    colleague a sales step was handed to). A sales step is the filer's alone: another
+    salesperson presses it only once it is handed to them."""
     if who.is_admin or who.role is Role.GM or who.role in leading_roles(case.plant):
         return True
     if assignee_id is not None and who.id == assignee_id:
@@ -95,6 +105,22 @@ def may_press(
     if any_vp and who.role in VPS:
         return True
     return any(owns(who, o, case) for o in (owner, *co_owners))
+
+
+def may_hand_over(
+    who: Who, owner: Owner, case: Case, *, fills_plan: bool = False, assignee_id: int | None = None
+) -> bool:
+    """Who hands a step to someone else: the plan (step 10) by whoever may press it; a
+    sales step by its filer (or whom it is handed to now), the leading VP, the GM or an
+    admin, to a colleague covering a leave."""
+    handed = fills_plan or owner is Owner.SALES
+    return handed and may_press(who, owner, case, assignee_id=assignee_id)
+
+
+def hands_to(owner: Owner, fills_plan: bool) -> frozenset[Role] | None:
+    """Whom a step may be handed to: a sales step to salespeople; the plan to anyone
+    (None: no limit)."""
+    return frozenset({Role.SALES}) if owner is Owner.SALES and not fills_plan else None
 
 
 def is_mine(

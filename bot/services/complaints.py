@@ -18,10 +18,10 @@ from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.recurrence import product_key, window_start
 from bot.procedure.steps import ComplaintStatus
-from bot.services import files, major, mapping
+from bot.services import conversations, files, major, mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
-from bot.services.steps import start_procedure
+from bot.services.steps import may_see, start_procedure
 from bot.services.uow import Caller, Services, UnitOfWork
 from bot.views.models import (
     ComplaintView,
@@ -37,7 +37,6 @@ from storage.models import (
     Complaint,
     Customer,
     DeliveryStatus,
-    Person,
 )
 
 
@@ -158,6 +157,8 @@ def file_complaint(uow: UnitOfWork, command: FileComplaint) -> Filed:
     if not access.may_file(mapping.who(person)):
         return Filed(Refusal.NOT_ALLOWED)
     complaint = register(uow, command.draft, Actor.of(command.caller, person))
+    # Filed and its draft gone in one commit: a crash never offers it to file again.
+    conversations.forget(uow.session, command.caller.telegram_id, conversations.INTAKE_DRAFT)
     uow.session.flush()
     return Filed(complaint=mapping.complaint_view(complaint, uow.config, steps=False))
 
@@ -328,7 +329,7 @@ def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
         return Shown(Refusal.BAD_NUMBER)
     number = format_number(*parsed)
     complaint = queries.complaint_by_number(uow.session, number)
-    if complaint is None or not _may_see(person, complaint):
+    if complaint is None or not may_see(uow, person, complaint):
         # The same answer for "does not exist" and "not yours": numbers are not secrets,
         # but their contents are.
         return Shown(Refusal.NOT_FOUND, number)
@@ -369,7 +370,3 @@ def earlier_of(uow: UnitOfWork, draft: Draft) -> tuple[EarlierComplaint, ...]:
     key = product_key(draft.product_name, draft.specification)
     found = _earlier(uow, key, draft.received_at, draft.customer_id)
     return tuple(EarlierComplaint(c.number, c.received_at, c.customer_name) for c in found)
-
-
-def _may_see(person: Person, complaint: Complaint) -> bool:
-    return access.may_see(mapping.who(person), mapping.case(complaint))

@@ -32,7 +32,7 @@ from bot.procedure.steps import (
     OutcomeDef,
     StepStatus,
 )
-from bot.services import mapping
+from bot.services import conversations, mapping
 from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import (
     Notice,
@@ -186,10 +186,14 @@ def issue(uow: UnitOfWork, command: IssuePlan) -> Issued:
     if draft.amending is None:
         if plan is not None or step.key != PLAN_STEP:
             return Issued(IssueResult.NOT_OPEN)
-        return _issue_new(uow, step, draft, people, actor)
-    if plan is None or plan.id != draft.amending or not STEP_BY_ID[step.key].by_items:
-        return Issued(IssueResult.NOT_OPEN)
-    return _amend(uow, plan, draft, people, actor)
+        issued = _issue_new(uow, step, draft, people, actor)
+    else:
+        if plan is None or plan.id != draft.amending or not STEP_BY_ID[step.key].by_items:
+            return Issued(IssueResult.NOT_OPEN)
+        issued = _amend(uow, plan, draft, people, actor)
+    # Issued and its draft gone in one commit: a crash never offers it to issue again.
+    conversations.forget(session, command.caller.telegram_id, conversations.PLAN_DRAFT)
+    return issued
 
 
 def _issue_new(

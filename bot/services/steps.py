@@ -32,6 +32,7 @@ from bot.procedure.steps import (
     Facts,
     Outcome,
     OutcomeDef,
+    Owner,
     StepStatus,
 )
 from bot.services import files, mapping
@@ -446,6 +447,18 @@ def may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
     )
 
 
+def may_see(uow: UnitOfWork, person: Person | None, complaint: Complaint) -> bool:
+    """/show's rule and Show's alike (access.may_see): acting on one of the complaint's
+    open steps counts."""
+    if person is None:
+        return False
+    who, case = mapping.who(person), mapping.case(complaint)
+    if access.may_see(who, case):
+        return True
+    acts = any(s.status == StepStatus.OPEN and may_press(uow, person, s) for s in complaint.steps)
+    return access.may_see(who, case, acts_on_it=acts)
+
+
 def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     """A button on a task card. Checks the right against the database, then changes the state."""
     session = uow.session
@@ -456,9 +469,8 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     actor = Actor.of(command.caller, person)
     complaint = step.complaint
     if command.action is StepAction.SHOW:
-        # Show: what /show would show them, or a step they may act on.
-        sees = person is not None and access.may_see(mapping.who(person), mapping.case(complaint))
-        if not sees and not may_press(uow, person, step):
+        # Show: exactly what /show would show them.
+        if not may_see(uow, person, complaint):
             return _refuse(uow, actor, step, command.action.value)
         return Pressed(
             PressResult.OK,
@@ -572,7 +584,8 @@ def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:
 
 @dataclass(frozen=True)
 class HandOver:
-    """The leading VP hands step 10 (the plan) to someone else (person None: who could)."""
+    """The leading VP hands step 10 (the plan) to someone else, or the filer a sales step
+    to a colleague covering a leave (person None: who could)."""
 
     caller: Caller
     step_id: int
@@ -586,6 +599,7 @@ class HandedOver:
     people: tuple[PersonChoice, ...] = ()
     named: int | None = None  # whom the step is handed to now
     name: str | None = None
+    plan: bool = True  # the plan (step 10), else a sales step
 
 
 def hand_over(uow: UnitOfWork, command: HandOver) -> HandedOver:
@@ -595,14 +609,24 @@ def hand_over(uow: UnitOfWork, command: HandOver) -> HandedOver:
     step = queries.step_by_id(session, command.step_id)
     person = uow.person(command.caller)
     actor = Actor.of(command.caller, person)
-    if step is None or not STEP_BY_ID[step.key].fills_plan:
+    if step is None:
         return HandedOver(PressResult.WRONG_BUTTON)
-    if not may_press(uow, person, step):
+    owner, plan = uow.config.owner(step.key), STEP_BY_ID[step.key].fills_plan
+    if not plan and owner is not Owner.SALES:
+        return HandedOver(PressResult.WRONG_BUTTON)
+    if person is None or not access.may_hand_over(
+        mapping.who(person),
+        owner,
+        mapping.case(step.complaint),
+        fills_plan=plan,
+        assignee_id=step.assignee_id,
+    ):
         _refuse(uow, actor, step, "hand")
-        return HandedOver(PressResult.DENIED)
+        return HandedOver(PressResult.DENIED, plan=plan)
     if step.status != StepStatus.OPEN:
-        return HandedOver(PressResult.NOT_OPEN)
-    people = queries.active_people(session)
+        return HandedOver(PressResult.NOT_OPEN, plan=plan)
+    roles = access.hands_to(owner, plan)
+    people = [p for p in queries.active_people(session) if roles is None or p.role in roles]
     chosen = next((p for p in people if p.id == command.person_id), None)
     if chosen is not None and chosen.id != step.assignee_id:
         step.assignee = chosen
@@ -618,7 +642,12 @@ def hand_over(uow: UnitOfWork, command: HandOver) -> HandedOver:
     choices = tuple(PersonChoice(p.id, p.name, p.role) for p in people)
     named = step.assignee
     return HandedOver(
-        PressResult.OK, step.id, choices, named.id if named else None, named.name if named else None
+        PressResult.OK,
+        step.id,
+        choices,
+        named.id if named else None,
+        named.name if named else None,
+        plan,
     )
 
 

@@ -23,6 +23,7 @@ from bot.procedure.plans import (
     Question,
     default_due,
 )
+from bot.procedure.steps import Owner
 from bot.views import labels
 from bot.views.callbacks import (
     INTAKE,
@@ -164,6 +165,9 @@ def task(language: str, step: StepView) -> Keyboard:
     blocked = (t("Blocked - needs resources"), StepPress(step.id, StepAction.BLOCK).encode())
     if step.definition.per_item:
         rows.append([blocked])  # an item is already one person's
+    elif step.owner is Owner.SALES:
+        # The filer's step: no colleague takes it, the filer hands it to one (a leave).
+        rows.append([(t("Hand it to a colleague"), HandPress(step.id).encode()), blocked])
     else:
         rows.append([(t("Take it"), StepPress(step.id, StepAction.TAKE).encode()), blocked])
     rows.append([show])
