@@ -102,6 +102,20 @@ async def edit_text(query: CallbackQuery, text: str, keyboard: Keyboard | None =
 
 
 STALE_BUTTON = N_("This button no longer works.")
+START_FIRST = N_(
+    "{name}: open a private chat with the bot and press Start, then press the button again."
+)
+
+
+async def ask_to_start(update: Update, context: KesuContext) -> None:
+    """Someone pressed a button whose answer goes privately, but never started the bot:
+    said in the chat they pressed in. Their name is whatever they chose in Telegram, so
+    it goes through gettext's escaping like any value."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return
+    name = user.first_name if user is not None else ""
+    await send_parts(update, [gettext(context.language, START_FIRST, name=name)])
 
 
 async def answer_stale(query: CallbackQuery, language: str) -> None:

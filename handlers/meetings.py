@@ -20,8 +20,8 @@ from bot.views.callbacks import (
 from bot.views.i18n import N_, gettext
 from bot.views.models import Message
 from bot.views.render import render_messages
-from handlers.common import Context, answer_stale, edit_keyboard, send_parts, send_to
-from handlers.steps import START_FIRST, ask
+from handlers.common import Context, answer_stale, ask_to_start, edit_keyboard, send_parts, send_to
+from handlers.steps import ask
 
 
 async def meetings_command(update: Update, context: Context) -> None:
@@ -56,7 +56,7 @@ async def on_minutes_button(update: Update, context: Context) -> None:
     try:
         await ask(context, user.id, cards.minutes_prompt(language), prompt)
     except Forbidden:
-        await send_parts(update, [gettext(language, START_FIRST, name=user.first_name)])
+        await ask_to_start(update, context)
 
 
 INVITED = {
@@ -93,8 +93,7 @@ async def on_invite_button(update: Update, context: Context) -> None:
     try:
         await send_to(context, update.effective_user.id, Message(text, keyboard))
     except Forbidden:
-        name = update.effective_user.first_name
-        await send_parts(update, [gettext(language, START_FIRST, name=name)])
+        await ask_to_start(update, context)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

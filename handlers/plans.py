@@ -50,11 +50,18 @@ from bot.views.callbacks import (
     decode,
     pattern,
 )
-from bot.views.i18n import N_, gettext
+from bot.views.i18n import N_, gettext, gettext_plain
 from bot.views.models import Message
 from bot.views.render import render, render_messages
-from handlers.common import Context, answer_stale, edit_keyboard, keep, reply_text, send_to
-from handlers.steps import START_FIRST
+from handlers.common import (
+    Context,
+    answer_stale,
+    ask_to_start,
+    edit_keyboard,
+    keep,
+    reply_text,
+    send_to,
+)
 
 ASKING, SUMMARY = range(2)
 DRAFT = conversations.PLAN_DRAFT
@@ -120,10 +127,7 @@ async def start(update: Update, context: Context) -> int:
         return await _ask_next(update, context, draft, intro=True)
     except Forbidden:
         await _keep(context, None)
-        chat_id = query.message.chat.id if query.message else _user(update)
-        assert update.effective_user is not None
-        name = update.effective_user.first_name
-        await context.bot.send_message(chat_id, gettext(context.language, START_FIRST, name=name))
+        await ask_to_start(update, context)
         return ConversationHandler.END
 
 
@@ -408,7 +412,7 @@ async def on_hand_button(update: Update, context: Context) -> None:
         return
     keyboard = keyboards.hand_to(language, handed.step_id, handed.people, handed.named)
     if pressed.person_id is not None:
-        await query.answer(gettext(language, "Handed to {name}.", name=handed.name or ""))
+        await query.answer(gettext_plain(language, "Handed to {name}.", name=handed.name or ""))
         await edit_keyboard(query, keyboard)
         return
     await query.answer()
@@ -416,9 +420,7 @@ async def on_hand_button(update: Update, context: Context) -> None:
     try:
         await send_to(context, update.effective_user.id, Message(text, keyboard))
     except Forbidden:
-        name = update.effective_user.first_name
-        chat_id = query.message.chat.id if query.message else update.effective_user.id
-        await context.bot.send_message(chat_id, gettext(language, START_FIRST, name=name))
+        await ask_to_start(update, context)
 
 
 def hand_over_handler() -> CallbackQueryHandler[Context, None]:

@@ -39,6 +39,7 @@ from bot.views.render import render_messages
 from handlers.common import (
     Context,
     answer_stale,
+    ask_to_start,
     edit_keyboard,
     keep,
     markup,
@@ -70,9 +71,6 @@ NEEDS_TEXT = {
     PromptKind.MINUTES: N_("Please reply with the minutes: text or a document."),
 }
 
-START_FIRST = N_(
-    "{name}: open a private chat with the bot and press Start, then press the button again."
-)
 
 REPLIES = {
     ReplyResult.REPORTED: N_("The special report has been sent to the GM."),
@@ -137,9 +135,7 @@ async def on_press(update: Update, context: Context) -> None:
             await ask(context, user_id, prompt, [pressed.step_id, PromptKind.MEETING.value])
     except Forbidden:
         # Never started a private chat with the bot: the press stands, the extras cannot go.
-        chat_id = query.message.chat.id if query.message else user_id
-        text = gettext(language, START_FIRST, name=update.effective_user.first_name)
-        await context.bot.send_message(chat_id, text)
+        await ask_to_start(update, context)
 
 
 async def _prompt(

@@ -14,8 +14,8 @@ from bot.views import cards
 from bot.views.callbacks import SUGGESTION, BadCallback, SuggestionAction, SuggestionPress, pattern
 from bot.views.i18n import N_, gettext
 from bot.views.render import render_messages
-from handlers.common import Context, answer_stale, edit_text, send_parts
-from handlers.steps import START_FIRST, ask
+from handlers.common import Context, answer_stale, ask_to_start, edit_text, send_parts
+from handlers.steps import ask
 
 ANSWERS = {
     SuggestionResult.OK: N_("Thank you: your suggestion went to leadership."),
@@ -86,8 +86,7 @@ async def _ask_benefit(update: Update, context: Context, suggestion_id: int) -> 
     try:
         await ask(context, user.id, cards.benefit_prompt(context.language), prompt)
     except Forbidden:  # never opened a private chat with the bot
-        text = gettext(context.language, START_FIRST, name=user.first_name)
-        await send_parts(update, [text])
+        await ask_to_start(update, context)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

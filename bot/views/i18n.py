@@ -14,6 +14,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from markupsafe import Markup
 
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "kesu"
@@ -43,13 +44,23 @@ def translations(language: str) -> NullTranslations:
 
 
 def gettext(language: str, message: str, **params: object) -> str:
+    """A translated text for Telegram's HTML: the catalogue's own markup stays, and every
+    value put into it (a name, something typed) is escaped, unless it is `Markup` that
+    Kesu rendered itself. The one way people's words reach a message outside templates."""
     text = translations(language).gettext(message)
-    return text.format(**params) if params else text
+    return str(Markup(text).format(**params)) if params else text
 
 
 def ngettext(language: str, singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(language).ngettext(singular, plural, n)
-    return text.format(n=n, **params)
+    return str(Markup(text).format(n=n, **params))
+
+
+def gettext_plain(language: str, message: str, **params: object) -> str:
+    """For what Telegram does not read as HTML (a button's label, a callback's answer):
+    the values as they are, since nothing there is markup."""
+    text = translations(language).gettext(message)
+    return text.format(**params) if params else text
 
 
 def normalize(language_code: str | None) -> str | None:

@@ -43,7 +43,7 @@ from bot.views.callbacks import (
     SuggestionAction,
     SuggestionPress,
 )
-from bot.views.i18n import N_, gettext
+from bot.views.i18n import N_, gettext, gettext_plain
 from bot.views.models import PersonChoice, StepView, SuggestionView
 
 Button = tuple[str, str]
@@ -58,10 +58,17 @@ def customer_matches(
     language: str, matches: Iterable[tuple[int, str, str]], typed: str
 ) -> Keyboard:
     rows: Keyboard = [
-        [(gettext(language, "{name} (class {cls})", name=name, cls=cls), _intake("cust", str(cid)))]
+        [
+            (
+                gettext_plain(language, "{name} (class {cls})", name=name, cls=cls),
+                _intake("cust", str(cid)),
+            )
+        ]
         for cid, name, cls in matches
     ]
-    rows.append([(gettext(language, "New customer: {name}", name=typed[:40]), _intake("newcust"))])
+    rows.append(
+        [(gettext_plain(language, "New customer: {name}", name=typed[:40]), _intake("newcust"))]
+    )
     return rows
 
 
