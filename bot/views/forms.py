@@ -19,8 +19,10 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.procedure.grading import CustomerClass, Grade
 from bot.procedure.steps import REPORT_FIELD_STEPS
@@ -79,6 +81,27 @@ class FormFile:
     mime: str
 
 
+# What a spreadsheet reads as a formula (or as the start of one when someone edits the
+# cell): a customer named `=HYPERLINK(...)` must stay a name.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _row(sheet: Worksheet, values: Sequence[object]) -> None:
+    """Append one row of a form. Every value people supplied reaches a cell through here:
+    a text that a spreadsheet would read as a formula is written as text, marked so that
+    editing the cell keeps it text."""
+    cells: list[object] = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            cell = Cell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl made it a formula; it is text
+            cell.quotePrefix = True
+            cells.append(cell)
+        else:
+            cells.append(value)
+    sheet.append(cells)
+
+
 def _grade(grade: Grade, language: str) -> str:
     return f"{grade.value} {gettext(language, labels.GRADES[grade])}"
 
@@ -114,12 +137,12 @@ def register_xlsx(
     assert sheet is not None
     sheet.title = period
     title = t(REGISTER_TITLE)
-    sheet.append([f"《{title}》" if language.startswith("zh") else title])
+    _row(sheet, [f"《{title}》" if language.startswith("zh") else title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(REGISTER_COLUMNS))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append([t("Period"), period])
-    sheet.append([t(column) for column in REGISTER_COLUMNS])
+    _row(sheet, [t("Period"), period])
+    _row(sheet, [t(column) for column in REGISTER_COLUMNS])
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     for cell in sheet[3]:
@@ -130,14 +153,14 @@ def register_xlsx(
     # cell of the sheet, which made a month of complaints take seconds.
     top = Alignment(vertical="top", wrap_text=True)
     for row, complaint in enumerate(complaints, start=4):
-        sheet.append(list(register_row(complaint, language, tz)))
+        _row(sheet, list(register_row(complaint, language, tz)))
         for column in range(1, len(REGISTER_COLUMNS) + 1):
             cell = sheet.cell(row, column)
             cell.border, cell.alignment = box, top
-    sheet.append([])
-    sheet.append([t("Notes on filling in")])
-    sheet.append([t(CLASS_NOTE)])
-    sheet.append([t(NATURE_NOTE)])
+    _row(sheet, [])
+    _row(sheet, [t("Notes on filling in")])
+    _row(sheet, [t(CLASS_NOTE)])
+    _row(sheet, [t(NATURE_NOTE)])
     for index, width in enumerate(REGISTER_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A4"
@@ -161,11 +184,12 @@ def _files_sheet(book: Workbook, files: Sequence[KeptFileView], t: Callable[[str
     """The letters, photos and reports of the month's complaints and where Kesu keeps them
     (`[files] store`; `kesu export register --with-files` copies them beside the sheet)."""
     sheet = book.create_sheet(t("Files"))
-    sheet.append([t(column) for column in FILES_COLUMNS])
+    _row(sheet, [t(column) for column in FILES_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for kept in files:
-        sheet.append(
+        _row(
+            sheet,
             [
                 kept.complaint_number,
                 kept.file_name or "",
@@ -173,7 +197,7 @@ def _files_sheet(book: Workbook, files: Sequence[KeptFileView], t: Callable[[str
                 kept.path or t("not kept"),
                 kept.size,
                 kept.sha256 or "",
-            ]
+            ],
         )
     for index, width in enumerate(FILES_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -227,14 +251,14 @@ def report_xlsx(c: ComplaintView, language: str, tz: str) -> FormFile:
     sheet = book.active
     assert sheet is not None
     sheet.title = c.number
-    sheet.append([t(REPORT_TITLE)])
+    _row(sheet, [t(REPORT_TITLE)])
     sheet.merge_cells("A1:B1")
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     for heading, value in report_rows(c, language, tz):
-        sheet.append([heading, value])
+        _row(sheet, [heading, value])
         row = sheet[sheet.max_row]
         row[0].font = Font(bold=True)
         for cell in row:
@@ -306,27 +330,27 @@ def plan_xlsx(plan: PlanView, c: ComplaintView, language: str, tz: str) -> FormF
     assert sheet is not None
     sheet.title = c.number
     width = len(PLAN_ITEM_COLUMNS)
-    sheet.append([_title(t(PLAN_TITLE), language)])
+    _row(sheet, [_title(t(PLAN_TITLE), language)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     for heading, value in plan_rows(plan, c, language, tz):
-        sheet.append([heading, value])
+        _row(sheet, [heading, value])
         row = sheet.max_row
         sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
         sheet.cell(row, 1).font = Font(bold=True)
         for cell in sheet[row]:
             cell.border = box
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-    sheet.append([t(column) for column in PLAN_ITEM_COLUMNS])
+    _row(sheet, [t(column) for column in PLAN_ITEM_COLUMNS])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
         cell.border = box
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for values in plan_item_rows(plan, language, tz):
-        sheet.append(list(values))
+        _row(sheet, list(values))
         for cell in sheet[sheet.max_row]:
             cell.border = box
             cell.alignment = Alignment(vertical="top", wrap_text=True)
