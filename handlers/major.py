@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.procedure.bounds import parse_id
 from bot.services import major
 from bot.services.major import FileMajor, MajorResult
 from bot.views.callbacks import MAJOR, BadCallback, MajorPress, pattern
@@ -23,11 +24,11 @@ ANSWERS = {
 
 async def major_command(update: Update, context: Context) -> None:
     language = context.language
-    page = context.args[0] if context.args else "1"
-    if not page.isdecimal() or int(page) < 1:
+    page = parse_id(context.args[0]) if context.args else 1
+    if page is None:
         await send_parts(update, [gettext(language, "Send it like this: /major 2 (the page)")])
         return
-    found = await context.services.run(major.major_register, context.caller, int(page))
+    found = await context.services.run(major.major_register, context.caller, page)
     if not found.allowed:
         text = N_("Only leadership and QC read the register of major problems.")
         await send_parts(update, [gettext(language, text)])

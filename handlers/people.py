@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.procedure.bounds import parse_id
 from bot.procedure.people import GROUP_WORDS, group_of, plant_of, role_of
 from bot.procedure.roles import Role
 from bot.services import people
@@ -61,12 +62,13 @@ async def people_command(update: Update, context: Context) -> None:
             return
         await send_parts(update, views.people_list(listed, language))
         return
-    change = _change(words[1:]) if words[0].isdigit() else None
-    if change is None:
+    number = parse_id(words[0])
+    change = _change(words[1:]) if number is not None else None
+    if number is None or change is None:
         await reply_text(update, gettext(language, views.PEOPLE_USAGE))
         return
     changed = await context.services.run(
-        people.change_person, people.ChangePerson(context.caller, int(words[0]), change)
+        people.change_person, people.ChangePerson(context.caller, number, change)
     )
     if changed.outcome is PeopleOutcome.NOT_ALLOWED:
         await reply_text(update, gettext(language, views.NOT_ALLOWED))

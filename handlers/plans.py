@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.procedure.bounds import parse_id
 from bot.procedure.intake import InvalidAnswer
 from bot.procedure.plans import (
     CHANGE_LABELS,
@@ -284,8 +285,8 @@ async def on_button(update: Update, context: Context) -> int:
         draft.departments_pending = []
     elif callback.action == "keep" and question.prefilled:
         value = draft.problem_offer if question.key == "problem" else draft.causes_offer
-    elif callback.action == "who" and question.ask is Ask.PERSON and callback.arg.isdigit():
-        value = int(callback.arg)
+    elif callback.action == "who" and question.ask is Ask.PERSON and parse_id(callback.arg):
+        value = parse_id(callback.arg)
     elif callback.action == "due" and question.ask is Ask.DUE:
         value = default_due(_today(context), PLAN_DAYS if question.key == "deadline" else ITEM_DAYS)
     elif callback.action == "chg" and question.ask is Ask.CHANGE and callback.arg in set(Change):
@@ -299,7 +300,7 @@ async def on_button(update: Update, context: Context) -> int:
 
 
 def _running(draft: PlanDraft, arg: str) -> bool:
-    return arg.isdigit() and int(arg) in {number for number, _ in draft.running}
+    return parse_id(arg) in {number for number, _ in draft.running}
 
 
 async def on_summary_button(update: Update, context: Context) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from bot.procedure.bounds import parse_id
 from bot.services import complaints
 from bot.services.complaints import Refusal
 from bot.views import cards, keyboards
@@ -33,11 +34,11 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def list_command(update: Update, context: Context) -> None:
     language = context.language
-    page = context.args[0] if context.args else "1"
-    if not page.isdecimal() or int(page) < 1:
+    page = parse_id(context.args[0]) if context.args else 1
+    if page is None:
         await send_parts(update, [gettext(language, "Send it like this: /list 2 (the page)")])
         return
-    found = await context.services.run(complaints.list_open, context.caller, int(page))
+    found = await context.services.run(complaints.list_open, context.caller, page)
     if found.refusal is not None:
         await send_parts(update, [gettext(language, NOT_REGISTERED)])
         return

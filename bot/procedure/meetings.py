@@ -21,7 +21,7 @@ class MeetingKind(StrEnum):
 
 
 AGENDA_BEFORE = timedelta(days=1)  # the agenda goes out the day before
-_NUMBER = re.compile(r"KS-\d{4}-\d{4,}", re.I)
+_NUMBER = re.compile(r"KS-[0-9]{4}-[0-9]{4,9}", re.I)
 
 
 REMIND_BEFORE = timedelta(minutes=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_PATTERN = re.compile(r"^KS-(\d{4})-(\d{4,})$")
+_PATTERN = re.compile(r"^KS-([0-9]{4})-([0-9]{4,9})$")  # bounded: a database integer
 
 
 def format_number(year: int, sequence: int) -> str:

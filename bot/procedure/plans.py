@@ -281,7 +281,7 @@ def default_due(today: date, days: int = ITEM_DAYS) -> date:
 def parse_due(text: str, *, today: date) -> date:
     """A due date still to come: "2026-12-02", "2026年12月2日", "12-02", or a number of days."""
     value = text.strip().replace(" ", "")
-    if value.isdigit() and len(value) <= 3:
+    if value.isascii() and value.isdigit() and len(value) <= 3:
         days = int(value)
         if not 1 <= days <= 365:
             raise InvalidAnswer(

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from bot.procedure.steps import ANSWER_STEP
 
-_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+_WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.I)
 
 
 def parse_week(text: str) -> tuple[int, int] | None:

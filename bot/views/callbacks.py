@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.procedure.bounds import parse_id
 from bot.views.render import CALLBACK_DATA_LIMIT
 
 VERSION = "v1"
@@ -39,9 +40,10 @@ class Callback:
 
     @property
     def int_arg(self) -> int:
-        if not self.arg.isdigit():
+        found = parse_id(self.arg)
+        if found is None:  # forged: not a number, or none a database holds
             raise BadCallback(f"not a number: {self.arg!r}")
-        return int(self.arg)
+        return found
 
 
 def decode(data: str | None) -> Callback:
@@ -277,10 +279,12 @@ class InvitePress:
     @classmethod
     def decode(cls, data: str | None) -> InvitePress:
         callback = decode(data)
-        match = re.fullmatch(r"list|p(\d{1,12})", callback.action)
+        match = re.fullmatch(r"list|p([0-9]{1,10})", callback.action)
         if callback.family != MEETING_INVITE or match is None:
             raise BadCallback(f"not an invitation button: {data!r}")
-        person = int(match.group(1)) if match.group(1) else None
+        person = parse_id(match.group(1)) if match.group(1) else None
+        if match.group(1) and person is None:
+            raise BadCallback(f"not a person: {data!r}")
         return cls(callback.int_arg, person)
 
 
@@ -298,8 +302,10 @@ class HandPress:
     @classmethod
     def decode(cls, data: str | None) -> HandPress:
         callback = decode(data)
-        match = re.fullmatch(r"list|p(\d{1,12})", callback.action)
+        match = re.fullmatch(r"list|p([0-9]{1,10})", callback.action)
         if callback.family != HAND_OVER or match is None:
             raise BadCallback(f"not a hand-over button: {data!r}")
-        person = int(match.group(1)) if match.group(1) else None
+        person = parse_id(match.group(1)) if match.group(1) else None
+        if match.group(1) and person is None:
+            raise BadCallback(f"not a person: {data!r}")
         return cls(callback.int_arg, person)
