@@ -20,9 +20,13 @@ GROUP_KEYS = ", ".join(sorted({group.value for group in GROUP_WORDS.values()}))
 
 
 async def invite_command(update: Update, context: Context) -> None:
-    """/invite ROLE [PLANT]: a one-time link that enrols whoever opens it first."""
+    """/invite ROLE [PLANT]: a one-time link that enrols whoever opens it first;
+    /invite list, /invite revoke N."""
     language = context.language
     words = context.args or []
+    if words and words[0].lower() in ("list", "revoke"):
+        await _invites(update, context, words)
+        return
     role = role_of(words[0]) if words else None
     plant = plant_of(words[1]) if len(words) > 1 else None
     if role is None or len(words) > 2 or (len(words) == 2 and plant is None):
@@ -31,12 +35,36 @@ async def invite_command(update: Update, context: Context) -> None:
     made = await context.services.run(
         people.make_invite, people.MakeInvite(context.caller, role, plant)
     )
-    if made.outcome is PeopleOutcome.NOT_ALLOWED:
-        await reply_text(update, gettext(language, views.NOT_ALLOWED))
+    if made.outcome is not PeopleOutcome.OK:
+        await reply_text(update, gettext(language, REFUSED[made.outcome]))
         return
     link = f"https://t.me/{context.bot.username}?start={made.token}"
     tz = context.services.config.timezone
     await send_parts(update, [views.invited(made, link, language, tz)])
+
+
+REFUSED = {
+    PeopleOutcome.NOT_ALLOWED: views.NOT_ALLOWED,
+    PeopleOutcome.NOT_PRIVATE: views.NOT_PRIVATE,
+    PeopleOutcome.UNKNOWN: views.NO_SUCH_INVITE,
+}
+
+
+async def _invites(update: Update, context: Context, words: list[str]) -> None:
+    language = context.language
+    if words[0].lower() == "list" and len(words) == 1:
+        found = await context.services.run(people.pending_invites, context.caller)
+    elif len(words) == 2 and (number := parse_id(words[1])) is not None:
+        found = await context.services.run(
+            people.revoke_invite, people.RevokeInvite(context.caller, number)
+        )
+    else:
+        await reply_text(update, views.usage(language, views.INVITE_USAGE, roles=ROLE_KEYS))
+        return
+    if found.outcome is not PeopleOutcome.OK:
+        await reply_text(update, gettext(language, REFUSED[found.outcome]))
+        return
+    await send_parts(update, views.invites(found, language, context.services.config.timezone))
 
 
 async def start_with_link(update: Update, context: Context) -> None:

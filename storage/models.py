@@ -190,7 +190,8 @@ class Invite(Base):
     __tablename__ = "invite"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the link's token: whoever reads the database cannot enrol with it.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[Role] = mapped_column(enum_column(Role, 32))
     plant: Mapped[Plant | None] = mapped_column(enum_column(Plant, 16))
     made_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
@@ -198,6 +199,9 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]  # withdrawn by an admin (/invite revoke N)
+
+    made_by: Mapped[Person] = relationship(foreign_keys=[made_by_id])
 
 
 class ChatMigration(Base):

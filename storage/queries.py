@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -120,7 +121,17 @@ def people_listed(session: Session) -> Sequence[Person]:
 
 
 def invite_by_token(session: Session, token: str) -> Invite | None:
-    return session.scalar(select(Invite).where(Invite.token == token))
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return session.scalar(select(Invite).where(Invite.token_hash == digest))
+
+
+def pending_invites(session: Session, now: datetime) -> Sequence[Invite]:
+    """Links not opened, withdrawn or expired yet, oldest first."""
+    return session.scalars(
+        select(Invite)
+        .where(Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now)
+        .order_by(Invite.id)
+    ).all()
 
 
 def claim_invite(session: Session, invite_id: int, at: datetime) -> bool:

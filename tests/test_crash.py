@@ -202,12 +202,17 @@ async def test_kill_9_mid_intake_after_a_press_and_mid_delivery(tmp_path: Path) 
         assert card_count(emu, LEADERSHIP, "顾客反馈质量问题处置报告单") == 1
         assert card_count(emu, QC_HUANGWU, "问题鉴定初评") == 1
 
-        # 2. Right after a press: killed as soon as the button was answered.
+        # 2. Right after a press: killed as soon as the button was answered. The group
+        # is out of reach meanwhile, so the next card cannot be in flight at the kill
+        # (one sent but not yet recorded would go again: the at-least-once window of
+        # docs/architecture.md, "Crashes", which made this part fail one run in ten).
         assessment = card(world, QC_HUANGWU, "问题鉴定初评")
         done = next(d for _, d in assessment.buttons if ":done:" in d)
+        emu.outages.add(QC_HUANGWU)
         answer = await press(world, QC_HW, QC_HUANGWU, assessment.message_id, done)
         assert not answer["show_alert"]
         await kesu.kill()
+        emu.outages.clear()
         await kesu.start()
         await eventually(lambda: card(world, QC_HUANGWU, "产品质量鉴定报告"), timeout=20)
         await eventually(lambda: "李质检" in card(world, QC_HUANGWU, "问题鉴定初评").text)

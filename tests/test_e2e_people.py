@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.procedure.routing import Group
-from tests.conftest import OUTSIDER, QC_HUANGWU, QC_HW, SALES, SALES_2, eventually
+from tests.conftest import OUTSIDER, QC_HUANGWU, QC_HW, SALES, SALES_2, SALES_GROUP, eventually
 from tests.harness import make_emulator, running_kesu
 from tests.test_e2e_chats import bound
 from tests.test_e2e_intake import file_complaint
@@ -102,3 +102,18 @@ async def test_an_admin_manages_people_and_groups_from_telegram(
             assert world.last(NEW_QC).text == "您没有待办步骤。"
     finally:
         await emu.stop()
+
+
+async def test_an_invitation_asked_for_in_a_group_is_refused_there(sqlite_engine: Engine) -> None:
+    """/invite gm in the sales group would post a link that makes whoever opens it first
+    the GM: refused, with the reason, and no link; in the private chat it works."""
+    async with running_kesu(sqlite_engine, transport="polling") as world:
+        await world.say(SALES, "/invite gm", chat_id=SALES_GROUP)
+        answer = world.last(SALES_GROUP)
+        assert "私聊" in answer.text and "t.me" not in answer.text
+        await world.say(SALES, "/invite gm")
+        assert "t.me/" in world.last(SALES).text
+        await world.say(SALES, "/invite list")
+        assert "尚未被打开的邀请链接" in world.last(SALES).text
+        await world.say(SALES, "/invite revoke 1")
+        assert "已撤回" in world.last(SALES).text

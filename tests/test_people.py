@@ -80,8 +80,11 @@ def test_an_invitation_enrols_the_first_to_open_it_once_and_in_time(engine: Engi
     with company.sessions() as session:
         newcomer = queries.person_by_telegram_id(session, NEWCOMER)
         assert newcomer is not None and newcomer.name == "吴质检"
-        used = session.scalars(select(Invite).where(Invite.token == token)).one()
-        assert used.used_by_id == newcomer.id
+        used = queries.invite_by_token(session, token)
+        assert used is not None and used.used_by_id == newcomer.id
+        # The database keeps the token's hash, never the token.
+        stored = session.scalars(select(Invite)).all()
+        assert all(token not in (i.token_hash, str(i.id)) for i in stored)
         told = session.scalars(
             select(OutboxMessage).where(OutboxMessage.purpose == Purpose.PEOPLE)
         ).all()
@@ -94,6 +97,54 @@ def test_an_invitation_enrols_the_first_to_open_it_once_and_in_time(engine: Engi
     restart(company)
     with company.sessions() as session:
         assert queries.person_by_telegram_id(session, NEWCOMER) is not None
+
+
+def test_invitations_are_made_privately_last_a_day_for_leaders_and_can_be_withdrawn(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    # Sent in a group, the link would be anyone's who reads it.
+    in_group = Caller(SALES, -1001000000002)
+    refused = company.services.call(people.make_invite, people.MakeInvite(in_group, Role.GM))
+    assert refused.outcome is PeopleOutcome.NOT_PRIVATE and not refused.token
+    assert company.services.call(people.pending_invites, in_group).outcome is (
+        PeopleOutcome.NOT_PRIVATE
+    )
+    # A link that makes someone the GM or a VP lasts a day, not a week.
+    for role in (Role.GM, Role.VP_EXEC, Role.VP_PRODUCTION, Role.VP_MARKETING):
+        made = company.services.call(people.make_invite, people.MakeInvite(ADMIN, role))
+        assert made.expires_at == NOW + timedelta(days=1)
+    qc = invite(company, Role.QC, Plant.HUANGWU)
+    listed = company.services.call(people.pending_invites, ADMIN)
+    assert [(p.role, p.made_by) for p in listed.pending][-1] == (Role.QC, "王业务")
+    assert len(listed.pending) == 5
+    text = "\n".join(views.invites(listed, "zh_CN", "Asia/Shanghai"))
+    assert "质检" in text and "/invite revoke" in text
+    # Withdrawn: it stops working at once, and says so.
+    number = listed.pending[-1].number
+    revoked = company.services.call(people.revoke_invite, people.RevokeInvite(ADMIN, number))
+    assert revoked.outcome is PeopleOutcome.OK and revoked.revoked == number
+    assert len(revoked.pending) == 4
+    assert enrol(company, qc).outcome is EnrolOutcome.REVOKED
+    again = company.services.call(people.revoke_invite, people.RevokeInvite(ADMIN, number))
+    assert again.outcome is PeopleOutcome.UNKNOWN
+    stranger = Caller(QC_HW, QC_HW)
+    assert company.services.call(people.pending_invites, stranger).outcome is (
+        PeopleOutcome.NOT_ALLOWED
+    )
+    (withdrawn,) = events(company, people.REVOKED)
+    assert withdrawn.actor_telegram_id == SALES and withdrawn.detail["invite"] == number
+    # The leaders' links, a day and a second later, are dead; a week's link would not be.
+    company.clock.set(NOW + timedelta(days=1, seconds=1))
+    assert company.services.call(people.pending_invites, ADMIN).pending == ()
+    week = invite_at(company, Role.SALES)
+    assert enrol(company, week).outcome is EnrolOutcome.ENROLLED
+
+
+def invite_at(company: Company, role: Role) -> str:
+    made = company.services.call(people.make_invite, people.MakeInvite(ADMIN, role))
+    assert made.outcome is PeopleOutcome.OK
+    return made.token
 
 
 def test_an_admin_changes_someone_at_once_and_the_file_wins_at_the_next_start(

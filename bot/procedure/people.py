@@ -17,8 +17,15 @@ from bot.procedure.routing import (
     department_group,
 )
 
-# An invitation link enrols whoever opens it first within this time, once.
+# An invitation link enrols whoever opens it first within this time, once. A link that
+# makes someone a VP or the GM is worth more to whoever finds it: it lasts a day.
 INVITE_VALID = timedelta(days=7)
+LEADERSHIP_INVITE_VALID = timedelta(days=1)
+
+
+def invite_valid(role: Role) -> timedelta:
+    return LEADERSHIP_INVITE_VALID if role in LEADERS else INVITE_VALID
+
 
 # The names section 2 gives the departments, and short forms people type.
 ROLE_WORDS: dict[str, Role] = {

@@ -9,13 +9,14 @@ Every change is an event with who did it, when and from where.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.procedure import access
 from bot.procedure.grading import Plant
-from bot.procedure.people import INVITE_VALID, handed_back_to, needs_plant
+from bot.procedure.people import handed_back_to, invite_valid, needs_plant
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
 from bot.services.company import configured_chats
@@ -29,8 +30,10 @@ from bot.views.models import (
     Enrolled,
     EnrolOutcome,
     Invited,
+    InviteList,
     MemberView,
     Message,
+    PendingInvite,
     PeopleOutcome,
     PeopleView,
     PersonChanged,
@@ -39,6 +42,7 @@ from storage import queries
 from storage.models import Invite, Person, Purpose
 
 INVITED = "invite_made"
+REVOKED = "invite_revoked"
 ENROLLED = "person_enrolled"
 CHANGED = "person_changed"
 REMOVED = "person_removed"
@@ -47,9 +51,15 @@ BOUND = "chat_bound"
 
 @dataclass(frozen=True)
 class MakeInvite:
-    caller: Caller
+    caller: Caller  # caller.chat_id: where /invite was sent
     role: Role
     plant: Plant | None = None
+
+
+@dataclass(frozen=True)
+class RevokeInvite:
+    caller: Caller
+    number: int
 
 
 @dataclass(frozen=True)
@@ -121,12 +131,15 @@ def make_invite(uow: UnitOfWork, command: MakeInvite) -> Invited:
     admin = _admin(uow, command.caller)
     if admin is None:
         return Invited(PeopleOutcome.NOT_ALLOWED)
+    if not _private(command.caller):
+        # A link posted in a group is anyone's who reads it: only in the admin's own chat.
+        return Invited(PeopleOutcome.NOT_PRIVATE)
     # 24 random bytes: 32 characters of Telegram's deep-link alphabet (A-Z a-z 0-9 _ -).
     token = secrets.token_urlsafe(24)
-    expires_at = uow.now + INVITE_VALID
+    expires_at = uow.now + invite_valid(command.role)
     uow.session.add(
         Invite(
-            token=token,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
             role=command.role,
             plant=command.plant,
             made_by_id=admin.id,
@@ -145,6 +158,44 @@ def make_invite(uow: UnitOfWork, command: MakeInvite) -> Invited:
     return Invited(PeopleOutcome.OK, token, command.role, command.plant, expires_at)
 
 
+def _private(caller: Caller) -> bool:
+    """A private chat's id is the person's own Telegram id."""
+    return caller.chat_id is not None and caller.chat_id == caller.telegram_id
+
+
+def pending_invites(uow: UnitOfWork, caller: Caller) -> InviteList:
+    """/invite list: the links nobody opened yet, to an admin in their private chat."""
+    if _admin(uow, caller) is None:
+        return InviteList(PeopleOutcome.NOT_ALLOWED)
+    if not _private(caller):
+        return InviteList(PeopleOutcome.NOT_PRIVATE)
+    return InviteList(PeopleOutcome.OK, _pending(uow))
+
+
+def _pending(uow: UnitOfWork) -> tuple[PendingInvite, ...]:
+    return tuple(
+        PendingInvite(i.id, i.role, i.plant, i.made_by.name, i.made_at, i.expires_at)
+        for i in queries.pending_invites(uow.session, uow.now)
+    )
+
+
+def revoke_invite(uow: UnitOfWork, command: RevokeInvite) -> InviteList:
+    """/invite revoke N: the link stops working at once; an event says who withdrew it."""
+    admin = _admin(uow, command.caller)
+    if admin is None:
+        return InviteList(PeopleOutcome.NOT_ALLOWED)
+    if not _private(command.caller):
+        return InviteList(PeopleOutcome.NOT_PRIVATE)
+    invite = uow.session.get(Invite, command.number)
+    pending = invite is not None and invite.id in {p.number for p in _pending(uow)}
+    if invite is None or not pending:
+        return InviteList(PeopleOutcome.UNKNOWN, _pending(uow))
+    invite.revoked_at = uow.now
+    log_event(uow.session, Actor.of(command.caller, admin), REVOKED, uow.now, invite=invite.id)
+    uow.session.flush()
+    return InviteList(PeopleOutcome.OK, _pending(uow), revoked=invite.id)
+
+
 def enrol(uow: UnitOfWork, command: Enrol) -> Enrolled:
     """Whoever opens the link first, before it expires, is in with its role and plant;
     someone who left before comes back with them."""
@@ -158,6 +209,8 @@ def enrol(uow: UnitOfWork, command: Enrol) -> Enrolled:
         return Enrolled(EnrolOutcome.ALREADY, member_view(current))
     if invite.used_at is not None:
         return Enrolled(EnrolOutcome.USED)
+    if invite.revoked_at is not None:
+        return Enrolled(EnrolOutcome.REVOKED)
     if invite.expires_at <= uow.now:
         return Enrolled(EnrolOutcome.EXPIRED)
     if not queries.claim_invite(session, invite.id, uow.now):

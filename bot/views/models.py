@@ -341,6 +341,7 @@ class PeopleOutcome(StrEnum):
     NOT_A_GROUP = "not_a_group"  # /bindchat in a private chat
     NEEDS_PLANT = "needs_plant"  # /bindchat qc or production without the plant
     UNCHANGED = "unchanged"
+    NOT_PRIVATE = "not_private"  # /invite anywhere but the admin's private chat
 
 
 @dataclass(frozen=True)
@@ -367,10 +368,29 @@ class Invited:
     """An invitation link made by an admin (/invite)."""
 
     outcome: PeopleOutcome
-    token: str = ""
+    token: str = ""  # shown once, in the admin's private chat; the database keeps its hash
     role: Role | None = None
     plant: Plant | None = None
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    number: int
+    role: Role
+    plant: Plant | None
+    made_by: str
+    made_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InviteList:
+    """/invite list, /invite revoke N."""
+
+    outcome: PeopleOutcome
+    pending: tuple[PendingInvite, ...] = ()
+    revoked: int | None = None  # the number withdrawn
 
 
 class EnrolOutcome(StrEnum):
@@ -378,6 +398,7 @@ class EnrolOutcome(StrEnum):
     UNKNOWN = "unknown"  # no such link (mistyped, or made by another Kesu)
     USED = "used"  # someone opened it first
     EXPIRED = "expired"
+    REVOKED = "revoked"  # an admin withdrew it
     ALREADY = "already"  # the person is in the list already; the link is left unused
 
 

@@ -7,17 +7,31 @@ from bot.procedure.roles import Role
 from bot.procedure.steps import STEP_BY_ID
 from bot.views import labels
 from bot.views.i18n import N_, gettext
-from bot.views.models import ChatBound, Enrolled, Invited, MemberView, PeopleView, PersonChanged
+from bot.views.models import (
+    ChatBound,
+    Enrolled,
+    Invited,
+    InviteList,
+    MemberView,
+    PeopleView,
+    PersonChanged,
+)
 from bot.views.render import render, render_messages, split_html
 
 NOT_ALLOWED = N_("Only the admins manage people and groups.")
+NOT_PRIVATE = N_(
+    "Send /invite in your private chat with Kesu: a link posted in a group is anyone's "
+    "who reads it."
+)
+NO_SUCH_INVITE = N_("There is no waiting link with that number: /invite list shows them.")
 NOT_A_GROUP = N_("/bindchat works in the group to bind: add Kesu there and send it there.")
 INVITE_USAGE = N_(
-    "Usage: /invite ROLE [PLANT], e.g. /invite qc huangwu. Roles: %(roles)s. "
-    "Plants: huangwu, laishan."
+    "Usage: /invite ROLE [PLANT], e.g. /invite qc huangwu. Roles: {roles}. "
+    "Plants: huangwu, laishan. /invite list shows the links not opened yet, "
+    "/invite revoke NUMBER withdraws one."
 )
 BIND_USAGE = N_(
-    "Usage: /bindchat GROUP [PLANT], e.g. /bindchat qc laishan. Groups: %(groups)s; "
+    "Usage: /bindchat GROUP [PLANT], e.g. /bindchat qc laishan. Groups: {groups}; "
     "qc and production need the plant (huangwu or laishan)."
 )
 PEOPLE_USAGE = N_(
@@ -36,6 +50,10 @@ def people_list(view: PeopleView, language: str) -> list[str]:
 
 def invited(view: Invited, link: str, language: str, tz: str) -> str:
     return render("people/invited.html", language, i=view, link=link, tz=tz)
+
+
+def invites(view: InviteList, language: str, tz: str) -> list[str]:
+    return render_messages("people/invites.html", language, l=view, tz=tz)
 
 
 def enrolled(view: Enrolled, language: str) -> str:
