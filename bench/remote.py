@@ -18,6 +18,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.sandbox.emulator.server import TOKEN_HEADER
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,11 +58,12 @@ class RemoteEmulator:
         )
         assert self.process.stdout is not None
         line = (await self.process.stdout.readline()).decode()
-        found = re.search(r"at (http://\S+)/bot \(token (\S+)\)", line)
+        found = re.search(r"at (http://\S+)/bot \(token (\S+)\) control (\S+)", line)
         if not found:
             raise SystemExit(f"the emulator did not start: {line!r}")
         self.base_url, self.token = found.group(1), found.group(2)
-        self._client = aiohttp.ClientSession()
+        # Its control API answers only whoever holds the token it printed.
+        self._client = aiohttp.ClientSession(headers={TOKEN_HEADER: found.group(3)})
 
     async def stop(self) -> None:
         if self._client is not None:

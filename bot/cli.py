@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import os
@@ -295,13 +296,20 @@ def _summary(config: KesuConfig, week: str, language: str | None) -> int:
     return 0
 
 
-def _sandbox(database: str, host: str, port: int, fresh: bool) -> None:
+def _sandbox(database: str, host: str, port: int, fresh: bool, named: bool) -> None:
     from pathlib import Path
 
     from bot.sandbox.page import serve
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
-        asyncio.run(serve(Path(database), host, port, fresh=fresh))
+        asyncio.run(serve(Path(database), host, port, fresh=fresh, named=named))
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
 
 
 def _emulator(host: str, port: int) -> None:
@@ -378,7 +386,23 @@ def main(argv: list[str] | None = None) -> int:
     emulator = sub.add_parser("emulator", help="run the Bot API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
+    for served in (sandbox, emulator):
+        served.add_argument(
+            "--allow-remote",
+            action="store_true",
+            help="listen on a --host other than loopback: anyone who reaches it may drive it",
+        )
     args = parser.parse_args(argv)
+    if args.command in ("sandbox", "emulator") and not _loopback(args.host):
+        if not args.allow_remote:
+            print(
+                f"kesu {args.command}: --host {args.host} is not loopback; the sandbox has "
+                "no accounts, so anyone who reaches it acts as anyone. Add --allow-remote "
+                "to listen there anyway.",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"warning: kesu {args.command} listens on {args.host}", file=sys.stderr)
 
     try:
         if args.command == "check-config":
@@ -392,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sandbox":
             _logging(None)
             fresh = args.fresh or args.db is None
-            _sandbox(args.db or "kesu-sandbox.db", args.host, args.port, fresh)
+            _sandbox(args.db or "kesu-sandbox.db", args.host, args.port, fresh, args.db is not None)
             return 0
         config = load_config(args.config, require_token=args.command in ("run", "doctor"))
         if args.command == "steps":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from bot.procedure.steps import ComplaintStatus, StepStatus
 from bot.sandbox import demo
+from bot.sandbox.emulator.server import TOKEN_COOKIE, TOKEN_HEADER
 from bot.sandbox.page import Sandbox
 from bot.services.exports import MONTH_END
 from bot.services.meetings import WEEKLY_AGENDA
@@ -33,15 +35,20 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
         await box.stop()
 
 
+def _client(box: Sandbox) -> aiohttp.ClientSession:
+    """A client holding the sandbox's per-start token, as the page does."""
+    return aiohttp.ClientSession(headers={TOKEN_HEADER: box.emulator.control_token})
+
+
 async def _get(box: Sandbox, path: str) -> Any:
-    async with aiohttp.ClientSession() as http, http.get(box.emulator.base_url + path) as reply:
+    async with _client(box) as http, http.get(box.emulator.base_url + path) as reply:
         assert reply.status == 200, await reply.text()
         return await reply.json()
 
 
 async def _post(box: Sandbox, path: str, body: dict[str, Any]) -> Any:
     async with (
-        aiohttp.ClientSession() as http,
+        _client(box) as http,
         http.post(box.emulator.base_url + path, json=body) as reply,
     ):
         assert reply.status == 200, await reply.text()
@@ -120,7 +127,7 @@ async def test_reset_brings_fresh_demo_data_and_a_saved_file_is_started_from(
         assert all(p.at <= sandbox.clock.now() and not p.detail["late"] for p in pings)
         assert len(session.scalars(select(Complaint)).all()) == 5
     async with (
-        aiohttp.ClientSession() as http,
+        _client(sandbox) as http,
         http.get(sandbox.emulator.base_url + "/sandbox/database") as reply,
     ):
         saved = tmp_path / "saved.db"
@@ -137,7 +144,7 @@ async def test_reset_brings_fresh_demo_data_and_a_saved_file_is_started_from(
 
 
 async def test_people_write_only_in_their_own_chats(sandbox: Sandbox) -> None:
-    async with aiohttp.ClientSession() as http:
+    async with _client(sandbox) as http:
         body = {"user_id": 100001, "chat_id": demo.QC_HUANGWU, "text": "/help"}
         async with http.post(sandbox.emulator.base_url + "/sandbox/send", json=body) as reply:
             assert reply.status == 403
@@ -154,3 +161,78 @@ async def test_people_write_only_in_their_own_chats(sandbox: Sandbox) -> None:
         timeout=10,
     )
     assert "王业务" in reply
+
+
+async def test_only_the_page_drives_the_sandbox(tmp_path: Path) -> None:
+    """What a web page elsewhere, or a DNS-rebound name, could try: each is refused and
+    changes nothing; the page itself (its cookie, its origin, JSON) works."""
+    saved = tmp_path / "saved.db"
+    box = Sandbox(saved, named=True)
+    await box.start("127.0.0.1", 0)
+    base = box.emulator.base_url
+    try:
+        send = {"user_id": 100001, "chat_id": 100001, "text": "/invite gm"}
+        async with aiohttp.ClientSession() as http:
+            # A cross-site form or fetch: no token, text/plain.
+            async with http.post(
+                base + "/sandbox/send",
+                data=json.dumps(send),
+                headers={"Content-Type": "text/plain", "Origin": "https://evil.example"},
+            ) as reply:
+                assert reply.status == 403
+            async with http.post(base + "/sandbox/reset", json={}) as reply:
+                assert reply.status == 403
+            async with http.post(base + "/_emulator/send", json=send) as reply:
+                assert reply.status == 403
+            # DNS rebinding: the right address under another name gets neither the page
+            # (and so no cookie) nor the database, even with the token.
+            rebound = {"Host": "attacker.example:8080"}
+            async with http.get(base + "/", headers=rebound) as reply:
+                assert reply.status == 403 and TOKEN_COOKIE not in reply.cookies
+            token = {TOKEN_HEADER: box.emulator.control_token}
+            async with http.get(base + "/sandbox/database", headers={**rebound, **token}) as reply:
+                assert reply.status == 403
+            # The page: loaded first, it holds the same-site cookie.
+            async with http.get(base + "/") as reply:
+                assert reply.status == 200
+                cookie = reply.cookies[TOKEN_COOKIE]
+                assert cookie["samesite"] == "Strict" and cookie["httponly"]
+        jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address, as a browser keeps
+        async with aiohttp.ClientSession(cookie_jar=jar) as page:
+            async with page.get(base + "/") as reply:
+                assert reply.status == 200
+            origin = {"Origin": base}
+            async with page.post(base + "/sandbox/send", json=send) as reply:
+                assert reply.status == 403  # a browser's POST always says where it is from
+            async with page.post(
+                base + "/sandbox/send", json=send, headers={"Origin": "https://evil.example"}
+            ) as reply:
+                assert reply.status == 403
+            async with page.post(
+                base + "/sandbox/send", data="x=1", headers={**origin, "Content-Type": "text/plain"}
+            ) as reply:
+                assert reply.status == 415
+            # A named database is not wiped without the page's confirmation naming it.
+            async with page.post(base + "/sandbox/reset", json={}, headers=origin) as reply:
+                assert reply.status == 409
+            assert not Path(f"{saved}.before-reset").exists()
+            hello = {"user_id": 100001, "chat_id": 100001, "text": "/help"}
+            async with page.post(base + "/sandbox/send", json=hello, headers=origin) as reply:
+                assert reply.status == 200
+            confirm = {"confirm": "saved.db"}
+            async with page.post(base + "/sandbox/reset", json=confirm, headers=origin) as reply:
+                assert reply.status == 200
+            assert Path(f"{saved}.before-reset").exists()  # kept beside, not deleted
+        assert not any("t.me" in m.text for m in box.emulator.bot_messages(100001))
+    finally:
+        await box.stop()
+
+
+def test_a_sandbox_on_a_public_address_needs_to_be_forced(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    assert main(["sandbox", "--host", "0.0.0.0"]) == 2
+    assert "--allow-remote" in capsys.readouterr().err
+    assert main(["emulator", "--host", "192.0.2.1"]) == 2

@@ -11,6 +11,8 @@ as server-sent events.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import json
 import logging
@@ -31,7 +33,7 @@ from bot.delivery.scheduler import Delivery
 from bot.procedure.roles import Role
 from bot.sandbox import demo
 from bot.sandbox.clock import SandboxClock
-from bot.sandbox.emulator.server import Emulator, SentMessage
+from bot.sandbox.emulator.server import TOKEN_COOKIE, Emulator, SentMessage
 from bot.services import company
 from bot.views import labels
 from bot.views.i18n import gettext
@@ -45,12 +47,17 @@ MAX_PINGS_PER_JUMP = 2000
 
 
 class Sandbox:
-    def __init__(self, database: Path, *, fresh: bool = False) -> None:
+    def __init__(self, database: Path, *, fresh: bool = False, named: bool = False) -> None:
         self.database = database
+        # The person named this file (--db): a reset keeps the old one beside it.
+        self.named = named
         self.fresh = fresh or not database.exists()
         if fresh:
             _remove(database)
         self.emulator = Emulator()
+        # The page's API, like the emulator's, answers only whoever holds the per-start
+        # token: the page gets it as a same-site cookie when it is loaded.
+        self.emulator.guarded = ("/_emulator/", "/sandbox/")
         self.clock = SandboxClock()
         self.kesu: Kesu | None = None
         self.engine: Engine | None = None
@@ -123,10 +130,13 @@ class Sandbox:
             self.engine = None
 
     async def reset(self) -> None:
-        """Fresh demo data: a new database, empty chats, the clock back at the wall clock."""
+        """Fresh demo data: a new database, empty chats, the clock back at the wall clock.
+        A database the person named is kept beside (`<name>.before-reset`), not deleted."""
         async with self._busy:
             await self._stop_bot()
             self.emulator.reset()
+            if self.named:
+                _set_aside(self.database)
             _remove(self.database)
             self.clock = SandboxClock()
             self.restored = False
@@ -210,7 +220,13 @@ class Sandbox:
         app.router.add_post("/sandbox/language", self._set_language)
 
     async def _index(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC / "index.html")
+        response = web.FileResponse(STATIC / "index.html")
+        # SameSite=Strict: a page of another site never sends it; HttpOnly: no script
+        # reads it. Every /sandbox/ request of the page carries it.
+        response.set_cookie(
+            TOKEN_COOKIE, self.emulator.control_token, httponly=True, samesite="Strict"
+        )
+        return response
 
     async def _get_world(self, request: web.Request) -> web.Response:
         next_due = await self.next_due() if self.kesu is not None else None
@@ -240,6 +256,8 @@ class Sandbox:
                 "next_due": next_due.isoformat() if next_due else None,
                 "restored": self.restored,
                 "language": self.language,
+                # A reset asks to confirm this name when the person chose the file.
+                "database": self.database.name if self.named else None,
             }
         )
 
@@ -327,24 +345,22 @@ class Sandbox:
         )
 
     async def _send(self, request: web.Request) -> web.Response:
-        if request.content_type == "multipart/form-data":
-            form = await request.post()
-            upload = form.get("file")
-            fields = {k: str(v) for k, v in form.items() if k != "file"}
-        else:
-            upload, fields = None, {k: str(v) for k, v in (await request.json()).items() if v}
-        user_id = int(fields["user_id"])
-        chat_id = int(fields["chat_id"])
-        reply_to = int(fields["reply_to"]) if fields.get("reply_to") else None
-        text = fields.get("text") or None
+        body = await _json_body(request)
+        try:
+            user_id, chat_id = int(body["user_id"]), int(body["chat_id"])
+            reply_to = int(body["reply_to"]) if body.get("reply_to") else None
+            upload = body.get("file")
+            content = base64.b64decode(upload["data"], validate=True) if upload else b""
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise web.HTTPBadRequest(text=f"bad message: {exc}") from None
+        text = str(body["text"]) if body.get("text") else None
         kwargs: dict[str, Any] = {}
-        if isinstance(upload, web.FileField):
-            content = upload.file.read()
-            mime = upload.content_type or "application/octet-stream"
+        if upload:
+            mime = str(upload.get("type") or "application/octet-stream")
             if mime.startswith("image/") and mime != "image/svg+xml":
                 kwargs.update(photo=True, content=content, caption=text)
             else:
-                document = (upload.filename or "file", mime, len(content))
+                document = (str(upload.get("name") or "file"), mime, len(content))
                 kwargs.update(document=document, content=content, caption=text)
             text = None
         if user_id not in self.emulator.users or not self._may_write(user_id, chat_id):
@@ -362,8 +378,11 @@ class Sandbox:
         return chat_id == user_id or chat_id in demo.groups_of(user_id)
 
     async def _press(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        user_id, chat_id = int(body["user_id"]), int(body["chat_id"])
+        body = await _json_body(request)
+        try:
+            user_id, chat_id = int(body["user_id"]), int(body["chat_id"])
+        except (KeyError, TypeError, ValueError):
+            raise web.HTTPBadRequest(text="user_id and chat_id") from None
         if not self._may_write(user_id, chat_id):
             raise web.HTTPForbidden(text="not your chat")
         try:
@@ -381,7 +400,7 @@ class Sandbox:
         return web.json_response({"text": "", "show_alert": False, "unanswered": True})
 
     async def _clock(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json_body(request)
         seconds = body.get("seconds")
         if seconds is not None and (not isinstance(seconds, int | float) or seconds <= 0):
             raise web.HTTPBadRequest(text="seconds must be a positive number")
@@ -389,11 +408,15 @@ class Sandbox:
         return web.json_response({"now": self.clock.now().isoformat(), "pings": sent})
 
     async def _reset(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        if self.named and body.get("confirm") != self.database.name:
+            # The page asked the person, naming the file; nothing else may wipe it.
+            raise web.HTTPConflict(text=f"confirm the reset of {self.database.name}")
         await self.reset()
         return web.json_response({"ok": True})
 
     async def _set_language(self, request: web.Request) -> web.Response:
-        language = (await request.json()).get("language")
+        language = (await _json_body(request)).get("language")
         if language not in ("zh_CN", "en"):
             raise web.HTTPBadRequest(text="language must be zh_CN or en")
         self.language = language
@@ -405,6 +428,28 @@ class Sandbox:
                 company.set_language, language if language == "en" else None
             )
         return web.json_response({"language": language})
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="a JSON object") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="a JSON object")
+    return body
+
+
+def _set_aside(database: Path) -> None:
+    """Keep a named database (and its files) before a reset replaces it."""
+    if database.exists():
+        aside = Path(f"{database}.before-reset")
+        with sqlite3.connect(database) as source, sqlite3.connect(aside) as target:
+            source.backup(target)
+        files = Path(f"{database}.files")
+        if files.is_dir():
+            shutil.rmtree(f"{aside}.files", ignore_errors=True)
+            shutil.copytree(files, f"{aside}.files")
 
 
 def _backup(database: Path) -> bytes:
@@ -432,8 +477,8 @@ _PLACEHOLDER_SVG = (
 )
 
 
-async def serve(database: Path, host: str, port: int, *, fresh: bool) -> None:
-    sandbox = Sandbox(database, fresh=fresh)
+async def serve(database: Path, host: str, port: int, *, fresh: bool, named: bool = False) -> None:
+    sandbox = Sandbox(database, fresh=fresh, named=named)
     url = await sandbox.start(host, port)
     print(f"Kesu sandbox: open {url}/ in a browser (Ctrl-C stops it)", flush=True)
     try:

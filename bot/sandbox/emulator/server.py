@@ -155,6 +155,13 @@ class Emulator:
         self.webhook: Webhook | None = None
         self.proxies: dict[str, str] = {}
         self._poster: asyncio.Task[None] | None = None
+        # Who may drive it (/_emulator/*, and the sandbox's page): whoever holds this
+        # per-start token (a header, or the page's cookie). Hosts it answers: loopback
+        # names only, so that a web page cannot reach it by DNS rebinding.
+        self.control_token = secrets.token_urlsafe(24)
+        self.allowed_hosts: set[str] = set(LOOPBACK_NAMES)
+        # Paths driven by the token besides /_emulator/ (the sandbox adds /sandbox/).
+        self.guarded: tuple[str, ...] = ("/_emulator/",)
 
     # Life cycle ---------------------------------------------------------------------
 
@@ -175,12 +182,40 @@ class Emulator:
             observer(chat_id)
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app = web.Application(client_max_size=60 * 1024 * 1024, middlewares=[self._guard])
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.*}", self._handle_file)
         app.router.add_post("/_emulator/{action}", self._handle_control)
         app.router.add_get("/_emulator/chats/{chat_id}", self._handle_chat_view)
         return app
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Any]
+    ) -> web.StreamResponse:
+        """Every request: a Host this server is known by (no DNS rebinding); a control
+        request: the per-start token, and on a POST a JSON body from this very origin
+        (a web page elsewhere can neither read the token nor send JSON here unasked)."""
+        host = (request.host or "").lower()
+        if _host_name(host) not in self.allowed_hosts:
+            return web.json_response({"ok": False, "description": "unknown Host"}, status=403)
+        if request.path.startswith(self.guarded):
+            given = request.headers.get(TOKEN_HEADER) or request.cookies.get(TOKEN_COOKIE, "")
+            if not secrets.compare_digest(given.encode(), self.control_token.encode()):
+                return web.json_response({"ok": False, "description": "no token"}, status=403)
+            if request.method not in ("GET", "HEAD"):
+                origin = request.headers.get("Origin")
+                if origin is not None and origin.lower() != f"{request.scheme}://{host}":
+                    return web.json_response(
+                        {"ok": False, "description": "cross-origin request"}, status=403
+                    )
+                if request.cookies.get(TOKEN_COOKIE) and origin is None:
+                    # The page's browser always says where a POST comes from.
+                    return web.json_response({"ok": False, "description": "no Origin"}, status=403)
+                if request.can_read_body and request.content_type != "application/json":
+                    return web.json_response({"ok": False, "description": "JSON only"}, status=415)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     async def start(
         self,
@@ -188,7 +223,9 @@ class Emulator:
         port: int = 0,
         setup: Callable[[web.Application], None] | None = None,
     ) -> str:
-        """Serve the Bot API; `setup` may add routes of its own (the sandbox page)."""
+        """Serve the Bot API; `setup` may add routes of its own (the sandbox page). A
+        host that is not loopback answers by that name too (the operator forced it)."""
+        self.allowed_hosts.add(_host_name(host.lower()))
         app = self.app()
         if setup is not None:
             setup(app)
@@ -1023,6 +1060,18 @@ class Emulator:
         )
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+TOKEN_HEADER = "X-Kesu-Token"
+TOKEN_COOKIE = "kesu_sandbox"
+
+
+def _host_name(host: str) -> str:
+    """The name of a Host header without its port ("127.0.0.1:8080", "[::1]:80")."""
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def _error(
     code: int, description: str, retry_after: int | None = None, migrate_to: int | None = None
 ) -> web.Response:
@@ -1073,5 +1122,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
 async def serve_forever(host: str, port: int) -> None:
     emulator = Emulator()
     url = await emulator.start(host, port)
-    print(f"Bot API emulator at {url}/bot (token {emulator.token})", flush=True)
+    print(
+        f"Bot API emulator at {url}/bot (token {emulator.token}) control {emulator.control_token}",
+        flush=True,
+    )
     await asyncio.Event().wait()

@@ -33,10 +33,11 @@ const state = {
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXTS[state.language][key] || key;
 
+// Every POST is JSON from this page: the server refuses anything else (and anything
+// without the page's same-site cookie), so no other web site can drive the sandbox.
 async function api(path, body) {
-  const options = body === undefined ? {} : body instanceof FormData
-    ? { method: "POST", body }
-    : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const options = body === undefined ? {} :
+    { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
   const response = await fetch(path, options);
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json();
@@ -275,24 +276,25 @@ async function send(event) {
   const text = $("text").value;
   const file = $("file").files[0];
   if (!text.trim() && !file) return;
+  const message = { user_id: state.me.id, chat_id: state.chat.id, text, reply_to: state.replyTo };
   if (file) {
-    const form = new FormData();
-    form.append("user_id", state.me.id);
-    form.append("chat_id", state.chat.id);
-    if (state.replyTo) form.append("reply_to", state.replyTo);
-    if (text) form.append("text", text);
-    form.append("file", file);
-    await api("/sandbox/send", form);
-  } else {
-    await api("/sandbox/send", {
-      user_id: state.me.id, chat_id: state.chat.id, text, reply_to: state.replyTo,
-    });
+    message.file = { name: file.name, type: file.type, data: await base64(file) };
   }
+  await api("/sandbox/send", message);
   $("text").value = "";
   $("file").value = "";
   state.replyTo = null;
   $("replying").hidden = true;
   await loadChat(true);
+}
+
+function base64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
 }
 
 async function advance(body) {
@@ -334,9 +336,13 @@ function init() {
   }
   $("ff-next").onclick = () => advance({});
   $("reset").onclick = async () => {
-    if (!confirm(t("reset_confirm"))) return;
+    // A database the person named (--db) is named in the question, and the answer
+    // carries its name: the server resets it on nothing less.
+    const named = state.world && state.world.database;
+    const question = named ? `${t("reset_confirm")}\n\n${named}` : t("reset_confirm");
+    if (!confirm(question)) return;
     state.me = null; state.chat = null; state.unread = {};
-    await api("/sandbox/reset", {});
+    await api("/sandbox/reset", named ? { confirm: named } : {});
     await loadWorld();
   };
   $("lang").onclick = async () => {
