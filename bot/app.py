@@ -38,6 +38,7 @@ from handlers import (
     steps,
     suggestions,
     summary,
+    throttle,
 )
 from handlers.context import KESU, KesuContext
 from storage import db
@@ -157,6 +158,8 @@ def build(
         builder = builder.rate_limiter(KesuRateLimiter(pacing, max_retries=3))
     application = builder.build()
     application.bot_data[KESU] = services
+    # A flood costs the flooder: each person's pace, before any other handler.
+    application.add_handler(throttle.handler(), group=-3)
     # Before anything else reads the group: a group that became a supergroup moves.
     application.add_handler(chats.migration_handler(), group=-2)
     application.add_handler(steps.reply_handler(), group=-1)

@@ -23,18 +23,33 @@ if TYPE_CHECKING:
 
 
 class RedactToken(logging.Filter):
-    """Bot API URLs carry the token; it never reaches a log line."""
+    """Bot API URLs carry the token; it never reaches a log line, nor the traceback
+    under one (an HTTP error's text names the URL it failed on)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *secrets: str) -> None:
         super().__init__()
         self.token = token
+        self.secrets = [s for s in (token, *secrets) if s]
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            message = record.getMessage()
-            if self.token in message:
-                record.msg = message.replace(self.token, "<token>")
-                record.args = ()
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            # Formatted here, once, redacted: every formatter reuses exc_text.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
 
 
@@ -48,9 +63,20 @@ class JsonLines(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            # The filter's redacted text when it made one.
+            entry["error"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _webhook_secret(config: KesuConfig | None) -> str:
+    """The webhook's secret, to keep out of the log as the token is (none in polling)."""
+    if config is None or config.telegram.mode != "webhook":
+        return ""
+    try:
+        return config.webhook_secret()
+    except ConfigError:
+        return ""
 
 
 def _logging(config: KesuConfig | None, log_format: str = "text") -> None:
@@ -63,9 +89,12 @@ def _logging(config: KesuConfig | None, log_format: str = "text") -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run is noise
+    # fpdf2's font subsetting lists every glyph id at INFO: a page of noise per PDF.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     token = config.bot_token() if config else os.environ.get(TOKEN_ENV, "")
+    secret = _webhook_secret(config)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactToken(token))
+        handler.addFilter(RedactToken(token, secret))
 
 
 def _run(config: KesuConfig) -> None:

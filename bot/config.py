@@ -57,7 +57,7 @@ class WebhookConfig(_Strict):
     port: int = Field(default=8443, ge=1, le=65535)
     # The proxy's path to Kesu; empty: the path of `url`.
     path: str = ""
-    # Or KESU_WEBHOOK_SECRET, which wins; 1-256 of A-Z a-z 0-9 _ - (Telegram's rule).
+    # Or KESU_WEBHOOK_SECRET, which wins; 32-256 of A-Z a-z 0-9 _ - (Telegram allows 1).
     secret_token: SecretStr = SecretStr("")
 
     @field_validator("url")
@@ -78,11 +78,12 @@ class WebhookConfig(_Strict):
         return (self.path or urlsplit(self.url).path).strip("/")
 
 
-SECRET_RULE = "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+# Telegram takes 1-256 characters; Kesu asks for 32 at least, so that it cannot be guessed.
+SECRET_RULE = "must be 32-256 characters of A-Z, a-z, 0-9, _ and - (e.g. openssl rand -hex 16)"
 
 
 def _valid_secret(value: str) -> bool:
-    return re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value) is not None
+    return re.fullmatch(r"[A-Za-z0-9_-]{32,256}", value) is not None
 
 
 class TelegramConfig(_Strict):

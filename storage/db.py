@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -90,6 +91,8 @@ def backup(url: str, target: Path) -> None:
     source = sqlite_path(url)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Every complaint and person is in it: readable by the owner only, from the start.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
         src.backup(dst)
     partial.replace(target)

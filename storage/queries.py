@@ -726,6 +726,23 @@ def load_states(session: Session, kind: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def refusals_since(
+    session: Session, telegram_id: int | None, complaint_id: int | None, since: datetime
+) -> Sequence[Event]:
+    """Someone's refused presses on a complaint (or on none) since a time."""
+    found = select(Event).where(
+        Event.action == "press_refused",
+        Event.actor_telegram_id == telegram_id
+        if telegram_id is not None
+        else Event.actor_telegram_id.is_(None),
+        Event.complaint_id == complaint_id
+        if complaint_id is not None
+        else Event.complaint_id.is_(None),
+        Event.at >= since,
+    )
+    return session.scalars(found).all()
+
+
 def load_state(session: Session, kind: str, key: str) -> dict[str, Any] | None:
     row = session.get(ChatState, (kind, key))
     return dict(row.data) if row is not None else None

@@ -337,7 +337,7 @@ def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
     return Shown(
         number=number,
         complaint=mapping.complaint_view(complaint, uow.config),
-        events=tuple(mapping.event_view(e) for e in queries.events_of(uow.session, complaint.id)),
+        events=mapping.history(uow.session, complaint),
         deliveries=tuple(
             mapping.delivery_view(d) for d in deliveries if d.status == DeliveryStatus.FAILED
         ),

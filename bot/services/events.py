@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -47,6 +47,24 @@ def log_event(
     )
     session.add(event)
     return event
+
+
+REFUSED = "press_refused"
+# A refused press is recorded once per person and step (or button) in this time: a flood
+# of presses costs the flooder, not the complaint's history.
+REFUSAL_QUIET = timedelta(hours=1)
+
+
+def log_refusal(
+    session: Session, actor: Actor, at: datetime, complaint: Complaint | None, **detail: Any
+) -> None:
+    key = detail.get("step") or detail.get("button")
+    earlier = queries.refusals_since(
+        session, actor.telegram_id, complaint.id if complaint else None, at - REFUSAL_QUIET
+    )
+    if any((e.detail.get("step") or e.detail.get("button")) == key for e in earlier):
+        return
+    log_event(session, actor, REFUSED, at, complaint, **detail)
 
 
 def last_run(uow: UnitOfWork, action: str) -> datetime:

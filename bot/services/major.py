@@ -11,7 +11,7 @@ from bot.procedure import access
 from bot.procedure.grading import is_major
 from bot.procedure.steps import PLAN_STEP, StepStatus
 from bot.services import mapping
-from bot.services.events import Actor, log_event
+from bot.services.events import Actor, log_event, log_refusal
 from bot.services.uow import Caller, UnitOfWork
 from bot.views.models import ComplaintView, PlanItemView
 from storage import queries
@@ -74,7 +74,7 @@ def file_major(uow: UnitOfWork, command: FileMajor) -> MajorResult:
     person = uow.person(command.caller)
     actor = Actor.of(command.caller, person)
     if person is None or not access.may_file_major(mapping.who(person)):
-        log_event(uow.session, actor, "press_refused", uow.now, complaint, button="major")
+        log_refusal(uow.session, actor, uow.now, complaint, button="major")
         return MajorResult.DENIED
     if is_major(complaint.grade, filed=complaint.filed_major_at is not None):
         return MajorResult.ALREADY

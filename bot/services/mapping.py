@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from bot.config import KesuConfig
 from bot.procedure.access import Case, Who
 from bot.procedure.plans import Department
@@ -21,6 +23,7 @@ from bot.views.models import (
     SuggestionView,
     TrackingRow,
 )
+from storage import queries
 from storage.models import (
     Complaint,
     Event,
@@ -161,9 +164,21 @@ def complaint_view(
     )
 
 
-def event_view(event: Event) -> EventView:
+def history(session: Session, complaint: Complaint) -> tuple[EventView, ...]:
+    """A complaint's events as /show and Show list them; a plan item's name its item."""
+    plan = queries.plan_of(session, complaint.id)
+    items = {i.number: i.action for i in plan.items} if plan is not None else {}
+    return tuple(event_view(e, items) for e in queries.events_of(session, complaint.id))
+
+
+def event_view(event: Event, items: dict[int, str] | None = None) -> EventView:
     key = event.detail.get("step")
     definition = STEP_BY_ID.get(key) if isinstance(key, str) else None
+    number = event.detail.get("item")
+    item = None
+    if isinstance(number, int):
+        action = (items or {}).get(number)
+        item = f"{number}. {action[:60]}" if action else str(number)
     return EventView(
         at=event.at,
         actor=event.actor.name if event.actor else None,
@@ -175,6 +190,7 @@ def event_view(event: Event) -> EventView:
             else None
         ),
         reason=event.detail.get("reason"),
+        item=item,
     )
 
 

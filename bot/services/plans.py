@@ -33,7 +33,7 @@ from bot.procedure.steps import (
     StepStatus,
 )
 from bot.services import conversations, mapping
-from bot.services.events import Actor, last_run, log_event
+from bot.services.events import Actor, last_run, log_event, log_refusal
 from bot.services.notices import (
     Notice,
     Recipient,
@@ -171,7 +171,7 @@ def issue(uow: UnitOfWork, command: IssuePlan) -> Issued:
         return Issued(IssueResult.DENIED)
     actor = Actor.of(command.caller, person)
     if not may_press(uow, person, step):
-        log_event(session, actor, "press_refused", now, step.complaint, step=step.key)
+        log_refusal(session, actor, now, step.complaint, step=step.key)
         return Issued(IssueResult.DENIED)
     if not draft.ready:
         return Issued(IssueResult.INCOMPLETE)

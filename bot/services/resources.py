@@ -19,7 +19,7 @@ from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Person, special_answer_audience, special_report_audience
 from bot.services import files, mapping
-from bot.services.events import Actor, log_event
+from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import Notice, Payload, Recipient, file_notice, post, recipients
 from bot.services.steps import PromptReply, ReplyResult, may_press, refresh_cards, views_of
 from bot.services.uow import Caller, UnitOfWork
@@ -142,7 +142,7 @@ def answer_report(uow: UnitOfWork, command: AnswerReport) -> Answering:
     actor = Actor.of(command.caller, person)
     view = mapping.special_report_view(report)
     if person is None or not access.may_answer_special_report(mapping.who(person)):
-        log_event(session, actor, "press_refused", now, report.complaint, button="special_report")
+        log_refusal(session, actor, now, report.complaint, button="special_report")
         return Answering(AnswerResult.DENIED, view)
     if report.status is not ReportStatus.WAITING:
         return Answering(AnswerResult.ANSWERED, view)

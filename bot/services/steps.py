@@ -37,7 +37,7 @@ from bot.procedure.steps import (
 )
 from bot.services import files, mapping
 from bot.services.copies import announce
-from bot.services.events import Actor, log_event
+from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import (
     Notice,
     Recipient,
@@ -430,9 +430,7 @@ def start_procedure(uow: UnitOfWork, complaint: Complaint, actor: Actor) -> list
 
 def _refuse(uow: UnitOfWork, actor: Actor, step: Step, button: str) -> Pressed:
     # Anyone not on the people list, or without the right, changes nothing; it is logged.
-    log_event(
-        uow.session, actor, "press_refused", uow.now, step.complaint, step=step.key, button=button
-    )
+    log_refusal(uow.session, actor, uow.now, step.complaint, step=step.key, button=button)
     return Pressed(PressResult.DENIED, mapping.step_view(step, uow.config))
 
 
@@ -476,7 +474,7 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
             PressResult.OK,
             mapping.step_view(step, uow.config),
             complaint=mapping.complaint_view(complaint, uow.config),
-            events=tuple(mapping.event_view(e) for e in queries.events_of(session, complaint.id)),
+            events=mapping.history(session, complaint),
         )
     if not may_press(uow, person, step):
         return _refuse(uow, actor, step, command.code or command.action.value)

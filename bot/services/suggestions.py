@@ -12,7 +12,7 @@ from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.routing import Group, GroupChat, Named
 from bot.procedure.suggestions import SuggestionStatus, parse_yuan, reward_for
 from bot.services import mapping
-from bot.services.events import Actor, log_event
+from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import Notice, post, recipients
 from bot.services.steps import PromptReply, ReplyResult
 from bot.services.uow import Caller, UnitOfWork
@@ -111,7 +111,7 @@ def decide(uow: UnitOfWork, command: Decide) -> Done:
     person = uow.person(command.caller)
     actor = Actor.of(command.caller, person)
     if person is None or not access.may_decide_suggestion(mapping.who(person)):
-        log_event(uow.session, actor, "press_refused", uow.now, None, button="suggestion")
+        log_refusal(uow.session, actor, uow.now, None, button="suggestion")
         return Done(SuggestionResult.DENIED, mapping.suggestion_view(suggestion))
     if suggestion.status is not SuggestionStatus.PROPOSED:
         return Done(SuggestionResult.DECIDED, mapping.suggestion_view(suggestion))

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import KesuConfig
 from bot.procedure.clock import Clock
+from bot.procedure.flood import Throttle
 from bot.procedure.grading import Plant
 from bot.procedure.roles import Role
 from bot.procedure.steps import StepStatus
@@ -232,6 +233,8 @@ class Services:
         self.people: dict[int, Known] = {}
         self._executor = DatabaseThread()
         self._lock = threading.Lock()
+        # Each person's pace (bot/procedure/flood.py): checked before any database work.
+        self.throttle = Throttle()
 
     def call(self, use_case: Callable[..., R], *args: Any) -> R:
         """Run a use case in a unit of work here and now (CLI, tests, the database thread)."""

@@ -124,6 +124,10 @@ def attachment_caption(
     return split_html(caption, CAPTION_LIMIT)[0]
 
 
+# /show lists the latest entries of a complaint's history, and how many came before.
+HISTORY_SHOWN = 60
+
+
 def complaint_show(
     complaint: ComplaintView,
     events: list[EventView],
@@ -133,11 +137,13 @@ def complaint_show(
     plan: PlanView | None = None,
     meetings: Sequence[MeetingView] = (),
 ) -> list[str]:
+    shown = events[-HISTORY_SHOWN:]
     return render_messages(
         "complaints/show.html",
         language,
         c=complaint,
-        events=events,
+        events=shown,
+        earlier=len(events) - len(shown),
         deliveries=deliveries,
         tz=tz,
         plan=plan,

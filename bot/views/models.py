@@ -200,6 +200,7 @@ class EventView:
     step_title: str | None  # message id
     change: str | None = None  # a new nature: "B → A"
     reason: str | None = None  # why, as the person typed it
+    item: str | None = None  # a plan item's event: "2. 更换供应商"
 
 
 @dataclass(frozen=True)
