@@ -56,7 +56,10 @@ async def _register(context: Context, period: str) -> Made:
     if found.refusal is not None:
         return found.refusal, []
     language, tz = context.language, context.services.config.timezone
-    return None, [forms.register_xlsx(found.complaints, found.period, language, tz, found.files)]
+    made = await context.services.build(
+        forms.register_xlsx, found.complaints, found.period, language, tz, found.files
+    )
+    return None, [made]
 
 
 async def _one_complaint(update: Update, context: Context, kind: str, number: str) -> Made:
@@ -67,17 +70,20 @@ async def _one_complaint(update: Update, context: Context, kind: str, number: st
     if c is None or (kind == "plan" and plan is None):
         return found.refusal, []
     language, tz = context.language, context.services.config.timezone
-    files = [forms.plan_xlsx(plan, c, language, tz) if plan else forms.report_xlsx(c, language, tz)]
+    build = context.services.build  # off the event loop: a form is a second of work
+    if plan is not None:
+        files = [await build(forms.plan_xlsx, plan, c, language, tz)]
+    else:
+        files = [await build(forms.report_xlsx, c, language, tz)]
     try:
         font = cjk_font()
     except NoCjkFont:
         await send_parts(update, [gettext(language, NO_FONT)])
         return None, files
-    files.append(
-        forms.plan_pdf(plan, c, language, tz, font)
-        if plan
-        else forms.report_pdf(c, language, tz, font)
-    )
+    if plan is not None:
+        files.append(await build(forms.plan_pdf, plan, c, language, tz, font))
+    else:
+        files.append(await build(forms.report_pdf, c, language, tz, font))
     return None, files
 
 

@@ -28,7 +28,8 @@ async def summary_command(update: Update, context: Context) -> None:
     tz = context.services.config.timezone
     messages = cards.weekly_summary(found.summary, language, tz)
     await send_parts(update, [m.text for m in messages])
-    chart = summary.chart_payload(found.summary, language)
+    # The chart off the event loop (matplotlib takes a second).
+    chart = await context.services.build(summary.chart_payload, found.summary, language)
     assert update.effective_chat is not None and chart.content is not None
     photo = InputFile(chart.content, filename=chart.file_name)
     await update.effective_chat.send_photo(photo, caption=chart.caption)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -183,7 +184,20 @@ def test_the_disposition_report_as_xlsx_and_pdf(engine: Engine) -> None:
     assert other.refusal is ExportRefusal.NOT_FOUND
 
 
-async def test_export_in_chat_sends_the_files(engine: Engine) -> None:
+async def test_export_in_chat_sends_the_files(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The forms are built off the event loop (and off the database thread): a second of
+    # work per form would stall every chat.
+    built_on: list[str] = []
+    for name in ("report_xlsx", "report_pdf", "register_xlsx"):
+        original = getattr(forms, name)
+
+        def recording(*args: object, _original: object = original) -> object:
+            built_on.append(threading.current_thread().name)
+            return _original(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(forms, name, recording)
     async with running_kesu(engine) as world:
         await file_complaint(world, letter=False)
         with world.sessions() as session:
@@ -209,6 +223,7 @@ async def test_export_in_chat_sends_the_files(engine: Engine) -> None:
         assert register[0].file_name.startswith("客户投诉统计表-" + month)
         await world.say(SALES, "/export nonsense")
         assert "/export register 2026-11" in world.last(SALES).text
+    assert len(built_on) == 3 and all(name.startswith("kesu-files") for name in built_on)
 
 
 def test_the_rectification_plan_as_xlsx_and_pdf(engine: Engine) -> None:

@@ -17,11 +17,12 @@ but holds the event loop four times longer. So: the thread, one shape for both.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -235,6 +236,10 @@ class Services:
         self._lock = threading.Lock()
         # Each person's pace (bot/procedure/flood.py): checked before any database work.
         self.throttle = Throttle()
+        # Files people ask for (the forms as XLSX and PDF, the weekly chart) are built
+        # here, neither on the event loop nor on the database thread: one /export takes a
+        # second of work that would otherwise stall every chat.
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-files")
 
     def call(self, use_case: Callable[..., R], *args: Any) -> R:
         """Run a use case in a unit of work here and now (CLI, tests, the database thread)."""
@@ -258,6 +263,11 @@ class Services:
     async def db(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Plain database work (the conversations' persistence) on the database thread."""
         return await asyncio.wrap_future(self._executor.submit_first(work, *args, **kwargs))
+
+    async def build(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """A file's heavy building (openpyxl, fpdf2, matplotlib) off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._builder, functools.partial(work, *args, **kwargs))
 
     async def background(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """The sender's and the keeper's bookkeeping: on the database thread, after what
@@ -288,6 +298,7 @@ class Services:
             self.after_commit.schedule(effects.plans)
 
     def close(self) -> None:
+        self._builder.shutdown(wait=True)
         self._executor.shutdown(wait=True)
 
 

@@ -1029,6 +1029,7 @@ class Emulator:
                         int(body["chat_id"]),
                         int(body["message_id"]),
                         str(body["data"]),
+                        forged=bool(body.get("forged")),
                     )
                 }
             else:
