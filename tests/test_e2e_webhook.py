@@ -103,7 +103,7 @@ async def test_polling_is_refused_while_a_webhook_is_set() -> None:
         ),
         (
             {"webhook": {"secret_token": "not secret!"}},
-            "telegram.webhook.secret_token: must be 1-256 characters",
+            "telegram.webhook.secret_token: must be 32-256 characters",
         ),
         ({"mode": "pushing"}, "telegram.mode:"),
     ],
@@ -134,5 +134,5 @@ def test_webhook_mode_without_a_secret_stops_start_up(
     )
     with pytest.raises(ConfigError, match=r"^telegram\.webhook\.secret_token: is missing"):
         load_config(path)
-    monkeypatch.setenv("KESU_WEBHOOK_SECRET", "from-the-environment_1")
-    assert load_config(path).webhook_secret() == "from-the-environment_1"
+    monkeypatch.setenv("KESU_WEBHOOK_SECRET", "from-the-environment_0123456789abcdef")
+    assert load_config(path).webhook_secret() == "from-the-environment_0123456789abcdef"

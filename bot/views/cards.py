@@ -125,7 +125,7 @@ def attachment_caption(
 
 
 # /show lists the latest entries of a complaint's history, and how many came before.
-HISTORY_SHOWN = 60
+HISTORY_SHOWN = 150  # a whole procedure with its plan fits; a flood is recorded once an hour
 
 
 def complaint_show(
