@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
@@ -23,7 +24,7 @@ from bot.procedure.grading import CustomerClass, Demand
 from bot.sandbox.clock import SandboxClock
 from bot.services import exports, steps
 from bot.services.exports import ExportRefusal
-from bot.services.uow import Caller
+from bot.services.uow import Caller, Services
 from bot.views import forms
 from bot.views.fonts import cjk_font
 from storage.models import Complaint, Purpose
@@ -187,17 +188,16 @@ def test_the_disposition_report_as_xlsx_and_pdf(engine: Engine) -> None:
 async def test_export_in_chat_sends_the_files(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The forms are built off the event loop (and off the database thread): a second of
-    # work per form would stall every chat.
-    built_on: list[str] = []
-    for name in ("report_xlsx", "report_pdf", "register_xlsx"):
-        original = getattr(forms, name)
+    # The forms are built in the builder process (Services.build), neither on the event
+    # loop nor on the database thread: a second of work per form would stall every chat.
+    built: list[str] = []
+    original = Services.build
 
-        def recording(*args: object, _original: object = original) -> object:
-            built_on.append(threading.current_thread().name)
-            return _original(*args)  # type: ignore[operator]
+    async def recording(self: Services, work: Any, *args: Any) -> Any:
+        built.append(work.__name__)
+        return await original(self, work, *args)
 
-        monkeypatch.setattr(forms, name, recording)
+    monkeypatch.setattr(Services, "build", recording)
     async with running_kesu(engine) as world:
         await file_complaint(world, letter=False)
         with world.sessions() as session:
@@ -223,7 +223,15 @@ async def test_export_in_chat_sends_the_files(
         assert register[0].file_name.startswith("客户投诉统计表-" + month)
         await world.say(SALES, "/export nonsense")
         assert "/export register 2026-11" in world.last(SALES).text
-    assert len(built_on) == 3 and all(name.startswith("kesu-files") for name in built_on)
+    assert built == ["report_xlsx", "report_pdf", "register_xlsx"]
+
+
+async def test_files_are_built_in_a_process_of_their_own(engine: Engine) -> None:
+    company = Company(engine)
+    try:
+        assert await company.services.build(os.getpid) != os.getpid()
+    finally:
+        company.services.close()
 
 
 def test_the_rectification_plan_as_xlsx_and_pdf(engine: Engine) -> None:

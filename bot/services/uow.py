@@ -19,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import multiprocessing
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -236,10 +237,10 @@ class Services:
         self._lock = threading.Lock()
         # Each person's pace (bot/procedure/flood.py): checked before any database work.
         self.throttle = Throttle()
-        # Files people ask for (the forms as XLSX and PDF, the weekly chart) are built
-        # here, neither on the event loop nor on the database thread: one /export takes a
-        # second of work that would otherwise stall every chat.
-        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-files")
+        # Files people ask for (the forms as XLSX and PDF, the weekly chart) are built in
+        # a process of their own, made at the first: one /export is a second of Python
+        # that, on the event loop or a thread (the GIL), would stall every chat.
+        self._builder: ProcessPoolExecutor | None = None
 
     def call(self, use_case: Callable[..., R], *args: Any) -> R:
         """Run a use case in a unit of work here and now (CLI, tests, the database thread)."""
@@ -265,7 +266,12 @@ class Services:
         return await asyncio.wrap_future(self._executor.submit_first(work, *args, **kwargs))
 
     async def build(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """A file's heavy building (openpyxl, fpdf2, matplotlib) off the event loop."""
+        """A file's heavy building (openpyxl, fpdf2, matplotlib) in the builder process:
+        `work` is a module-level function, its arguments view models (they pickle)."""
+        if self._builder is None:
+            # Spawned, not forked: this process runs threads (the database's, asyncio's).
+            context = multiprocessing.get_context("spawn")
+            self._builder = ProcessPoolExecutor(max_workers=1, mp_context=context)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._builder, functools.partial(work, *args, **kwargs))
 
@@ -298,7 +304,9 @@ class Services:
             self.after_commit.schedule(effects.plans)
 
     def close(self) -> None:
-        self._builder.shutdown(wait=True)
+        if self._builder is not None:
+            self._builder.shutdown(wait=True, cancel_futures=True)
+            self._builder = None
         self._executor.shutdown(wait=True)
 
 
