@@ -6,6 +6,7 @@ had not gone yet goes after the restart, once; what had gone is not sent again).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -78,31 +79,46 @@ class KesuProcess:
     def __init__(self, config: Path, emu: Emulator) -> None:
         self.config, self.emu = config, emu
         self.process: asyncio.subprocess.Process | None = None
+        self.log = config.with_name("kesu.log")  # what each run said, for a failure's sake
+        self.starts = 0
 
     async def start(self) -> None:
         polls = sum(1 for method, _ in self.emu.calls if method == "getUpdates")
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--config",
-            str(self.config),
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        # Ready when it polls Telegram.
-        await eventually(
-            lambda: sum(1 for method, _ in self.emu.calls if method == "getUpdates") > polls,
-            timeout=30,
-        )
+        self.starts += 1
+        with self.log.open("a", encoding="utf-8") as log:
+            log.write(f"--- start {self.starts}\n")
+            log.flush()
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                "--config",
+                str(self.config),
+                cwd=ROOT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
+            )
+
+        # Ready when it polls Telegram; a run that ended instead says why.
+        def ready() -> bool:
+            assert self.process is not None
+            if self.process.returncode is not None:
+                raise RuntimeError(f"kesu run ended at start:\n{self.log.read_text()[-3000:]}")
+            return sum(1 for method, _ in self.emu.calls if method == "getUpdates") > polls
+
+        try:
+            await eventually(ready, timeout=60)
+        except AssertionError as exc:
+            log = self.log.read_text()[-3000:]
+            raise AssertionError(f"kesu run did not poll:\n{log}") from exc
 
     async def kill(self) -> None:
         """kill -9: no shutdown, no flush, nothing."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it may have ended by itself
+            self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
         self.process = None
 
