@@ -12,7 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.config import KesuConfig
 from bot.delivery.keeper import FileKeeper
-from bot.delivery.pacing import Pacing
+from bot.delivery.pacing import TELEGRAM, Limits, Pacing
 from bot.delivery.persistence import DatabasePersistence
 from bot.delivery.ratelimit import KesuRateLimiter
 from bot.delivery.scheduler import Delivery
@@ -100,13 +100,16 @@ def build(
     engine: Engine | None = None,
     clock: Clock | None = None,
     rate_limiter: bool = True,
+    limits: Limits = TELEGRAM,
 ) -> Kesu:
+    """The Application, wired. `limits`: Telegram's sending limits, which the outbox's
+    lanes keep (tests that are not about the pace lift them, by a fixture that says so)."""
     engine = engine or db.make_engine(config.database.url)
     prepare_database(config, engine)
     services = Services(config, db.make_sessionmaker(engine), clock or SystemClock())
     services.load_people()
     # One count of what went to Telegram, kept by the outbox's lanes and the answers alike.
-    pacing = Pacing()
+    pacing = Pacing(limits)
 
     async def post_init(application: Application) -> None:
         for language in LANGUAGES:

@@ -124,6 +124,16 @@ def config() -> KesuConfig:
     return parse_config(config_data())
 
 
+@pytest.fixture
+def telegram_limits_lifted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kesu and the emulator without Telegram's sending limits (30 a second, 20 a minute
+    in a group, about one a second to a person): for the tests that are not about the
+    pace, which otherwise spend most of their time waiting at it."""
+    from tests import harness
+
+    monkeypatch.setattr(harness, "lifted", True)
+
+
 async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
     """Wait until check() returns something truthy (or stops raising); return it."""
     deadline = asyncio.get_running_loop().time() + timeout

@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 
 from bot.app import Kesu, build, start_updates
 from bot.config import KesuConfig, parse_config
+from bot.delivery.pacing import TELEGRAM, Limits
 from bot.procedure.clock import Clock
+from bot.procedure.flood import Throttle
 from bot.sandbox.emulator.server import Emulator, RateLimits, SentMessage
 from storage import db
 from tests.conftest import GROUPS, PEOPLE, config_data, eventually
@@ -24,6 +26,17 @@ from tests.conftest import GROUPS, PEOPLE, config_data, eventually
 TRANSPORT = os.environ.get("KESU_TEST_TRANSPORT", "polling")
 # The public HTTPS address Telegram posts to; the emulator's reverse proxy forwards it.
 PUBLIC_URL = "https://kesu.example.test"
+
+
+# Telegram's limits lifted, for the tests that are not about Telegram's pace: the
+# emulator's and Kesu's own alike. A test takes them by the fixture
+# `telegram_limits_lifted` (tests/conftest.py), by name; the tests of pacing, 429s and
+# the lanes keep the real ones (test_outbox, test_emulator, bench/).
+LIFTED_EMULATOR = RateLimits(
+    private=((1.0, 1000),), group=((60.0, 100_000),), overall=((1.0, 100_000),)
+)
+LIFTED_PACING = Limits(overall=(1.0, 100_000), group=(60.0, 100_000), private=(1.0, 1000))
+lifted = False  # set by the fixture for the test it serves
 
 
 def free_port() -> int:
@@ -114,7 +127,7 @@ async def make_emulator(
     *, started: tuple[int, ...] | None = None, limits: RateLimits | None = None
 ) -> Emulator:
     """The test company's people and groups in a started emulator."""
-    emu = Emulator(limits=limits)
+    emu = Emulator(limits=limits or (LIFTED_EMULATOR if lifted else None))
     await emu.start()
     for person in PEOPLE:
         emu.add_user(person["telegram_id"], person["name"])
@@ -162,7 +175,11 @@ async def running_kesu(
     if engine.dialect.name != "sqlite":
         db.upgrade(engine)  # what `kesu db upgrade` does; SQLite upgrades by itself
     config = config or parse_config(data)
-    kesu = build(config, engine=engine, clock=clock)
+    kesu = build(config, engine=engine, clock=clock, limits=LIFTED_PACING if lifted else TELEGRAM)
+    if lifted:
+        # A test answers faster than any person types; Kesu's pace for people goes too
+        # (tests/test_flood.py puts it back for the flood it is about).
+        kesu.services.throttle = Throttle(burst=100_000, per_second=100_000.0)
     app = kesu.application
     # The order of Application.run_polling / run_webhook, which tests cannot use (they
     # own the loop).

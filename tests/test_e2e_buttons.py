@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine
 
 from bot.sandbox.emulator.server import SentMessage
 from tests.conftest import QC_HUANGWU, QC_HW, eventually
 from tests.harness import running_kesu
+
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
 
 
 async def test_old_and_forged_buttons_are_answered_as_stale(engine: Engine, transport: str) -> None:

@@ -28,6 +28,9 @@ from tests.conftest import (
 )
 from tests.harness import World, is_notice, make_emulator, running_kesu
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 LEADERS = (GM, VP_EXEC, VP_MKT, VP_PROD)
 
 

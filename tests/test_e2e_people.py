@@ -17,6 +17,9 @@ from tests.test_e2e_chats import bound
 from tests.test_e2e_intake import file_complaint
 from tests.test_e2e_steps import card, press
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 NEW_QC = 100300
 EQUIPMENT_GROUP = -1001000000070
 

@@ -25,6 +25,9 @@ from tests.conftest import (
 from tests.harness import World, make_emulator, running_kesu
 from tests.test_e2e_intake import all_sent, file_complaint
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 FAST = {
     "limits": {"lead_on_site": "3s", "initial_assessment": "30s"},
     "reminders": {"at_fractions": [0.5], "escalate_every": "2s"},

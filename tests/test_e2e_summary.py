@@ -16,6 +16,9 @@ from tests.conftest import GM, LEADERSHIP, SALES, SALES_2, eventually
 from tests.harness import running_kesu
 from tests.test_workflow import draft
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 
 @pytest.fixture
 def engine(sqlite_engine: Engine) -> Engine:

@@ -13,6 +13,9 @@ from bot.config import ConfigError, load_config, parse_config
 from tests.conftest import SALES, config_data, eventually
 from tests.harness import PUBLIC_URL, make_emulator, running_kesu
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 
 @pytest.fixture
 def engine(sqlite_engine: Engine) -> Engine:

@@ -34,6 +34,9 @@ from tests.conftest import SALES, config_data, eventually
 from tests.harness import World, running_kesu
 from tests.test_e2e_intake import file_complaint
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 
 @pytest.fixture
 def engine(sqlite_engine: Engine) -> Engine:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 
 from bot.procedure.flood import Throttle
@@ -21,6 +22,9 @@ from tests.harness import running_kesu
 from tests.test_e2e_intake import file_complaint
 from tests.test_e2e_steps import card
 from tests.test_workflow import NOW, Company
+
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
 
 
 def test_a_persons_pace_is_a_burst_then_a_few_a_second() -> None:
@@ -63,6 +67,7 @@ async def test_a_stranger_flooding_a_card_is_answered_and_costs_nobody_else(
     async with running_kesu(sqlite_engine) as world:
         emu = world.emu
         await file_complaint(world)
+        world.kesu.services.throttle = Throttle()  # people's real pace: what this is about
         assessment = await eventually(lambda: _card(world), timeout=10)
         done = next(d for _, d in assessment.buttons if ":done:" in d)
         queries = await asyncio.gather(

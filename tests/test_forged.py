@@ -18,6 +18,9 @@ from tests.conftest import QC_HUANGWU, QC_HW, SALES, SALES_GROUP, eventually
 from tests.harness import running_kesu
 from tests.test_e2e_intake import file_complaint
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 FORTY_DIGITS = "9" * 40
 FORGED = [
     f"v1:st:done:{FORTY_DIGITS}",

@@ -46,6 +46,9 @@ from tests.harness import running_kesu
 from tests.test_e2e_intake import file_complaint
 from tests.test_workflow import NOW, Company, Press
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 SHANGHAI = "Asia/Shanghai"
 
 

@@ -21,6 +21,9 @@ from tests.harness import World, running_kesu
 from tests.test_e2e_intake import file_complaint
 from tests.test_e2e_steps import card
 
+# Not about Telegram's pace: without its limits (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
+
 # What a hostile name or text looks like: markup, entities, quotes, ampersands.
 HOSTILE = st.one_of(
     st.sampled_from(
