@@ -1,13 +1,16 @@
-"""A burst of notifications through the outbox (issue 12): does any chat hold up another?
+"""A burst of notifications through the outbox (issues 12 and 22): does any chat hold up
+another, and how close to Telegram's own pace does it go?
 
-Posts 300 notifications to 10 groups and 20 private chats (10 each) into the outbox of a
-fresh SQLite database and lets the sender deliver them to the project's Bot API emulator,
-which keeps Telegram's limits (30 messages a second in all, 20 a minute per group, and
-429 past them). Three seconds in, one notice goes to a chat that has had nothing: how
-long it takes to arrive says whether a quiet chat waits behind the busy ones.
+Posts 600 notifications to 10 groups and 20 private chats (20 each) into the outbox of a
+fresh SQLite database and lets the sender deliver them to the project's Bot API emulator
+in a process of its own (bench/remote.py: the emulator's work is not Kesu's event
+loop's), which keeps Telegram's limits (30 messages a second in all, 20 a minute per
+group, about one a second per person, 429 past them). Three seconds in, one notice goes
+to a chat that has had nothing: how long it takes to arrive says whether a quiet chat
+waits behind the busy ones.
 
-The least time Telegram's limits allow for the burst: 300 messages at 30 a second, the
-first thirty at once, is 9 s; ten messages to one person at one a second is 9 s too.
+The least time Telegram's limits allow for the burst: 600 messages at 30 a second, the
+first thirty at once, is 19 s.
 
     .venv/bin/python bench/burst.py
 
@@ -24,7 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from remote import RemoteEmulator
 from sqlalchemy import func, select
 from telegram.ext import ExtBot
 
@@ -34,7 +39,6 @@ from bot.delivery.pacing import Pacing
 from bot.delivery.ratelimit import KesuRateLimiter
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import SystemClock
-from bot.sandbox.emulator.server import Emulator
 from bot.services.notices import Notice, Recipient, post
 from bot.services.uow import Services
 from bot.views.models import Message
@@ -45,8 +49,8 @@ from tests.conftest import config_data
 GROUPS = [-1002000000000 - n for n in range(10)]
 PEOPLE = [300000 + n for n in range(20)]
 QUIET = 399999
-EACH = 10
-MINIMUM = 9.0  # seconds: see the module's docstring
+EACH = 20
+MINIMUM = 19.0  # seconds: see the module's docstring
 
 
 def enqueue(services: Services, chats: list[int], each: int, label: str) -> None:
@@ -62,13 +66,13 @@ def enqueue(services: Services, chats: list[int], each: int, label: str) -> None
 
 
 async def main() -> None:
-    emu = Emulator()  # Telegram's limits
+    emu = RemoteEmulator()  # Telegram's limits, in a process of its own
     await emu.start()
     for person in [*PEOPLE, QUIET]:
-        emu.add_user(person, f"用户{person}")
-        emu.started.add(person)
+        await emu.add_user(person, f"用户{person}")
+        await emu.send(person, "/start")  # pressed Start
     for chat_id in GROUPS:
-        emu.add_group(chat_id, f"群{chat_id}")
+        await emu.add_group(chat_id, f"群{chat_id}")
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/burst.db"
         config = parse_config(config_data(url, telegram={"token": emu.token}))
@@ -85,12 +89,14 @@ async def main() -> None:
             sender.poke()
             await asyncio.sleep(3)
             enqueue(services, [QUIET], 1, "安静的聊天")
-            quiet_posted = time.perf_counter()
+            quiet_posted = time.monotonic()  # the emulator stamps arrivals on this clock
             sender.poke()
             quiet_at = None
             while True:
-                if quiet_at is None and emu.bot_messages(QUIET):
-                    quiet_at = time.perf_counter() - quiet_posted
+                if quiet_at is None:
+                    arrived = [m for m in await emu.messages(QUIET) if m["from_id"] != QUIET]
+                    if arrived:
+                        quiet_at = float(arrived[0]["at"]) - quiet_posted
                 with services.sessions() as session:
                     left = session.scalar(
                         select(func.count())

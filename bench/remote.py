@@ -94,8 +94,10 @@ class RemoteEmulator:
         found = await self.control("send", body)
         return int(found["message_id"])
 
-    async def messages(self, chat_id: int) -> list[dict[str, Any]]:
+    async def messages(self, chat_id: int, since: int = 0) -> list[dict[str, Any]]:
+        """The chat's messages, from message `since` on (all by default)."""
         assert self._client is not None
-        async with self._client.get(f"{self.base_url}/_emulator/chats/{chat_id}") as answer:
+        address = f"{self.base_url}/_emulator/chats/{chat_id}?since={since}"
+        async with self._client.get(address) as answer:
             found = await answer.json()
             return list(found.get("result", [])) if found.get("ok") else []

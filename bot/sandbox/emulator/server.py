@@ -1039,9 +1039,12 @@ class Emulator:
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_chat_view(self, request: web.Request) -> web.Response:
+        """A chat's messages; `?since=ID`: from that message on (a bench asking often
+        for the newest must not make the emulator encode a whole history each time)."""
         chat = self.chats.get(int(request.match_info["chat_id"]))
         if chat is None:
             return web.json_response({"ok": False, "description": "no such chat"}, status=404)
+        since = int(request.query.get("since", "0") or 0)
         return web.json_response(
             {
                 "ok": True,
@@ -1056,6 +1059,7 @@ class Emulator:
                         "at": m.at,
                     }
                     for m in chat.messages.values()
+                    if m.message_id >= since
                 ],
             }
         )
