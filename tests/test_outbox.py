@@ -304,3 +304,16 @@ def test_an_answer_to_a_person_takes_the_next_place_before_any_notice() -> None:
     for chat in range(-20, -10):
         assert pacing.wait(chat) == 0
         pacing.take(chat)
+
+
+def test_a_send_telegram_refused_gives_its_place_back() -> None:
+    """A 429'd message did not count at Telegram: kept in the windows, a group's retry
+    would wait for its own refused try, a whole minute."""
+    now = [100.0]
+    pacing = Pacing(Limits(overall=(1.0, 30), group=(60.0, 2), private=(1.0, 1)), lambda: now[0])
+    pacing.take(-1)
+    refused = pacing.take(-1)
+    assert pacing.wait(-1) == pytest.approx(60.0 + MARGIN)
+    pacing.give_back(-1, refused)
+    assert pacing.wait(-1) == 0  # the retry goes as soon as retry_after allows
+    pacing.give_back(-1, refused)  # twice, or a stamp it never had: nothing happens

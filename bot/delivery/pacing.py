@@ -84,12 +84,23 @@ class Pacing:
             return overall
         return max(overall, _wait(self._chats.get(chat_id, deque()), self.limits.private, now))
 
-    def take(self, chat_id: int, *, edit: bool = False) -> None:
-        """A message (or an edit) goes to this chat now."""
+    def take(self, chat_id: int, *, edit: bool = False) -> float:
+        """A message (or an edit) goes to this chat now; returns its place (a stamp)."""
         now = self.clock()
         self._overall.append(now)
         if not edit:
             self._chats.setdefault(chat_id, deque()).append(now)
+        return now
+
+    def give_back(self, chat_id: int, stamp: float, *, edit: bool = False) -> None:
+        """Telegram refused the message with a 429: it did not count there, so it does
+        not count here. Kept, it would hold the chat a whole window longer (a group's
+        retry waited a minute for its own refused try)."""
+        with contextlib.suppress(ValueError):
+            self._overall.remove(stamp)
+        if not edit:
+            with contextlib.suppress(ValueError, KeyError):
+                self._chats[chat_id].remove(stamp)
 
     def forget_idle(self) -> None:
         """Drop the windows of chats with nothing in them (a long run sees many chats)."""
@@ -107,7 +118,7 @@ def _expire(sends: deque[float], seconds: float, now: float) -> None:
         sends.popleft()
 
 
-MARGIN = 0.02  # seconds added to each window: the network's jitter
+MARGIN = 0.03  # seconds added to each window: the network's jitter (0.02 met 429s, bench/burst.py)
 YIELD = 0.005  # a lane's look-again while an answer to a person takes the next place
 # While people are answering (an answer went in the last RESERVE_FOR seconds), the
 # lanes leave RESERVED places of the 30 a second to them: at full pace the lanes take

@@ -48,8 +48,11 @@ class KesuRateLimiter(BaseRateLimiter[str]):
         rate_limit_args: str | None,
     ) -> Result:
         chat_id = data.get("chat_id")
-        if rate_limit_args != OUTBOX and isinstance(chat_id, int):
-            edit = endpoint.startswith("edit")
+        edit = endpoint.startswith("edit")
+        paced = rate_limit_args != OUTBOX and isinstance(chat_id, int)
+        place: float | None = None
+        if paced:
+            assert isinstance(chat_id, int)
             # The next place in all is the answer's, before any lane's; at 30 a second in
             # all it comes within 35 ms.
             self.pacing.answers_waiting += 1
@@ -58,14 +61,19 @@ class KesuRateLimiter(BaseRateLimiter[str]):
                     await asyncio.sleep(turn)
             finally:
                 self.pacing.answers_waiting -= 1
-            self.pacing.take(chat_id, edit=edit)
+            place = self.pacing.take(chat_id, edit=edit)
         for attempt in range(self.max_retries + 1):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                if place is not None and isinstance(chat_id, int):
+                    self.pacing.give_back(chat_id, place, edit=edit)  # not counted there
+                    place = None
                 if rate_limit_args == OUTBOX or attempt == self.max_retries:
                     raise  # the outbox records it and retries the row itself
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 await asyncio.sleep(seconds + 0.1)
+                if paced and isinstance(chat_id, int):
+                    place = self.pacing.take(chat_id, edit=edit)  # the try again counts
         raise AssertionError("unreachable")  # the loop returns or raises

@@ -332,7 +332,7 @@ class OutboxSender:
         edit = claimed.method is Method.EDIT
         while (wait := self.pacing.wait(claimed.chat_id, edit=edit)) > 0:
             await asyncio.sleep(wait)  # another lane took the last place meanwhile
-        self.pacing.take(claimed.chat_id, edit=edit)
+        place = self.pacing.take(claimed.chat_id, edit=edit)
         error: Exception | None = None
         message_id = None
         try:
@@ -344,7 +344,10 @@ class OutboxSender:
                 if kept is None:
                     raise
                 message_id = await send_row(self.bot, claimed, target, kept)
-        except (NetworkError, Forbidden, ChatMigrated, InvalidToken, RetryAfter) as exc:
+        except RetryAfter as exc:
+            self.pacing.give_back(claimed.chat_id, place, edit=edit)  # Telegram did not count it
+            error = exc
+        except (NetworkError, Forbidden, ChatMigrated, InvalidToken) as exc:
             error = exc
         except Exception as exc:  # a row that can never be sent must not block the others
             log.exception("outbox %s cannot be sent", row_id)
