@@ -17,8 +17,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Updates handled at once, at most: more wait their turn (PTB queues them).
-CONCURRENT = 64
+# Updates handled at once, at most: more wait their turn (PTB queues them). Fifty at
+# once shared the Bot API's answers among themselves and all finished late; eight made
+# answers wait for a slot during a burst; sixteen measured best (BENCHMARKS.md, issue 22).
+CONCURRENT = 16
 
 
 class PerPersonUpdates(BaseUpdateProcessor):
