@@ -127,13 +127,21 @@ def _admin(uow: UnitOfWork, caller: Caller) -> Person | None:
     return person if person is not None and access.may_manage_people(who(person)) else None
 
 
-def make_invite(uow: UnitOfWork, command: MakeInvite) -> Invited:
-    admin = _admin(uow, command.caller)
+def _inviting(uow: UnitOfWork, caller: Caller) -> tuple[Person | None, PeopleOutcome]:
+    """An admin in their own private chat, or why not: invitation links are made, listed
+    and withdrawn only there (a link posted in a group is anyone's who reads it)."""
+    admin = _admin(uow, caller)
     if admin is None:
-        return Invited(PeopleOutcome.NOT_ALLOWED)
-    if not _private(command.caller):
-        # A link posted in a group is anyone's who reads it: only in the admin's own chat.
-        return Invited(PeopleOutcome.NOT_PRIVATE)
+        return None, PeopleOutcome.NOT_ALLOWED
+    if not _private(caller):
+        return None, PeopleOutcome.NOT_PRIVATE
+    return admin, PeopleOutcome.OK
+
+
+def make_invite(uow: UnitOfWork, command: MakeInvite) -> Invited:
+    admin, outcome = _inviting(uow, command.caller)
+    if admin is None:
+        return Invited(outcome)
     # 24 random bytes: 32 characters of Telegram's deep-link alphabet (A-Z a-z 0-9 _ -).
     token = secrets.token_urlsafe(24)
     expires_at = uow.now + invite_valid(command.role)
@@ -165,11 +173,8 @@ def _private(caller: Caller) -> bool:
 
 def pending_invites(uow: UnitOfWork, caller: Caller) -> InviteList:
     """/invite list: the links nobody opened yet, to an admin in their private chat."""
-    if _admin(uow, caller) is None:
-        return InviteList(PeopleOutcome.NOT_ALLOWED)
-    if not _private(caller):
-        return InviteList(PeopleOutcome.NOT_PRIVATE)
-    return InviteList(PeopleOutcome.OK, _pending(uow))
+    admin, outcome = _inviting(uow, caller)
+    return InviteList(outcome, _pending(uow) if admin is not None else ())
 
 
 def _pending(uow: UnitOfWork) -> tuple[PendingInvite, ...]:
@@ -181,11 +186,9 @@ def _pending(uow: UnitOfWork) -> tuple[PendingInvite, ...]:
 
 def revoke_invite(uow: UnitOfWork, command: RevokeInvite) -> InviteList:
     """/invite revoke N: the link stops working at once; an event says who withdrew it."""
-    admin = _admin(uow, command.caller)
+    admin, outcome = _inviting(uow, command.caller)
     if admin is None:
-        return InviteList(PeopleOutcome.NOT_ALLOWED)
-    if not _private(command.caller):
-        return InviteList(PeopleOutcome.NOT_PRIVATE)
+        return InviteList(outcome)
     invite = uow.session.get(Invite, command.number)
     pending = invite is not None and invite.id in {p.number for p in _pending(uow)}
     if invite is None or not pending:
