@@ -159,7 +159,7 @@ class Emulator:
         # per-start token (a header, or the page's cookie). Hosts it answers: loopback
         # names only, so that a web page cannot reach it by DNS rebinding.
         self.control_token = secrets.token_urlsafe(24)
-        self.allowed_hosts: set[str] = set(LOOPBACK_NAMES)
+        self.allowed_hosts: set[str] | None = set(LOOPBACK_NAMES)  # None: any (forced)
         # Paths driven by the token besides /_emulator/ (the sandbox adds /sandbox/).
         self.guarded: tuple[str, ...] = ("/_emulator/",)
 
@@ -197,7 +197,7 @@ class Emulator:
         request: the per-start token, and on a POST a JSON body from this very origin
         (a web page elsewhere can neither read the token nor send JSON here unasked)."""
         host = (request.host or "").lower()
-        if _host_name(host) not in self.allowed_hosts:
+        if self.allowed_hosts is not None and _host_name(host) not in self.allowed_hosts:
             return web.json_response({"ok": False, "description": "unknown Host"}, status=403)
         if request.path.startswith(self.guarded):
             given = request.headers.get(TOKEN_HEADER) or request.cookies.get(TOKEN_COOKIE, "")
@@ -225,7 +225,10 @@ class Emulator:
     ) -> str:
         """Serve the Bot API; `setup` may add routes of its own (the sandbox page). A
         host that is not loopback answers by that name too (the operator forced it)."""
-        self.allowed_hosts.add(_host_name(host.lower()))
+        if host in ("0.0.0.0", "::", ""):
+            self.allowed_hosts = None  # every address: the operator forced it, warned
+        elif self.allowed_hosts is not None:
+            self.allowed_hosts.add(_host_name(host.lower()))
         app = self.app()
         if setup is not None:
             setup(app)
