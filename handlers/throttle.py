@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from bot.views.i18n import N_, gettext_plain
+from bot.views.i18n import N_, gettext, gettext_plain
 from handlers.common import Context, reply_text
 
 TOO_FAST_PRESS = N_("Too many presses at once: wait a moment, then press again.")
@@ -23,7 +23,7 @@ async def pace(update: Update, context: Context) -> None:
         # Every press is answered, this one too; nothing else is done for it.
         await query.answer(gettext_plain(context.language, TOO_FAST_PRESS))
     elif _private(update) and throttle.first_refusal(user.id):
-        await reply_text(update, gettext_plain(context.language, TOO_FAST_MESSAGE))
+        await reply_text(update, gettext(context.language, TOO_FAST_MESSAGE))
     raise ApplicationHandlerStop
 
 

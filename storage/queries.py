@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.procedure.access import TaskScope
 from bot.procedure.grading import Grade, Plant
 from bot.procedure.intake import FileKind
+from bot.procedure.people import invite_hash
 from bot.procedure.plans import ItemStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
@@ -121,8 +121,7 @@ def people_listed(session: Session) -> Sequence[Person]:
 
 
 def invite_by_token(session: Session, token: str) -> Invite | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return session.scalar(select(Invite).where(Invite.token_hash == digest))
+    return session.scalar(select(Invite).where(Invite.token_hash == invite_hash(token)))
 
 
 def pending_invites(session: Session, now: datetime) -> Sequence[Invite]:
@@ -726,12 +725,16 @@ def load_states(session: Session, kind: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def refusals_since(
-    session: Session, telegram_id: int | None, complaint_id: int | None, since: datetime
+def events_by_since(
+    session: Session,
+    action: str,
+    telegram_id: int | None,
+    complaint_id: int | None,
+    since: datetime,
 ) -> Sequence[Event]:
-    """Someone's refused presses on a complaint (or on none) since a time."""
+    """Someone's events of one kind on a complaint (or on none) since a time."""
     found = select(Event).where(
-        Event.action == "press_refused",
+        Event.action == action,
         Event.actor_telegram_id == telegram_id
         if telegram_id is not None
         else Event.actor_telegram_id.is_(None),

@@ -62,6 +62,19 @@ def test_logs_as_json_lines_one_object_each_and_the_token_never_in_them() -> Non
         "except ZeroDivisionError:\n"
         "    log.exception('出错了')\n"
     )
+    stderr = logged(script, token)
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    assert [(entry["level"], entry["logger"]) for entry in lines] == [
+        ("WARNING", "kesu.test"),
+        ("ERROR", "kesu.test"),
+    ]
+    assert lines[0]["message"] == "发送到 https://api.telegram.org/bot<token>/sendMessage 失败"
+    assert "ZeroDivisionError" in lines[1]["error"] and lines[1]["at"].endswith("+00:00")
+    assert token not in stderr
+
+
+def logged(script: str, token: str) -> str:
+    """What a Python script logs (its stderr), run as Kesu is, with the bot's token set."""
     ran = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -70,11 +83,4 @@ def test_logs_as_json_lines_one_object_each_and_the_token_never_in_them() -> Non
         cwd=ROOT,
         env={"KESU_BOT_TOKEN": token, "PATH": "/usr/bin:/bin"},
     )
-    lines = [json.loads(line) for line in ran.stderr.splitlines()]
-    assert [(entry["level"], entry["logger"]) for entry in lines] == [
-        ("WARNING", "kesu.test"),
-        ("ERROR", "kesu.test"),
-    ]
-    assert lines[0]["message"] == "发送到 https://api.telegram.org/bot<token>/sendMessage 失败"
-    assert "ZeroDivisionError" in lines[1]["error"] and lines[1]["at"].endswith("+00:00")
-    assert token not in ran.stderr
+    return ran.stderr

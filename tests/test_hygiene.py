@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from bot.views.fonts import cjk_font
 from storage import db
 from storage.files import FileStore
 from tests.conftest import config_data
+from tests.test_deploy import logged
 from tests.test_render import complaint as complaint_view
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,18 +49,11 @@ def test_a_traceback_naming_the_token_is_redacted_in_text_and_json() -> None:
             "except RuntimeError:\n"
             "    logging.getLogger('kesu.test').exception('polling failed')\n"
         )
-        ran = subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-            env={"KESU_BOT_TOKEN": token, "PATH": "/usr/bin:/bin"},
-        )
-        assert "RuntimeError" in ran.stderr and "bot<token>/getUpdates" in ran.stderr
-        assert token not in ran.stderr
+        stderr = logged(script, token)
+        assert "RuntimeError" in stderr and "bot<token>/getUpdates" in stderr
+        assert token not in stderr
         if log_format == "json":
-            assert "<token>" in json.loads(ran.stderr.splitlines()[-1])["error"]
+            assert "<token>" in json.loads(stderr.splitlines()[-1])["error"]
 
 
 def test_backups_and_kept_files_are_the_owners_alone(tmp_path: Path) -> None:

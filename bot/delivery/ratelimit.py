@@ -49,31 +49,31 @@ class KesuRateLimiter(BaseRateLimiter[str]):
     ) -> Result:
         chat_id = data.get("chat_id")
         edit = endpoint.startswith("edit")
-        paced = rate_limit_args != OUTBOX and isinstance(chat_id, int)
+        # An answer's chat is paced here; the outbox's calls were paced by their lane.
+        paced = chat_id if rate_limit_args != OUTBOX and isinstance(chat_id, int) else None
         place: float | None = None
-        if paced:
-            assert isinstance(chat_id, int)
+        if paced is not None:
             # The next place in all is the answer's, before any lane's; at 30 a second in
             # all it comes within 35 ms.
             self.pacing.answers_waiting += 1
             try:
-                while (turn := self.pacing.answer_wait(chat_id, edit=edit)) > 0:
+                while (turn := self.pacing.answer_wait(paced, edit=edit)) > 0:
                     await asyncio.sleep(turn)
             finally:
                 self.pacing.answers_waiting -= 1
-            place = self.pacing.take(chat_id, edit=edit)
+            place = self.pacing.take(paced, edit=edit)
         for attempt in range(self.max_retries + 1):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if place is not None and isinstance(chat_id, int):
-                    self.pacing.give_back(chat_id, place, edit=edit)  # not counted there
+                if paced is not None and place is not None:
+                    self.pacing.give_back(paced, place, edit=edit)  # not counted there
                     place = None
                 if rate_limit_args == OUTBOX or attempt == self.max_retries:
                     raise  # the outbox records it and retries the row itself
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
                 await asyncio.sleep(seconds + 0.1)
-                if paced and isinstance(chat_id, int):
-                    place = self.pacing.take(chat_id, edit=edit)  # the try again counts
+                if paced is not None:
+                    place = self.pacing.take(paced, edit=edit)  # the try again counts
         raise AssertionError("unreachable")  # the loop returns or raises

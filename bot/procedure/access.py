@@ -107,20 +107,13 @@ def may_press(
     return any(owns(who, o, case) for o in (owner, *co_owners))
 
 
-def may_hand_over(
-    who: Who, owner: Owner, case: Case, *, fills_plan: bool = False, assignee_id: int | None = None
-) -> bool:
-    """Who hands a step to someone else: the plan (step 10) by whoever may press it; a
-    sales step by its filer (or whom it is handed to now), the leading VP, the GM or an
-    admin, to a colleague covering a leave."""
-    handed = fills_plan or owner is Owner.SALES
-    return handed and may_press(who, owner, case, assignee_id=assignee_id)
-
-
 def hands_to(owner: Owner, fills_plan: bool) -> frozenset[Role] | None:
-    """Whom a step may be handed to: a sales step to salespeople; the plan to anyone
-    (None: no limit)."""
-    return frozenset({Role.SALES}) if owner is Owner.SALES and not fills_plan else None
+    """Whom a step may be handed to, by whoever may press it: the plan (step 10) to
+    anyone (None); a sales step to another salesperson covering a leave (its filer, the
+    leading VP, the GM or an admin hand it on); other steps are taken, not handed."""
+    if fills_plan:
+        return None
+    return frozenset({Role.SALES}) if owner is Owner.SALES else frozenset()
 
 
 def is_mine(

@@ -4,6 +4,7 @@ invitation link lasts, and where someone's tasks go when they leave."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from bot.procedure.grading import Plant
@@ -21,6 +22,11 @@ from bot.procedure.routing import (
 # makes someone a VP or the GM is worth more to whoever finds it: it lasts a day.
 INVITE_VALID = timedelta(days=7)
 LEADERSHIP_INVITE_VALID = timedelta(days=1)
+
+
+def invite_hash(token: str) -> str:
+    """What the database keeps of a link's token: whoever reads it cannot enrol."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invite_valid(role: Role) -> timedelta:

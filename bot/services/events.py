@@ -59,9 +59,9 @@ def log_refusal(
     session: Session, actor: Actor, at: datetime, complaint: Complaint | None, **detail: Any
 ) -> None:
     key = detail.get("step") or detail.get("button")
-    earlier = queries.refusals_since(
-        session, actor.telegram_id, complaint.id if complaint else None, at - REFUSAL_QUIET
-    )
+    complaint_id = complaint.id if complaint else None
+    since = at - REFUSAL_QUIET
+    earlier = queries.events_by_since(session, REFUSED, actor.telegram_id, complaint_id, since)
     if any((e.detail.get("step") or e.detail.get("button")) == key for e in earlier):
         return
     log_event(session, actor, REFUSED, at, complaint, **detail)

@@ -9,14 +9,13 @@ Every change is an event with who did it, when and from where.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.procedure import access
 from bot.procedure.grading import Plant
-from bot.procedure.people import handed_back_to, invite_valid, needs_plant
+from bot.procedure.people import handed_back_to, invite_hash, invite_valid, needs_plant
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
 from bot.services.company import configured_chats
@@ -147,7 +146,7 @@ def make_invite(uow: UnitOfWork, command: MakeInvite) -> Invited:
     expires_at = uow.now + invite_valid(command.role)
     uow.session.add(
         Invite(
-            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            token_hash=invite_hash(token),
             role=command.role,
             plant=command.plant,
             made_by_id=admin.id,
@@ -189,14 +188,14 @@ def revoke_invite(uow: UnitOfWork, command: RevokeInvite) -> InviteList:
     admin, outcome = _inviting(uow, command.caller)
     if admin is None:
         return InviteList(outcome)
+    pending = _pending(uow)
     invite = uow.session.get(Invite, command.number)
-    pending = invite is not None and invite.id in {p.number for p in _pending(uow)}
-    if invite is None or not pending:
-        return InviteList(PeopleOutcome.UNKNOWN, _pending(uow))
+    if invite is None or invite.id not in {p.number for p in pending}:
+        return InviteList(PeopleOutcome.UNKNOWN, pending)
     invite.revoked_at = uow.now
     log_event(uow.session, Actor.of(command.caller, admin), REVOKED, uow.now, invite=invite.id)
-    uow.session.flush()
-    return InviteList(PeopleOutcome.OK, _pending(uow), revoked=invite.id)
+    left = tuple(p for p in pending if p.number != invite.id)
+    return InviteList(PeopleOutcome.OK, left, revoked=invite.id)
 
 
 def enrol(uow: UnitOfWork, command: Enrol) -> Enrolled:

@@ -32,7 +32,6 @@ from bot.procedure.steps import (
     Facts,
     Outcome,
     OutcomeDef,
-    Owner,
     StepStatus,
 )
 from bot.services import files, mapping
@@ -609,21 +608,15 @@ def hand_over(uow: UnitOfWork, command: HandOver) -> HandedOver:
     actor = Actor.of(command.caller, person)
     if step is None:
         return HandedOver(PressResult.WRONG_BUTTON)
-    owner, plan = uow.config.owner(step.key), STEP_BY_ID[step.key].fills_plan
-    if not plan and owner is not Owner.SALES:
+    plan = STEP_BY_ID[step.key].fills_plan
+    roles = access.hands_to(uow.config.owner(step.key), plan)
+    if roles is not None and not roles:
         return HandedOver(PressResult.WRONG_BUTTON)
-    if person is None or not access.may_hand_over(
-        mapping.who(person),
-        owner,
-        mapping.case(step.complaint),
-        fills_plan=plan,
-        assignee_id=step.assignee_id,
-    ):
+    if not may_press(uow, person, step):
         _refuse(uow, actor, step, "hand")
         return HandedOver(PressResult.DENIED, plan=plan)
     if step.status != StepStatus.OPEN:
         return HandedOver(PressResult.NOT_OPEN, plan=plan)
-    roles = access.hands_to(owner, plan)
     people = [p for p in queries.active_people(session) if roles is None or p.role in roles]
     chosen = next((p for p in people if p.id == command.person_id), None)
     if chosen is not None and chosen.id != step.assignee_id:
