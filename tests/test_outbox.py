@@ -13,6 +13,7 @@ from telegram import Bot
 from bot.app import prepare_database
 from bot.config import parse_config
 from bot.delivery.pacing import MARGIN, RESERVE_FOR, RESERVED, YIELD, Limits, Pacing
+from bot.delivery.ratelimit import FEWEST_AT_ONCE, MOST_AT_ONCE, AnswerGate
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import FakeClock
 from bot.sandbox.emulator.server import Emulator
@@ -317,3 +318,43 @@ def test_a_send_telegram_refused_gives_its_place_back() -> None:
     pacing.give_back(-1, refused)
     assert pacing.wait(-1) == 0  # the retry goes as soon as retry_after allows
     pacing.give_back(-1, refused)  # twice, or a stamp it never had: nothing happens
+
+
+def test_answers_leave_in_order_as_many_at_once_as_the_pace_needs() -> None:
+    now = [0.0]
+    gate = AnswerGate(30.0, lambda: now[0])
+    assert gate.at_once() == MOST_AT_ONCE  # no round trip known yet: no holding back
+    gate._round_trips.extend([0.2, 0.005])  # the quickest is the network's own time
+    assert gate.at_once() == FEWEST_AT_ONCE  # 30 a second over 5 ms needs one at most
+    gate._round_trips.clear()
+    gate._round_trips.append(0.2)
+    assert gate.at_once() == 12  # 30 a second × 0.2 s, twice for the jitter
+    gate._round_trips.append(0.05)
+    assert gate.at_once() == 3
+    gate._round_trips.clear()
+    gate._round_trips.append(1.5)  # a slow proxy: never more than the updates at once
+    assert gate.at_once() == MOST_AT_ONCE
+
+
+async def test_the_gate_lets_answers_through_first_come_first_served() -> None:
+    gate = AnswerGate(30.0)
+    gate._round_trips.append(0.001)  # two at once
+    entered: list[int] = []
+    inside = [0, 0]  # now, most
+    release = asyncio.Event()
+
+    async def answer(n: int) -> None:
+        async with gate.turn():
+            entered.append(n)
+            inside[0] += 1
+            inside[1] = max(inside[1], inside[0])
+            await release.wait()
+            inside[0] -= 1
+
+    tasks = [asyncio.create_task(answer(n)) for n in range(6)]
+    await eventually(lambda: len(entered) == 2)
+    tasks[3].cancel()  # a waiting answer whose update was cancelled: the others go on
+    release.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert entered == [0, 1, 2, 4, 5] and inside[1] == 2
+    assert gate._on_their_way == 0 and not gate._waiting
