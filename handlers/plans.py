@@ -51,7 +51,7 @@ from bot.views.callbacks import (
     decode,
     pattern,
 )
-from bot.views.i18n import N_, gettext, gettext_plain
+from bot.views.i18n import N_, gettext, gettext_plain, typeset
 from bot.views.models import Message
 from bot.views.render import render, render_messages
 from handlers.common import (
@@ -174,7 +174,9 @@ def _current(draft: PlanDraft, where: str, language: str) -> str:
     scope, _, key = where.partition(":")
     value = getattr(draft if scope == "plan" else draft.items[-1], key)
     if key == "departments":
-        return "、".join(gettext(language, labels.DEPARTMENTS[d]) for d in value or [])
+        return typeset(language, "、").join(
+            gettext(language, labels.DEPARTMENTS[d]) for d in value or []
+        )
     return "" if value is None or key.endswith("_id") else str(value)
 
 

@@ -282,7 +282,7 @@ async def test_known_customer_brings_its_class_and_edit_keeps_the_rest(engine: E
         assert "不接受此类文件" in world.last(SALES).text
         await world.tap(SALES, "v1:in:done")
         summary = world.last(SALES).text
-        assert "13805351234" in summary and "顾客类别: A" in summary
+        assert "13805351234" in summary and "顾客类别：A" in summary
         await world.tap(SALES, "v1:in:edit", new_message=False)
         await world.tap(SALES, "v1:in:field:contact_phone")
         assert "13805351234" in world.last(SALES).text  # the current answer is shown
@@ -339,7 +339,7 @@ async def test_list_show_and_help_by_role(engine: Engine) -> None:
         await world.say(QC_HW, "/list")
         assert number in world.last(QC_HW).text
         await world.say(QC_HW, "/list 下一页")  # a page is a number: the reason, in one line
-        assert world.last(QC_HW).text == "请这样发送:/list 2(页码)"
+        assert world.last(QC_HW).text == "请这样发送：/list 2（页码）"
         await world.say(QC_HW, "/list 7")  # past the last page: the last
         assert number in world.last(QC_HW).text
         await world.say(QC_HW, f"/show {number.lower()}")

@@ -42,7 +42,7 @@ async def test_an_admin_manages_people_and_groups_from_telegram(
             await world.say(QC_HW, "/invite qc huangwu")
             assert world.last(QC_HW).text == "只有管理员可以管理人员和群。"
             await world.say(SALES, "/invite boss")
-            assert "用法:/invite" in world.last(SALES).text
+            assert "用法：/invite" in world.last(SALES).text
             assert "qc" in world.last(SALES).text
 
             # The admin invites a QC inspector for Huangwu; the link is Telegram's deep link.

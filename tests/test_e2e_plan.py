@@ -180,7 +180,7 @@ async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine)
         await carry_out_the_items(world)
         plan_card = said(world, LEADERSHIP, "质量问题整治方法计划表")
         assert plan_card is not None
-        await eventually(lambda: "(3/3" in plan_card.text)  # edited in place
+        await eventually(lambda: "（3/3" in plan_card.text)  # edited in place
         assert "退回 1 次" in plan_card.text
         await finish(world, QC_LS, QC_LAISHAN, "verification", "done")
         await finish(world, VP_PROD, VP_PROD, "verification_signoff", "eff")

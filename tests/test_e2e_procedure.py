@@ -349,8 +349,8 @@ async def test_leadership_file_a_major_problem_from_show_and_read_the_register(
         await eventually(lambda: world._find_button(GM, "列为重大质量问题备案"))
         await world.tap(GM, "列为重大质量问题备案", new_message=False)
         await world.say(GM, "/major")
-        listed = await eventually(lambda: next((t for t in world.texts(GM) if "备案:" in t), None))
-        assert number in listed and "整治方法计划: 尚无" in listed
+        listed = await eventually(lambda: next((t for t in world.texts(GM) if "备案：" in t), None))
+        assert number in listed and "整治方法计划：尚无" in listed
         await world.say(SALES_2, "/major")  # a salesperson (who reads English)
         assert "Only leadership and QC" in world.last(SALES_2).text
 

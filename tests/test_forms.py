@@ -43,6 +43,7 @@ from tests.conftest import (
     eventually,
 )
 from tests.harness import running_kesu
+from tests.test_chinese import half_width_in_chinese
 from tests.test_e2e_intake import file_complaint
 from tests.test_workflow import NOW, Company, Press
 
@@ -83,6 +84,18 @@ def _pdf_text(content: bytes) -> str:
         document.close()
 
 
+def _chinese_cells_set_full_width(sheet: Any) -> bool:
+    """Every text of a Chinese form with Chinese punctuation (tests/test_chinese.py)."""
+    found = [
+        cell.value
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and half_width_in_chinese(cell.value)
+    ]
+    assert found == []
+    return True
+
+
 def _register(company: Company, who: int, period: str) -> exports.Register:
     return company.services.call(exports.register, exports.RegisterRequest(Caller(who), period))
 
@@ -101,7 +114,7 @@ def test_the_register_of_a_month_cell_by_cell(engine: Engine) -> None:
     assert headings == [
         "编号",
         "时间",
-        "客户名称(代号)",
+        "客户名称（代号）",
         "投诉内容及要求",
         "顾客类别",
         "联系电话",
@@ -118,11 +131,11 @@ def test_the_register_of_a_month_cell_by_cell(engine: Engine) -> None:
                 c.received_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 c.customer_name,
                 c.content
-                + "\n("
+                + "\n（"
                 + "、".join(
                     {"claim": "索赔", "return": "退货", "exchange": "换货"}[d] for d in c.demands
                 )
-                + ")",
+                + "）",
                 c.customer_class.value,
                 c.contact_phone,
                 {"A": "A 非常严重", "B": "B 严重", "C": "C 普通"}[c.grade.value],
@@ -130,8 +143,9 @@ def test_the_register_of_a_month_cell_by_cell(engine: Engine) -> None:
             for c in sorted(stored, key=lambda c: c.received_at)
         ]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4, max_row=5)]
+    assert _chinese_cells_set_full_width(sheet)
     assert rows == expected
-    assert rows[0][3] == "换货 <急>\n(换货)"  # as typed, not escaped
+    assert rows[0][3] == "换货 <急>\n（换货）"  # as typed, not escaped
     assert sheet.cell(row=6, column=1).value is None  # December is not in November
     assert sheet.cell(row=7, column=1).value == "填表说明："
     # Sales keep the register; QC and leadership get it; someone unknown does not.
@@ -156,7 +170,7 @@ def test_the_disposition_report_as_xlsx_and_pdf(engine: Engine) -> None:
     assert sheet is not None
     cells = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
     assert sheet["A1"].value == "顾客反馈质量问题处置报告单"
-    assert cells["编号"] == number and cells["客户名称(代号)"] == "烟台新材料"
+    assert cells["编号"] == number and cells["客户名称（代号）"] == "烟台新材料"
     assert cells["顾客类别"] == "B" and cells["问题性质"] == "C 普通"
     assert cells["交货数量"] == "100 件" and cells["规格型号"] == "6204"
     assert cells["质量问题因素分析"] == "热处理硬度不足"
@@ -173,12 +187,13 @@ def test_the_disposition_report_as_xlsx_and_pdf(engine: Engine) -> None:
     text = re.sub(r"\s", "", _pdf_text(pdf.content))
     for heading in (
         "顾客反馈质量问题处置报告单",
-        "客户名称(代号)",
+        "客户名称（代号）",
         "质量问题因素分析",
         "产品生产供货责任",
     ):
         assert heading in text
     assert "烟台新材料" in text and "热处理硬度不足" in text
+    assert half_width_in_chinese(text) == [] and _chinese_cells_set_full_width(sheet)
     assert "■1黄务车间、仓库" in text and "□2莱山车间、仓库" in text  # the boxes are drawn
     english = forms.report_pdf(found.complaint, "en", SHANGHAI, cjk_font())
     english_text = _pdf_text(english.content)
@@ -285,6 +300,7 @@ def test_the_rectification_plan_as_xlsx_and_pdf(engine: Engine) -> None:
     for heading in ("质量问题整治方法计划表", "立项质量问题描述", "分项目负责人", "验收负责人"):
         assert heading in text
     assert "调整装配间隙" in text and "更换供应商" in text
+    assert half_width_in_chinese(text) == [] and _chinese_cells_set_full_width(sheet)
     english = _pdf_text(
         forms.plan_pdf(found.plan, found.complaint, "en", SHANGHAI, cjk_font()).content
     )

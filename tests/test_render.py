@@ -29,6 +29,7 @@ from bot.views.render import (
     split_html,
     visible_length,
 )
+from tests.test_chinese import half_width_in_chinese
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +103,7 @@ def test_report_is_laid_out_like_the_form() -> None:
     for term in (
         "顾客反馈质量问题处置报告单",
         "编号",
-        "客户名称(代号)",
+        "客户名称（代号）",  # the form's term, set full width as Chinese is
         "顾客类别",
         "交货数量",
         "问题产品名称",
@@ -470,6 +471,8 @@ def test_every_step_and_notice_template_renders_valid_html_from_view_models(
     for text in texts:
         parse(text)  # strict Telegram HTML, as the emulator parses it
         assert "<qc>" not in text and "<设备>" not in text  # user text is escaped
+        if language == "zh_CN":  # Kesu's own punctuation is Chinese (tests/test_chinese.py)
+            assert half_width_in_chinese(text.replace("原因:", "")) == [], text
     assert "KS-2026-0001" in texts[0] and gettext(language, step.title) in texts[0]
 
 

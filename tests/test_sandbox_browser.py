@@ -247,8 +247,8 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         page.say("6204-2RS")
         page.say("5000 件")
         page.say("2026-11-01")
-        page.tap("刚刚收到(现在)")
-        page.tap("今天(受理投诉时)")
+        page.tap("刚刚收到（现在）")
+        page.tap("今天（受理投诉时）")
         page.tap("否")
         page.tap("否")
         page.tap("黄务车间、仓库")
@@ -285,7 +285,7 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
 
         page.wait(press_done)
 
-        page.wait(lambda: "状态: 已完成" in page.text_with("第 2 步", number_text))
+        page.wait(lambda: "状态：已完成" in page.text_with("第 2 步", number_text))
         page.wait(lambda: page.message_with("第 3 步", number_text))
         # The customer's photo came to the group with the complaint, and is shown.
         page.wait(

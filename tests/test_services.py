@@ -277,5 +277,5 @@ def test_status_tells_the_admins_the_outbox_failures_and_pings(engine: Engine) -
         assert "30 分钟" in alert.payload["text"] and "KS-2026-0001" in alert.payload["text"]
     assert company.services.call(health.report_late_pings, NOW + timedelta(hours=4)) == 0
     text = "".join(cards.status(later, "zh_CN", "Asia/Shanghai"))
-    assert "待发送的消息: <b>" in text and "最近一天发送失败: <b>1</b>" in text
-    assert "最近一天的提醒: 1 · 逾期: <b>1</b>" in text
+    assert "待发送的消息：<b>" in text and "最近一天发送失败：<b>1</b>" in text
+    assert "最近一天的提醒：1 · 逾期：<b>1</b>" in text

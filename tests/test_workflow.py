@@ -1151,8 +1151,8 @@ def test_the_weekly_quality_analysis_meeting_agenda_minutes_and_linked_decisions
     assert text.count(number) >= 3 and "改进热处理工艺" in text
     overdue = [line for line in text.splitlines() if line.startswith(f"· {number} · ")]
     assert len(overdue) == 3  # received, one overdue step, recurring
-    more = re.search(r"超时的步骤</b> \((\d+)\)", text)
-    assert more and f"另有 {int(more.group(1)) - 1} 项:/overdue" in text
+    more = re.search(r"超时的步骤</b>（(\d+)）", text)
+    assert more and f"另有 {int(more.group(1)) - 1} 项：/overdue" in text
     assert agenda[0].payload["keyboard"][0][0][0] == "记录会议纪要"
     reminders = [r for r in rows if r.next_attempt_at > due]
     assert {r.next_attempt_at for r in reminders} == {
@@ -1294,8 +1294,8 @@ def test_the_weekly_summary_on_demand_and_on_schedule(
     assert short is not None and len(short.overdue) == 1 and short.majors_open == ()
     text = "".join(m.text for m in cards.weekly_summary(short, "zh_CN", "Asia/Shanghai"))
     extra = short.overdue_count - 1
-    assert f"当前超时: <b>{short.overdue_count}</b>" in text
-    assert f"另有 {extra} 项:/overdue 列出最超时的" in text and "另有 1 项:/major" in text
+    assert f"当前超时：<b>{short.overdue_count}</b>" in text
+    assert f"另有 {extra} 项：/overdue 列出最超时的" in text and "另有 1 项：/major" in text
     monkeypatch.undo()
     # Monday 08:30: last week's summary to the leadership group.
     due = company.services.call(summary.next_weekly_summary)

@@ -215,14 +215,14 @@ def seed(services: Services, clock: SandboxClock) -> None:
         _draft(
             clock.now(),
             customer="宏远五金",
-            content="客户抱怨包装破损,要求说明",
+            content="客户抱怨包装破损，要求说明",
             demands=[Demand.CRITICISM],
             product_name="深沟球轴承",
             specification="6204-2RS",
             quantity=(Decimal(200), "件"),
             delivery_date=today - timedelta(days=8),
             plant=Plant.HUANGWU,
-            description="外包装纸箱破损,轴承本身无损伤",
+            description="外包装纸箱破损，轴承本身无损伤",
         ),
     )
     story.later(timedelta(minutes=25))
@@ -238,7 +238,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
         _draft(
             clock.now(),
             customer="东方轴承",
-            content="同型号轴承再次出现锈蚀,要求换货并整改",
+            content="同型号轴承再次出现锈蚀，要求换货并整改",
             demands=[Demand.EXCHANGE],
             product_name="深沟球轴承",
             specification="6206",
@@ -246,7 +246,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
             delivery_date=today - timedelta(days=12),
             recurring=True,
             plant=Plant.HUANGWU,
-            description="开箱即见锈斑,上月同型号已投诉一次",
+            description="开箱即见锈斑，上月同型号已投诉一次",
         ),
     )
     story.later(timedelta(minutes=15))
@@ -255,10 +255,10 @@ def seed(services: Services, clock: SandboxClock) -> None:
     story.later(timedelta(minutes=20))
     story.plan(
         100041,
-        problem="6206 轴承开箱锈蚀(重复发生)",
-        causes="防锈油涂覆不均;包装间湿度偏高",
+        problem="6206 轴承开箱锈蚀（重复发生）",
+        causes="防锈油涂覆不均；包装间湿度偏高",
         items=[
-            ("调整防锈油涂覆工艺", "涂覆均匀,盐雾试验合格", 100021, 100011, 7),
+            ("调整防锈油涂覆工艺", "涂覆均匀，盐雾试验合格", 100021, 100011, 7),
             ("包装间加装除湿机", "湿度不高于 60%", 100031, 100041, 10),
         ],
     )
@@ -276,7 +276,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
         _draft(
             clock.now(),
             customer="鲁信汽配",
-            content="部分轴承异响,要求换货",
+            content="部分轴承异响，要求换货",
             demands=[Demand.EXCHANGE],
             product_name="圆锥滚子轴承",
             specification="30205",
@@ -299,7 +299,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
         _draft(
             clock.now(),
             customer="海达机械",
-            content="整批轴承早期失效,要求退货并赔偿停机损失",
+            content="整批轴承早期失效，要求退货并赔偿停机损失",
             demands=[Demand.CLAIM, Demand.RETURN],
             product_name="深沟球轴承",
             specification="6308-ZZ",
@@ -308,7 +308,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
             occurred_on=today,
             batch=True,
             plant=Plant.LAISHAN,
-            description="运行 200 小时后保持架断裂,整批同样问题",
+            description="运行 200 小时后保持架断裂，整批同样问题",
         ),
     )
 
@@ -319,7 +319,7 @@ def seed(services: Services, clock: SandboxClock) -> None:
         _draft(
             clock.now(),
             customer="华瑞电机",
-            content="尺寸偏差,要求降价接收",
+            content="尺寸偏差，要求降价接收",
             demands=[Demand.DOWNGRADE],
             product_name="电机轴承",
             specification="6202",

@@ -28,7 +28,7 @@ from bot.procedure.grading import CustomerClass, Grade
 from bot.procedure.steps import REPORT_FIELD_STEPS
 from bot.views import labels
 from bot.views.fonts import CjkFont
-from bot.views.i18n import N_, gettext
+from bot.views.i18n import N_, gettext, typeset
 from bot.views.models import ComplaintView, KeptFileView, PlanView
 from bot.views.render import format_date, format_datetime, format_number
 
@@ -107,8 +107,8 @@ def _grade(grade: Grade, language: str) -> str:
 
 
 def _content(c: ComplaintView, language: str) -> str:
-    demands = "、".join(gettext(language, labels.DEMANDS[d]) for d in c.demands)
-    return f"{c.content}\n({demands})" if demands else c.content
+    demands = typeset(language, "、").join(gettext(language, labels.DEMANDS[d]) for d in c.demands)
+    return f"{c.content}\n{typeset(language, f'({demands})')}" if demands else c.content
 
 
 def register_row(c: ComplaintView, language: str, tz: str) -> tuple[str, ...]:
@@ -289,7 +289,7 @@ def report_pdf(c: ComplaintView, language: str, tz: str, font: CjkFont) -> FormF
 def plan_rows(plan: PlanView, c: ComplaintView, language: str, tz: str) -> list[tuple[str, str]]:
     """The plan's upper half as (heading, what is filled in), in the form's order."""
     t = lambda message: gettext(language, message)  # noqa: E731
-    departments = "、".join(t(labels.DEPARTMENTS[d]) for d in plan.departments)
+    departments = typeset(language, "、").join(t(labels.DEPARTMENTS[d]) for d in plan.departments)
     issued = format_datetime(plan.issued_at, tz)
     return [
         (t("Number"), f"{c.number}  {c.customer_name}  {c.product_name} {c.specification}"),

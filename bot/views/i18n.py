@@ -7,6 +7,7 @@ The .po files are read at start-up and compiled in memory, so a plain
 from __future__ import annotations
 
 import io
+import re
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -61,6 +62,25 @@ def gettext_plain(language: str, message: str, **params: object) -> str:
     the values as they are, since nothing there is markup."""
     text = translations(language).gettext(message)
     return text.format(**params) if params else text
+
+
+# Simplified Chinese sets its punctuation full width (，：；？！（）) with no space
+# around it; ASCII stays where it belongs (commands, numbers, codes, English words).
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+# Kesu's own text between values: "label: ", ", ", " (", ")", "?" before a space or a
+# tag. A colon inside "14:30" or "https://" is not followed by a space, so it stays.
+# A catalogue's placeholders (%(name)s, {name}) are matched first and kept as they are.
+_OWN_PUNCTUATION = re.compile(r"(%\(\w+\)[sd]|\{\w+\})| ?\(|\)|[,:;?!](?=\s|<|$) *")
+
+
+def typeset(language: str, text: str) -> str:
+    """Kesu's own punctuation between translated words and values, as the reader's
+    language sets it: full width in Chinese, and a list's "、" a comma in English.
+    Only for Kesu's own text (a template's literal text, a form's joins), never for
+    what people typed."""
+    if not language.startswith("zh"):
+        return text.replace("、", ", ")  # the enumeration comma is Chinese only
+    return _OWN_PUNCTUATION.sub(lambda m: m.group(1) or _FULL_WIDTH[m.group().strip()], text)
 
 
 def normalize(language_code: str | None) -> str | None:

@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
 from bot.views import labels
-from bot.views.i18n import gettext
+from bot.views.i18n import gettext, typeset
 from bot.views.render import format_number
 
 
@@ -20,9 +20,9 @@ def display(field: Field, draft: Draft, language: str, tz: tzinfo) -> str:
         return t("same as received")
     if field.kind is Kind.FILES:
         names = [a.file_name or t("photo") for a in draft.attachments]
-        return "、".join(names) if names else t("none")
+        return typeset(language, "、").join(names) if names else t("none")
     if field.key == "demands":
-        return "、".join(t(labels.DEMANDS[d]) for d in draft.demands)
+        return typeset(language, "、").join(t(labels.DEMANDS[d]) for d in draft.demands)
     if field.kind is Kind.QUANTITY:
         if draft.quantity is None:
             return ""

@@ -8,6 +8,7 @@ passes `split_html`, the one place those limits are enforced.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -16,6 +17,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
+from markupsafe import Markup
 
 import templates as _templates_package
 from bot.views import i18n, labels
@@ -35,6 +39,44 @@ def _ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return i18n.ngettext(i18n.current_language.get(), singular, plural, n, **params)
 
 
+class Typesetting(Extension):
+    """A template's own text between values ("label: ", " (", ", ") is punctuated as the
+    reader's language sets it (i18n.typeset): each literal piece with punctuation in it
+    becomes a call made at render time, when the language is known. Values (people's
+    words, numbers, codes) are never touched."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        for token in stream:
+            if token.type != "data" or not _PUNCTUATION.search(token.value):
+                yield token
+                continue
+            line = token.lineno
+            yield Token(line, "variable_begin", "{{")
+            yield Token(line, "name", "_typeset")
+            yield Token(line, "lparen", "(")
+            yield Token(line, "string", token.value)
+            yield Token(line, "rparen", ")")
+            yield Token(line, "variable_end", "}}")
+
+
+_PUNCTUATION = re.compile(r"[,:;?!()、]")
+
+
+def _typeset(text: str) -> Markup:
+    # The template's own literal text, markup included, as the template author wrote it.
+    return Markup(i18n.typeset(i18n.current_language.get(), text))
+
+
+def _paper(title: str, name: str) -> Markup:
+    """The paper form's Chinese name beside a title: in English always ("Register of
+    major quality problems (重大质量问题备案)"); in Chinese only where the title does not
+    already say it, so that no reader sees it twice."""
+    language = i18n.current_language.get()
+    if language.startswith("zh"):
+        return Markup("") if name in title else Markup("（{}）").format(name)
+    return Markup(" ({})").format(name)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -44,7 +86,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", Typesetting],
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["when"] = format_datetime
@@ -52,6 +94,8 @@ def environment() -> jinja2.Environment:
     env.filters["number"] = format_number
     env.filters["span"] = _format_span
     env.globals["labels"] = labels
+    env.globals["_typeset"] = _typeset
+    env.globals["paper"] = _paper
     return env
 
 
