@@ -128,14 +128,15 @@ async def _summary(update: Update, context: Context) -> int:
     draft.editing = False
     language = context.language
     # The same product complained about lately: it will be filed as recurring.
-    earlier = await context.services.run(complaints.earlier_of, draft)
+    told = await context.services.run(complaints.before_filing, draft)
     parts = render_messages(
         "intake/summary.html",
         language,
         rows=summary_rows(draft, language, context.services.config.tz),
         grade=draft.grade().value,
-        serious=draft.serious() or bool(earlier),
-        earlier=earlier,
+        serious=draft.serious() or bool(told.earlier),
+        earlier=told.earlier,
+        answer_late_by=told.answer_late_by,
         days=context.services.config.recurrence.days,
         tz=context.services.config.timezone,
     )

@@ -40,6 +40,7 @@ from bot.services.steps import PressResult, PressStep
 from bot.services.uow import Caller, Services
 from bot.views import cards
 from bot.views.callbacks import StepAction
+from bot.views.render import render
 from storage import db, queries
 from storage.models import (
     Complaint,
@@ -1248,13 +1249,38 @@ def test_the_same_product_again_within_90_days_is_recurring_and_serious(engine: 
     # For a customer the register knows, the earlier complaint must be theirs.
     known = draft(demands=[Demand.EXCHANGE], specification="6204")
     known.pick_customer(customer_id, "海达", CustomerClass.A)
-    preview = company.services.call(complaints.earlier_of, known)
+    preview = company.services.call(complaints.before_filing, known).earlier
     assert [e.number for e in preview] == [again.number, numbers[first]]
     stranger = draft(demands=[Demand.EXCHANGE], specification="6204", customer="威海精工")
     stranger.customer_id = customer_id + 1000  # a known customer of no earlier complaint
-    assert company.services.call(complaints.earlier_of, stranger) == ()
+    assert company.services.call(complaints.before_filing, stranger).earlier == ()
     # Recurring, it gets the plan the plant's VP leads (routed as serious).
     assert "rectification_plan" in _statuses(company)
+
+
+def test_a_late_filing_says_so_before_confirm(engine: Engine) -> None:
+    """Found by the customer two days before it was received: the 48 hours of the clear
+    answer ran out before it was filed, and the summary says by how much."""
+    company = Company(engine)
+    # NOW is 09:00 in Shanghai on 24 November; found on the 21st counts from 00:00 there.
+    late = draft(occurred_on=date(2026, 11, 21))
+    told = company.services.call(complaints.before_filing, late)
+    assert told.answer_late_by == timedelta(hours=33)  # due 23 Nov 00:00, now 24 Nov 09:00
+    summary = render(
+        "intake/summary.html",
+        "zh_CN",
+        rows=[],
+        grade="A",
+        serious=True,
+        earlier=(),
+        answer_late_by=told.answer_late_by,
+        days=90,
+        tz="Asia/Shanghai",
+    )
+    assert "已超过给客户明确答复的 48 小时时限 1 天 9 小时" in summary
+    # Found yesterday: still within its 48 hours, nothing is said.
+    in_time = company.services.call(complaints.before_filing, draft(occurred_on=date(2026, 11, 23)))
+    assert in_time.answer_late_by is None
 
 
 def test_the_weekly_summary_on_demand_and_on_schedule(

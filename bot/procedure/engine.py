@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.procedure.durations import Limit
 from bot.procedure.steps import (
+    ANSWER_STEP,
     FILING_STEP,
     STEP_BY_ID,
     STEPS,
@@ -22,6 +23,7 @@ from bot.procedure.steps import (
     Outcome,
     StepDef,
     StepStatus,
+    step,
 )
 
 OPEN, DONE = StepStatus.OPEN, StepStatus.DONE
@@ -225,3 +227,15 @@ def reconcile(
         status[definition.id] = OPEN
     transition.closed = all(state != OPEN for state in status.values())
     return transition
+
+
+def late_at_filing(
+    timing: Timing, *, received_at: datetime, occurred_at: datetime, now: datetime
+) -> timedelta | None:
+    """How far past the clear answer to the customer (step 12's 48 hours from when the
+    customer found the problem) a complaint already is as it is filed, or None. Told
+    before Confirm, so that the escalation that follows surprises nobody."""
+    due = timing.due(
+        step(ANSWER_STEP), opened_at=now, received_at=received_at, occurred_at=occurred_at
+    )
+    return now - due if due is not None and now > due else None

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.procedure import access
+from bot.procedure import access, engine
 from bot.procedure.access import Who
 from bot.procedure.grading import CustomerClass
 from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
@@ -362,11 +362,25 @@ def _earlier(
     return queries.earlier_complaints(uow.session, key, since, received_at, customer_id)
 
 
-def earlier_of(uow: UnitOfWork, draft: Draft) -> tuple[EarlierComplaint, ...]:
-    """During intake, before Confirm: the complaints about the same product (and the same
-    known customer) in the last N days, which will make this one recurring."""
+@dataclass(frozen=True)
+class BeforeFiling:
+    """What the salesperson is told with the summary, before Confirm."""
+
+    # The complaints about the same product (and the same known customer) in the last N
+    # days, which will make this one recurring.
+    earlier: tuple[EarlierComplaint, ...]
+    # Already past the 48 hours of the clear answer to the customer, by this much.
+    answer_late_by: timedelta | None
+
+
+def before_filing(uow: UnitOfWork, draft: Draft) -> BeforeFiling:
+    occurred_at = occurrence_time(draft.occurred_on, draft.received_at, uow.config.tz)
+    late = engine.late_at_filing(
+        uow.config.timing(), received_at=draft.received_at, occurred_at=occurred_at, now=uow.now
+    )
     if not draft.product_name or not draft.specification:
-        return ()
+        return BeforeFiling((), late)
     key = product_key(draft.product_name, draft.specification)
     found = _earlier(uow, key, draft.received_at, draft.customer_id)
-    return tuple(EarlierComplaint(c.number, c.received_at, c.customer_name) for c in found)
+    earlier = tuple(EarlierComplaint(c.number, c.received_at, c.customer_name) for c in found)
+    return BeforeFiling(earlier, late)
