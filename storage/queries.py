@@ -943,3 +943,24 @@ def kept_files_of(session: Session, complaint_ids: Iterable[int]) -> dict[int, l
             assert kept.complaint_id is not None
             found.setdefault(kept.complaint_id, []).append(kept)
     return found
+
+
+def next_step_due(session: Session, now: datetime) -> datetime | None:
+    """When the next open step (a plan item's included) falls due after now."""
+    return session.scalar(
+        select(func.min(Step.due_at)).where(Step.status == StepStatus.OPEN, Step.due_at > now)
+    )
+
+
+def last_outbox_id(session: Session) -> int:
+    return session.scalar(select(func.max(OutboxMessage.id))) or 0
+
+
+def outbox_after(session: Session, after_id: int, limit: int) -> Sequence[OutboxMessage]:
+    """What was posted after a row (the sandbox's jump of the clock lists it), oldest first."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id > after_id)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()

@@ -30,11 +30,12 @@ from sqlalchemy import Engine
 from bot.app import Kesu, build
 from bot.config import parse_config
 from bot.delivery.scheduler import Delivery
+from bot.procedure.grading import Plant
 from bot.procedure.roles import Role
 from bot.sandbox import demo
 from bot.sandbox.clock import SandboxClock
 from bot.sandbox.emulator.server import TOKEN_COOKIE, Emulator, SentMessage
-from bot.services import company
+from bot.services import company, notices, steps
 from bot.views import labels
 from bot.views.i18n import gettext
 from storage import db
@@ -42,8 +43,24 @@ from storage import db
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+# The people list in the procedure's order (the roles' own), in sections the page names.
+_SECTION = {
+    Role.SALES: "sales",
+    Role.QC: "quality",
+    Role.TECH: "quality",
+    Role.PRODUCTION: "production",
+    Role.EQUIPMENT: "support",
+    Role.PURCHASING: "support",
+    Role.HR: "support",
+    Role.VP_EXEC: "leadership",
+    Role.VP_PRODUCTION: "leadership",
+    Role.VP_MARKETING: "leadership",
+    Role.GM: "leadership",
+}
+LEADING = (Role.VP_EXEC, Role.VP_PRODUCTION)  # a plant's VP leads its plans
 # At most this many reminders and escalations are sent in one jump of the clock.
 MAX_PINGS_PER_JUMP = 2000
+MAX_LISTED = 200  # of what a jump sent, the page lists at most this many
 
 
 class Sandbox:
@@ -153,8 +170,13 @@ class Sandbox:
     async def next_due(self) -> Any:
         return await self._delivery().next_due()
 
-    async def advance(self, delta: timedelta | None = None) -> int:
-        """Move the clock forward by `delta`, or to the next due time when None.
+    async def next_limit(self) -> Any:
+        assert self.kesu is not None
+        return await self.kesu.services.run(steps.next_limit)
+
+    async def advance(self, delta: timedelta | None = None, *, to: str = "ping") -> int:
+        """Move the clock forward by `delta`; or, when None, to the next time a step's
+        limit runs out (`to="limit"`) or to the next ping of any kind (`to="ping"`).
 
         Every reminder and escalation on the way goes out at its own time, in
         order, as it would have in real life; then the jobs are planned anew.
@@ -162,7 +184,7 @@ class Sandbox:
         async with self._busy:
             delivery = self._delivery()
             if delta is None:
-                due = await delivery.next_due()
+                due = await (self.next_limit() if to == "limit" else delivery.next_due())
                 if due is None:
                     return 0
                 target = max(due, self.clock.now())
@@ -230,6 +252,7 @@ class Sandbox:
 
     async def _get_world(self, request: web.Request) -> web.Response:
         next_due = await self.next_due() if self.kesu is not None else None
+        next_limit = await self.next_limit() if self.kesu is not None else None
         people = [
             {
                 "id": m.telegram_id,
@@ -238,10 +261,15 @@ class Sandbox:
                     language: gettext(language, labels.ROLES[Role(m.role)])
                     for language in ("zh_CN", "en")
                 },
+                # Which plant they work at, or lead: "黄务", "主管黄务".
+                "plant_note": {
+                    language: self._plant_note(m, language) for language in ("zh_CN", "en")
+                },
+                "section": _SECTION[Role(m.role)],
                 "plant": m.plant,
                 "groups": demo.groups_of(m.telegram_id),
             }
-            for m in demo.PEOPLE
+            for m in sorted(demo.PEOPLE, key=lambda m: list(Role).index(Role(m.role)))
         ]
         groups = [
             {"id": group_id, "title": title, "members": list(members)}
@@ -253,13 +281,23 @@ class Sandbox:
                 "groups": groups,
                 "now": self.clock.now().isoformat(),
                 "timezone": "Asia/Shanghai",
-                "next_due": next_due.isoformat() if next_due else None,
+                "next_due": next_due.isoformat() if next_due else None,  # the next ping
+                "next_limit": next_limit.isoformat() if next_limit else None,
                 "restored": self.restored,
                 "language": self.language,
                 # A reset asks to confirm this name when the person chose the file.
                 "database": self.database.name if self.named else None,
             }
         )
+
+    @staticmethod
+    def _plant_note(member: demo.Member, language: str) -> str:
+        if member.plant is None:
+            return ""
+        plant = gettext(language, labels.PLANT_SHORT[Plant(member.plant)])
+        if Role(member.role) in LEADING:
+            return gettext(language, "leads %(plant)s", plant=plant)
+        return plant
 
     def _message(self, message: SentMessage) -> dict[str, Any]:
         emulator = self.emulator
@@ -404,8 +442,36 @@ class Sandbox:
         seconds = body.get("seconds")
         if seconds is not None and (not isinstance(seconds, int | float) or seconds <= 0):
             raise web.HTTPBadRequest(text="seconds must be a positive number")
-        sent = await self.advance(None if seconds is None else timedelta(seconds=seconds))
-        return web.json_response({"now": self.clock.now().isoformat(), "pings": sent})
+        to = body.get("to", "ping")
+        if to not in ("limit", "ping"):
+            raise web.HTTPBadRequest(text="to must be limit or ping")
+        assert self.kesu is not None
+        services = self.kesu.services
+        mark = await services.run(notices.outbox_mark)
+        delta = None if seconds is None else timedelta(seconds=seconds)
+        sent = await self.advance(delta, to=to)
+        # What the jump put out, and where: the page lists it, each opening its chat.
+        posted = await services.run(notices.posted_since, mark, MAX_LISTED)
+        return web.json_response(
+            {
+                "now": self.clock.now().isoformat(),
+                "pings": sent,
+                "posted": [self._posted(p) for p in posted],
+            }
+        )
+
+    def _posted(self, posted: notices.Posted) -> dict[str, Any]:
+        chat = posted.chat_id
+        group = demo.GROUPS.get(chat)
+        person = next((m for m in demo.PEOPLE if m.telegram_id == chat), None)
+        return {
+            "chat": chat,
+            # Who may open it on the page: the person, or the group's first member.
+            "person": group[1][0] if group else chat,
+            "title": group[0] if group else (person.name if person else str(chat)),
+            "purpose": posted.purpose,
+            "text": posted.opening,
+        }
 
     async def _reset(self, request: web.Request) -> web.Response:
         body = await _json_body(request)

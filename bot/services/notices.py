@@ -9,6 +9,8 @@ recipient and part. Who the recipients are comes from one resolver,
 from __future__ import annotations
 
 import base64
+import html
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.config import KesuConfig
 from bot.procedure.intake import FileKind
 from bot.procedure.routing import Audience, GroupChat, Named, Person
+from bot.services.uow import UnitOfWork
 from bot.views import notices
 from bot.views.i18n import N_
 from bot.views.models import Message
@@ -215,3 +218,31 @@ def alert_file_not_kept(
         return [Message(notices.file_not_kept(number, file_name, error, language))]
 
     post(session, Notice(Purpose.ADMIN, to, render, complaint=complaint), now)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message put in the outbox: to which chat, why, and how it opens."""
+
+    chat_id: int
+    purpose: str
+    opening: str  # its first lines, as plain text
+
+
+def outbox_mark(uow: UnitOfWork) -> int:
+    """Where the outbox stands now: `posted_since` lists what comes after."""
+    return queries.last_outbox_id(uow.session)
+
+
+def posted_since(uow: UnitOfWork, mark: int, limit: int = 200) -> list[Posted]:
+    """What went into the outbox after `mark`, oldest first, each by its first three lines (a ping's kind, its step, its complaint)
+    (edits of cards left out: they change a message already there)."""
+    found = []
+    for row in queries.outbox_after(uow.session, mark, limit):
+        if row.method is Method.EDIT:
+            continue
+        text = str(row.payload.get("text") or row.payload.get("caption") or "")
+        lines = html.unescape(re.sub(r"<[^>]+>", "", text)).split("\n")
+        said = " · ".join([line.strip() for line in lines if line.strip()][:3])
+        found.append(Posted(row.chat_id, row.purpose.value, said[:200]))
+    return found

@@ -900,3 +900,8 @@ def overdue(uow: UnitOfWork, caller: Caller) -> TaskList:
         return TaskList((), allowed=False)
     total, late = queries.overdue_steps(uow.session, uow.now, TASKS_LISTED)
     return TaskList(tuple(mapping.step_view(s, uow.config) for s in late), total=total)
+
+
+def next_limit(uow: UnitOfWork) -> datetime | None:
+    """When the next open step's time limit runs out (the sandbox's clock jumps there)."""
+    return queries.next_step_due(uow.session, uow.now)

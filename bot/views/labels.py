@@ -36,6 +36,12 @@ PLANTS = {
     Plant.UNKNOWN: N_("Unknown yet"),
 }
 
+# A plant in a few characters, beside a person's role ("质检部门 · 黄务").
+PLANT_SHORT = {
+    Plant.HUANGWU: N_("Huangwu"),
+    Plant.LAISHAN: N_("Laishan"),
+}
+
 GRADES = {
     Grade.A: N_("very serious"),
     Grade.B: N_("serious"),

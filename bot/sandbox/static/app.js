@@ -5,33 +5,53 @@
 const TEXTS = {
   zh_CN: {
     sandbox: "沙盒", company_time: "公司时间", minutes: "分钟", hour: "小时", day: "天",
-    to_next_due: "到下一个时限", save_db: "保存数据库", reset: "重置演示", who_am_i: "我是",
-    my_chats: "我的聊天", send: "发送", replying_to: "回复", type_here: "输入消息或命令,例如 /new",
-    private_chat: "与 Kesu 的私聊", edited: "已编辑", reply: "回复", reply_hint: "请回复此消息",
-    next_due: "下一个时限", none_due: "没有待到的时限", download: "下载", photo: "照片",
-    reset_confirm: "重置后所有聊天和数据都会换成新的演示数据。继续?",
-    restored: "从保存的数据库启动:此前的聊天记录不在此显示。",
-    pings_sent: "已发出 {n} 条提醒或升级", lang_button: "English", members: "成员", attach: "附件", button_gone: "这条消息已更新,请使用新的按钮。", working: "正在推进时间……",
+    to_next_limit: "到下一个时限", to_next_ping: "下一条提醒", save_db: "保存数据库", reset: "重置演示",
+    who_am_i: "我是", my_chats: "我的聊天", send: "发送", replying_to: "回复",
+    type_here: "输入消息或命令，例如 /new", private_chat: "与 Kesu 的私聊", edited: "已编辑",
+    reply: "回复", reply_hint: "请回复此消息", next_limit: "下一个时限", none_due: "没有待到的时限",
+    download: "下载", photo: "照片",
+    reset_confirm: "重置后所有聊天和数据都会换成新的演示数据，页面语言保持中文。继续？",
+    restored: "从保存的数据库启动：此前的聊天记录不在此显示。",
+    pings_sent: { other: "已发出 {n} 条提醒或升级" },
+    went_out: { other: "这次发出了 {n} 条消息（点击打开所在聊天）" },
+    nothing_went_out: "这段时间没有发出任何消息",
+    lang_button: "English", members: "成员", attach: "添加附件", colon: "：", remove: "移除",
+    new_messages: "↓ 新消息", button_gone: "这条消息已更新，请使用新的按钮。", working: "正在推进时间……",
+    sections: { sales: "业务部", quality: "质检与技术", production: "生产部门", support: "设备、采购、人力", leadership: "公司领导层" },
   },
   en: {
     sandbox: "sandbox", company_time: "Company time", minutes: "min", hour: "hour", day: "day",
-    to_next_due: "To the next due time", save_db: "Save database", reset: "Reset demo",
+    to_next_limit: "Next limit", to_next_ping: "Next ping", save_db: "Save database", reset: "Reset demo",
     who_am_i: "I am", my_chats: "My chats", send: "Send", replying_to: "Replying to",
     type_here: "Type a message or a command, e.g. /new", private_chat: "Private chat with Kesu",
-    edited: "edited", reply: "Reply", reply_hint: "Reply to this message", next_due: "next due",
+    edited: "edited", reply: "Reply", reply_hint: "Reply to this message", next_limit: "next limit",
     none_due: "nothing due", download: "Download", photo: "photo",
-    reset_confirm: "Reset replaces every chat and all data with fresh demo data. Go on?",
+    reset_confirm: "Reset replaces every chat and all data with fresh demo data; the page stays in English. Go on?",
     restored: "Started from a saved database: earlier chats are not shown here.",
-    pings_sent: "{n} reminders or escalations sent", lang_button: "中文", members: "members", attach: "File", button_gone: "This message has changed; use its new buttons.", working: "Moving the clock…",
+    pings_sent: { one: "1 reminder or escalation sent", other: "{n} reminders or escalations sent" },
+    went_out: { one: "1 message went out (click to open its chat)", other: "{n} messages went out (click to open each chat)" },
+    nothing_went_out: "Nothing went out meanwhile",
+    lang_button: "中文", members: "members", attach: "Attach a file", colon: ": ", remove: "Remove",
+    new_messages: "↓ New messages", button_gone: "This message has changed; use its new buttons.", working: "Moving the clock…",
+    sections: { sales: "Sales", quality: "Quality and technology", production: "Production", support: "Equipment, purchasing, HR", leadership: "Leadership" },
   },
 };
 
 const state = {
   world: null, me: null, chat: null, language: "zh_CN", replyTo: null, unread: {}, ahead: 0,
+  stick: true, // the reader is at the newest message: new ones (and images) keep them there
+  posted: null, // what the last jump of the clock sent
+  seen: 0, // messages of the open chat already shown
 };
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXTS[state.language][key] || key;
+// A count in the reader's language: "1 reminder", "2 reminders", "2 条提醒".
+function plural(key, n) {
+  const forms = TEXTS[state.language][key];
+  const form = new Intl.PluralRules(state.language === "en" ? "en" : "zh").select(n);
+  return (forms[form] || forms.other).replace("{n}", n);
+}
 
 // Every POST is JSON from this page: the server refuses anything else (and anything
 // without the page's same-site cookie), so no other web site can drive the sandbox.
@@ -50,22 +70,50 @@ const ALLOWED = new Set(["B", "STRONG", "I", "EM", "U", "INS", "S", "STRIKE", "D
 function telegramHtml(source) {
   const parsed = new DOMParser().parseFromString(`<div>${source}</div>`, "text/html").body.firstChild;
   const out = document.createElement("div");
-  const copy = (from, to) => {
+  const copy = (from, to, plain) => {
     for (const node of from.childNodes) {
-      if (node.nodeType === Node.TEXT_NODE) { to.append(node.textContent); continue; }
+      if (node.nodeType === Node.TEXT_NODE) {
+        if (plain) to.append(node.textContent); else to.append(...pressable(node.textContent));
+        continue;
+      }
       if (node.nodeType !== Node.ELEMENT_NODE) continue;
-      if (!ALLOWED.has(node.tagName)) { copy(node, to); continue; }
+      if (!ALLOWED.has(node.tagName)) { copy(node, to, plain); continue; }
       const tag = node.tagName === "TG-SPOILER" ? "span" : node.tagName.toLowerCase();
       const element = document.createElement(tag);
       if (node.tagName === "TG-SPOILER" || node.classList.contains("tg-spoiler")) element.className = "spoiler";
       const href = node.getAttribute("href") || "";
       if (tag === "a" && /^(https?:|tg:)/.test(href)) { element.href = href; element.target = "_blank"; element.rel = "noopener"; }
-      copy(node, element);
+      // As in Telegram: no command is pressable inside code or a link.
+      copy(node, element, plain || ["a", "code", "pre"].includes(tag));
       to.append(element);
     }
   };
-  if (parsed) copy(parsed, out);
+  if (parsed) copy(parsed, out, false);
   return out;
+}
+
+// As Telegram makes a bot command pressable, so is a complaint's number: pressing
+// "/show KS-2026-0006", or "KS-2026-0006" anywhere, sends it from the reader.
+const PRESSABLE = /(\/[a-z][a-z_]*(?:@\w+)?(?:\s+KS-\d{4}-\d{4})?)|(KS-\d{4}-\d{4})/g;
+
+function pressable(text) {
+  const pieces = [];
+  let last = 0;
+  for (const found of text.matchAll(PRESSABLE)) {
+    const before = found.index > 0 ? text[found.index - 1] : "";
+    if (found[1] && before && /[\w/]/.test(before)) continue; // a path, not a command
+    if (found.index > last) pieces.push(text.slice(last, found.index));
+    const link = document.createElement("a");
+    link.className = "command";
+    link.href = "#";
+    link.textContent = found[0];
+    const command = found[1] ? found[1].replace(/\s+/g, " ") : `/show ${found[2]}`;
+    link.onclick = (event) => { event.preventDefault(); sendText(command); };
+    pieces.push(link);
+    last = found.index + found[0].length;
+  }
+  if (last < text.length) pieces.push(text.slice(last));
+  return pieces;
 }
 
 function applyLanguage() {
@@ -73,51 +121,102 @@ function applyLanguage() {
   for (const element of document.querySelectorAll("[data-t]")) element.textContent = t(element.dataset.t);
   $("text").placeholder = t("type_here");
   $("lang").textContent = t("lang_button");
+  if (state.chat) $("chat-title").textContent = chatTitle(state.chat);
+  if (state.posted) showWentOut(state.posted, !$("went-out").hidden);
 }
 
+// The bot's own format, in the company's time zone: "2026-12-06 10:44", in either language.
 function formatTime(iso) {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString(state.language === "en" ? "en-GB" : "zh-CN",
-    { timeZone: state.world.timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const zone = (state.world && state.world.timezone) || "Asia/Shanghai";
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  for (const part of format.formatToParts(new Date(iso))) parts[part.type] = part.value;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+function showNextLimit(world) {
+  $("next-due").textContent = world.next_limit
+    ? `${t("next_limit")}${t("colon")}${formatTime(world.next_limit)}` : t("none_due");
+}
+
+// The page's first answers may come in any order (a card delivered before the first
+// /sandbox/world): one load of the world at a time, and one more if asked meanwhile.
+let worldLoading = null;
+let worldAgain = false;
+function refreshWorld() {
+  if (worldLoading) { worldAgain = true; return worldLoading; }
+  worldLoading = loadWorld().finally(() => {
+    worldLoading = null;
+    if (worldAgain) { worldAgain = false; refreshWorld(); }
+  });
+  return worldLoading;
 }
 
 async function loadWorld() {
-  state.world = await api("/sandbox/world");
-  state.language = state.world.language;
-  state.ahead = Date.parse(state.world.now) - Date.now(); // company time runs ahead after a jump
+  const world = await api("/sandbox/world");
+  state.world = world;
+  state.language = world.language;
+  state.ahead = Date.parse(world.now) - Date.now(); // company time runs ahead after a jump
   applyLanguage();
-  $("now").textContent = formatTime(state.world.now);
-  $("next-due").textContent = state.world.next_due
-    ? `${t("next_due")}: ${formatTime(state.world.next_due)}` : t("none_due");
-  $("restored").hidden = !state.world.restored;
-  if (!state.me) state.me = state.world.people[0];
-  else state.me = state.world.people.find((p) => p.id === state.me.id) || state.world.people[0];
+  $("now").textContent = formatTime(world.now);
+  showNextLimit(world);
+  $("restored").hidden = !world.restored;
+  state.me = (state.me && world.people.find((p) => p.id === state.me.id)) || world.people[0];
   renderPeople();
   renderChats();
-  if (!state.chat || !chatsOf(state.me).some((c) => c.id === state.chat.id)) openChat(chatsOf(state.me)[0]);
+  if (!state.chat || !chatsOf(state.me).some((c) => c.id === state.chat.id)) await openChat(chatsOf(state.me)[0]);
   else await loadChat();
 }
 
 function chatsOf(person) {
   const groups = state.world.groups.filter((g) => person.groups.includes(g.id));
-  return [{ id: person.id, title: t("private_chat") }, ...groups];
+  return [{ id: person.id }, ...groups];
+}
+
+function chatTitle(chat) {
+  if (chat.id > 0) return t("private_chat");
+  return chat.members ? `${chat.title} · ${chat.members.length} ${t("members")}` : chat.title;
 }
 
 function renderPeople() {
   const list = $("people");
   list.replaceChildren();
+  let section = null;
   for (const person of state.world.people) {
+    if (person.section !== section) { // the procedure's cast, department by department
+      section = person.section;
+      const heading = document.createElement("li");
+      heading.className = "section";
+      heading.textContent = TEXTS[state.language].sections[section] || section;
+      list.append(heading);
+    }
     const item = document.createElement("li");
     item.dataset.person = person.id;
     item.className = person.id === state.me.id ? "active" : "";
     const name = document.createElement("span");
     name.textContent = person.name;
     const role = document.createElement("small");
-    role.textContent = person.role[state.language];
+    const note = person.plant_note[state.language];
+    role.textContent = note ? `${person.role[state.language]} · ${note}` : person.role[state.language];
     item.append(name, role);
-    item.onclick = () => { state.me = person; state.chat = null; state.replyTo = null; renderPeople(); renderChats(); openChat(chatsOf(person)[0]); };
+    item.onclick = () => be(person.id);
     list.append(item);
   }
+}
+
+function be(personId, chatId) {
+  const person = state.world.people.find((p) => p.id === personId);
+  if (!person) return;
+  state.me = person;
+  state.chat = null;
+  state.replyTo = null;
+  renderPeople();
+  const chats = chatsOf(person);
+  openChat(chats.find((c) => c.id === chatId) || chats[0]);
 }
 
 function renderChats() {
@@ -128,7 +227,7 @@ function renderChats() {
     item.dataset.chat = chat.id;
     item.className = state.chat && chat.id === state.chat.id ? "active" : "";
     const title = document.createElement("span");
-    title.textContent = chat.title;
+    title.textContent = chat.id > 0 ? t("private_chat") : chat.title;
     item.append(title);
     const unread = state.unread[chat.id] || 0;
     if (unread > 0 && !(state.chat && chat.id === state.chat.id)) {
@@ -145,11 +244,24 @@ function renderChats() {
 async function openChat(chat) {
   state.chat = chat;
   state.replyTo = null;
+  state.stick = true;
+  state.seen = 0;
   $("replying").hidden = true;
-  const members = chat.members ? ` · ${chat.members.length} ${t("members")}` : "";
-  $("chat-title").textContent = chat.title + members;
+  $("newer").hidden = true;
+  $("chat-title").textContent = chatTitle(chat);
   renderChats();
   await loadChat(true);
+}
+
+function atBottom(box) {
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+}
+
+function toBottom() {
+  const box = $("messages");
+  box.scrollTop = box.scrollHeight;
+  state.stick = true;
+  $("newer").hidden = true;
 }
 
 async function loadChat(scroll = false) {
@@ -157,10 +269,12 @@ async function loadChat(scroll = false) {
   const data = await api(`/sandbox/chats/${chat.id}`);
   if (state.chat !== chat) return;
   const box = $("messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
   box.replaceChildren(...data.messages.map((m) => renderMessage(m, data.messages)));
   state.unread[chat.id] = 0;
-  if (scroll || atBottom) box.scrollTop = box.scrollHeight;
+  const more = data.messages.length > state.seen;
+  state.seen = data.messages.length;
+  if (scroll || state.stick) toBottom();
+  else if (more) $("newer").hidden = false; // the reader is reading further up
 }
 
 function renderMessage(message, all) {
@@ -189,6 +303,8 @@ function renderMessage(message, all) {
     const image = document.createElement("img");
     image.src = `/sandbox/files/${encodeURIComponent(message.file_id)}`;
     image.alt = t("photo");
+    // A picture grows the chat after it was scrolled: keep a reader at the bottom there.
+    image.addEventListener("load", () => { if (state.stick) toBottom(); });
     bubble.append(image);
   } else if (message.kind === "document" && message.file_id) {
     const link = document.createElement("a");
@@ -200,7 +316,7 @@ function renderMessage(message, all) {
   const body = document.createElement("div");
   body.className = "text";
   if (message.from_bot && message.html) body.append(telegramHtml(message.html));
-  else body.textContent = message.text;
+  else body.append(...pressable(message.text || ""));
   bubble.append(body);
   if (message.force_reply) {
     const hint = document.createElement("div");
@@ -211,13 +327,15 @@ function renderMessage(message, all) {
   const meta = document.createElement("div");
   meta.className = "meta";
   meta.textContent = (message.edited ? `${t("edited")} · ` : "") + formatTime(new Date(message.date * 1000).toISOString());
-  if (message.from_bot) {
+  // Only a prompt that wants an answer offers to reply, as Telegram shows it.
+  if (message.force_reply) {
     const reply = document.createElement("button");
     reply.type = "button";
     reply.className = "reply";
     reply.textContent = t("reply");
     reply.onclick = () => startReply(message);
     meta.append(reply);
+    bubble.onclick = (event) => { if (event.target.tagName !== "A") startReply(message); };
   }
   bubble.append(meta);
   item.append(bubble);
@@ -239,7 +357,6 @@ function renderMessage(message, all) {
     }
     item.append(keyboard);
   }
-  if (message.force_reply) bubble.onclick = () => startReply(message);
   return item;
 }
 
@@ -282,10 +399,36 @@ async function send(event) {
   }
   await api("/sandbox/send", message);
   $("text").value = "";
-  $("file").value = "";
+  detach();
   state.replyTo = null;
   $("replying").hidden = true;
   await loadChat(true);
+}
+
+async function sendText(text) {
+  await api("/sandbox/send", { user_id: state.me.id, chat_id: state.chat.id, text, reply_to: null });
+  await loadChat(true);
+}
+
+// The chosen file is shown before it is sent (a photo as a thumbnail), and can be removed.
+function attached() {
+  const file = $("file").files[0];
+  if (!file) { detach(); return; }
+  $("attached-name").textContent = `${file.name} · ${Math.max(1, Math.round(file.size / 1024))} KB`;
+  const thumb = $("attached-thumb");
+  if (thumb.src) URL.revokeObjectURL(thumb.src);
+  if (file.type.startsWith("image/")) { thumb.src = URL.createObjectURL(file); thumb.hidden = false; }
+  else { thumb.removeAttribute("src"); thumb.hidden = true; }
+  $("attached").hidden = false;
+}
+
+function detach() {
+  $("file").value = "";
+  const thumb = $("attached-thumb");
+  if (thumb.src) URL.revokeObjectURL(thumb.src);
+  thumb.removeAttribute("src");
+  thumb.hidden = true;
+  $("attached").hidden = true;
 }
 
 function base64(file) {
@@ -303,11 +446,30 @@ async function advance(body) {
   toast(t("working"));
   try {
     const result = await api("/sandbox/clock", body);
-    toast(t("pings_sent").replace("{n}", result.pings));
-    await loadWorld();
+    toast(plural("pings_sent", result.pings));
+    showWentOut(result.posted);
+    await refreshWorld();
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
   }
+}
+
+// After a jump: what went out and to whom, each line opening its chat (as a person in it).
+function showWentOut(posted, open = true) {
+  state.posted = posted;
+  const list = $("went-out-list");
+  list.replaceChildren();
+  $("went-out-title").textContent = posted.length ? plural("went_out", posted.length) : t("nothing_went_out");
+  for (const item of posted) {
+    const line = document.createElement("li");
+    line.dataset.chat = item.chat;
+    const where = document.createElement("b");
+    where.textContent = item.chat > 0 ? `${item.title} · ${t("private_chat")}` : item.title;
+    line.append(where, ` — ${item.text}`);
+    line.onclick = () => be(item.person, item.chat);
+    list.append(line);
+  }
+  $("went-out").hidden = !open;
 }
 
 function listen() {
@@ -315,8 +477,9 @@ function listen() {
   let pending = null;
   events.onmessage = (message) => {
     const event = JSON.parse(message.data);
-    if (event.world || event.clock) { loadWorld(); return; }
-    if (event.chat === undefined) return;
+    if (event.world || event.clock) { refreshWorld(); return; }
+    // Before the first /sandbox/world there is nothing to mark: it reads every chat anyway.
+    if (event.chat === undefined || !state.world || !state.me) return;
     if (state.chat && event.chat === state.chat.id) {
       clearTimeout(pending);
       pending = setTimeout(() => loadChat(), 60); // a burst of edits is read once
@@ -329,12 +492,21 @@ function listen() {
 
 function init() {
   $("composer").onsubmit = send;
+  $("file").onchange = attached;
+  $("attached-remove").onclick = detach;
   $("reply-cancel").onclick = () => { state.replyTo = null; $("replying").hidden = true; };
   $("alert-ok").onclick = () => { $("alert").hidden = true; };
+  $("went-out-close").onclick = () => { $("went-out").hidden = true; };
+  $("newer").onclick = toBottom;
+  $("messages").addEventListener("scroll", () => {
+    state.stick = atBottom($("messages"));
+    if (state.stick) $("newer").hidden = true;
+  });
   for (const id of ["ff-15m", "ff-1h", "ff-1d"]) {
     $(id).onclick = () => advance({ seconds: Number($(id).dataset.seconds) });
   }
-  $("ff-next").onclick = () => advance({});
+  $("ff-limit").onclick = () => advance({ to: "limit" });
+  $("ff-ping").onclick = () => advance({ to: "ping" });
   $("reset").onclick = async () => {
     // A database the person named (--db) is named in the question, and the answer
     // carries its name: the server resets it on nothing less.
@@ -342,23 +514,23 @@ function init() {
     const question = named ? `${t("reset_confirm")}\n\n${named}` : t("reset_confirm");
     if (!confirm(question)) return;
     state.me = null; state.chat = null; state.unread = {};
+    $("went-out").hidden = true;
     await api("/sandbox/reset", named ? { confirm: named } : {});
-    await loadWorld();
+    await refreshWorld();
   };
   $("lang").onclick = async () => {
     await api("/sandbox/language", { language: state.language === "en" ? "zh_CN" : "en" });
-    await loadWorld();
+    await refreshWorld();
   };
   listen();
-  loadWorld();
-  // The company clock keeps running between jumps; the next due time moves as jobs fire.
+  refreshWorld();
+  // The company clock keeps running between jumps; the next limit moves as steps are done.
   setInterval(() => {
     if (state.world) $("now").textContent = formatTime(new Date(Date.now() + state.ahead).toISOString());
   }, 10000);
   setInterval(async () => {
     if (!state.world) return;
-    const world = await api("/sandbox/world");
-    $("next-due").textContent = world.next_due ? `${t("next_due")}: ${formatTime(world.next_due)}` : t("none_due");
+    showNextLimit(await api("/sandbox/world"));
   }, 30000);
 }
 
