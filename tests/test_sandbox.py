@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -113,6 +114,55 @@ async def test_the_clock_sends_every_reminder_on_the_way_at_its_own_time(sandbox
         )
     with pytest.raises(AssertionError):
         await _post(sandbox, "/sandbox/clock", {"seconds": -5})
+
+
+async def test_one_press_reaches_the_next_limit_and_says_what_went_out(sandbox: Sandbox) -> None:
+    world = await _get(sandbox, "/sandbox/world")
+    limit = datetime.fromisoformat(world["next_limit"])
+    with _sessions(sandbox)() as session:
+        open_steps = session.scalars(select(Step).where(Step.status == StepStatus.OPEN)).all()
+        now = sandbox.clock.now()
+        assert limit == min(s.due_at for s in open_steps if s.due_at and s.due_at > now)
+        # The next ping of any kind comes sooner than the next limit (a reminder before it).
+        assert datetime.fromisoformat(world["next_due"]) < limit
+    jumped = await _post(sandbox, "/sandbox/clock", {"to": "limit"})
+    # One press, at the limit itself (the company's clock runs on during the jump).
+    assert timedelta(0) <= datetime.fromisoformat(jumped["now"]) - limit < timedelta(seconds=5)
+    posted = jumped["posted"]
+    assert len(posted) >= jumped["pings"] > 0
+    for item in posted:
+        # Each names its chat, someone who may open it on the page, and how it opens.
+        chat, person = item["chat"], item["person"]
+        assert person == chat or person in demo.GROUPS[chat][1]
+        assert item["title"] and item["text"]
+    assert any(re.search(r"KS-\d{4}-\d{4}", item["text"]) for item in posted)
+    # A second control steps through the pings one by one.
+    following = await _get(sandbox, "/sandbox/world")
+    step = await _post(sandbox, "/sandbox/clock", {"to": "ping"})
+    # (The company's clock runs meanwhile: the ping may have fallen due a moment before.)
+    stepped_to = datetime.fromisoformat(step["now"]) - datetime.fromisoformat(following["next_due"])
+    assert timedelta(0) <= stepped_to < timedelta(seconds=5)
+    with pytest.raises(AssertionError):
+        await _post(sandbox, "/sandbox/clock", {"to": "tomorrow"})
+
+
+async def test_the_people_read_as_the_procedures_cast(sandbox: Sandbox) -> None:
+    people = (await _get(sandbox, "/sandbox/world"))["people"]
+    sections = [p["section"] for p in people]
+    # Department by department, in the procedure's order, each section in one piece.
+    assert list(dict.fromkeys(sections)) == [
+        "sales",
+        "quality",
+        "production",
+        "support",
+        "leadership",
+    ]
+    by_name = {p["name"]: p for p in people}
+    assert by_name["李质检"]["plant_note"] == {"zh_CN": "黄务", "en": "Huangwu"}
+    assert by_name["周质检"]["plant_note"]["zh_CN"] == "莱山"
+    assert by_name["刘常务"]["plant_note"] == {"zh_CN": "主管黄务", "en": "leads Huangwu"}
+    assert by_name["蒋副总"]["plant_note"]["zh_CN"] == "主管莱山"
+    assert by_name["王业务"]["plant_note"] == {"zh_CN": "", "en": ""}
 
 
 async def test_reset_brings_fresh_demo_data_and_a_saved_file_is_started_from(

@@ -98,8 +98,13 @@ def sandbox_url(tmp_path: Path) -> Iterator[str]:
         process.stdout.close()
 
 
+DESKTOP = (1280, 757)  # where the newcomer's stumbles were seen
+PHONE = (390, 844)
+
+
 @pytest.fixture
 def browser(request: pytest.FixtureRequest) -> Iterator[WebDriver]:
+    width, height = getattr(request, "param", DESKTOP)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
@@ -111,12 +116,18 @@ def browser(request: pytest.FixtureRequest) -> Iterator[WebDriver]:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=1400,1000",
+        f"--window-size={width},{height}",
         "--lang=zh-CN",
     ):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
+    # The viewport itself at the size asked (the window's frame takes some of it).
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
     yield driver
     driver.quit()
 
@@ -212,6 +223,49 @@ class Page:
         message = self.message_with(*parts)
         return message.text if message is not None else ""
 
+    def console_errors(self) -> list[str]:
+        return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def js(self, script: str, *args: Any) -> Any:
+        return self.driver.execute_script(script, *args)
+
+    def buttons_under_toast(self) -> list[str] | None:
+        """The buttons a shown toast covers ([] when none; None while no toast shows)."""
+        return self.js(
+            """const toast = document.getElementById('toast');
+            if (toast.hidden) return null;
+            const r = toast.getBoundingClientRect();
+            return [...document.querySelectorAll('button, a, label')].filter((b) => {
+              const q = b.getBoundingClientRect();
+              return q.width && q.height && !(q.right <= r.left || q.left >= r.right
+                || q.bottom <= r.top || q.top >= r.bottom);
+            }).map((b) => b.textContent);"""
+        )
+
+    def newest_in_view(self) -> bool:
+        """The chat's newest message shows whole in the chat's visible area."""
+        return bool(
+            self.js(
+                """const box = document.getElementById('messages');
+                const last = box.lastElementChild;
+                if (!last) return false;
+                const b = box.getBoundingClientRect(), m = last.getBoundingClientRect();
+                return m.bottom <= b.bottom + 1 && m.top >= b.top - 1;"""
+            )
+        )
+
+    def choose_file(self, path: Path) -> None:
+        picker = self.driver.find_element(By.ID, "file")
+        self.js("arguments[0].style.display = 'block'", picker)  # a person clicks its label
+        picker.send_keys(str(path))
+        self.js("arguments[0].style.display = ''", picker)
+
     def message_with(self, *parts: str) -> WebElement | None:
         for message in reversed(self.bot_messages()):
             if all(part in message.text for part in parts):
@@ -219,13 +273,41 @@ class Page:
         return None
 
 
+# Before the page's first look at the world, someone writes to the bot: its live update
+# arrives first (as the demo's cards do on a fresh start, while they are delivered).
+LIVE_UPDATE_FIRST = """
+const original = window.fetch;
+let held = false;
+window.fetch = async (url, options) => {
+  if (!held && String(url).endsWith("/sandbox/world")) {
+    held = true;
+    await original("/sandbox/send", { method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user_id: 100001, chat_id: 100001, text: "/help" }) });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+  return original(url, options);
+};
+"""
+
+
 def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
     sandbox_url: str, browser: WebDriver, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     page = Page(browser)
     try:
+        browser.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": LIVE_UPDATE_FIRST}
+        )
         browser.get(sandbox_url)
-        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#people li"))
+        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#people li[data-person]"))
+        # Who is who: each person's plant (or the plant they lead), in sections.
+        people = page.js(
+            "return [...document.querySelectorAll('#people li')].map(li => li.innerText)"
+        )
+        assert "业务部" in people[0] and any("李质检" in p and "黄务" in p for p in people)
+        assert any("刘常务" in p and "主管黄务" in p for p in people)
+        assert any("蒋副总" in p and "主管莱山" in p for p in people)
 
         # The salesperson files a complaint in the private chat, question by question.
         page.be(SALES)
@@ -234,7 +316,7 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         page.say("青岛精工")
         page.tap("A")
         page.say("0535-6881234")
-        page.say("整批轴承异响,要求索赔")
+        page.say("整批轴承异响，要求索赔")
         page.tap(
             "索赔",
             then=lambda: any(
@@ -253,16 +335,37 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         page.tap("否")
         page.tap("黄务车间、仓库")
         page.say("装机后异响 <严重> & 发热")
-        # The customer's photo, sent as a file from this machine.
+        # The customer's photo, chosen on this machine: it shows before it is sent, and
+        # can be taken back.
         photo = tmp_path / "现场照片.png"
         photo.write_bytes(PNG)
-        picker = browser.find_element(By.ID, "file")
-        browser.execute_script("arguments[0].style.display = 'block'", picker)
-        picker.send_keys(str(photo))
+        attach = browser.find_element(By.ID, "attach")
+        assert attach.is_displayed() and attach.value_of_css_property("cursor") == "pointer"
+        page.choose_file(photo)
+        page.wait(lambda: browser.find_element(By.ID, "attached").is_displayed())
+        assert "现场照片.png" in browser.find_element(By.ID, "attached-name").text
+        page.wait(
+            lambda: page.js(
+                "const i = document.getElementById('attached-thumb');"
+                "return !i.hidden && i.complete && i.naturalWidth > 0"
+            )
+        )
+        browser.find_element(By.ID, "attached-remove").click()
+        assert not browser.find_element(By.ID, "attached").is_displayed()
+        page.choose_file(photo)
         before = len(page.replies())
         browser.find_element(By.ID, "send").click()
         page.wait(lambda: len(page.replies()) > before)
+        assert not browser.find_element(By.ID, "attached").is_displayed()
         assert "已收到 1 个文件" in page.last_text()
+        # The picture loads after the chat was scrolled: the acknowledgement and its
+        # button stay in view.
+        page.wait(
+            lambda: page.js(
+                "return [...document.querySelectorAll('#messages img')].every(i => i.complete)"
+            )
+        )
+        page.wait(page.newest_in_view)
         page.tap("完成")
         assert "请核对客诉内容后登记" in page.last_text()
         assert "装机后异响 <严重> & 发热" in page.last_text()  # shown as typed, not as HTML
@@ -284,16 +387,24 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
             return True
 
         page.wait(press_done)
+        page.wait(lambda: page.buttons_under_toast() is not None, timeout=5)
+        assert page.buttons_under_toast() in ([], None)  # the toast covers no button
 
         page.wait(lambda: "状态：已完成" in page.text_with("第 2 步", number_text))
         page.wait(lambda: page.message_with("第 3 步", number_text))
         # The customer's photo came to the group with the complaint, and is shown.
         page.wait(
-            lambda: browser.execute_script(
+            lambda: page.js(
                 "return [...document.querySelectorAll('#messages img')]"
                 ".some(i => i.complete && i.naturalWidth > 0)"
             )
         )
+        # Only prompts that want an answer offer Reply; plain notices do not.
+        replies, prompts = page.js(
+            "return [document.querySelectorAll('#messages button.reply').length,"
+            " document.querySelectorAll('#messages .force').length]"
+        )
+        assert replies == prompts
 
         # QC add a note by answering the bot's prompt in their private chat.
         page.open_chat(QC_HUANGWU_PERSON)
@@ -306,17 +417,113 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
             return True
 
         page.wait(reply_to_prompt)
-        page.say("初评:质量问题,已隔离同批产品")
+        page.say("初评：质量问题，已隔离同批产品")
         assert "备注已添加" in page.last_text()
 
-        # An hour later the executive VP's on-site step is overdue: the VP is told.
-        page.click("#ff-1h")
-        page.be(VP_EXEC)
+        # One press reaches the next limit (the header shows it); a few presses, the
+        # executive VP's on-site hour, and the page says what went out and to whom.
+        def jump_to_next_limit() -> None:
+            shown = re.search(
+                r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}",
+                page.js("return document.getElementById('next-due').textContent"),
+            )
+            assert shown is not None
+            browser.find_element(By.ID, "ff-limit").click()
+            page.wait(lambda: browser.find_element(By.ID, "ff-limit").is_enabled())
+            page.wait(lambda: browser.find_element(By.ID, "went-out").is_displayed())
+            assert browser.find_element(By.ID, "now").text == shown.group(0)
+
+        vp_line = None
+        for _ in range(8):
+            jump_to_next_limit()
+            lines = browser.find_elements(By.CSS_SELECTOR, f'#went-out li[data-chat="{VP_EXEC}"]')
+            vp_line = next((li for li in lines if number_text in li.text and "🚨" in li.text), None)
+            if vp_line is not None:
+                break
+        assert vp_line is not None, "no escalation of the complaint reached the VP"
+        vp_line.click()  # opens the VP's private chat, as the VP
+        page.wait(lambda: "active" in page._person(VP_EXEC).get_attribute("class"))
         escalation = page.wait(lambda: page.text_with("🚨", number_text), timeout=40)
         assert "牵头组织人员到现场" in escalation or "已超时" in escalation
+        # A complaint's number is pressable, as a command is in Telegram: it asks /show.
+        before = len(page.replies())
+        link = next(
+            a
+            for a in reversed(browser.find_elements(By.CSS_SELECTOR, "#messages a.command"))
+            if a.text == number_text
+        )
+        link.click()
+        shown_card = page.wait(lambda: len(page.replies()) > before and page.last_text())
+        assert number_text in shown_card
+        assert page.console_errors() == []
+
+        # English all the way: labels, the chat's title, one line at 1280 px, the dates.
+        browser.find_element(By.ID, "lang").click()
+        page.wait(lambda: "Company time" in browser.find_element(By.ID, "bar").text)
+        page.wait(
+            lambda: browser.find_element(By.ID, "chat-title").text == "Private chat with Kesu"
+        )
+        labels = page.js(
+            "return [...document.querySelectorAll('[data-t]')].map(e => e.textContent)"
+        )
+        assert not [label for label in labels if re.search(r"[\u4e00-\u9fff]", label)]
+        assert page.js("return document.getElementById('bar').offsetHeight") < 50
+        dates = page.js(
+            "return [...document.querySelectorAll('#messages .meta')].map(m => m.firstChild.textContent)"
+        )
+        assert dates and all(
+            re.fullmatch(r"(edited · )?\d{4}-\d{2}-\d{2} \d{2}:\d{2}", d) for d in dates
+        ), dates
+        assert re.fullmatch(
+            r"next limit: \d{4}-\d{2}-\d{2} \d{2}:\d{2}|nothing due",
+            browser.find_element(By.ID, "next-due").text,
+        )
+        browser.find_element(By.ID, "ff-ping").click()
+        toast = page.wait(lambda: re.search(r"sent$", browser.find_element(By.ID, "toast").text))
+        assert "1 reminders" not in toast.string
+        assert page.console_errors() == []
+        page.shot("sandbox-desktop-english")
     except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / f"{request.node.name}.png"
-        browser.save_screenshot(str(shot))
+        shot = page.shot(request.node.name)
+        print(f"\nscreenshot of the failing page: {shot}")
+        raise
+
+
+@pytest.mark.parametrize("browser", [PHONE], indirect=True, ids=["phone"])
+def test_on_a_phones_width_everything_is_within_reach(
+    sandbox_url: str, browser: WebDriver, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    page = Page(browser)
+    try:
+        browser.get(sandbox_url)
+        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#people li[data-person]"))
+        width = PHONE[0]
+        # Nothing sticks out sideways; the people and the chats each have their room.
+        assert page.js("return document.documentElement.scrollWidth") <= width
+        for pane in ("#side .people", "#side .chats", "#messages", "#composer"):
+            height = page.js(f"return document.querySelector('{pane}').offsetHeight")
+            assert height > 40, pane
+        page.be(SALES)
+        page.say("/new")
+        assert "客户名称" in page.last_text()
+        photo = tmp_path / "照片.png"
+        photo.write_bytes(PNG)
+        page.choose_file(photo)
+        page.wait(lambda: browser.find_element(By.ID, "attached").is_displayed())
+        composer = page.js(
+            "return document.getElementById('composer').getBoundingClientRect().bottom"
+        )
+        assert composer <= PHONE[1]
+        browser.find_element(By.ID, "attached-remove").click()
+        page.say("/cancel")
+        browser.find_element(By.ID, "lang").click()
+        page.wait(
+            lambda: browser.find_element(By.ID, "chat-title").text == "Private chat with Kesu"
+        )
+        assert page.js("return document.documentElement.scrollWidth") <= width
+        assert page.console_errors() == []
+        page.shot("sandbox-phone-english")
+    except BaseException:
+        shot = page.shot(request.node.name)
         print(f"\nscreenshot of the failing page: {shot}")
         raise

@@ -296,7 +296,7 @@ class Sandbox:
             return ""
         plant = gettext(language, labels.PLANT_SHORT[Plant(member.plant)])
         if Role(member.role) in LEADING:
-            return gettext(language, "leads %(plant)s", plant=plant)
+            return gettext(language, "leads {plant}", plant=plant)
         return plant
 
     def _message(self, message: SentMessage) -> dict[str, Any]:
