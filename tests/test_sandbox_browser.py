@@ -443,6 +443,14 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         assert vp_line is not None, "no escalation of the complaint reached the VP"
         vp_line.click()  # opens the VP's private chat, as the VP
         page.wait(lambda: "active" in page._person(VP_EXEC).get_attribute("class"))
+        # The VP's chats (private, leadership, QC and production of the plant) all show:
+        # the chats scroll on their own, below no list of people.
+        assert page.js(
+            """const pane = document.querySelector('#side .chats');
+            const last = pane.querySelector('li:last-child').getBoundingClientRect();
+            return pane.querySelectorAll('li').length >= 4
+              && last.bottom <= pane.getBoundingClientRect().bottom + 1;"""
+        )
         escalation = page.wait(lambda: page.text_with("🚨", number_text), timeout=40)
         assert "牵头组织人员到现场" in escalation or "已超时" in escalation
         # A complaint's number is pressable, as a command is in Telegram: it asks /show.
