@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.procedure import workdays
 from bot.procedure.durations import Limit, parse_duration, parse_limit
 from bot.procedure.engine import Timing
 from bot.procedure.grading import Plant
@@ -33,6 +34,7 @@ from bot.procedure.pings import PingPolicy
 from bot.procedure.quiet import WEEKDAYS, WorkingHours
 from bot.procedure.roles import Role
 from bot.procedure.steps import DEFAULT_LIMITS, STEP_BY_ID, Owner
+from bot.procedure.workdays import WorkingCalendar
 
 TOKEN_ENV = "KESU_BOT_TOKEN"
 SECRET_ENV = "KESU_WEBHOOK_SECRET"
@@ -217,6 +219,30 @@ class WorkingHoursConfig(_Strict):
         return self
 
 
+class CalendarConfig(_Strict):
+    # The working days (bot/procedure/workdays.py): "china" follows the State Council's
+    # holidays and make-up working days (调休); "none" only the ordinary week of
+    # [working_hours] days. The company's own days off and days on come first, and are
+    # how a year the official calendar does not know yet is entered.
+    official: str = "china"
+    days_off: list[date] = Field(default_factory=list)
+    days_on: list[date] = Field(default_factory=list)
+
+    @field_validator("official")
+    @classmethod
+    def _official(cls, value: str) -> str:
+        if value not in ("china", "none"):
+            raise ValueError('must be "china" or "none"')
+        return value
+
+    @model_validator(mode="after")
+    def _both(self) -> CalendarConfig:
+        both = sorted(set(self.days_off) & set(self.days_on))
+        if both:
+            raise ValueError(f"{both[0].isoformat()} is both a day off and a day on")
+        return self
+
+
 class TrackingConfig(_Strict):
     # Step 14: every running plan item, each day at this time (company time), to the
     # plant's QC group and leading VP; nothing is posted when nothing runs.
@@ -280,6 +306,7 @@ class KesuConfig(_Strict):
     files: FilesConfig = FilesConfig()
     reminders: RemindersConfig = RemindersConfig()
     working_hours: WorkingHoursConfig = WorkingHoursConfig()
+    calendar: CalendarConfig = CalendarConfig()
     tracking: TrackingConfig = TrackingConfig()
     weekly_meeting: WeeklyMeetingConfig = WeeklyMeetingConfig()
     recurrence: RecurrenceConfig = RecurrenceConfig()
@@ -359,7 +386,18 @@ class KesuConfig(_Strict):
         return next((p for p in self.people if p.telegram_id == telegram_id), None)
 
     def timing(self) -> Timing:
-        return Timing({key: self.limit(key) for key in DEFAULT_LIMITS}, self.workday_end, self.tz)
+        limits = {key: self.limit(key) for key in DEFAULT_LIMITS}
+        return Timing(limits, self.workday_end, self.tz, self.working_calendar())
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The working days: the official calendar, the company's own days, its week."""
+        days = frozenset(WEEKDAYS.index(d) for d in self.working_hours.days)
+        return WorkingCalendar(
+            days,
+            frozenset(self.calendar.days_off),
+            frozenset(self.calendar.days_on),
+            workdays.china if self.calendar.official == "china" else workdays.no_official,
+        )
 
     def ping_policy(self) -> PingPolicy:
         return PingPolicy(
@@ -372,8 +410,7 @@ class KesuConfig(_Strict):
         hours = self.working_hours
         if not hours.enabled:
             return None
-        days = frozenset(WEEKDAYS.index(d) for d in hours.days)
-        return WorkingHours(hours.start, hours.end, days, self.tz)
+        return WorkingHours(hours.start, hours.end, self.working_calendar(), self.tz)
 
     def bot_token(self) -> str:
         return os.environ.get(TOKEN_ENV) or self.telegram.token.get_secret_value()

@@ -3,15 +3,18 @@ across a night and a Sunday, and the outbox holding nobody up."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.procedure.calendar import next_daily, next_month_end, next_weekly
+from bot.procedure.durations import Limit
 from bot.procedure.grading import Demand, Grade
 from bot.procedure.pings import PingKind
 from bot.procedure.quiet import WorkingHours, can_wait
+from bot.procedure.workdays import Day, Source, WorkingCalendar, years_to_check
 from bot.services import settings, steps
 from bot.services.settings import SetNightPings
 from bot.services.uow import Caller
@@ -20,7 +23,8 @@ from tests.conftest import QC_HUANGWU, QC_HW, SALES, SALES_GROUP, VP_EXEC
 from tests.test_workflow import Company, Press
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-HOURS = WorkingHours(time(8), time(18), frozenset(range(6)), SHANGHAI)  # Mon-Sat
+CALENDAR = WorkingCalendar(frozenset(range(6)))  # Mon-Sat, and China's official calendar
+HOURS = WorkingHours(time(8), time(18), CALENDAR, SHANGHAI)
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -50,6 +54,72 @@ def test_working_hours_across_a_night_and_a_sunday(
     assert HOURS.is_working(at) is working
     assert HOURS.next_start(at) == next_start
     assert HOURS.next_start(at.astimezone(UTC)) == next_start  # any zone in, same moment
+
+
+def test_the_spring_festival_of_2026_waits_and_its_make_up_saturday_is_worked() -> None:
+    """The State Council's 2026 schedule: 15-23 February off; Saturday 14 February a
+    make-up working day (and Saturday 28 February); Kesu does not guess them."""
+    friday_evening = datetime(2026, 2, 13, 19, 0, tzinfo=SHANGHAI)
+    assert HOURS.next_start(friday_evening) == datetime(2026, 2, 14, 8, 0, tzinfo=SHANGHAI)
+    saturday_evening = datetime(2026, 2, 14, 18, 30, tzinfo=SHANGHAI)
+    # Nine days off: the first morning back is Tuesday 24 February.
+    assert HOURS.next_start(saturday_evening) == datetime(2026, 2, 24, 8, 0, tzinfo=SHANGHAI)
+    for day in range(15, 24):
+        found = CALENDAR.day(date(2026, 2, day))
+        assert not found.working and found.source is Source.HOLIDAY, day
+        assert found.name == "Spring Festival"
+    make_up = CALENDAR.day(date(2026, 2, 14))
+    assert make_up.working and make_up.source is Source.MAKE_UP
+    # An ordinary Saturday is the company's (Monday to Saturday), a Sunday is not.
+    assert CALENDAR.day(date(2026, 3, 7)) == Day(date(2026, 3, 7), True, Source.WEEK)
+    assert not CALENDAR.is_workday(date(2026, 3, 8))
+    # A Monday-to-Friday company rests on ordinary Saturdays, but works the make-up one.
+    five_days = WorkingCalendar(frozenset(range(5)))
+    assert not five_days.is_workday(date(2026, 3, 7))
+    assert five_days.is_workday(date(2026, 2, 14))
+
+
+def test_the_companys_own_days_come_first_and_an_unknown_year_is_said() -> None:
+    own = WorkingCalendar(
+        frozenset(range(6)),
+        days_off=frozenset({date(2026, 3, 9)}),  # a Monday off (a stocktake)
+        days_on=frozenset({date(2026, 2, 16)}),  # a holiday worked (an urgent order)
+    )
+    assert own.day(date(2026, 3, 9)).source is Source.COMPANY_OFF
+    assert own.day(date(2026, 2, 16)) == Day(date(2026, 2, 16), True, Source.COMPANY_ON)
+    # 2027 is not published in the library yet: the ordinary week, and it is said.
+    assert own.day(date(2027, 1, 1)).source is Source.UNKNOWN_YEAR
+    assert own.unknown_years([2026, 2027]) == [2027]
+    entered = WorkingCalendar(frozenset(range(6)), days_off=frozenset({date(2027, 1, 1)}))
+    assert entered.unknown_years([2027]) == []  # the company entered its 2027 days
+    assert years_to_check(date(2026, 12, 6)) == [2026, 2027]
+    assert years_to_check(date(2026, 6, 1)) == [2026]
+    # An end-of-day limit received on the eve of the holidays ends on the first day back.
+    eve = datetime(2026, 2, 14, 19, 0, tzinfo=SHANGHAI)
+    due = Limit(None).due(eve, workday_end=time(17, 30), tz=SHANGHAI, calendar=CALENDAR)
+    assert due == datetime(2026, 2, 24, 17, 30, tzinfo=SHANGHAI)
+
+
+def test_the_timed_jobs_keep_to_working_days() -> None:
+    at = time(8, 30)
+    # The daily tracking: none during the holidays, the next on the first day back.
+    after = datetime(2026, 2, 14, 8, 30, tzinfo=SHANGHAI)
+    assert next_daily(after, at, SHANGHAI, CALENDAR) == datetime(
+        2026, 2, 24, 8, 30, tzinfo=SHANGHAI
+    )
+    # The weekly meeting on Monday: 16 and 23 February are off, so it is held on
+    # Tuesday the 24th, once, and then on Monday 2 March.
+    held = next_weekly(after, "mon", time(14), SHANGHAI, CALENDAR)
+    assert held == datetime(2026, 2, 24, 14, 0, tzinfo=SHANGHAI)
+    following = next_weekly(held, "mon", time(14), SHANGHAI, CALENDAR)
+    assert following == datetime(2026, 3, 2, 14, 0, tzinfo=SHANGHAI)
+    # The month-end register on the last working day: 30 September 2026, a Wednesday
+    # before National Day; in May, Saturday the 30th (worked, Mon-Sat), not Sunday.
+    assert next_month_end(
+        datetime(2026, 9, 1, tzinfo=SHANGHAI), time(17), SHANGHAI, CALENDAR
+    ) == datetime(2026, 9, 30, 17, 0, tzinfo=SHANGHAI)
+    sunday_end = next_month_end(datetime(2026, 5, 1, tzinfo=SHANGHAI), time(17), SHANGHAI, CALENDAR)
+    assert sunday_end == datetime(2026, 5, 30, 17, 0, tzinfo=SHANGHAI)
 
 
 @pytest.mark.parametrize(

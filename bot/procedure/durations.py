@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.procedure.workdays import WorkingCalendar
+
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 
@@ -23,18 +25,27 @@ class Limit:
     def is_end_of_day(self) -> bool:
         return self.duration is None
 
-    def due(self, start: datetime, *, workday_end: time, tz: ZoneInfo) -> datetime:
+    def due(
+        self,
+        start: datetime,
+        *,
+        workday_end: time,
+        tz: ZoneInfo,
+        calendar: WorkingCalendar | None = None,
+    ) -> datetime:
         if start.tzinfo is None:
             raise ValueError("limits count from aware datetimes")
         if self.duration is not None:
             # Wall-clock time: aware UTC arithmetic ignores DST jumps on purpose.
             return start + self.duration
         local = start.astimezone(tz)
-        end = datetime.combine(local.date(), workday_end, tzinfo=tz)
-        if local >= end:
+        day = local.date()
+        if local >= datetime.combine(day, workday_end, tzinfo=tz):
             # Received after hours: the same-day limit is the next work-day end.
-            end = datetime.combine(local.date() + timedelta(days=1), workday_end, tzinfo=tz)
-        return end
+            day += timedelta(days=1)
+        if calendar is not None:  # on a day off (a holiday, a Sunday): the next working day
+            day = calendar.next_workday(day)
+        return datetime.combine(day, workday_end, tzinfo=tz)
 
     def __str__(self) -> str:
         return END_OF_DAY if self.duration is None else format_duration(self.duration)

@@ -25,6 +25,7 @@ from bot.procedure.steps import (
     StepStatus,
     step,
 )
+from bot.procedure.workdays import WorkingCalendar
 
 OPEN, DONE = StepStatus.OPEN, StepStatus.DONE
 
@@ -40,6 +41,7 @@ class Timing:
     limits: Mapping[str, Limit]
     workday_end: time
     tz: ZoneInfo
+    calendar: WorkingCalendar | None = None  # "end of day" falls on a working day
 
     def due(
         self, step: StepDef, *, opened_at: datetime, received_at: datetime, occurred_at: datetime
@@ -52,7 +54,7 @@ class Timing:
             Anchor.OCCURRED: occurred_at,
             Anchor.OPENED: opened_at,
         }[step.counts_from]
-        return limit.due(start, workday_end=self.workday_end, tz=self.tz)
+        return limit.due(start, workday_end=self.workday_end, tz=self.tz, calendar=self.calendar)
 
 
 @dataclass

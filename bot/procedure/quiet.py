@@ -1,6 +1,7 @@
 """Quiet hours: which reminders wait for the working day, and when that comes.
 
-The company works from `start` to `end` on its working days, in its time zone.
+The company works from `start` to `end` on its working days (bot/procedure/workdays.py:
+China's official calendar and the company's own days), in its time zone.
 Outside them, a reminder or escalation that can wait does wait, and goes at the
 next start of a working day saying so; what cannot wait goes at once:
 
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.procedure.grading import Grade
 from bot.procedure.pings import PingKind
+from bot.procedure.workdays import WorkingCalendar
 
 SHORT_LIMIT = timedelta(hours=2)  # pings at any hour
 LONG_LIMIT = timedelta(days=1)  # its reminders wait, whatever the grade
@@ -30,26 +32,23 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class WorkingHours:
     start: time
     end: time
-    days: frozenset[int]  # weekday numbers, Monday 0
+    calendar: WorkingCalendar
     tz: ZoneInfo
 
     def is_working(self, at: datetime) -> bool:
         local = at.astimezone(self.tz)
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        return self.calendar.is_workday(local.date()) and self.start <= local.time() < self.end
 
     def next_start(self, at: datetime) -> datetime:
-        """`at` itself within working hours, else the start of the next working day."""
+        """`at` itself within working hours, else the start of the next working day (after
+        a holiday of nine days, the first day back)."""
         if self.is_working(at):
             return at
         local = at.astimezone(self.tz)
         day = local.date()
         if local.time() >= self.start:
             day += timedelta(days=1)
-        for _ in range(7):
-            if day.weekday() in self.days:
-                break
-            day += timedelta(days=1)
-        return datetime.combine(day, self.start, tzinfo=self.tz)
+        return datetime.combine(self.calendar.next_workday(day), self.start, tzinfo=self.tz)
 
 
 def can_wait(grade: Grade, limit: timedelta, kind: PingKind) -> bool:

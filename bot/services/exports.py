@@ -153,7 +153,9 @@ def next_month_end(uow: UnitOfWork) -> datetime | None:
     month_end = uow.config.month_end
     if not month_end.enabled:
         return None
-    return calendar.next_month_end(last_run(uow, MONTH_END), month_end.at, uow.config.tz)
+    return calendar.next_month_end(
+        last_run(uow, MONTH_END), month_end.at, uow.config.tz, uow.config.working_calendar()
+    )
 
 
 def post_month_end(uow: UnitOfWork, due: datetime | None = None) -> int:

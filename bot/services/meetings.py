@@ -280,7 +280,13 @@ def next_weekly_agenda(uow: UnitOfWork) -> datetime | None:
         return None
     # The first meeting whose agenda (the day before) is still to come after the last.
     last = last_run(uow, WEEKLY_AGENDA)
-    meeting_at = next_weekly(last + AGENDA_BEFORE, weekly.weekday, weekly.at, uow.config.tz)
+    meeting_at = next_weekly(
+        last + AGENDA_BEFORE,
+        weekly.weekday,
+        weekly.at,
+        uow.config.tz,
+        uow.config.working_calendar(),
+    )
     return meeting_at - AGENDA_BEFORE
 
 

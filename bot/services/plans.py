@@ -554,7 +554,9 @@ def next_tracking(uow: UnitOfWork) -> datetime | None:
     tracking = uow.config.tracking
     if not tracking.enabled:
         return None
-    return next_daily(last_run(uow, TRACKING_RUN), tracking.at, uow.config.tz)
+    return next_daily(
+        last_run(uow, TRACKING_RUN), tracking.at, uow.config.tz, uow.config.working_calendar()
+    )
 
 
 def post_tracking(uow: UnitOfWork, due: datetime | None = None) -> int:
