@@ -179,6 +179,41 @@ def _db_upgrade(config: KesuConfig) -> None:
     print(f"database at revision {db.current_revision(engine)}")
 
 
+# Where a day's rule comes from, as `kesu calendar` prints it.
+_SOURCES = {
+    "company_off": "day off ([calendar] days_off)",
+    "company_on": "working day ([calendar] days_on)",
+    "holiday": "official holiday",
+    "make_up": "official make-up working day",
+    "week": "the ordinary week ([working_hours] days)",
+    "unknown_year": "the ordinary week: the year's official calendar is not known yet",
+}
+
+
+def _calendar(config: KesuConfig, year: int) -> int:
+    """The working days of a year, one line a day, with where each rule comes from."""
+    from bot.procedure.workdays import CALENDAR_VERSION
+
+    if not 1900 < year < 2200:
+        print(f"kesu: {year}: give a year like 2027", file=sys.stderr)
+        return 2
+    working = config.working_calendar()
+    days = working.year(year)
+    for day in days:
+        name = f" ({day.name})" if day.name else ""
+        state = "work" if day.working else "off "
+        print(f"{day.day.isoformat()} {day.day:%a} {state} {_SOURCES[day.source.value]}{name}")
+    worked = sum(day.working for day in days)
+    print(f"{year}: {worked} working days, {len(days) - worked} days off")
+    if config.calendar.official == "china" and working.unknown_years([year]):
+        print(
+            f"{year}: China's holidays and make-up working days are not known to "
+            f"chinesecalendar {CALENDAR_VERSION} yet; enter them in [calendar] days_off "
+            "and days_on until it knows them"
+        )
+    return 0
+
+
 def _steps(config: KesuConfig) -> None:
     """The step table as this configuration runs it."""
     from bot.procedure.steps import ITEM_STEPS, STEPS
@@ -362,6 +397,11 @@ def main(argv: list[str] | None = None) -> int:
     database.add_argument("--config", required=True)
     steps = sub.add_parser("steps", help="print the step table as the configuration runs it")
     steps.add_argument("--config", required=True)
+    days = sub.add_parser(
+        "calendar", help="the working days of a year, and where each day's rule comes from"
+    )
+    days.add_argument("year", type=int)
+    days.add_argument("--config", required=True)
     sandbox = sub.add_parser(
         "sandbox", help="the whole procedure in a browser, without Telegram (a demo company)"
     )
@@ -451,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "steps":
             _steps(config)
             return 0
+        if args.command == "calendar":
+            return _calendar(config, args.year)
         if args.command == "export":
             return _export(config, args.form, args.which, args.out, args.language, args.with_files)
         if args.command == "summary":

@@ -4,6 +4,7 @@ across a night and a Sunday, and the outbox holding nobody up."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -228,3 +229,40 @@ def test_a_person_who_chose_night_pings_gets_them_at_once(engine: Engine) -> Non
     with company.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "settings_changed")).one()
         assert event.actor_telegram_id == SALES and event.detail == {"night_pings": True}
+
+
+def test_kesu_calendar_prints_a_year_and_doctor_names_an_unknown_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from bot.config import ConfigError, parse_config
+    from bot.delivery import doctor
+    from tests.conftest import config_data
+    from tests.test_crash import toml
+
+    path = tmp_path / "kesu.toml"
+    data = config_data(
+        "sqlite://", calendar={"days_off": ["2026-03-09"], "days_on": ["2026-02-16"]}
+    )
+    path.write_text(toml(data), encoding="utf-8")
+    assert main(["calendar", "2026", "--config", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 365 + 1
+    assert "2026-02-14 Sat work official make-up working day (Spring Festival)" in lines
+    assert "2026-02-16 Mon work working day ([calendar] days_on)" in lines
+    assert "2026-02-17 Tue off  official holiday (Spring Festival)" in lines
+    assert "2026-03-09 Mon off  day off ([calendar] days_off)" in lines
+    assert main(["calendar", "2027", "--config", str(path)]) == 0
+    assert "not known to chinesecalendar" in capsys.readouterr().out
+    config = parse_config(config_data("sqlite://"))
+    december = doctor.calendar(config, date(2026, 12, 6))
+    assert december.ok and december.warning and "2027" in december.line()
+    assert december.line().startswith("! calendar:")
+    assert not doctor.calendar(config, date(2026, 6, 1)).warning
+    # A day both off and on is refused, naming the key.
+    with pytest.raises(ConfigError, match=r"^calendar: 2027-01-01 is both"):
+        parse_config(
+            config_data(
+                "sqlite://", calendar={"days_off": ["2027-01-01"], "days_on": ["2027-01-01"]}
+            )
+        )

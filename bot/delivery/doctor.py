@@ -1,6 +1,7 @@
 """`kesu doctor`: is this installation able to work? One line per check.
 
-The configuration (read before this runs), the database and its schema, the bot's token
+The configuration (read before this runs), the database and its schema, the working
+calendar (a year whose official holidays are not known yet is a warning), the bot's token
 (getMe), and every group of the configuration: the bot is in it and may post there.
 Each failed check says what to do.
 """
@@ -8,12 +9,14 @@ Each failed check says what to do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import ChatMigrated, Forbidden, InvalidToken, TelegramError
 
 from bot.config import KesuConfig
+from bot.procedure.workdays import CALENDAR_VERSION, years_to_check
 from storage import db, queries
 
 
@@ -22,9 +25,11 @@ class Check:
     ok: bool
     name: str
     detail: str
+    warning: bool = False  # ok to run, but someone should act
 
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
+        mark = "!" if self.warning else "✓" if self.ok else "✗"
+        return f"{mark} {self.name}: {self.detail}"
 
 
 def configured_chats(config: KesuConfig) -> list[tuple[str, int]]:
@@ -139,5 +144,28 @@ async def run(config: KesuConfig, source: str) -> list[Check]:
         Check(True, "config", f"{source}: {people} people, {len(configured_chats(config))} groups")
     ]
     checks.append(database(config))
+    checks.append(calendar(config, datetime.now(config.tz).date()))
     checks += await telegram(config)
     return checks
+
+
+def calendar(config: KesuConfig, today: date) -> Check:
+    """Whether the official holidays of this year (and, from November, the next) are
+    known: a year nobody entered follows the ordinary week, and that is said here."""
+    if config.calendar.official != "china":
+        return Check(True, "calendar", "the ordinary week and [calendar]'s days (official = none)")
+    working = config.working_calendar()
+    years = years_to_check(today)
+    unknown = working.unknown_years(years)
+    if not unknown:
+        shown = ", ".join(str(y) for y in years)
+        return Check(True, "calendar", f"China's holidays and make-up days known for {shown}")
+    missing = ", ".join(str(y) for y in unknown)
+    return Check(
+        True,
+        "calendar",
+        f"China's holidays and make-up working days of {missing} are not known yet "
+        f"(chinesecalendar {CALENDAR_VERSION}): until it knows them, enter that year's days "
+        "in [calendar] days_off and days_on; meanwhile the ordinary week is kept",
+        warning=True,
+    )

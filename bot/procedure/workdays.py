@@ -25,6 +25,8 @@ from enum import StrEnum
 
 import chinese_calendar
 
+CALENDAR_VERSION = chinese_calendar.__version__
+
 
 class Source(StrEnum):
     """Where a day's rule comes from (`kesu calendar` prints it)."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.procedure import access
 from bot.procedure.steps import STEP_BY_ID
+from bot.procedure.workdays import years_to_check
 from bot.services.mapping import who
 from bot.services.notices import Notice, admin_recipients, post
 from bot.services.uow import OPERATOR, Caller, UnitOfWork
@@ -36,6 +37,13 @@ def status(uow: UnitOfWork, caller: Caller) -> Health:
         next_ping=queries.next_ping_time(session),
         pings_today=len(pings),
         late_today=sum(pings),
+        unknown_years=tuple(
+            uow.config.working_calendar().unknown_years(
+                years_to_check(now.astimezone(uow.config.tz).date())
+            )
+        )
+        if uow.config.calendar.official == "china"
+        else (),
     )
 
 

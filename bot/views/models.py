@@ -330,6 +330,8 @@ class Health:
     next_ping: datetime | None = None
     pings_today: int = 0
     late_today: int = 0  # sent late: missed while the bot was down
+    # Years whose official holidays are not known (the ordinary week is kept meanwhile).
+    unknown_years: tuple[int, ...] = ()
 
 
 class PeopleOutcome(StrEnum):
