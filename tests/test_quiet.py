@@ -176,6 +176,27 @@ def test_a_c_reminder_due_at_23_arrives_at_8_the_next_working_day(engine: Engine
         assert event.detail["held_until"] == local(TUE + 1, 8).astimezone(UTC).isoformat()
 
 
+@pytest.mark.parametrize(
+    ("filed", "held_until"),
+    [
+        # Friday night's reminder goes on Saturday 14 February 2026, a make-up working day.
+        (datetime(2026, 2, 13, 11, tzinfo=SHANGHAI), datetime(2026, 2, 14, 8, tzinfo=SHANGHAI)),
+        # Saturday night's waits through the nine days off, until Tuesday the 24th at 8.
+        (datetime(2026, 2, 14, 11, tzinfo=SHANGHAI), datetime(2026, 2, 24, 8, tzinfo=SHANGHAI)),
+    ],
+)
+def test_over_the_spring_festival_a_c_reminder_waits_for_the_first_day_back(
+    engine: Engine, filed: datetime, held_until: datetime
+) -> None:
+    company = Company(engine, **QUIET)
+    _file_at(company, filed, demands=[Demand.EXCHANGE], content="换货")
+    for key in ("initial_assessment", "appraisal_report"):
+        assert company.press(QC_HW, key, Press.DONE, at=filed) is steps.PressResult.OK
+    assert _fire(company, "improvement_measures", filed + timedelta(hours=12))  # 23:00
+    (held,) = _pings(company)
+    assert held.next_attempt_at == held_until
+
+
 def test_an_a_escalation_at_23_goes_at_23(engine: Engine) -> None:
     company = Company(engine, **QUIET)
     _file_at(company, local(TUE, 21))  # a claim and return: A
