@@ -26,6 +26,7 @@ from handlers import (
     chats,
     common,
     exports,
+    extensions,
     intake,
     major,
     meetings,
@@ -175,6 +176,7 @@ def build(
     application.add_handlers(people.handlers())  # before /start without a link
     application.add_handlers(reading.handlers())
     application.add_handlers(resources.handlers())
+    application.add_handlers(extensions.handlers())
     application.add_handlers(settings.handlers())
     application.add_handlers(exports.handlers())
     application.add_handlers(major.handlers())

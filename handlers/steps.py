@@ -19,7 +19,8 @@ from telegram.ext import (
 )
 
 from bot.procedure.intake import FileKind
-from bot.services import conversations, meetings, resources, steps, suggestions
+from bot.services import conversations, extensions, meetings, resources, steps, suggestions
+from bot.services.extensions import AskResult
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
 from bot.views.callbacks import (
@@ -109,33 +110,43 @@ async def on_press(update: Update, context: Context) -> None:
     if done.result is not PressResult.OK:
         await query.answer(gettext(language, REFUSALS[done.result]), show_alert=True)
         return
-    await query.answer(
-        None if pressed.action is StepAction.SHOW else gettext(language, "Recorded.")
-    )
+    asks = pressed.action in (StepAction.SHOW, StepAction.EXTEND)  # nothing recorded yet
+    await query.answer(None if asks else gettext(language, "Recorded."))
     if done.finished and query.message is not None:
         # A reminder or a /mytasks copy is not a remembered card: take its buttons away here.
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(
                 markup(keyboards.shown_only(language, pressed.step_id))
             )
-    user_id = update.effective_user.id
     try:
-        if done.asks_nature and done.complaint is not None:
-            c = done.complaint
-            pick = NaturePick(pressed.step_id, c.grade.value, c.is_batch, c.is_recurring)
-            await send_to(context, user_id, cards.nature_chooser(c, pick, language))
-        elif done.complaint is not None:
-            tz = context.services.config.timezone
-            for part in cards.complaint_show(done.complaint, list(done.events), [], language, tz):
-                await context.bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
-        if done.step is not None and (done.finished or done.asks_reason):
-            await _prompt(context, user_id, done.step, done.asks_reason, language)
-        if done.asks_meeting:
-            prompt = cards.meeting_prompt(language)
-            await ask(context, user_id, prompt, [pressed.step_id, PromptKind.MEETING.value])
+        await _after_press(context, update.effective_user.id, pressed, done)
     except Forbidden:
         # Never started a private chat with the bot: the press stands, the extras cannot go.
         await ask_to_start(update, context)
+
+
+async def _after_press(
+    context: Context, user_id: int, pressed: StepPress, done: steps.Pressed
+) -> None:
+    """What a press asks for next, in the presser's private chat: the nature chooser,
+    the complaint (Show), a note or the blocking reason, the meeting, more time."""
+    language = context.language
+    tz = context.services.config.timezone
+    if done.asks_nature and done.complaint is not None:
+        c = done.complaint
+        pick = NaturePick(pressed.step_id, c.grade.value, c.is_batch, c.is_recurring)
+        await send_to(context, user_id, cards.nature_chooser(c, pick, language))
+    elif done.complaint is not None:
+        for part in cards.complaint_show(done.complaint, list(done.events), [], language, tz):
+            await context.bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
+    if done.step is not None and (done.finished or done.asks_reason):
+        await _prompt(context, user_id, done.step, done.asks_reason, language)
+    if done.asks_meeting:
+        prompt = cards.meeting_prompt(language)
+        await ask(context, user_id, prompt, [pressed.step_id, PromptKind.MEETING.value])
+    if done.asks_extension and done.step is not None:
+        prompt = cards.extension_prompt(done.step, language, tz)
+        await ask(context, user_id, prompt, [pressed.step_id, PromptKind.EXTEND.value])
 
 
 async def _prompt(
@@ -210,6 +221,9 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
         return
     attached = message.photo[-1] if message.photo else message.document
     kind = PromptKind(prompt[1])
+    if kind is PromptKind.EXTEND:
+        await _extension_reply(update, context, key, prompt[0])
+        raise ApplicationHandlerStop
     result = await context.services.run(
         PROMPT_SERVICES[kind],
         steps.PromptReply(
@@ -230,6 +244,34 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
     await keep(context)
     await message.reply_text(gettext(language, REPLIES[result]))
     raise ApplicationHandlerStop  # the intake conversation must not see this reply
+
+
+EXTENSION_REPLIES = {
+    AskResult.ASKED: N_(
+        "Asked: the leading VP (the GM for a VP's own step) decides, and you will be told."
+    ),
+    AskResult.WAITING: N_("More time was asked for this step already; it waits for a decision."),
+    AskResult.NOT_ALLOWED: N_("This step is no longer open, or not yours; nothing changed."),
+    AskResult.IGNORED: N_("This step is no longer open, or not yours; nothing changed."),
+}
+
+
+async def _extension_reply(update: Update, context: Context, key: str, step_id: int) -> None:
+    """The new date and the reason: a one-line reason and the same prompt when they do
+    not fit (the person replies to it again), else the request goes to whom decides."""
+    message = update.message
+    assert message is not None and context.user_data is not None
+    reply = steps.PromptReply(
+        context.caller, step_id, PromptKind.EXTEND, message.text or message.caption, None
+    )
+    asked = await context.services.run(extensions.ask, reply)
+    language = context.language
+    if asked.result is AskResult.INVALID:
+        await message.reply_text(gettext(language, asked.reason, **(asked.params or {})))
+        return
+    context.user_data[PROMPTS].pop(key, None)
+    await keep(context)
+    await message.reply_text(gettext(language, EXTENSION_REPLIES[asked.result]))
 
 
 def _task_list(context: Context, found: steps.TaskList, title: str, empty: str) -> list[str]:

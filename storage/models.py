@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
 from bot.procedure.meetings import MeetingKind
@@ -100,6 +101,7 @@ class Purpose(StrEnum):
     SUMMARY = "summary"  # the weekly summary to leadership
     ADMIN = "admin"  # a delivery failed
     PEOPLE = "people"  # someone enrolled, or their role changed
+    EXTENSION = "extension"  # an extension request to whom decides it, and its decision
 
 
 class DeliveryStatus(StrEnum):
@@ -395,6 +397,9 @@ class Step(Base):
     special_reports: Mapped[list[SpecialReport]] = relationship(
         back_populates="step", order_by="SpecialReport.id"
     )
+    extension_requests: Mapped[list[ExtensionRequest]] = relationship(
+        back_populates="step", order_by="ExtensionRequest.id"
+    )
 
 
 class SpecialReport(Base):
@@ -420,6 +425,31 @@ class SpecialReport(Base):
     step: Mapped[Step] = relationship(back_populates="special_reports")
     written_by: Mapped[Person] = relationship(foreign_keys=[written_by_id])
     answered_by: Mapped[Person | None] = relationship(foreign_keys=[answered_by_id])
+
+
+class ExtensionRequest(Base):
+    """申请延期: the owner of a step asks for a later limit; the leading VP (the GM for a
+    VP's own step) approves or refuses it."""
+
+    __tablename__ = "extension_request"
+    __table_args__ = (Index("ix_extension_step_status", "step_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    asked_at: Mapped[datetime]
+    old_due: Mapped[datetime]
+    new_due: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[ExtensionStatus] = mapped_column(enum_column(ExtensionStatus, 16))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[datetime | None]
+
+    complaint: Mapped[Complaint] = relationship()
+    step: Mapped[Step] = relationship(back_populates="extension_requests")
+    asked_by: Mapped[Person] = relationship(foreign_keys=[asked_by_id])
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class Suggestion(Base):

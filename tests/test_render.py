@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -231,7 +232,17 @@ def test_task_buttons_come_from_the_step_table(language: str, definition: Any) -
         expected.discard(StepAction.NATURE)
     if not definition.holds_meeting:
         expected.discard(StepAction.MEETING)
+    if definition.per_item or step.due_at is None:
+        expected.discard(StepAction.EXTEND)  # an item's date is the plan's
     assert {p.action for p in presses} == expected
+    # Once more time is asked for, no second request until it is decided.
+    waiting = replace(step, extension_to=datetime(2026, 12, 1, tzinfo=UTC))
+    assert StepAction.EXTEND not in {
+        StepPress.decode(d).action
+        for row in keyboards.task(language, waiting)
+        for _, d in row
+        if d.startswith("v1:st:")
+    }
     assert all(p.step_id == step.id for p in presses)
     plants = [
         PlantPress.decode(data) for row in board for _, data in row if data.startswith("v1:pl:")

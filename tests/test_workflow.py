@@ -1336,3 +1336,115 @@ def test_the_weekly_summary_on_demand_and_on_schedule(
     text = "".join(r.payload["text"] for r in rows)
     assert "客户投诉每周汇总" in text and "2026-W48" in text and "李质检 1" in text
     assert company.services.call(summary.next_weekly_summary) == due + timedelta(days=7)
+
+
+def test_more_time_is_asked_with_a_reason_and_decided_by_the_leading_vp(engine: Engine) -> None:
+    """申请延期: QC cannot make the initial assessment's two hours; the executive VP (who
+    leads Huangwu) approves two more days; the limit moves, reminders and escalations
+    count to it, and the history says who asked, why, and who decided."""
+    from bot.services import extensions
+    from bot.services.extensions import AskResult, Decide, DecideResult
+    from bot.services.steps import PromptKind, PromptReply
+    from storage.models import ExtensionRequest
+
+    company = Company(engine)
+    company.file()  # a claim and a return at Huangwu
+    step_id = company.step_id("initial_assessment")
+    with company.sessions() as session:
+        due = session.get_one(Step, step_id).due_at
+    assert due is not None
+    cards_of_step = [m for m in company.outbox(Purpose.TASK) if m.step_id == step_id]
+    assert all("申请延期" in str(m.payload["keyboard"]) for m in cards_of_step)
+    pressed = company.services.call(
+        steps.press, PressStep(Caller(QC_HW, QC_HW), step_id, StepAction.EXTEND)
+    )
+    assert pressed.result is PressResult.OK and pressed.asks_extension
+
+    def ask(who: int, text: str) -> extensions.Asking:
+        reply = PromptReply(Caller(who, who), step_id, PromptKind.EXTEND, text, None)
+        return company.services.call(extensions.ask, reply)
+
+    # What does not fit gets a one-line reason, and nothing is asked yet.
+    for text, reason in (
+        ("2026-11-30", "Say why, after the date: 2026-12-10 等检测报告"),
+        ("2026-11-01 等检测", "That date is not in the future: give a later one."),
+        ("120 等检测", "Ask for 1 to 90 days more."),
+        ("下周 等检测", "That is not a date: write it like 2026-12-02, or a number of days."),
+    ):
+        found = ask(QC_HW, text)
+        assert (found.result, found.reason) == (AskResult.INVALID, reason), text
+    assert ask(SALES_2, "2 等检测").result is AskResult.NOT_ALLOWED  # not sales' step
+    assert ask(QC_HW, "2 等第三方检测报告").result is AskResult.ASKED
+    assert ask(QC_HW, "3 再等等").result is AskResult.WAITING  # one request at a time
+    with company.sessions() as session:
+        request = session.scalars(select(ExtensionRequest)).one()
+        assert request.new_due == due + timedelta(days=2) and request.reason == "等第三方检测报告"
+    (asked,) = company.outbox(Purpose.EXTENSION)
+    assert asked.chat_id == VP_EXEC and "等第三方检测报告" in asked.payload["text"]
+    assert "v1:ex:ok:" in str(asked.payload["keyboard"])
+    # The card says more time is asked for, and offers no second request.
+    edited = [m for m in company.outbox(Purpose.TASK_EDIT) if "已申请延期至" in m.payload["text"]]
+    assert edited and "申请延期" not in str(edited[-1].payload.get("keyboard"))
+
+    def decide(who: int, approve: bool, request_id: int) -> DecideResult:
+        return company.services.call(
+            extensions.decide, Decide(Caller(who, who), request_id, approve)
+        )
+
+    # The production VP leads Laishan, not Huangwu; sales never decide.
+    assert decide(VP_PROD, True, request.id) is DecideResult.DENIED
+    assert decide(SALES_2, True, request.id) is DecideResult.DENIED
+    company.clock.set(NOW + timedelta(minutes=30))
+    assert decide(VP_EXEC, True, request.id) is DecideResult.APPROVED
+    assert decide(VP_EXEC, False, request.id) is DecideResult.DECIDED  # once
+    with company.sessions() as session:
+        step = session.get_one(Step, step_id)
+        assert step.due_at == due + timedelta(days=2)
+        # Its reminders count to the new limit: none before half of it.
+        assert step.next_ping_at is not None and step.next_ping_at > NOW + timedelta(hours=12)
+        events = [e.action for e in session.scalars(select(Event).order_by(Event.id))]
+        assert "extension_asked" in events and "extension_approved" in events
+    told = company.outbox(Purpose.EXTENSION)[-1]
+    assert told.chat_id == QC_HW and "延期已批准" in told.payload["text"]
+    shown = [
+        e for e in company.services.call(mapping_history, step_id) if e.action.startswith("ext")
+    ]
+    assert [e.action for e in shown] == ["extension_asked", "extension_approved"]
+    assert shown[0].reason == "等第三方检测报告" and shown[0].change and "→" in shown[0].change
+
+    # Asked again and refused: the limit stays.
+    assert ask(QC_HW, "1 仍在等").result is AskResult.ASKED
+    with company.sessions() as session:
+        second = session.scalars(
+            select(ExtensionRequest).order_by(ExtensionRequest.id.desc())
+        ).first()
+        assert second is not None
+    assert decide(VP_EXEC, False, second.id) is DecideResult.REFUSED
+    with company.sessions() as session:
+        assert session.get_one(Step, step_id).due_at == due + timedelta(days=2)
+    assert "延期未批准" in company.outbox(Purpose.EXTENSION)[-1].payload["text"]
+
+
+def test_a_vps_own_step_is_extended_by_the_gm(engine: Engine) -> None:
+    from bot.services import extensions
+    from bot.services.extensions import AskResult, Decide, DecideResult
+    from bot.services.steps import PromptKind, PromptReply
+    from storage.models import ExtensionRequest
+
+    company = Company(engine)
+    company.file()
+    step_id = company.step_id("report_to_gm")  # the leading VP's own step
+    reply = PromptReply(Caller(VP_EXEC, VP_EXEC), step_id, PromptKind.EXTEND, "2 等数据", None)
+    assert company.services.call(extensions.ask, reply).result is AskResult.ASKED
+    assert company.outbox(Purpose.EXTENSION)[-1].chat_id == GM
+    with company.sessions() as session:
+        request_id = session.scalars(select(ExtensionRequest.id)).one()
+    own = Decide(Caller(VP_EXEC, VP_EXEC), request_id, True)
+    assert company.services.call(extensions.decide, own) is DecideResult.DENIED
+    by_gm = Decide(Caller(GM, GM), request_id, True)
+    assert company.services.call(extensions.decide, by_gm) is DecideResult.APPROVED
+
+
+def mapping_history(uow: Any, step_id: int) -> Any:
+    step = uow.session.get(Step, step_id)
+    return mapping.history(uow.session, step.complaint)

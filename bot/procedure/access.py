@@ -188,3 +188,13 @@ def may_manage_people(who: Who) -> bool:
 def may_read_status(who: Who) -> bool:
     """Kesu's own health (/status) is the admins'."""
     return who.is_admin
+
+
+def may_decide_extension(who: Who, owner: Owner, case: Case) -> bool:
+    """An extension of a step's limit: the plant's leading VP decides; for a VP's own
+    step, the GM (and the GM, or an admin, may always)."""
+    if who.is_admin or who.role is Role.GM:
+        return True
+    if owner in (Owner.LEADING_VP, Owner.PRODUCTION_VP):
+        return False
+    return who.role in leading_roles(case.plant)

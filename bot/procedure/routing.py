@@ -320,3 +320,11 @@ def month_end_audience() -> list[Audience]:
     质检和生产部门), of both plants."""
     plants = (Plant.HUANGWU, Plant.LAISHAN)
     return [GroupChat(group, p) for group in (Group.QC, Group.PRODUCTION) for p in plants]
+
+
+def extension_audience(owner: Owner, plant: Plant) -> list[Audience]:
+    """Who decides an extension of a step's limit: the plant's leading VP; the GM for a
+    VP's own step."""
+    if owner in (Owner.LEADING_VP, Owner.PRODUCTION_VP):
+        return [Person(Role.GM)]
+    return [Person(role) for role in leading_roles(plant)]

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
 from bot.procedure.access import Case, Who
+from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.plans import Department
 from bot.procedure.steps import STEP_BY_ID
 from bot.services.notices import language_of
@@ -14,6 +15,7 @@ from bot.views.models import (
     ComplaintView,
     DeliveryView,
     EventView,
+    ExtensionView,
     MeetingView,
     PersonView,
     PlanItemView,
@@ -27,6 +29,7 @@ from storage import queries
 from storage.models import (
     Complaint,
     Event,
+    ExtensionRequest,
     Meeting,
     OutboxMessage,
     Person,
@@ -69,6 +72,23 @@ def step_view(step: Step, config: KesuConfig) -> StepView:
         blocked_reason=step.blocked_reason,
         report=special_report_view(step.special_reports[-1]) if step.special_reports else None,
         item=plan_item_view(step.plan_item) if step.plan_item else None,
+        extension_to=next(
+            (r.new_due for r in step.extension_requests if r.status is ExtensionStatus.PENDING),
+            None,
+        ),
+    )
+
+
+def extension_view(request: ExtensionRequest) -> ExtensionView:
+    return ExtensionView(
+        id=request.id,
+        asked_by=request.asked_by.name,
+        asked_at=request.asked_at,
+        old_due=request.old_due,
+        new_due=request.new_due,
+        reason=request.reason,
+        status=request.status,
+        decided_by=request.decided_by.name if request.decided_by else None,
     )
 
 
@@ -187,6 +207,9 @@ def event_view(event: Event, items: dict[int, str] | None = None) -> EventView:
         change=(
             f"{event.detail['grade_from']} → {event.detail['grade']}"
             if "grade_from" in event.detail
+            # An extension: the limit as it was and as asked (company time, as written).
+            else f"{event.detail['due_from']} → {event.detail['due_to']}"
+            if "due_to" in event.detail
             else None
         ),
         reason=event.detail.get("reason"),

@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot.procedure import plans as rules
 from bot.procedure.calendar import next_daily
 from bot.procedure.grading import Plant
-from bot.procedure.pings import next_ping_at, ping_time
+from bot.procedure.pings import next_ping_at
 from bot.procedure.plans import Change, ItemStatus, PlanDraft
 from bot.procedure.routing import department_group, plan_audience, tracking_audience
 from bot.procedure.steps import (
@@ -48,6 +48,7 @@ from bot.services.steps import (
     finish_step,
     mark_done,
     may_press,
+    move_due,
     refresh_cards,
     task_recipients,
 )
@@ -279,17 +280,8 @@ def _move_due(uow: UnitOfWork, item: PlanItem, due_at: datetime) -> None:
     """A new due date: the running task's pings count to it, those already past skipped."""
     item.due_at = due_at
     step = _running_task(item)
-    if step is None:
-        return
-    policy = uow.config.ping_policy()
-    sent = 0
-    while ping_time(step.opened_at, due_at, sent, policy) <= uow.now:
-        sent += 1
-    step.due_at, step.pings_sent = due_at, sent
-    step.next_ping_at = ping_time(step.opened_at, due_at, sent, policy)
-    queries.drop_held_pings(uow.session, step.id)
-    uow.session.flush()
-    refresh_cards(uow, step)
+    if step is not None:
+        move_due(uow, step, due_at)
 
 
 def _give_to(uow: UnitOfWork, item: PlanItem, person: Person, actor: Actor) -> None:

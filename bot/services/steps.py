@@ -15,7 +15,7 @@ from typing import Any
 from bot.procedure import access, engine
 from bot.procedure.grading import Grade, Plant, is_serious
 from bot.procedure.intake import FileKind
-from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at
+from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at, ping_time
 from bot.procedure.quiet import can_wait
 from bot.procedure.routing import (
     Audience,
@@ -86,6 +86,7 @@ class Pressed:
     asks_reason: bool = False  # Blocked: the reason is asked for
     asks_nature: bool = False  # Change the nature: the choice is offered
     asks_meeting: bool = False  # Schedule the meeting: its time and place are asked for
+    asks_extension: bool = False  # Ask for more time: the new date and the reason
     complaint: ComplaintView | None = None  # Show: the whole complaint
     events: tuple[EventView, ...] = ()
 
@@ -105,6 +106,7 @@ class PromptKind(StrEnum):
     BENEFIT = "benefit"  # a suggestion's realised benefit (bot.services.suggestions)
     MEETING = "meeting"  # a meeting's time and place (bot.services.meetings)
     MINUTES = "minutes"  # a meeting's minutes (bot.services.meetings)
+    EXTEND = "extend"  # the new date and the reason of an extension (bot.services.extensions)
 
 
 @dataclass(frozen=True)
@@ -492,6 +494,11 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     if command.action is StepAction.BLOCK:
         # The reason is asked for; see reply_to_prompt.
         return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_reason=True)
+    if command.action is StepAction.EXTEND:
+        if step.due_at is None or definition.per_item:
+            return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+        # The new date and the reason are asked for; see bot.services.extensions.
+        return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_extension=True)
     if command.action is StepAction.MEETING:
         if not STEP_BY_ID[step.key].holds_meeting:
             return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
@@ -905,3 +912,18 @@ def overdue(uow: UnitOfWork, caller: Caller) -> TaskList:
 def next_limit(uow: UnitOfWork) -> datetime | None:
     """When the next open step's time limit runs out (the sandbox's clock jumps there)."""
     return queries.next_step_due(uow.session, uow.now)
+
+
+def move_due(uow: UnitOfWork, step: Step, due_at: datetime) -> None:
+    """A new limit for an open step (a plan item's new date, an extension approved): its
+    reminders and escalations count to it, those already past skipped, held ones dropped;
+    its cards show it."""
+    policy = uow.config.ping_policy()
+    sent = 0
+    while ping_time(step.opened_at, due_at, sent, policy) <= uow.now:
+        sent += 1
+    step.due_at, step.pings_sent = due_at, sent
+    step.next_ping_at = ping_time(step.opened_at, due_at, sent, policy)
+    queries.drop_held_pings(uow.session, step.id)
+    uow.session.flush()
+    refresh_cards(uow, step)

@@ -76,6 +76,7 @@ MEETING_MINUTES = "mt"
 PLAN_FORM = "pf"  # the rectification plan's conversation
 MEETING_INVITE = "mi"  # the organiser invites someone else to a special meeting
 HAND_OVER = "ho"  # the leading VP hands the plan (step 10) to someone else
+EXTENSION = "ex"  # the leading VP (or the GM) decides an extension of a step's limit
 
 
 class StepAction(StrEnum):
@@ -88,6 +89,7 @@ class StepAction(StrEnum):
     NATURE = "nature"  # QC change the nature and flags at the appraisal
     MEETING = "meet"  # the leading VP schedules the step's meeting
     PLAN = "plan"  # fill in the rectification plan (step 10), or add an item (step 13)
+    EXTEND = "ext"  # ask for more time (the new date and the reason are asked for)
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}
@@ -186,6 +188,24 @@ class ReportPress:
         }:
             raise BadCallback(f"not a special report button: {data!r}")
         return cls(callback.int_arg, ReportAction(callback.action))
+
+
+@dataclass(frozen=True)
+class ExtensionPress:
+    """Approve or Refuse under an extension request."""
+
+    request_id: int
+    approve: bool
+
+    def encode(self) -> str:
+        return Callback(EXTENSION, "ok" if self.approve else "no", str(self.request_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> ExtensionPress:
+        callback = decode(data)
+        if callback.family != EXTENSION or callback.action not in ("ok", "no"):
+            raise BadCallback(f"not an extension button: {data!r}")
+        return cls(callback.int_arg, callback.action == "ok")
 
 
 @dataclass(frozen=True)

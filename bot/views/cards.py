@@ -19,6 +19,7 @@ from bot.views.models import (
     ComplaintView,
     DeliveryView,
     EventView,
+    ExtensionView,
     Health,
     MeetingView,
     Message,
@@ -74,6 +75,28 @@ def special_report(
     return [
         Message(p, keyboard if index == len(parts) - 1 else None) for index, p in enumerate(parts)
     ]
+
+
+def extension(
+    step: StepView,
+    complaint: ComplaintView,
+    request: ExtensionView,
+    language: str,
+    tz: str,
+    deciding: bool,
+) -> list[Message]:
+    """An extension request as whom decides it reads it, with Approve / Refuse under it
+    (`deciding`); or its decision, to whom asked."""
+    template = "notices/extension_request.html" if deciding else "notices/extension_decided.html"
+    parts = render_messages(template, language, s=step, c=complaint, x=request, tz=tz)
+    keyboard = keyboards.extension(language, request.id) if deciding else None
+    return [
+        Message(p, keyboard if index == len(parts) - 1 else None) for index, p in enumerate(parts)
+    ]
+
+
+def extension_prompt(step: StepView, language: str, tz: str) -> str:
+    return render("steps/extension_prompt.html", language, s=step, tz=tz)
 
 
 def special_answer_prompt(language: str) -> str:

@@ -29,6 +29,7 @@ from bot.views.callbacks import (
     INTAKE,
     PLAN_FORM,
     Callback,
+    ExtensionPress,
     HandPress,
     InvitePress,
     MajorPress,
@@ -177,7 +178,13 @@ def task(language: str, step: StepView) -> Keyboard:
         rows.append([(t("Hand it to a colleague"), HandPress(step.id).encode()), blocked])
     else:
         rows.append([(t("Take it"), StepPress(step.id, StepAction.TAKE).encode()), blocked])
-    rows.append([show])
+    if step.due_at is not None and not step.definition.per_item and step.extension_to is None:
+        # An item's date is the plan's, changed with the plan; one request at a time.
+        rows.append(
+            [(t("Ask for more time"), StepPress(step.id, StepAction.EXTEND).encode()), show]
+        )
+    else:
+        rows.append([show])
     return rows
 
 
@@ -213,6 +220,16 @@ def special_report(language: str, report_id: int) -> Keyboard:
         [
             (gettext(language, "Approve"), ReportPress(report_id, ReportAction.APPROVE).encode()),
             (gettext(language, "Reply"), ReportPress(report_id, ReportAction.REPLY).encode()),
+        ]
+    ]
+
+
+def extension(language: str, request_id: int) -> Keyboard:
+    """Under an extension request, for whom decides it."""
+    return [
+        [
+            (gettext(language, "Approve"), ExtensionPress(request_id, approve=True).encode()),
+            (gettext(language, "Refuse"), ExtensionPress(request_id, approve=False).encode()),
         ]
     ]
 

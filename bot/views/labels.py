@@ -121,6 +121,9 @@ EVENTS.update(
         "item_sent_back": N_("rectification item sent back"),
         "item_reopened": N_("rectification item runs again"),
         "tracking_run": N_("tracking of plan items posted"),
+        "extension_asked": N_("more time asked for"),
+        "extension_approved": N_("extension approved"),
+        "extension_refused": N_("extension refused"),
     }
 )
 

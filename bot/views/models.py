@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
 from bot.procedure.meetings import MeetingKind
@@ -36,6 +37,20 @@ class AttachmentView:
     file_id: str
     file_name: str | None
     step_title: str | None = None  # a step's file (the appraisal report, evidence): its title
+
+
+@dataclass(frozen=True)
+class ExtensionView:
+    """申请延期: more time asked for a step's limit, and the decision."""
+
+    id: int
+    asked_by: str
+    asked_at: datetime
+    old_due: datetime
+    new_due: datetime
+    reason: str
+    status: ExtensionStatus
+    decided_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class StepView:
     blocked_reason: str | None = None
     report: SpecialReportView | None = None  # the latest special report, for the card
     item: PlanItemView | None = None  # a plan item's task: the item
+    extension_to: datetime | None = None  # more time asked for, to this, not yet decided
 
     @property
     def definition(self) -> StepDef:
