@@ -29,7 +29,7 @@ from tests.conftest import (
 )
 from tests.harness import World, running_kesu
 from tests.test_e2e_intake import file_complaint
-from tests.test_e2e_steps import card, press
+from tests.test_e2e_steps import card, press, step
 
 # Not about Telegram's pace: without its limits (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
@@ -316,6 +316,59 @@ async def test_a_blocked_step_sends_a_special_report_the_gm_answers_back_to_vp_a
         approve = next(d for label, d in report.buttons if label == "批准")
         again = await press(world, GM, GM, report.message_id, approve)
         assert "已经答复" in again["text"]
+
+
+async def test_qc_ask_for_two_more_days_and_the_vp_approves_from_the_button(
+    engine: Engine,
+) -> None:
+    async with running_kesu(engine) as world:
+        await file_complaint(world, letter=False)
+        assessment = await eventually(lambda: card(world, QC_HUANGWU, "问题鉴定初评"))
+        due = step(world, "initial_assessment").due_at
+        assert due is not None
+        extend = next(d for label, d in assessment.buttons if label == "申请延期")
+        answered = await press(world, QC_HW, QC_HUANGWU, assessment.message_id, extend)
+        assert not answered["text"]  # nothing is recorded by the press itself
+        prompt = await eventually(
+            lambda: world.last(QC_HW) if "申请延期" in world.last(QC_HW).text else None
+        )
+        assert (prompt.reply_markup or {}).get("force_reply")
+        # No reason: one line says so, and the same prompt still takes the answer.
+        await world.say(QC_HW, "2", reply_to=prompt.message_id)
+        assert world.last(QC_HW).text == "请在日期后写明原因：2026-12-10 等检测报告"
+        await world.say(QC_HW, "2 等第三方检测报告", reply_to=prompt.message_id)
+        assert "已提交" in world.last(QC_HW).text
+        # The card says so at once; the executive VP (who leads Huangwu) gets the request.
+        await eventually(lambda: "已申请延期至" in card(world, QC_HUANGWU, "问题鉴定初评").text)
+        request = await eventually(
+            lambda: next((m for m in world.emu.bot_messages(VP_EXEC) if "申请人" in m.text), None)
+        )
+        assert "等第三方检测报告" in request.text
+        assert [label for label, _ in request.buttons] == ["批准", "拒绝"]
+        approve = next(d for label, d in request.buttons if label == "批准")
+        # A salesperson who is not the plant's VP may not decide it, forged or not.
+        refused = await press(world, SALES_2, VP_EXEC, request.message_id, approve)
+        assert refused["show_alert"]
+        done = await press(world, VP_EXEC, VP_EXEC, request.message_id, approve)
+        assert "已批准" in done["text"]
+        assert step(world, "initial_assessment").due_at == due + timedelta(days=2)
+        await eventually(
+            lambda: [m for m in world.emu.bot_messages(QC_HW) if "延期已批准" in m.text]
+        )
+        # The card shows the new limit, and may ask again.
+        shown = await eventually(
+            lambda: (
+                card(world, QC_HUANGWU, "问题鉴定初评")
+                if "已申请延期至" not in card(world, QC_HUANGWU, "问题鉴定初评").text
+                else None
+            )
+        )
+        assert "申请延期" in [label for label, _ in shown.buttons]
+        # Its buttons are gone; an old client's press of them changes nothing.
+        assert not world.emu.chats[VP_EXEC].messages[request.message_id].buttons
+        query_id = await world.emu.press(VP_EXEC, VP_EXEC, request.message_id, approve, forged=True)
+        again = await eventually(lambda: world.emu.callback_answers[query_id])
+        assert "已审批" in again["text"]
 
 
 async def test_settings_turn_night_pings_on_and_off(engine: Engine) -> None:
