@@ -27,6 +27,7 @@ from storage.models import (
     Customer,
     DeliveryStatus,
     Event,
+    ExtensionRequest,
     Invite,
     KeepStatus,
     KeptFile,
@@ -963,4 +964,15 @@ def outbox_after(session: Session, after_id: int, limit: int) -> Sequence[Outbox
         .where(OutboxMessage.id > after_id)
         .order_by(OutboxMessage.id)
         .limit(limit)
+    ).all()
+
+
+def extensions_decided(
+    session: Session, since: datetime, until: datetime
+) -> Sequence[ExtensionRequest]:
+    """Extension requests decided in [since, until), with their steps (the summary)."""
+    return session.scalars(
+        select(ExtensionRequest)
+        .where(ExtensionRequest.decided_at >= since, ExtensionRequest.decided_at < until)
+        .options(selectinload(ExtensionRequest.step))
     ).all()

@@ -1423,6 +1423,12 @@ def test_more_time_is_asked_with_a_reason_and_decided_by_the_leading_vp(engine: 
     with company.sessions() as session:
         assert session.get_one(Step, step_id).due_at == due + timedelta(days=2)
     assert "延期未批准" in company.outbox(Purpose.EXTENSION)[-1].payload["text"]
+    # The weekly summary counts the approved one, by the department whose step it was.
+    found = company.services.call(summary.weekly, summary.SummaryRequest(Caller(GM), ""))
+    assert found.summary is not None
+    assert dict(found.summary.this.extensions_by_department) == {"qc": 1}
+    text = "".join(m.text for m in cards.weekly_summary(found.summary, "zh_CN", "Asia/Shanghai"))
+    assert "批准延期（按部门）：质检、技术部门 1" in text
 
 
 def test_a_vps_own_step_is_extended_by_the_gm(engine: Engine) -> None:

@@ -85,6 +85,13 @@ class SuggestionFact:
 
 
 @dataclass(frozen=True)
+class ExtensionFact:
+    department: str  # the step's owner, as the configuration runs it
+    decided_at: datetime
+    approved: bool
+
+
+@dataclass(frozen=True)
 class WeekFigures:
     """One week's figures; `Counter`s count by their key."""
 
@@ -108,6 +115,8 @@ class WeekFigures:
     suggestions_adopted: int
     rewards: Decimal
     majors: int  # major problems received this week
+    # Extensions of a limit approved this week, by the department whose step it was.
+    extensions_by_department: Counter[str] = field(default_factory=Counter)
 
     @property
     def answer_rate(self) -> float | None:
@@ -126,6 +135,7 @@ def figures(
     items: Iterable[ItemFact],
     suggestions: Iterable[SuggestionFact],
     answer_step: str = ANSWER_STEP,
+    extensions: Iterable[ExtensionFact] = (),
 ) -> WeekFigures:
     """The figures of [start, end) from every fact that may touch it."""
     complaints, steps = list(complaints), list(steps)
@@ -166,6 +176,9 @@ def figures(
             Decimal(0),
         ),
         majors=sum(1 for c in received if c.major),
+        extensions_by_department=Counter(
+            x.department for x in extensions if x.approved and _within(x.decided_at, start, end)
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Row
 from bot.procedure import access
 from bot.procedure import summary as rules
 from bot.procedure.calendar import next_weekly
+from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import Grade
 from bot.procedure.routing import Group, GroupChat
 from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, STEP_BY_ID
@@ -113,8 +114,18 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
         for g in queries.suggestions(session)
     ]
 
+    extensions = [
+        rules.ExtensionFact(
+            config.owner(x.step.key).value, x.decided_at, x.status is ExtensionStatus.APPROVED
+        )
+        for x in queries.extensions_decided(session, before, end)
+        if x.decided_at is not None
+    ]
+
     def of(since: datetime, until: datetime) -> rules.WeekFigures:
-        return rules.figures(since, until, complaints, steps, items, suggestions)
+        return rules.figures(
+            since, until, complaints, steps, items, suggestions, extensions=extensions
+        )
 
     # The most overdue, with how many there are: the list would not fit otherwise.
     overdue_count, late_rows = queries.overdue_steps(session, uow.now, OVERDUE_LISTED)
