@@ -26,17 +26,19 @@ from bot.views import cards, keyboards
 from bot.views.callbacks import (
     NATURE,
     PLANT,
+    SNOOZE,
     STEP,
     BadCallback,
     NaturePick,
     PlantPress,
+    SnoozePress,
     StepAction,
     StepPress,
     pattern,
 )
-from bot.views.i18n import N_, gettext
+from bot.views.i18n import N_, gettext, gettext_plain
 from bot.views.models import StepView
-from bot.views.render import render_messages
+from bot.views.render import format_datetime, render_messages
 from handlers.common import (
     Context,
     answer_stale,
@@ -110,7 +112,8 @@ async def on_press(update: Update, context: Context) -> None:
     if done.result is not PressResult.OK:
         await query.answer(gettext(language, REFUSALS[done.result]), show_alert=True)
         return
-    asks = pressed.action in (StepAction.SHOW, StepAction.EXTEND)  # nothing recorded yet
+    # Nothing is recorded by these yet: they show, or ask for more.
+    asks = pressed.action in (StepAction.SHOW, StepAction.EXTEND, StepAction.SNOOZE)
     await query.answer(None if asks else gettext(language, "Recorded."))
     if done.finished and query.message is not None:
         # A reminder or a /mytasks copy is not a remembered card: take its buttons away here.
@@ -147,6 +150,32 @@ async def _after_press(
     if done.asks_extension and done.step is not None:
         prompt = cards.extension_prompt(done.step, language, tz)
         await ask(context, user_id, prompt, [pressed.step_id, PromptKind.EXTEND.value])
+    if done.asks_snooze and done.step is not None:
+        await send_to(context, user_id, cards.snooze_choice(done.step, language))
+
+
+async def on_snooze(update: Update, context: Context) -> None:
+    """An hour, or until the working morning: the step's reminders wait that long."""
+    query = update.callback_query
+    assert query is not None
+    language = context.language
+    try:
+        pressed = SnoozePress.decode(query.data)
+    except BadCallback:
+        await answer_stale(query, language)
+        return
+    done = await context.services.run(
+        steps.snooze, steps.SnoozeStep(context.caller, pressed.step_id, pressed.until_morning)
+    )
+    if done.result is not PressResult.OK or done.until is None:
+        await query.answer(gettext(language, REFUSALS[done.result]), show_alert=True)
+        return
+    until = format_datetime(done.until, context.services.config.timezone)
+    text = gettext_plain(
+        language, "Its reminders wait until {until}; escalations go on.", until=until
+    )
+    await query.answer(text)
+    await edit_keyboard(query, None)
 
 
 async def _prompt(
@@ -313,6 +342,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CallbackQueryHandler(on_press, pattern=pattern(STEP)),
         CallbackQueryHandler(on_plant, pattern=pattern(PLANT)),
         CallbackQueryHandler(on_nature, pattern=pattern(NATURE)),
+        CallbackQueryHandler(on_snooze, pattern=pattern(SNOOZE)),
         CommandHandler("mytasks", mytasks),
         CommandHandler("overdue", overdue),
     ]

@@ -452,6 +452,23 @@ class ExtensionRequest(Base):
     decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
 
 
+class Snooze(Base):
+    """A step's reminders silenced for a while by someone who may act on it (an hour, or
+    until the next working morning); its escalations to the VP go on regardless."""
+
+    __tablename__ = "snooze"
+    __table_args__ = (Index("ix_snooze_step_until", "step_id", "until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    at: Mapped[datetime]
+    until: Mapped[datetime]
+
+    step: Mapped[Step] = relationship()
+    by: Mapped[Person] = relationship()
+
+
 class Suggestion(Base):
     """合理化建议: proposed by anyone, adopted or declined by leadership; an adopted one
     earns 10 % of its realised benefit."""

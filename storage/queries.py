@@ -38,6 +38,7 @@ from storage.models import (
     Plan,
     PlanItem,
     Purpose,
+    Snooze,
     Step,
     Suggestion,
     utcnow,
@@ -976,3 +977,10 @@ def extensions_decided(
         .where(ExtensionRequest.decided_at >= since, ExtensionRequest.decided_at < until)
         .options(selectinload(ExtensionRequest.step))
     ).all()
+
+
+def snoozed_until(session: Session, step_id: int, now: datetime) -> datetime | None:
+    """Until when the step's reminders are silenced, if they are now."""
+    return session.scalar(
+        select(func.max(Snooze.until)).where(Snooze.step_id == step_id, Snooze.until > now)
+    )

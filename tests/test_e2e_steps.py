@@ -70,7 +70,15 @@ async def test_an_a_complaint_from_huangwu_runs_its_steps(engine: Engine, transp
         # QC Huangwu get the initial assessment with its buttons; Laishan does not.
         assessment = await eventually(lambda: card(world, QC_HUANGWU, "问题鉴定初评"))
         labels = [label for label, _ in assessment.buttons]
-        assert labels == ["完成", "非质量问题", "我来负责", "受阻，需要资源", "申请延期", "查看"]
+        assert labels == [
+            "完成",
+            "非质量问题",
+            "我来负责",
+            "受阻，需要资源",
+            "申请延期",
+            "暂停提醒",
+            "查看",
+        ]
         assert all(not m.text.startswith("第") for m in world.notices(QC_LAISHAN))
         # The executive VP leads Huangwu: the on-site step comes to him privately.
         await eventually(lambda: card(world, VP_EXEC, "到现场"))

@@ -96,7 +96,7 @@ def test_the_checked_values_match_the_enums_of_the_models() -> None:
         "0005_nature_and_resources",
         "0006_rectification_plans",
         "0009_people_from_telegram",
-        "0012_extension_requests",
+        "0012_extensions_and_snoozes",
     ):
         path = db.MIGRATIONS / "versions" / f"{name}.py"
         spec = importlib.util.spec_from_file_location(name, path)

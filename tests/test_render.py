@@ -234,6 +234,8 @@ def test_task_buttons_come_from_the_step_table(language: str, definition: Any) -
         expected.discard(StepAction.MEETING)
     if definition.per_item or step.due_at is None:
         expected.discard(StepAction.EXTEND)  # an item's date is the plan's
+    if step.due_at is None:
+        expected.discard(StepAction.SNOOZE)  # no limit, no reminders
     assert {p.action for p in presses} == expected
     # Once more time is asked for, no second request until it is decided.
     waiting = replace(step, extension_to=datetime(2026, 12, 1, tzinfo=UTC))

@@ -1454,3 +1454,46 @@ def test_a_vps_own_step_is_extended_by_the_gm(engine: Engine) -> None:
 def mapping_history(uow: Any, step_id: int) -> Any:
     step = uow.session.get(Step, step_id)
     return mapping.history(uow.session, step.complaint)
+
+
+def test_a_snooze_silences_the_owners_reminders_but_never_the_vps_escalation(
+    engine: Engine,
+) -> None:
+    """QC snooze the initial assessment until the working morning: its reminder and
+    overdue notice to QC wait until 08:00 the next day, while the executive VP's
+    escalation goes at the limit. Who snoozed, and until when, is in the event log."""
+    company = Company(engine)
+    company.file()  # A at Huangwu, 09:00 in Shanghai on Tuesday 24 November
+    step_id = company.step_id("initial_assessment")
+    morning = datetime(2026, 11, 25, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    pressed = company.services.call(
+        steps.press, PressStep(Caller(QC_HW, QC_HW), step_id, StepAction.SNOOZE)
+    )
+    assert pressed.result is PressResult.OK and pressed.asks_snooze
+    # Sales may not silence QC's step.
+    refused = company.services.call(steps.snooze, steps.SnoozeStep(Caller(SALES_2), step_id, True))
+    assert refused.result is PressResult.DENIED
+    done = company.services.call(steps.snooze, steps.SnoozeStep(Caller(QC_HW), step_id, True))
+    assert done.result is PressResult.OK and done.until == morning
+
+    def fire(at: datetime) -> list[OutboxMessage]:
+        company.clock.set(at)
+        assert company.services.call(steps.fire_ping, step_id)
+        # (A later ping replaces one still held, and SQLite may reuse its id.)
+        return [r for r in company.outbox(Purpose.PING) if r.created_at == at]
+
+    reminder = fire(NOW + timedelta(hours=1))  # half of the two hours
+    assert reminder and all(r.next_attempt_at == morning for r in reminder)
+    assert {r.chat_id for r in reminder} == {QC_HUANGWU}
+    overdue = fire(NOW + timedelta(hours=2))  # the limit: QC's notice waits, the VP's not
+    at_once = {r.chat_id for r in overdue if r.next_attempt_at <= NOW + timedelta(hours=2)}
+    waiting = {r.chat_id for r in overdue if r.next_attempt_at == morning}
+    assert VP_EXEC in at_once and GM in at_once and waiting == {QC_HUANGWU}
+    with company.sessions() as session:
+        event = session.scalars(select(Event).where(Event.action == "step_snoozed")).one()
+        assert event.actor is not None and event.actor.telegram_id == QC_HW
+        assert event.detail["until"] == morning.astimezone(UTC).isoformat()
+    # An hour's snooze at 10:00 ends at 11:00.
+    company.clock.set(NOW + timedelta(hours=1))
+    hour = company.services.call(steps.snooze, steps.SnoozeStep(Caller(QC_HW), step_id, False))
+    assert hour.until == NOW + timedelta(hours=2)

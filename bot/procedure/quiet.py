@@ -50,6 +50,17 @@ class WorkingHours:
             day += timedelta(days=1)
         return datetime.combine(self.calendar.next_workday(day), self.start, tzinfo=self.tz)
 
+    def next_morning(self, at: datetime) -> datetime:
+        """The start of the next working day after `at` (today's, if it has not begun)."""
+        local = at.astimezone(self.tz)
+        day = local.date()
+        if local.time() >= self.start or not self.calendar.is_workday(day):
+            day = self.calendar.next_workday(day + timedelta(days=1))
+        return datetime.combine(day, self.start, tzinfo=self.tz)
+
+
+SNOOZE_HOUR = timedelta(hours=1)
+
 
 def can_wait(grade: Grade, limit: timedelta, kind: PingKind) -> bool:
     """Whether a ping of this kind, for a step with this limit, waits for working hours."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -16,7 +16,7 @@ from bot.procedure import access, engine
 from bot.procedure.grading import Grade, Plant, is_serious
 from bot.procedure.intake import FileKind
 from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at, ping_time
-from bot.procedure.quiet import can_wait
+from bot.procedure.quiet import SNOOZE_HOUR, WorkingHours, can_wait
 from bot.procedure.routing import (
     Audience,
     closure_audience,
@@ -58,7 +58,7 @@ from bot.views.models import (
     StepView,
 )
 from storage import queries
-from storage.models import Complaint, Method, Person, Purpose, Step
+from storage.models import Complaint, Method, Person, Purpose, Snooze, Step
 
 
 class PressResult(StrEnum):
@@ -87,6 +87,7 @@ class Pressed:
     asks_nature: bool = False  # Change the nature: the choice is offered
     asks_meeting: bool = False  # Schedule the meeting: its time and place are asked for
     asks_extension: bool = False  # Ask for more time: the new date and the reason
+    asks_snooze: bool = False  # Snooze reminders: how long is offered
     complaint: ComplaintView | None = None  # Show: the whole complaint
     events: tuple[EventView, ...] = ()
 
@@ -494,6 +495,10 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     if command.action is StepAction.BLOCK:
         # The reason is asked for; see reply_to_prompt.
         return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_reason=True)
+    if command.action is StepAction.SNOOZE:
+        if step.due_at is None:
+            return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+        return Pressed(PressResult.OK, mapping.step_view(step, uow.config), asks_snooze=True)
     if command.action is StepAction.EXTEND:
         if step.due_at is None or definition.per_item:
             return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
@@ -811,20 +816,28 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
     audience: list[Audience] = []
     if due.kind is not PingKind.REMINDER:
         audience = escalation_audience(complaint.plant, complaint.grade)
-    to = task_recipients(uow, step, leadership_group=False)
-    known = {r.chat_id for r in to}
-    to += [r for r in recipients(session, config, audience) if r.chat_id not in known]
+    owners = task_recipients(uow, step, leadership_group=False)
+    known = {r.chat_id for r in owners}
+    escalated = [r for r in recipients(session, config, audience) if r.chat_id not in known]
+    to = owners + escalated
     held_until = _held_until(uow, step, due)
-    # A later ping replaces one held for quiet hours and not sent yet.
+    snoozed = queries.snoozed_until(session, step.id, now)
+    # A later ping replaces one held (quiet hours, a snooze) and not sent yet.
     queries.drop_held_pings(session, step.id)
+    now_to = to
+    if snoozed is not None:
+        # Someone silenced the step's reminders a while: its owners hear at its end (or
+        # the working hour after it); the escalations to the VP and the GM go on.
+        _post_ping(uow, step, due, owners, max(snoozed, held_until or snoozed))
+        now_to = escalated
     if held_until is None:
-        _post_ping(uow, step, due, to)
+        _post_ping(uow, step, due, now_to)
     else:
         # Quiet hours: those who chose night pings get it now, the rest at the next
         # working hour.
         night = queries.night_ping_people(session)
-        _post_ping(uow, step, due, [r for r in to if r.chat_id in night])
-        _post_ping(uow, step, due, [r for r in to if r.chat_id not in night], held_until)
+        _post_ping(uow, step, due, [r for r in now_to if r.chat_id in night])
+        _post_ping(uow, step, due, [r for r in now_to if r.chat_id not in night], held_until)
     step.pings_sent = due.index + 1
     step.next_ping_at = next_ping_at(step.opened_at, step.due_at, step.pings_sent, policy)
     log_event(
@@ -839,6 +852,7 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
         due=due.at.astimezone(UTC).isoformat(),
         recipients=[r.chat_id for r in to],
         held_until=held_until.astimezone(UTC).isoformat() if held_until else None,
+        snoozed_until=snoozed.astimezone(UTC).isoformat() if snoozed else None,
     )
     return True
 
@@ -927,3 +941,47 @@ def move_due(uow: UnitOfWork, step: Step, due_at: datetime) -> None:
     queries.drop_held_pings(uow.session, step.id)
     uow.session.flush()
     refresh_cards(uow, step)
+
+
+@dataclass(frozen=True)
+class SnoozeStep:
+    caller: Caller
+    step_id: int
+    until_morning: bool  # else an hour
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    result: PressResult
+    until: datetime | None = None
+
+
+def snooze(uow: UnitOfWork, command: SnoozeStep) -> Snoozed:
+    """Silence a step's reminders for an hour, or until the next working morning, by
+    someone who may act on it. Its escalations to the VP go on until the step moves."""
+    session, now = uow.session, uow.now
+    step = queries.step_by_id(session, command.step_id)
+    if step is None:
+        return Snoozed(PressResult.NOT_OPEN)
+    person = uow.person(command.caller)
+    actor = Actor.of(command.caller, person)
+    if not may_press(uow, person, step):
+        return Snoozed(_refuse(uow, actor, step, "snooze").result)
+    if step.status != StepStatus.OPEN or step.due_at is None:
+        return Snoozed(PressResult.NOT_OPEN)
+    assert person is not None
+    hours = uow.config.quiet() or WorkingHours(
+        time(8), time(18), uow.config.working_calendar(), uow.config.tz
+    )
+    until = hours.next_morning(now) if command.until_morning else now + SNOOZE_HOUR
+    session.add(Snooze(step=step, by=person, at=now, until=until))
+    log_event(
+        session,
+        actor,
+        "step_snoozed",
+        now,
+        step.complaint,
+        step=step.key,
+        until=until.astimezone(UTC).isoformat(),
+    )
+    return Snoozed(PressResult.OK, until)

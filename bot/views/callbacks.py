@@ -77,6 +77,7 @@ PLAN_FORM = "pf"  # the rectification plan's conversation
 MEETING_INVITE = "mi"  # the organiser invites someone else to a special meeting
 HAND_OVER = "ho"  # the leading VP hands the plan (step 10) to someone else
 EXTENSION = "ex"  # the leading VP (or the GM) decides an extension of a step's limit
+SNOOZE = "sz"  # a step's reminders silenced for an hour, or until the next working morning
 
 
 class StepAction(StrEnum):
@@ -90,6 +91,7 @@ class StepAction(StrEnum):
     MEETING = "meet"  # the leading VP schedules the step's meeting
     PLAN = "plan"  # fill in the rectification plan (step 10), or add an item (step 13)
     EXTEND = "ext"  # ask for more time (the new date and the reason are asked for)
+    SNOOZE = "snz"  # silence the step's reminders a while (how long is asked for)
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}
@@ -206,6 +208,24 @@ class ExtensionPress:
         if callback.family != EXTENSION or callback.action not in ("ok", "no"):
             raise BadCallback(f"not an extension button: {data!r}")
         return cls(callback.int_arg, callback.action == "ok")
+
+
+@dataclass(frozen=True)
+class SnoozePress:
+    """How long a step's reminders are silenced: an hour, or until the working morning."""
+
+    step_id: int
+    until_morning: bool
+
+    def encode(self) -> str:
+        return Callback(SNOOZE, "am" if self.until_morning else "1h", str(self.step_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> SnoozePress:
+        callback = decode(data)
+        if callback.family != SNOOZE or callback.action not in ("am", "1h"):
+            raise BadCallback(f"not a snooze button: {data!r}")
+        return cls(callback.int_arg, callback.action == "am")
 
 
 @dataclass(frozen=True)

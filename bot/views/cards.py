@@ -95,6 +95,12 @@ def extension(
     ]
 
 
+def snooze_choice(step: StepView, language: str) -> Message:
+    """How long a step's reminders wait: an hour, or until the working morning."""
+    text = render("steps/snooze.html", language, s=step)
+    return Message(text, keyboards.snooze(language, step.id))
+
+
 def extension_prompt(step: StepView, language: str, tz: str) -> str:
     return render("steps/extension_prompt.html", language, s=step, tz=tz)
 

@@ -39,6 +39,7 @@ from bot.views.callbacks import (
     PlantPress,
     ReportAction,
     ReportPress,
+    SnoozePress,
     StepAction,
     StepPress,
     SuggestionAction,
@@ -178,13 +179,13 @@ def task(language: str, step: StepView) -> Keyboard:
         rows.append([(t("Hand it to a colleague"), HandPress(step.id).encode()), blocked])
     else:
         rows.append([(t("Take it"), StepPress(step.id, StepAction.TAKE).encode()), blocked])
+    last = []
     if step.due_at is not None and not step.definition.per_item and step.extension_to is None:
         # An item's date is the plan's, changed with the plan; one request at a time.
-        rows.append(
-            [(t("Ask for more time"), StepPress(step.id, StepAction.EXTEND).encode()), show]
-        )
-    else:
-        rows.append([show])
+        last.append((t("Ask for more time"), StepPress(step.id, StepAction.EXTEND).encode()))
+    if step.due_at is not None:
+        last.append((t("Snooze reminders"), StepPress(step.id, StepAction.SNOOZE).encode()))
+    rows.append([*last, show])
     return rows
 
 
@@ -230,6 +231,19 @@ def extension(language: str, request_id: int) -> Keyboard:
         [
             (gettext(language, "Approve"), ExtensionPress(request_id, approve=True).encode()),
             (gettext(language, "Refuse"), ExtensionPress(request_id, approve=False).encode()),
+        ]
+    ]
+
+
+def snooze(language: str, step_id: int) -> Keyboard:
+    """How long the step's reminders are silenced (its escalations go on)."""
+    return [
+        [
+            (gettext(language, "For an hour"), SnoozePress(step_id, until_morning=False).encode()),
+            (
+                gettext(language, "Until the working morning"),
+                SnoozePress(step_id, until_morning=True).encode(),
+            ),
         ]
     ]
 

@@ -124,6 +124,7 @@ EVENTS.update(
         "extension_asked": N_("more time asked for"),
         "extension_approved": N_("extension approved"),
         "extension_refused": N_("extension refused"),
+        "step_snoozed": N_("reminders snoozed"),
     }
 )
 

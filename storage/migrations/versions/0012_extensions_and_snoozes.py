@@ -1,7 +1,8 @@
-"""extension requests
+"""extension requests and snoozes
 
 extension_request: 申请延期, the owner of a step asks for a later limit with a reason;
 the leading VP (the GM for a VP's own step) approves or refuses it.
+snooze: a step's reminders silenced for a while (its escalations go on).
 
 Revision ID: 0012
 Revises: 0011
@@ -66,9 +67,23 @@ def upgrade() -> None:
     op.create_index(
         "ix_extension_step_status", "extension_request", ["step_id", "status"], unique=False
     )
+    op.create_table(
+        "snooze",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["step_id"], ["step.id"], name="fk_snooze_step_id_step"),
+        sa.ForeignKeyConstraint(["by_id"], ["person.id"], name="fk_snooze_by_id_person"),
+        sa.PrimaryKeyConstraint("id", name="pk_snooze"),
+    )
+    op.create_index("ix_snooze_step_until", "snooze", ["step_id", "until"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_snooze_step_until", table_name="snooze")
+    op.drop_table("snooze")
     op.drop_index("ix_extension_step_status", table_name="extension_request")
     op.drop_index("ix_extension_request_complaint_id", table_name="extension_request")
     op.drop_table("extension_request")
