@@ -7,7 +7,7 @@ The presses run in units of work that are rolled back, so each meets the same st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -20,6 +20,7 @@ from bot.services import complaints, mapping, steps
 from bot.services.steps import HandOver, PressResult, PressStep
 from bot.services.uow import Caller, UnitOfWork
 from bot.views.callbacks import StepAction
+from storage import db
 from storage.models import Complaint, Event, Step
 from tests.conftest import GM, PEOPLE, QC_HW, SALES, SALES_2, VP_EXEC, VP_MKT
 from tests.test_workflow import NOW, Company
@@ -77,13 +78,22 @@ def buttons(key: str) -> list[tuple[StepAction, str]]:
     return found + [(a, "") for a in StepAction if a is not StepAction.FINISH]
 
 
+@pytest.fixture(scope="module")
+def every_step(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Company, list[Any]]]:
+    """One company with every step open, for every person's presses (each is rolled
+    back, so none sees another's)."""
+    engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('access') / 'kesu.db'}")
+    company = Company(engine)
+    yield company, every_step_open(company)
+    engine.dispose()
+
+
 @pytest.mark.parametrize("person", PEOPLE, ids=lambda p: str(p["telegram_id"]))
 def test_every_press_of_every_person_obeys_the_domains_rule(
-    engine: Engine, person: dict[str, Any]
+    every_step: tuple[Company, list[tuple[int, str, int]]], person: dict[str, Any]
 ) -> None:
     """One person at a time, so that the two workers share the thousand presses."""
-    company = Company(engine)
-    opened = every_step_open(company)
+    company, opened = every_step
     checked = 0
     caller = Caller(person["telegram_id"], person["telegram_id"])
     allowed: dict[int, bool] = {}

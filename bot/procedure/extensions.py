@@ -27,12 +27,6 @@ class ExtensionStatus(StrEnum):
     REFUSED = "refused"
 
 
-EXTENSION_STATUS_LABELS = {
-    ExtensionStatus.PENDING: N_("waiting for a decision"),
-    ExtensionStatus.APPROVED: N_("approved"),
-    ExtensionStatus.REFUSED: N_("refused"),
-}
-
 REASON_LIMIT = 500  # characters of the reason, as a note's
 
 
