@@ -205,6 +205,7 @@ function renderPeople() {
     item.append(name, role);
     item.onclick = () => be(person.id);
     list.append(item);
+    if (person.id === state.me.id) item.scrollIntoView({ block: "nearest" }); // who I am shows
   }
 }
 
