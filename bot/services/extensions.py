@@ -14,7 +14,7 @@ from bot.procedure.intake import InvalidAnswer
 from bot.procedure.routing import Named, extension_audience
 from bot.procedure.steps import StepStatus
 from bot.services import mapping
-from bot.services.events import Actor, log_event
+from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import Notice, Payload, Recipient, post, recipients
 from bot.services.steps import PromptReply, may_press, move_due, refresh_cards, views_of
 from bot.services.uow import Caller, UnitOfWork
@@ -113,10 +113,11 @@ def decide(uow: UnitOfWork, command: Decide) -> DecideResult:
     if person is None or not access.may_decide_extension(
         mapping.who(person), owner, mapping.case(step.complaint)
     ):
-        log_event(
+        # Logged once an hour for the person and the step: a flood of forged presses
+        # costs the flooder, not the event log.
+        log_refusal(
             session,
             Actor.of(command.caller, person),
-            "press_refused",
             now,
             step.complaint,
             step=step.key,
