@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -970,8 +970,10 @@ def snooze(uow: UnitOfWork, command: SnoozeStep) -> Snoozed:
     if step.status != StepStatus.OPEN or step.due_at is None:
         return Snoozed(PressResult.NOT_OPEN)
     assert person is not None
-    hours = uow.config.quiet() or WorkingHours(
-        time(8), time(18), uow.config.working_calendar(), uow.config.tz
+    # The working morning of the configuration's hours, kept even with quiet hours off.
+    config = uow.config
+    hours = WorkingHours(
+        config.working_hours.start, config.working_hours.end, config.working_calendar(), config.tz
     )
     until = hours.next_morning(now) if command.until_morning else now + SNOOZE_HOUR
     session.add(Snooze(step=step, by=person, at=now, until=until))
