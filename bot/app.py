@@ -119,6 +119,7 @@ def build(
             await application.bot.set_my_commands(commands, language_code=code)
         delivery = Delivery(services, application.job_queue)
         delivery.sender = OutboxSender(application.bot, services, pacing)
+        delivery.sender.on_board_lost = delivery.boards_soon
         services.after_commit = delivery
         delivery.sender.start()
         delivery.sender.poke()  # rows left by a previous run

@@ -181,6 +181,9 @@ class RemindersConfig(_Strict):
     at_fractions: list[float] = Field(default_factory=lambda: [0.5, 0.9])
     # After the limit: overdue notice and escalation, repeated this often.
     escalate_every: str = "1h"
+    # Each leading VP's chat, the GM's and each department group get one board message,
+    # pinned and edited in place as steps move (the bot needs the right to pin in groups).
+    boards: bool = True
 
     @field_validator("at_fractions")
     @classmethod

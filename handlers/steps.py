@@ -113,7 +113,12 @@ async def on_press(update: Update, context: Context) -> None:
         await query.answer(gettext(language, REFUSALS[done.result]), show_alert=True)
         return
     # Nothing is recorded by these yet: they show, or ask for more.
-    asks = pressed.action in (StepAction.SHOW, StepAction.EXTEND, StepAction.SNOOZE)
+    asks = pressed.action in (
+        StepAction.SHOW,
+        StepAction.CARD,
+        StepAction.EXTEND,
+        StepAction.SNOOZE,
+    )
     await query.answer(None if asks else gettext(language, "Recorded."))
     if done.finished and query.message is not None:
         # A reminder or a /mytasks copy is not a remembered card: take its buttons away here.
@@ -135,7 +140,9 @@ async def _after_press(
     the complaint (Show), a note or the blocking reason, the meeting, more time."""
     language = context.language
     tz = context.services.config.timezone
-    if done.asks_nature and done.complaint is not None:
+    if done.card and done.step is not None and done.complaint is not None:
+        await send_to(context, user_id, cards.task_card(done.step, done.complaint, language, tz))
+    elif done.asks_nature and done.complaint is not None:
         c = done.complaint
         pick = NaturePick(pressed.step_id, c.grade.value, c.is_batch, c.is_recurring)
         await send_to(context, user_id, cards.nature_chooser(c, pick, language))

@@ -102,6 +102,8 @@ class Purpose(StrEnum):
     ADMIN = "admin"  # a delivery failed
     PEOPLE = "people"  # someone enrolled, or their role changed
     EXTENSION = "extension"  # an extension request to whom decides it, and its decision
+    BOARD = "board"  # a chat's board of open and overdue steps, pinned
+    BOARD_EDIT = "board_edit"  # the board brought up to date, in place
 
 
 class DeliveryStatus(StrEnum):
@@ -467,6 +469,48 @@ class Snooze(Base):
 
     step: Mapped[Step] = relationship()
     by: Mapped[Person] = relationship()
+
+
+class QueuedPing(Base):
+    """A reminder or escalation that fell due for a chat: waiting for the chat's next
+    message (a digest, or alone), then kept with the message that carried it."""
+
+    __tablename__ = "queued_ping"
+    __table_args__ = (Index("ix_queued_ping_chat_waiting", "chat_id", "sent_as"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    step_id: Mapped[int] = mapped_column(ForeignKey("step.id"), index=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # bot.procedure.pings.PingKind
+    ping_index: Mapped[int] = mapped_column(Integer)
+    fell_due_at: Mapped[datetime]  # when the ping was meant to go
+    queued_at: Mapped[datetime]
+    may_go_at: Mapped[datetime]  # quiet hours or a snooze hold it until then
+    late: Mapped[bool] = mapped_column(default=False)
+    pings: Mapped[int] = mapped_column(Integer, default=1)  # pings of the step it stands for
+    # The outbox row that carried it (None: still waiting), and how: alone | digest |
+    # done (the step moved on before the chat's turn: the digest says so).
+    message_row_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_as: Mapped[str | None] = mapped_column(String(16))
+
+    step: Mapped[Step] = relationship()
+
+
+class ChatNotices(Base):
+    """What Kesu keeps about one chat's reminders: when its last reminder message went
+    (the next waits an interval), and its board: the message, edited in place."""
+
+    __tablename__ = "chat_notices"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    last_sent_at: Mapped[datetime | None]
+    last_digest_at: Mapped[datetime | None]
+    board_row_id: Mapped[int | None] = mapped_column(BigInteger)  # the board's outbox row
+    board_hash: Mapped[str | None] = mapped_column(String(64))
+    # True: pinned; False: Telegram refused (no right to pin there); None: not tried yet.
+    board_pinned: Mapped[bool | None]
+    board_checked_at: Mapped[datetime | None]
 
 
 class Suggestion(Base):

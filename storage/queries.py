@@ -21,6 +21,7 @@ from bot.procedure.steps import ComplaintStatus, StepStatus
 from storage.models import (
     Chat,
     ChatMigration,
+    ChatNotices,
     ChatState,
     Complaint,
     ComplaintCounter,
@@ -38,6 +39,7 @@ from storage.models import (
     Plan,
     PlanItem,
     Purpose,
+    QueuedPing,
     Snooze,
     Step,
     Suggestion,
@@ -984,3 +986,141 @@ def snoozed_until(session: Session, step_id: int, now: datetime) -> datetime | N
     return session.scalar(
         select(func.max(Snooze.until)).where(Snooze.step_id == step_id, Snooze.until > now)
     )
+
+
+# Digests and boards -------------------------------------------------------------------
+
+
+def chat_notices(session: Session, chat_id: int) -> ChatNotices:
+    """The chat's reminder bookkeeping, made at first use."""
+    found = session.get(ChatNotices, chat_id)
+    if found is None:
+        found = ChatNotices(chat_id=chat_id)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def waiting_pings(session: Session, chat_id: int) -> Sequence[QueuedPing]:
+    """The chat's pings not carried by a message yet, oldest first."""
+    return session.scalars(
+        select(QueuedPing)
+        .where(QueuedPing.chat_id == chat_id, QueuedPing.sent_as.is_(None))
+        .options(selectinload(QueuedPing.step).selectinload(Step.complaint))
+        .order_by(QueuedPing.id)
+    ).all()
+
+
+def waiting_ping(session: Session, chat_id: int, step_id: int) -> QueuedPing | None:
+    return session.scalar(
+        select(QueuedPing).where(
+            QueuedPing.chat_id == chat_id,
+            QueuedPing.step_id == step_id,
+            QueuedPing.sent_as.is_(None),
+        )
+    )
+
+
+def chats_waiting(session: Session) -> list[tuple[int, datetime, datetime | None]]:
+    """Each chat with pings waiting: (chat id, when its earliest may go, when its last
+    reminder message went)."""
+    rows = session.execute(
+        select(QueuedPing.chat_id, func.min(QueuedPing.may_go_at), ChatNotices.last_sent_at)
+        .outerjoin(ChatNotices, ChatNotices.chat_id == QueuedPing.chat_id)
+        .where(QueuedPing.sent_as.is_(None))
+        .group_by(QueuedPing.chat_id, ChatNotices.last_sent_at)
+    ).all()
+    return [(chat_id, earliest, last) for chat_id, earliest, last in rows]
+
+
+def pinged_before(session: Session, complaint_id: int, chat_id: int, kinds: Iterable[str]) -> bool:
+    """Whether this chat was given one of these kinds of ping about the complaint."""
+    return (
+        session.scalar(
+            select(QueuedPing.id)
+            .where(
+                QueuedPing.complaint_id == complaint_id,
+                QueuedPing.chat_id == chat_id,
+                QueuedPing.kind.in_(list(kinds)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def open_steps_with_complaints(session: Session) -> Sequence[Step]:
+    """Every open step and its complaint (the boards)."""
+    return session.scalars(
+        select(Step)
+        .where(Step.status == StepStatus.OPEN)
+        .options(*_LISTED_STEP)
+        .order_by(Step.due_at, Step.id)
+    ).all()
+
+
+def boards(session: Session) -> Sequence[ChatNotices]:
+    return session.scalars(
+        select(ChatNotices)
+        .where(ChatNotices.board_row_id.is_not(None))
+        .order_by(ChatNotices.chat_id)
+    ).all()
+
+
+def drop_unsent(session: Session, chat_id: int, purposes: Iterable[Purpose]) -> list[int]:
+    """Rows of these kinds for the chat not claimed yet: a newer one replaces them.
+    Returns their ids."""
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.purpose.in_(list(purposes)),
+                OutboxMessage.status == DeliveryStatus.PENDING,
+            )
+        )
+    )
+    if ids:
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return ids
+
+
+def drop_unsent_reminders(session: Session, chat_id: int, carried_as: Iterable[str]) -> None:
+    """The chat's reminder messages (alone or digests) not claimed by the sender yet: a
+    newer one replaces them, so the pings they carried wait again."""
+    carried = list(carried_as)
+    rows = select(QueuedPing.message_row_id).where(
+        QueuedPing.chat_id == chat_id, QueuedPing.sent_as.in_(carried)
+    )
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.purpose == Purpose.PING,
+                OutboxMessage.status == DeliveryStatus.PENDING,
+                OutboxMessage.id.in_(rows),
+            )
+        )
+    )
+    if not ids:
+        return
+    session.execute(
+        update(QueuedPing)
+        .where(QueuedPing.message_row_id.in_(ids), QueuedPing.sent_as.in_(carried))
+        .values(sent_as=None, message_row_id=None)
+    )
+    session.execute(
+        update(QueuedPing).where(QueuedPing.message_row_id.in_(ids)).values(message_row_id=None)
+    )
+    session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+
+
+def forget_waiting_pings(session: Session, step_id: int) -> None:
+    """The step's limit moved: the pings that waited for its old limit are void."""
+    session.execute(
+        delete(QueuedPing).where(QueuedPing.step_id == step_id, QueuedPing.sent_as.is_(None))
+    )
+
+
+def outbox_message_id(session: Session, row_id: int) -> int | None:
+    """Telegram's id of the message an outbox row became (None: not sent yet)."""
+    return session.scalar(select(OutboxMessage.message_id).where(OutboxMessage.id == row_id))

@@ -73,6 +73,8 @@ def config_data(database_url: str = "sqlite://", **overrides: Any) -> dict[str, 
         "working_hours": {"enabled": False},
         # Tests file the same product again and again: recurrence only where a test asks.
         "recurrence": {"enabled": False},
+        # Boards post a message of their own in many chats: only where a test asks.
+        "reminders": {"boards": False},
         # Each test's own store of kept files, never the working directory.
         "files": {"store": tempfile.mkdtemp(prefix="kesu-files-")},
     }

@@ -243,6 +243,10 @@ async def test_a_c_reminder_due_at_23_waits_for_8_and_an_a_escalation_at_23_goes
         # complaint's 4-hour assessment runs out at 23:00, and the C complaint's
         # reminder falls due at half of its 4 hours, 23:00 too.
         await walk(delivery, clock, TUESDAY + timedelta(hours=23, minutes=1))
+        await eventually(lambda: [m for m in world.notices(VP_EXEC) if a_number in m.text])
+        # The QC group heard the A complaint's second reminder at 22:36: its overdue
+        # notice waits for the group's next turn, an hour later (the board shows it).
+        await walk(delivery, clock, TUESDAY + timedelta(hours=23, minutes=37))
 
         def qc_pings(number: str) -> list[str]:
             return [
@@ -252,13 +256,16 @@ async def test_a_c_reminder_due_at_23_waits_for_8_and_an_a_escalation_at_23_goes
             ]
 
         await eventually(lambda: [t for t in qc_pings(a_number) if t.startswith("🚨")])
-        await eventually(lambda: [m for m in world.notices(VP_EXEC) if a_number in m.text])
         assert qc_pings(c_number) == []  # the C reminder waits
 
-        # 08:00 on Wednesday: it arrives, saying it waited.
-        clock.set(TUESDAY + timedelta(days=1, hours=8))
+        # 08:00 on Wednesday: it may go, at the group's next turn (08:36, an hour after
+        # the A complaint's last escalation), saying it waited.
+        await walk(delivery, clock, TUESDAY + timedelta(days=1, hours=8))
+        assert qc_pings(c_number) == []
+        await walk(delivery, clock, TUESDAY + timedelta(days=1, hours=8, minutes=37))
         (held,) = await eventually(lambda: qc_pings(c_number))
-        assert held.startswith("⏰") and "非工作时间暂缓发送" in held and "23:00" in held
+        assert "非工作时间暂缓发送" in held and "23:00" in held
+        assert a_number in held  # with the A complaint's escalation, in one digest
         assert not any("未运行" in t for t in qc_pings(a_number))  # on time, not "late"
 
 

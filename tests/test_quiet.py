@@ -16,10 +16,10 @@ from bot.procedure.grading import Demand, Grade
 from bot.procedure.pings import PingKind
 from bot.procedure.quiet import WorkingHours, can_wait
 from bot.procedure.workdays import Day, Source, WorkingCalendar, years_to_check
-from bot.services import settings, steps
+from bot.services import digests, settings, steps
 from bot.services.settings import SetNightPings
 from bot.services.uow import Caller
-from storage.models import Event, OutboxMessage, Purpose
+from storage.models import Event, OutboxMessage, Purpose, QueuedPing
 from tests.conftest import QC_HUANGWU, QC_HW, SALES, SALES_GROUP, VP_EXEC
 from tests.test_workflow import Company, Press
 
@@ -153,6 +153,23 @@ def _pings(company: Company) -> list[OutboxMessage]:
     return company.outbox(Purpose.PING)
 
 
+def _waiting(company: Company) -> list[QueuedPing]:
+    """The pings that fell due and wait for their chat's turn (quiet hours, a snooze)."""
+    with company.sessions() as session:
+        return list(
+            session.scalars(
+                select(QueuedPing).where(QueuedPing.sent_as.is_(None)).order_by(QueuedPing.id)
+            )
+        )
+
+
+def _turn(company: Company, at: datetime) -> list[OutboxMessage]:
+    """The chats whose turn has come at `at` hear what waited: the rows posted then."""
+    company.clock.set(at)
+    company.services.call(digests.send_due)
+    return [p for p in _pings(company) if p.created_at == at]
+
+
 def _fire(company: Company, key: str, at: datetime) -> bool:
     company.clock.set(at)
     return company.services.call(steps.fire_ping, company.step_id(key))
@@ -167,9 +184,13 @@ def test_a_c_reminder_due_at_23_arrives_at_8_the_next_working_day(engine: Engine
         assert company.press(QC_HW, key, Press.DONE, at=local(TUE, 11)) is steps.PressResult.OK
     # Half of 24 h: 23:00 on Tuesday, at night.
     assert _fire(company, "improvement_measures", local(TUE, 23))
-    (held,) = _pings(company)
+    assert _pings(company) == []
+    (waiting,) = _waiting(company)
+    assert waiting.chat_id == QC_HUANGWU
+    assert waiting.may_go_at == local(TUE + 1, 8)  # the next working hour
+    assert _turn(company, local(TUE + 1, 7, 59)) == []
+    (held,) = _turn(company, local(TUE + 1, 8))
     assert held.chat_id == QC_HUANGWU
-    assert held.next_attempt_at == local(TUE + 1, 8)  # the next working hour
     assert "非工作时间暂缓发送" in held.payload["text"] and "23:00" in held.payload["text"]
     with company.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "ping")).one()
@@ -193,8 +214,8 @@ def test_over_the_spring_festival_a_c_reminder_waits_for_the_first_day_back(
     for key in ("initial_assessment", "appraisal_report"):
         assert company.press(QC_HW, key, Press.DONE, at=filed) is steps.PressResult.OK
     assert _fire(company, "improvement_measures", filed + timedelta(hours=12))  # 23:00
-    (held,) = _pings(company)
-    assert held.next_attempt_at == held_until
+    (held,) = _waiting(company)
+    assert held.may_go_at == held_until
 
 
 def test_an_a_escalation_at_23_goes_at_23(engine: Engine) -> None:
@@ -221,15 +242,18 @@ def test_a_saturday_night_c_escalation_waits_for_monday_and_a_later_one_replaces
     assert _fire(company, "feedback_to_sales", local(SAT, 19))
     assert _fire(company, "feedback_to_sales", local(SAT, 20))
     assert _fire(company, "feedback_to_sales", local(SUN, 11))
-    held = _pings(company)
-    # One ping per chat waits for Monday 08:00: the latest, not every hour of the night.
-    assert len(held) == len({p.chat_id for p in held})
-    assert {p.next_attempt_at for p in held} == {local(MON + 7, 8)}
+    assert _pings(company) == []
+    held = _waiting(company)
+    # One ping per chat waits for Monday 08:00: the latest, standing for the three.
+    assert len(held) == len({p.chat_id for p in held}) >= 1
+    assert {p.may_go_at for p in held} == {local(MON + 7, 8)}
+    assert {(p.kind, p.pings) for p in held} == {("escalation", 3)}
     # Done on Sunday: nothing is left to tell on Monday.
     assert company.press(QC_HW, "feedback_to_sales", Press.DONE, at=local(SUN, 12)) is (
         steps.PressResult.OK
     )
-    assert _pings(company) == []
+    assert _turn(company, local(MON + 7, 8)) == []
+    assert _pings(company) == [] and _waiting(company) == []
 
 
 def test_a_person_who_chose_night_pings_gets_them_at_once(engine: Engine) -> None:
@@ -243,10 +267,9 @@ def test_a_person_who_chose_night_pings_gets_them_at_once(engine: Engine) -> Non
     # Thursday 06:12, before working hours.
     assert _fire(company, "customer_answer", local(TUE + 1, 11))
     assert _fire(company, "customer_answer", local(TUE + 2, 6, 12))
-    night = [p for p in _pings(company) if p.created_at == local(TUE + 2, 6, 12)]
-    at_once = {p.chat_id for p in night if p.next_attempt_at == p.created_at}
-    later = {p.chat_id for p in night if p.next_attempt_at == local(TUE + 2, 8)}
-    assert at_once == {SALES} and later == {SALES_GROUP}
+    at_once = {p.chat_id for p in _pings(company) if p.created_at == local(TUE + 2, 6, 12)}
+    assert at_once == {SALES}
+    assert {p.chat_id for p in _turn(company, local(TUE + 2, 8))} == {SALES_GROUP}
     with company.sessions() as session:
         event = session.scalars(select(Event).where(Event.action == "settings_changed")).one()
         assert event.actor_telegram_id == SALES and event.detail == {"night_pings": True}

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, JobQueue
 
-from bot.services import exports, health, meetings, plans, steps, summary
+from bot.services import boards, digests, exports, health, meetings, plans, steps, summary
 from bot.services.uow import Services, StepPlan, UnitOfWork
 from storage import queries
 
@@ -50,6 +50,13 @@ TIMED: tuple[tuple[str, Callable[[UnitOfWork], datetime | None], Callable[..., o
 
 
 DEADLINE_JOB = "deadlines:next"
+BOARDS_JOB = "boards:refresh"
+BOARDS_CHECK_JOB = "boards:check"
+# Steps moved: the boards are brought up to date this soon after, once for a flurry of
+# presses (a board is a whole chat's picture, not worth recomputing for each).
+BOARDS_AFTER = timedelta(seconds=1)
+# Each board is looked at this often: still there, still pinned, its times current.
+BOARDS_EVERY = timedelta(hours=1)
 # Pings read per query while catching up: bounded, so a backlog after a long stop is
 # sent in order without loading it all at once.
 PING_BATCH = 200
@@ -80,11 +87,33 @@ class Delivery:
     def schedule(self, plans: dict[int, StepPlan]) -> None:
         """A committed unit of work changed these steps' next pings: fire sooner if one is
         sooner. A later or dropped ping needs nothing: the job re-reads when it fires."""
+        if plans:
+            self.boards_soon()
         soonest = min((plan.at for plan in plans.values() if plan.at is not None), default=None)
         if soonest is None or self._firing:
             return  # while firing, the job sets itself from the database when done
         if self._armed_at is None or soonest < self._armed_at:
             self._arm(soonest)
+
+    def boards_soon(self) -> None:
+        """Steps moved (or a board was deleted): the boards are brought up to date soon."""
+        if self.job_queue is None or self.job_queue.get_jobs_by_name(BOARDS_JOB):
+            return
+        self.job_queue.run_once(
+            self._refresh_boards,
+            when=BOARDS_AFTER,
+            name=BOARDS_JOB,
+            job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        )
+
+    async def _refresh_boards(self, context: CallbackContext | None = None) -> None:
+        await self.services.run(boards.refresh)
+
+    async def _check_boards(self, context: CallbackContext | None = None) -> None:
+        """Hourly: the boards' times brought up to date, and each still there and pinned."""
+        await self.services.run(boards.refresh)
+        if self.sender is not None:
+            await self.sender.check_boards(await self.services.run(boards.to_check))
 
     def _arm(self, when: datetime | None) -> None:
         if self.job_queue is None:
@@ -107,16 +136,26 @@ class Delivery:
     async def rebuild(self) -> datetime | None:
         """At start-up (and when the clock jumps): the deadline job at the soonest ping, and
         the timed jobs; returns when the soonest ping falls due."""
-        soonest = await self.services.db(self._soonest)
+        soonest = await self._soonest_all()
         self._arm(soonest)
         await self.schedule_timed()
+        if self.job_queue is not None and self.services.config.reminders.boards:
+            for job in self.job_queue.get_jobs_by_name(BOARDS_CHECK_JOB):
+                job.schedule_removal()
+            self.job_queue.run_repeating(
+                self._check_boards,
+                interval=BOARDS_EVERY,
+                first=BOARDS_AFTER,
+                name=BOARDS_CHECK_JOB,
+                job_kwargs={"misfire_grace_time": None, "coalesce": True},
+            )
         log.info("next ping due at %s", soonest.isoformat() if soonest else "never")
         return soonest
 
     async def next_due(self) -> datetime | None:
         """When the next reminder, escalation or timed job falls due (the sandbox's clock
         jumps there)."""
-        soonest = await self.services.db(self._soonest)
+        soonest = await self._soonest_all()
         timed = [await self.services.run(next_time) for _name, next_time, _run in TIMED]
         return min([t for t in [soonest, *timed] if t is not None], default=None)
 
@@ -128,6 +167,7 @@ class Delivery:
             if due is not None and due <= now:
                 await self.services.run(run, due)
                 fired += 1
+        await self._refresh_boards()
         return fired
 
     async def _fire_pings(self) -> tuple[int, datetime]:
@@ -140,8 +180,10 @@ class Delivery:
             now = self.services.clock.now()
             sent = 0
             for step_id in await self.services.db(self._due, now):
-                sent += bool(await self.services.run(steps.fire_ping, step_id))
-            if sent == 0:
+                sent += bool(await self.services.run(steps.fire_ping, step_id, False))
+            # The chats whose turn came: what waited goes, alone or as a digest.
+            messages = await self.services.run(digests.send_due)
+            if sent == 0 and messages == 0:
                 return fired, now
             fired += sent
 
@@ -155,13 +197,19 @@ class Delivery:
                 await self.services.run(health.report_late_pings, began)
         finally:
             self._firing = False
-            soonest = await self.services.db(self._soonest)
+            soonest = await self._soonest_all()
             if soonest is not None and soonest <= looked:
                 # Due at the last look and still there: a time the rule does not fire
                 # (or a failed pass). Look again in a while, not in a busy loop.
                 soonest = self.services.clock.now() + RECHECK
             # Due since the last look: at once (_arm waits at least 10 ms).
             self._arm(soonest)
+
+    async def _soonest_all(self) -> datetime | None:
+        """The soonest ping of a step, or chat's turn for what waits."""
+        ping = await self.services.db(self._soonest)
+        turn = await self.services.run(digests.next_time)
+        return min([t for t in (ping, turn) if t is not None], default=None)
 
     def _soonest(self) -> datetime | None:
         with self.services.sessions() as session:

@@ -18,6 +18,7 @@ import base64
 import contextlib
 import functools
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -42,7 +43,7 @@ from telegram.ext import ExtBot
 
 from bot.delivery.pacing import Pacing, nap
 from bot.delivery.ratelimit import OUTBOX
-from bot.services import company, files
+from bot.services import boards, company, files
 from bot.services.events import Actor, log_event
 from bot.services.files import KeptContent
 from bot.services.notices import alert_admins
@@ -65,9 +66,15 @@ RELOOK_SECONDS = 5.0
 # turns come every 33 ms). Longer waits (a group's 20 a minute) look again instead, so an
 # escalation that comes meanwhile still goes first.
 CLAIM_AHEAD = 0.5
+BOARDS = frozenset({Purpose.BOARD, Purpose.BOARD_EDIT})
 URGENT = frozenset(
     {Purpose.PING, Purpose.TASK, Purpose.TASK_EDIT, Purpose.SPECIAL_REPORT, Purpose.ADMIN}
 )
+
+
+def gone(error: Exception) -> bool:
+    """Telegram no longer has the message (someone deleted it)."""
+    return isinstance(error, BadRequest) and "not found" in str(error).lower()
 
 
 def markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
@@ -147,6 +154,8 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[int]] = {}  # chat id -> its lane, while it runs
+        # Told when a board is gone from its chat (bot.delivery.scheduler re-posts it).
+        self.on_board_lost: Callable[[], None] | None = None
 
     def poke(self) -> None:
         """Called after a commit that added rows: send now rather than at the next poll."""
@@ -316,6 +325,8 @@ class OutboxSender:
                 self._retry(row, f"429 retry after {seconds}s", timedelta(seconds=seconds))
             elif isinstance(error, BadRequest | Forbidden | InvalidToken):
                 self._fail(session, row, error)
+                if row.purpose in BOARDS and gone(error):
+                    boards.lost(session, row.chat_id)  # deleted: the next refresh posts it anew
             elif row.attempts >= self.config.outbox.max_attempts:
                 self._fail(session, row, error)  # timeouts, 5xx, connection errors
             else:
@@ -355,7 +366,56 @@ class OutboxSender:
         outcome = await self.services.background(self._record, row_id, message_id, error)
         if outcome == "failed":
             self.poke()  # the admins' alert
+        if outcome == "sent" and message_id is not None and claimed.payload.get("pin"):
+            await self.pin(claimed.chat_id, message_id)
+        lost = claimed.purpose in BOARDS and error is not None and gone(error)
+        if outcome == "failed" and lost and self.on_board_lost:
+            self.on_board_lost()
         return outcome
+
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        """Pin a board, silently. Where the bot may not pin (not an admin of the group) the
+        board stays unpinned and `kesu doctor` says so; a board someone deleted is posted
+        again."""
+        while (wait := self.pacing.wait(chat_id, edit=True)) > 0:
+            await asyncio.sleep(wait)
+        self.pacing.take(chat_id, edit=True)
+        lost = False
+        try:
+            await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+            ok = True
+        except (BadRequest, Forbidden) as exc:
+            ok, lost = False, gone(exc)
+            log.warning("board in %s not pinned: %s", chat_id, exc)
+        except NetworkError as exc:  # the hourly look tries again
+            log.warning("board in %s not pinned: %s", chat_id, exc)
+            return
+        await self.services.background(self._pinned, chat_id, ok, lost)
+        if lost and self.on_board_lost:
+            self.on_board_lost()
+
+    def _pinned(self, chat_id: int, ok: bool, gone: bool) -> None:
+        with self.services.sessions.begin() as session:
+            if gone:
+                boards.lost(session, chat_id)
+            else:
+                boards.pinned(session, chat_id, ok, self.clock.now())
+
+    async def check_boards(self, shown: list[tuple[int, int]]) -> None:
+        """The hourly look: each board (chat, message id) still pinned, pinned again if
+        someone unpinned it, posted again if someone deleted it."""
+        for chat_id, message_id in shown:
+            while (wait := self.pacing.wait(chat_id, edit=True)) > 0:
+                await asyncio.sleep(wait)
+            self.pacing.take(chat_id, edit=True)
+            try:
+                chat = await self.bot.get_chat(chat_id)
+            except (BadRequest, Forbidden, NetworkError) as exc:
+                log.warning("board of %s not checked: %s", chat_id, exc)
+                continue
+            pinned = chat.pinned_message.message_id if chat.pinned_message else None
+            if pinned != message_id:
+                await self.pin(chat_id, message_id)
 
     async def _kept_copy(self, row: OutboxMessage, error: BadRequest) -> KeptContent | None:
         file_id = row.payload.get("file_id")

@@ -16,7 +16,7 @@ from bot.procedure.grading import CustomerClass, Demand, Plant
 from bot.procedure.intake import Draft
 from bot.procedure.plans import Department, ItemDraft
 from bot.sandbox.clock import SandboxClock
-from bot.services import company, complaints, plans, steps
+from bot.services import company, complaints, digests, plans, steps
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
 
@@ -139,13 +139,18 @@ class _Story:
         falls due on the way goes out at its own time."""
         while True:
             pending = self.services.call(steps.pending_pings)
-            due = min((when for _, when in pending), default=None)
+            turn = self.services.call(digests.next_time)
+            due = min([when for _, when in pending] + ([turn] if turn else []), default=None)
             if due is None or due > target:
                 break
             self.clock.set(max(due, self.clock.now()))
             now = self.clock.now()
-            fired = [self.services.call(steps.fire_ping, i) for i, when in pending if when <= now]
-            if not any(fired):
+            fired = [
+                self.services.call(steps.fire_ping, i, False) for i, when in pending if when <= now
+            ]
+            # As the deadline job does: what fell due together goes together.
+            sent = self.services.call(digests.send_due)
+            if not any(fired) and not sent:
                 break
         self.clock.set(max(target, self.clock.now()))
 

@@ -169,6 +169,7 @@ PURPOSE_NAMES = {
     Purpose.CLOSURE: N_("closure card"),
     Purpose.SUGGESTION: N_("suggestion"),
     Purpose.MEETING: N_("meeting"),
+    Purpose.BOARD: N_("board"),
 }
 
 
@@ -179,8 +180,10 @@ def admin_recipients(session: Session, config: KesuConfig) -> list[Recipient]:
 
 def alert_admins(session: Session, config: KesuConfig, failed: OutboxMessage, now: Any) -> None:
     """Tell the admins a notification could not be delivered (never for admin alerts)."""
-    if failed.purpose in (Purpose.ADMIN, Purpose.TASK_EDIT):
-        return  # no alert about an alert; a failed edit leaves the old card, no news
+    if failed.purpose in (Purpose.ADMIN, Purpose.TASK_EDIT, Purpose.BOARD, Purpose.BOARD_EDIT):
+        # No alert about an alert; a failed edit leaves the old card, no news; a board
+        # that cannot go is posted again or said by `kesu doctor`.
+        return
     to = [r for r in admin_recipients(session, config) if r.chat_id != failed.chat_id]
     number = failed.complaint.number if failed.complaint else ""
     name = PURPOSE_NAMES.get(failed.purpose, failed.purpose.value)

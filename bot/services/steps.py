@@ -34,7 +34,7 @@ from bot.procedure.steps import (
     OutcomeDef,
     StepStatus,
 )
-from bot.services import files, mapping
+from bot.services import digests, files, mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import (
@@ -90,6 +90,7 @@ class Pressed:
     asks_snooze: bool = False  # Snooze reminders: how long is offered
     complaint: ComplaintView | None = None  # Show: the whole complaint
     events: tuple[EventView, ...] = ()
+    card: bool = False  # Card (a digest's button): the step's card, with its buttons
 
 
 @dataclass(frozen=True)
@@ -468,10 +469,17 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     person = uow.person(command.caller)
     actor = Actor.of(command.caller, person)
     complaint = step.complaint
+    if command.action in (StepAction.SHOW, StepAction.CARD) and not may_see(uow, person, complaint):
+        return _refuse(uow, actor, step, command.action.value)
+    if command.action is StepAction.CARD:
+        return Pressed(
+            PressResult.OK,
+            mapping.step_view(step, uow.config),
+            complaint=mapping.complaint_view(complaint, uow.config, steps=False),
+            card=True,
+        )
     if command.action is StepAction.SHOW:
         # Show: exactly what /show would show them.
-        if not may_see(uow, person, complaint):
-            return _refuse(uow, actor, step, command.action.value)
         return Pressed(
             PressResult.OK,
             mapping.step_view(step, uow.config),
@@ -796,8 +804,9 @@ def _add_note(uow: UnitOfWork, step: Step, reply: PromptReply, actor: Actor) -> 
 # Pings ---------------------------------------------------------------------------------
 
 
-def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
-    """Send the reminder or escalation that is due for a step; False when stale."""
+def fire_ping(uow: UnitOfWork, step_id: int, send: bool = True) -> bool:
+    """Send the reminder or escalation that is due for a step; False when stale.
+    `send` False: only queued for its chats (bot.services.digests)."""
     session, config, now = uow.session, uow.config, uow.now
     step = queries.step_by_id(session, step_id)
     if step is None or step.status != StepStatus.OPEN:
@@ -822,22 +831,19 @@ def fire_ping(uow: UnitOfWork, step_id: int) -> bool:
     to = owners + escalated
     held_until = _held_until(uow, step, due)
     snoozed = queries.snoozed_until(session, step.id, now)
-    # A later ping replaces one held (quiet hours, a snooze) and not sent yet.
-    queries.drop_held_pings(session, step.id)
-    now_to = to
-    if snoozed is not None:
-        # Someone silenced the step's reminders a while: its owners hear at its end (or
-        # the working hour after it); the escalations to the VP and the GM go on.
-        _post_ping(uow, step, due, owners, max(snoozed, held_until or snoozed))
-        now_to = escalated
-    if held_until is None:
-        _post_ping(uow, step, due, now_to)
-    else:
-        # Quiet hours: those who chose night pings get it now, the rest at the next
-        # working hour.
-        night = queries.night_ping_people(session)
-        _post_ping(uow, step, due, [r for r in now_to if r.chat_id in night])
-        _post_ping(uow, step, due, [r for r in now_to if r.chat_id not in night], held_until)
+    night = queries.night_ping_people(session) if held_until is not None else set()
+    owner_chats = {r.chat_id for r in owners}
+
+    def may_go(recipient: Recipient) -> datetime:
+        # Quiet hours: those who chose night pings hear now, the rest at the working hour.
+        quiet = None if recipient.chat_id in night else held_until
+        if snoozed is not None and recipient.chat_id in owner_chats:
+            # Someone silenced the step's reminders a while: its owners hear at its end;
+            # the escalations to the VP and the GM go on.
+            return max(snoozed, quiet or snoozed)
+        return quiet or now
+
+    digests.queue(uow, step, due, [(r, may_go(r)) for r in to], send=send)
     step.pings_sent = due.index + 1
     step.next_ping_at = next_ping_at(step.opened_at, step.due_at, step.pings_sent, policy)
     log_event(
@@ -865,30 +871,6 @@ def _held_until(uow: UnitOfWork, step: Step, due: Ping) -> datetime | None:
     if not can_wait(step.complaint.grade, step.due_at - step.opened_at, due.kind):
         return None
     return hours.next_start(uow.now)
-
-
-def _post_ping(
-    uow: UnitOfWork, step: Step, due: Ping, to: list[Recipient], held_until: datetime | None = None
-) -> None:
-    if not to:
-        return
-    view, complaint_view = views_of(uow, step)
-    tz = uow.config.timezone
-    at = held_until or uow.now  # what "time left" counts from: when it is read
-    post(
-        uow.session,
-        Notice(
-            Purpose.PING,
-            to,
-            lambda language: [
-                cards.ping(view, complaint_view, due, at, language, tz, held_until is not None)
-            ],
-            complaint=step.complaint,
-            step_id=step.id,
-            not_before=held_until,
-        ),
-        uow.now,
-    )
 
 
 def pending_pings(uow: UnitOfWork) -> list[tuple[int, datetime]]:
@@ -939,6 +921,7 @@ def move_due(uow: UnitOfWork, step: Step, due_at: datetime) -> None:
     step.due_at, step.pings_sent = due_at, sent
     step.next_ping_at = ping_time(step.opened_at, due_at, sent, policy)
     queries.drop_held_pings(uow.session, step.id)
+    queries.forget_waiting_pings(uow.session, step.id)
     uow.session.flush()
     refresh_cards(uow, step)
 

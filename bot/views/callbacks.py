@@ -92,6 +92,7 @@ class StepAction(StrEnum):
     PLAN = "plan"  # fill in the rectification plan (step 10), or add an item (step 13)
     EXTEND = "ext"  # ask for more time (the new date and the reason are asked for)
     SNOOZE = "snz"  # silence the step's reminders a while (how long is asked for)
+    CARD = "card"  # bring up the step's card (a digest's buttons)
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}

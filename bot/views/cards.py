@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.procedure.digests import DIGEST_BUTTONS
 from bot.procedure.pings import Ping
 from bot.procedure.summary import WeeklySummary
 from bot.views import keyboards, labels
 from bot.views.callbacks import NaturePick
 from bot.views.models import (
     AttachmentView,
+    BoardView,
     ClosureView,
     ComplaintView,
     DeliveryView,
+    DigestView,
     EventView,
     ExtensionView,
     Health,
@@ -56,6 +59,25 @@ def ping(
         "notices/ping.html", language, s=step, c=complaint, ping=due, now=now, tz=tz, held=held
     )
     return Message(split_html(text)[0], keyboards.task(language, step))
+
+
+def digest(view: DigestView, language: str, tz: str, now: datetime) -> Message:
+    """A chat's reminders and escalations of one interval: each step with how late it is
+    now, a button under the first few to bring up its card."""
+    text = render("notices/digest.html", language, **_fields(view), now=now, tz=tz)
+    return Message(split_html(text)[0], keyboards.digest(language, view.lines[:DIGEST_BUTTONS]))
+
+
+def board(
+    view: BoardView, language: str, tz: str, now: datetime, updated: datetime | None
+) -> Message:
+    """A chat's board; `updated` None renders what changes it (the edit's fingerprint)."""
+    text = render("boards/board.html", language, **_fields(view), now=now, tz=tz, updated=updated)
+    return Message(split_html(text)[0])
+
+
+def _fields(view: DigestView | BoardView) -> dict[str, object]:
+    return {name: getattr(view, name) for name in view.__dataclass_fields__}
 
 
 def special_report(

@@ -46,9 +46,11 @@ from bot.views.callbacks import (
     SuggestionPress,
 )
 from bot.views.i18n import N_, gettext, gettext_plain
-from bot.views.models import PersonChoice, StepView, SuggestionView
+from bot.views.models import DigestLine, PersonChoice, StepView, SuggestionView
 
 Button = tuple[str, str]
+# A button's label is cut here: Telegram shows about this much on a phone.
+BUTTON_TEXT = 48
 Keyboard = list[list[Button]]
 
 
@@ -405,4 +407,13 @@ def plan_edit_menu(language: str, draft: PlanDraft) -> Keyboard:
     buttons.append((t("Remove the last item"), _plan("drop")))
     rows = _pairs(buttons)
     rows.append([(t("Back to the summary"), _plan("back"))])
+    return rows
+
+
+def digest(language: str, lines: Sequence[DigestLine]) -> Keyboard:
+    """A button per step of a digest: its card, with what may be done to it."""
+    rows: Keyboard = []
+    for line in lines:
+        label = f"{line.grade} {line.step.complaint_number} · {gettext(language, line.step.title)}"
+        rows.append([(label[:BUTTON_TEXT], StepPress(line.step.id, StepAction.CARD).encode())])
     return rows

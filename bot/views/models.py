@@ -15,6 +15,7 @@ from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
 from bot.procedure.meetings import MeetingKind
+from bot.procedure.pings import PingKind
 from bot.procedure.plans import Department, ItemStatus
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
@@ -458,3 +459,37 @@ class KeptFileView:
     path: str | None  # in the store, e.g. "KS-2026-0001/3-letter.pdf"; None: not kept
     size: int | None
     sha256: str | None
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One step in a digest or on a board: its complaint, grade, owner and limit."""
+
+    step: StepView
+    grade: Grade
+    kind: PingKind | None = None  # the latest ping that fell due (a digest's lines)
+    pings: int = 1  # how many of the step's pings it stands for
+    held_from: datetime | None = None  # it fell due then and waited for working hours
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """A chat's reminders and escalations of one interval, in one message."""
+
+    lines: tuple[DigestLine, ...]
+    more: int  # steps not listed (on the board)
+    done: tuple[str, ...]  # complaint numbers of steps done since they fell due
+    new_since: int  # steps that fell due since the last digest
+    since: datetime | None  # when the last digest went
+    board: bool  # the chat has a board
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """A chat's open and overdue steps, as its pinned board shows them."""
+
+    scope: str  # gm | vp | group
+    open: int
+    due_soon: int
+    overdue: int
+    named: tuple[DigestLine, ...]  # the most overdue

@@ -95,6 +95,7 @@ class Chat:
     bot_is_member: bool = True
     migrated_to: int | None = None  # a group upgraded to a supergroup: its new id
     messages: dict[int, SentMessage] = field(default_factory=dict)
+    pinned: list[int] = field(default_factory=list)  # pinned message ids, the latest last
     next_id: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
 
 
@@ -545,7 +546,52 @@ class Emulator:
 
     async def api_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._target(params)  # refused as a send to it would be
-        return {**self._chat_json(chat), "accent_color_id": 0, "max_reaction_count": 11}
+        full = {**self._chat_json(chat), "accent_color_id": 0, "max_reaction_count": 11}
+        if chat.pinned:
+            full["pinned_message"] = self._message_json(chat, chat.messages[chat.pinned[-1]])
+        return full
+
+    def _may_pin(self, chat: Chat) -> None:
+        # A bot pins in a private chat; in a group only as an admin with the right to.
+        if chat.type != "private" and not chat.bot_is_admin:
+            raise ApiError(
+                400, "Bad Request: not enough rights to manage pinned messages in the chat"
+            )
+
+    async def api_pinchatmessage(self, params: dict[str, Any]) -> bool:
+        chat = self._target(params)
+        self._may_pin(chat)
+        message_id = int(params.get("message_id") or 0)
+        if message_id not in chat.messages:
+            raise ApiError(400, "Bad Request: message to pin not found")
+        self._rate_check(chat, count_in_chat=False)
+        if message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        chat.pinned.append(message_id)
+        self._changed(chat.id)
+        return True
+
+    async def api_unpinchatmessage(self, params: dict[str, Any]) -> bool:
+        chat = self._target(params)
+        self._may_pin(chat)
+        self.unpin(chat.id, int(params["message_id"]) if params.get("message_id") else None)
+        return True
+
+    def unpin(self, chat_id: int, message_id: int | None = None) -> None:
+        """Someone unpins a message (the latest pinned when None)."""
+        chat = self.chats[chat_id]
+        if not chat.pinned:
+            return
+        chat.pinned.remove(message_id if message_id in chat.pinned else chat.pinned[-1])
+        self._changed(chat_id)
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """Someone deletes a message of the bot's (an admin in a group, anyone in private)."""
+        chat = self.chats[chat_id]
+        chat.messages.pop(message_id, None)
+        if message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        self._changed(chat_id)
 
     async def api_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._target(params)
@@ -757,10 +803,14 @@ class Emulator:
             raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
         return chat
 
-    def _rate_check(self, chat: Chat) -> None:
+    def _rate_check(self, chat: Chat, *, count_in_chat: bool = True) -> None:
+        """Refuse a send past the limits (429). An edit or a pin counts in all only."""
         now = time.monotonic()
         windows = self.limits.private if chat.type == "private" else self.limits.group
-        for key, limits in ((chat.id, windows), (None, self.limits.overall)):
+        keys: list[tuple[int | None, tuple[tuple[float, int], ...]]] = [(None, self.limits.overall)]
+        if count_in_chat:
+            keys.insert(0, (chat.id, windows))
+        for key, limits in keys:
             sends = self._sends.setdefault(key, deque())
             longest = max(seconds for seconds, _ in limits)
             while sends and now - sends[0] > longest:
@@ -770,7 +820,7 @@ class Emulator:
                 if len(recent) >= count:
                     wait = max(1, math.ceil(seconds - (now - recent[-count])))
                     raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
-        for key in (chat.id, None):
+        for key, _limits in keys:
             self._sends[key].append(now)
 
     def _text(
@@ -939,6 +989,7 @@ class Emulator:
 
     async def api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         chat, message = self._own_message(params)
+        self._rate_check(chat, count_in_chat=False)
         source, visible = self._text(params, "text", MESSAGE_LIMIT, required=True)
         markup = self._markup(params)
         if message.kind != "text":
@@ -1025,6 +1076,12 @@ class Emulator:
                     photo=bool(body.get("photo")),
                 )
                 result = {"message_id": message.message_id}
+            elif action == "unpin":
+                self.unpin(int(body["chat_id"]), body.get("message_id"))
+                result = True
+            elif action == "delete":
+                self.delete_message(int(body["chat_id"]), int(body["message_id"]))
+                result = True
             elif action == "press":
                 result = {
                     "callback_query_id": await self.press(

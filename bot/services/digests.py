@@ -1,0 +1,233 @@
+"""Reminders and escalations, at most one new message per chat per escalation interval.
+
+`queue` puts a ping that fell due in each recipient chat's queue (a later ping of the
+same step replaces the one waiting); a chat whose turn has come hears at once. `send_due`
+sends each chat whose turn came: the ping alone when it is the only one, else a digest,
+each saying how late things are when it is made. A message of a chat's that has not left
+yet is replaced by the newer one, so nothing stale is sent. The rows stay, with the
+message that carried each (the test of a day's pings reads them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.procedure.digests import DIGEST_LISTED, Waiting, goes_alone, ordered, send_at
+from bot.procedure.pings import Ping, PingKind
+from bot.procedure.roles import Role
+from bot.procedure.steps import StepStatus
+from bot.services import mapping
+from bot.services.notices import Notice, Recipient, language_of_chat, post
+from bot.services.uow import UnitOfWork
+from bot.views import cards
+from bot.views.models import DigestLine, DigestView
+from storage import queries
+from storage.models import OutboxMessage, Purpose, QueuedPing, Step
+
+ALONE = "alone"  # carried by a message of its own
+FIRST = "first"  # a grade A complaint's first escalation to the GM: at once, never replaced
+DIGEST = "digest"  # named in a digest
+DONE = "moved_on"  # the step moved on before the chat's turn (the digest says so, the board shows it)
+ESCALATED = (PingKind.OVERDUE.value, PingKind.ESCALATION.value)
+
+
+def queue(
+    uow: UnitOfWork, step: Step, due: Ping, to: list[tuple[Recipient, datetime]], *, send: bool
+) -> None:
+    """A ping fell due for these chats (each with when it may go: now, after quiet hours
+    or a snooze). `send`: the chats whose turn has come hear now; the deadline job says
+    False and sends once it has queued every ping of its pass, so pings that fall due
+    together go together."""
+    session, now = uow.session, uow.now
+    complaint = step.complaint
+    gm_chats = {p.telegram_id for p in queries.people_with_role(session, Role.GM)}
+    chats = []
+    for recipient, may_go in to:
+        chat_id = recipient.chat_id
+        told = queries.pinged_before(session, complaint.id, chat_id, ESCALATED)
+        if may_go <= now and goes_alone(complaint.grade, due.kind, chat_id in gm_chats, told):
+            row = _post_alone(uow, step, due, recipient, now)
+            session.add(_queued(step, due, chat_id, now, now, sent_as=FIRST, row_id=row.id))
+            continue
+        waiting = queries.waiting_ping(session, chat_id, step.id)
+        if waiting is None:
+            session.add(_queued(step, due, chat_id, now, may_go))
+        else:  # the later ping stands for both
+            waiting.kind, waiting.ping_index = due.kind.value, due.index
+            waiting.fell_due_at, waiting.late = due.at, due.late
+            waiting.may_go_at = may_go
+            waiting.pings += 1
+        chats.append(chat_id)
+    session.flush()
+    for chat_id in chats if send else []:
+        turn = _turn(uow, chat_id)
+        if turn is not None and turn <= now:
+            send_chat(uow, chat_id)
+
+
+def _queued(
+    step: Step,
+    due: Ping,
+    chat_id: int,
+    now: datetime,
+    may_go: datetime,
+    *,
+    sent_as: str | None = None,
+    row_id: int | None = None,
+) -> QueuedPing:
+    return QueuedPing(
+        chat_id=chat_id,
+        step_id=step.id,
+        complaint_id=step.complaint_id,
+        kind=due.kind.value,
+        ping_index=due.index,
+        fell_due_at=due.at,
+        queued_at=now,
+        may_go_at=may_go,
+        late=due.late,
+        pings=1,
+        sent_as=sent_as,
+        message_row_id=row_id,
+    )
+
+
+def _turn(uow: UnitOfWork, chat_id: int) -> datetime | None:
+    waiting = queries.waiting_pings(uow.session, chat_id)
+    last = queries.chat_notices(uow.session, chat_id).last_sent_at
+    return send_at(last, uow.config.ping_policy().repeat, (q.may_go_at for q in waiting))
+
+
+def next_time(uow: UnitOfWork) -> datetime | None:
+    """When the next chat's turn comes (the deadline job wakes for it too)."""
+    repeat = uow.config.ping_policy().repeat
+    times = [send_at(last, repeat, [earliest]) for _c, earliest, last in _waiting(uow)]
+    return min((t for t in times if t is not None), default=None)
+
+
+def _waiting(uow: UnitOfWork) -> list[tuple[int, datetime, datetime | None]]:
+    return queries.chats_waiting(uow.session)
+
+
+def send_due(uow: UnitOfWork) -> int:
+    """Send every chat whose turn has come; returns how many messages were posted."""
+    repeat = uow.config.ping_policy().repeat
+    sent = 0
+    for chat_id, earliest, last in _waiting(uow):
+        turn = send_at(last, repeat, [earliest])
+        if turn is not None and turn <= uow.now:
+            sent += send_chat(uow, chat_id)
+    return sent
+
+
+def send_chat(uow: UnitOfWork, chat_id: int) -> int:
+    """The chat's turn: what waited goes, alone or as a digest. Returns messages posted."""
+    session, now = uow.session, uow.now
+    # A message of the chat's still waiting for its lane: this one replaces it.
+    queries.drop_unsent_reminders(session, chat_id, (ALONE, DIGEST))
+    waiting = [q for q in queries.waiting_pings(session, chat_id) if q.may_go_at <= now]
+    if not waiting:
+        return 0
+    still = [q for q in waiting if q.step.status == StepStatus.OPEN]
+    moved = [q for q in waiting if q.step.status != StepStatus.OPEN]
+    notices = queries.chat_notices(session, chat_id)
+    recipient = Recipient(chat_id, language_of_chat(session, uow.config, chat_id))
+    row: OutboxMessage | None = None
+    if len(still) == 1 and not moved:
+        only = still[0]
+        held = _held_from(only) is not None
+        row = _post_alone(uow, only.step, _ping_of(only), recipient, now, held=held)
+        only.sent_as = ALONE
+    elif still:
+        row = _post_digest(uow, recipient, still, moved, notices.last_digest_at)
+        for q in still:
+            q.sent_as = DIGEST
+        notices.last_digest_at = now
+    for q in moved:
+        q.sent_as = DONE
+        q.message_row_id = row.id if row is not None else None
+    if row is None:
+        return 0
+    for q in still:
+        q.message_row_id = row.id
+    notices.last_sent_at = now
+    return 1
+
+
+def _held_from(queued: QueuedPing) -> datetime | None:
+    """When the first of its pings fell due, if they waited for working hours or a snooze."""
+    return queued.queued_at if queued.may_go_at > queued.queued_at else None
+
+
+def _ping_of(queued: QueuedPing) -> Ping:
+    return Ping(queued.ping_index, PingKind(queued.kind), queued.fell_due_at, queued.late)
+
+
+def _post_alone(
+    uow: UnitOfWork,
+    step: Step,
+    due: Ping,
+    recipient: Recipient,
+    now: datetime,
+    *,
+    held: bool = False,
+) -> OutboxMessage:
+    view = mapping.step_view(step, uow.config)
+    complaint_view = mapping.complaint_view(step.complaint, uow.config, steps=False)
+    tz = uow.config.timezone
+    [row] = post(
+        uow.session,
+        Notice(
+            Purpose.PING,
+            [recipient],
+            lambda language: [cards.ping(view, complaint_view, due, now, language, tz, held)],
+            complaint=step.complaint,
+            step_id=step.id,
+        ),
+        now,
+    )
+    uow.session.flush()
+    return row
+
+
+def _post_digest(
+    uow: UnitOfWork,
+    recipient: Recipient,
+    still: list[QueuedPing],
+    moved: list[QueuedPing],
+    since: datetime | None,
+) -> OutboxMessage:
+    now, config = uow.now, uow.config
+    by_step = {q.step_id: q for q in still}
+    order = ordered(
+        (
+            Waiting(q.step_id, q.step.complaint.grade, q.step.due_at, PingKind(q.kind))
+            for q in still
+        ),
+        now,
+    )
+    lines = tuple(
+        DigestLine(
+            mapping.step_view(by_step[w.step_id].step, config),
+            w.grade,
+            w.kind,
+            by_step[w.step_id].pings,
+            _held_from(by_step[w.step_id]),
+        )
+        for w in order[:DIGEST_LISTED]
+    )
+    view = DigestView(
+        lines,
+        more=max(0, len(order) - DIGEST_LISTED),
+        done=tuple(sorted({q.step.complaint.number for q in moved})),
+        new_since=sum(1 for q in still if since is None or q.queued_at > since),
+        since=since,
+        board=queries.chat_notices(uow.session, recipient.chat_id).board_row_id is not None,
+    )
+    tz = config.timezone
+    [row] = post(
+        uow.session,
+        Notice(Purpose.PING, [recipient], lambda language: [cards.digest(view, language, tz, now)]),
+        now,
+    )
+    uow.session.flush()
+    return row

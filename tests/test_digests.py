@@ -1,0 +1,225 @@
+"""Digests and boards: at most one reminder message per chat per escalation interval,
+nothing dropped, and a board per chat edited in place."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select, update
+
+from bot.procedure.grading import Demand, Plant
+from bot.services import boards, digests, steps
+from bot.services.uow import Caller
+from storage.models import (
+    ChatNotices,
+    DeliveryStatus,
+    Event,
+    Method,
+    OutboxMessage,
+    Purpose,
+    QueuedPing,
+    Step,
+)
+from tests.conftest import GM, QC_HUANGWU, QC_HW, QC_LAISHAN, VP_EXEC, VP_PROD
+from tests.test_workflow import NOW, Company, Press
+
+HOUR = timedelta(hours=1)
+
+
+def _live(company: Company, until: datetime, *, delivered: bool = True) -> None:
+    """Walk the clock as the deadline job does: every ping due fired, then the chats whose
+    turn came sent what waited, then the boards brought up to date; `delivered`: the
+    sender delivers each message before the next pass."""
+    while True:
+        pending = company.services.call(steps.pending_pings)
+        turn = company.services.call(digests.next_time)
+        due = min([when for _, when in pending] + ([turn] if turn else []), default=None)
+        if due is None or due > until:
+            break
+        company.clock.set(max(due, company.clock.now()))
+        now = company.clock.now()
+        for step_id, when in pending:
+            if when <= now:
+                company.services.call(steps.fire_ping, step_id, False)
+        company.services.call(digests.send_due)
+        company.services.call(boards.refresh)
+        if delivered:
+            _delivered(company)
+    company.clock.set(until)
+
+
+def _delivered(company: Company) -> None:
+    """The sender delivered every row waiting."""
+    with company.sessions.begin() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == DeliveryStatus.PENDING)
+            .values(
+                status=DeliveryStatus.SENT, sent_at=company.clock.now(), message_id=OutboxMessage.id
+            )
+        )
+
+
+def _file(company: Company, at: datetime, **changes: object) -> None:
+    company.clock.set(at)
+    company.file(received_at=at, **changes)
+
+
+def test_a_day_of_pings_goes_one_message_a_chat_an_hour_and_names_every_step(
+    engine: Engine,
+) -> None:
+    company = Company(engine, reminders={"boards": True})
+    # Six complaints come in through the morning, at odd minutes, A and C, both plants:
+    # their limits run out at different times, so pings fall due one by one.
+    for n in range(6):
+        changes: dict[str, object] = {"plant": Plant.HUANGWU if n % 2 == 0 else Plant.LAISHAN}
+        if n % 3 == 2:
+            changes.update(demands=[Demand.EXCHANGE], content="换货")
+        _file(company, NOW + timedelta(minutes=37 * n), **changes)
+    # One is worked a while later: its waiting pings are settled, not sent.
+    _live(company, NOW + timedelta(hours=3))
+    with company.sessions() as session:
+        first = session.scalars(
+            select(Step.id).where(Step.key == "initial_assessment").order_by(Step.id)
+        ).first()
+    assert first is not None
+    pressed = company.services.call(
+        steps.press, steps.PressStep(Caller(QC_HW, QC_HW), first, *Press.DONE)
+    )
+    assert pressed.result is steps.PressResult.OK
+    _live(company, NOW + timedelta(hours=24))
+    with company.sessions() as session:
+        pings = session.scalars(select(Event).where(Event.action == "ping")).all()
+        queued = session.scalars(select(QueuedPing).order_by(QueuedPing.id)).all()
+        rows = {
+            r.id: r
+            for r in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.purpose == Purpose.PING)
+            )
+        }
+        open_steps = {s.id for s in session.scalars(select(Step).where(Step.status == "open"))}
+        step_of = {(s.complaint_id, s.key): s.id for s in session.scalars(select(Step))}
+        numbers = {q.complaint_id: q.step.complaint.number for q in queued}
+        boards_shown = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.purpose.in_([Purpose.BOARD, Purpose.BOARD_EDIT])
+            )
+        ).all()
+        # Every ping that fell due, to each of its chats, is one of the queue's pings.
+        fell_due: dict[tuple[int, int], int] = defaultdict(int)
+        for event in pings:
+            step_id = step_of[(event.complaint_id, event.detail["step"])]
+            for chat_id in event.detail["recipients"]:
+                fell_due[(chat_id, step_id)] += 1
+        carried: dict[tuple[int, int], int] = defaultdict(int)
+        for q in queued:
+            carried[(q.chat_id, q.step_id)] += q.pings
+        assert carried == fell_due
+        assert len(pings) > 60  # a real day: many pings to the same chats
+        for q in queued:
+            number = numbers[q.complaint_id]
+            if q.sent_as in (digests.ALONE, digests.DIGEST, digests.FIRST):
+                # Named in the message that carried it, within its interval.
+                row = rows[q.message_row_id]
+                assert number in row.payload["text"], (q.sent_as, number)
+                assert row.created_at - q.queued_at <= HOUR
+            elif q.sent_as == digests.DONE:
+                assert q.step_id not in open_steps  # done before the chat's turn
+            else:  # still waiting at the day's end: its turn is within the hour
+                assert q.sent_as is None and q.step_id in open_steps
+                assert q.queued_at > NOW + timedelta(hours=23)
+        # Each chat: at most one reminder message an interval (a grade A complaint's first
+        # escalation to the GM aside: it goes at once).
+        first = {q.message_row_id for q in queued if q.sent_as == digests.FIRST}
+        by_chat: dict[int, list[datetime]] = defaultdict(list)
+        for row in rows.values():
+            if row.id not in first:
+                by_chat[row.chat_id].append(row.created_at)
+        for chat_id, times in by_chat.items():
+            times.sort()
+            gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+            assert all(gap >= HOUR for gap in gaps), (chat_id, gaps)
+        assert {GM, VP_EXEC, VP_PROD, QC_HUANGWU, QC_LAISHAN} <= set(by_chat)
+        # Several pings went as digests, some alone; the GM heard the A complaints at once.
+        assert {q.sent_as for q in queued} >= {digests.ALONE, digests.DIGEST, digests.FIRST}
+        digest_texts = [r.payload["text"] for r in rows.values() if r.step_id is None]
+        assert digest_texts and all("个步骤" in t and "/overdue" in t for t in digest_texts)
+        # The boards were kept: the VP's and the QC group's, posted once, then edited.
+        posted = [b for b in boards_shown if b.method is Method.MESSAGE]
+        assert len(posted) == len({b.chat_id for b in posted})
+        assert {VP_EXEC, GM, QC_HUANGWU} <= {b.chat_id for b in posted}
+        assert any(b.method is Method.EDIT for b in boards_shown)
+
+
+def test_a_ping_that_waits_for_its_chat_says_how_late_it_is_when_it_goes(engine: Engine) -> None:
+    company = Company(engine)
+    _file(company, NOW)
+    _file(company, NOW + timedelta(minutes=20))
+    # The first complaint's assessment reminder (at 1 h) goes at once; the second's, at
+    # 1 h 20, waits for the QC group's turn at 2 h, with the first's overdue notice.
+    _live(company, NOW + timedelta(hours=2, minutes=30))
+    qc = [r for r in company.outbox(Purpose.PING) if r.chat_id == QC_HUANGWU]
+    assert [r.created_at for r in qc] == [NOW + HOUR, NOW + 2 * HOUR]
+    digest = qc[1].payload["text"]
+    assert "2 个步骤" in digest
+    # Made at its turn: the first is just overdue, the second has 20 minutes left.
+    assert "剩余 20 分钟" in digest and "已超时" in digest, digest
+    # Its buttons bring up each step's card.
+    assert len(qc[1].payload["keyboard"]) == 2
+
+
+def test_a_digest_not_sent_yet_is_replaced_by_the_newer_one(engine: Engine) -> None:
+    company = Company(engine)
+    _file(company, NOW)
+    _file(company, NOW + timedelta(minutes=20))
+    _live(company, NOW + timedelta(hours=2, minutes=30), delivered=False)
+    # Nothing was sent (the sender never ran): at the next turn the newer digest replaces
+    # the one still waiting, and carries its pings too.
+    _live(company, NOW + timedelta(hours=3, minutes=30), delivered=False)
+    qc = [r for r in company.outbox(Purpose.PING) if r.chat_id == QC_HUANGWU]
+    assert [r.created_at for r in qc] == [NOW + 3 * HOUR]
+    assert "KS-2026-0001" in qc[0].payload["text"] and "KS-2026-0002" in qc[0].payload["text"]
+    with company.sessions() as session:
+        carried = session.scalars(
+            select(QueuedPing).where(QueuedPing.chat_id == QC_HUANGWU)
+        ).all()
+        # Every ping the QC group was due by its turn, the first hour's too, is in the one
+        # message; one that fell due since waits for the next turn.
+        by_turn = [q for q in carried if q.queued_at <= NOW + 3 * HOUR]
+        assert {q.message_row_id for q in by_turn} == {qc[0].id}
+        assert {q.sent_as for q in by_turn} == {digests.DIGEST}
+        assert all(q.sent_as is None for q in carried if q not in by_turn)
+
+
+def test_a_board_is_posted_once_then_edited_when_it_changes(engine: Engine) -> None:
+    company = Company(engine, reminders={"boards": True})
+    _file(company, NOW)
+    company.services.call(boards.refresh)
+    posted = company.outbox(Purpose.BOARD)
+    assert {b.chat_id for b in posted} >= {QC_HUANGWU, VP_EXEC, GM}
+    board = next(b for b in posted if b.chat_id == QC_HUANGWU)
+    assert board.payload["pin"] is True and "看板" in board.payload["text"]
+    # Nothing changed: no edit.
+    assert company.services.call(boards.refresh) == 0
+    _delivered(company)
+    # The assessment runs out: the board says it is overdue, by an edit, in place.
+    company.clock.set(NOW + timedelta(hours=3))
+    company.services.call(boards.refresh)
+    edits = [e for e in company.outbox(Purpose.BOARD_EDIT) if e.chat_id == QC_HUANGWU]
+    assert len(edits) == 1 and edits[0].payload["edit_of"] == board.id
+    assert "已超时" in edits[0].payload["text"] or "超时" in edits[0].payload["text"]
+    # A newer picture replaces an edit that has not gone yet.
+    company.press(QC_HW, "initial_assessment", Press.DONE, at=NOW + timedelta(hours=3))
+    company.services.call(boards.refresh)
+    edits = [e for e in company.outbox(Purpose.BOARD_EDIT) if e.chat_id == QC_HUANGWU]
+    assert len(edits) == 1 and "问题鉴定初评" not in edits[0].payload["text"]
+    # Someone deleted it: the next refresh posts a new one.
+    with company.sessions.begin() as session:
+        boards.lost(session, QC_HUANGWU)
+    company.services.call(boards.refresh)
+    again = [b for b in company.outbox(Purpose.BOARD) if b.chat_id == QC_HUANGWU]
+    assert len(again) == 2
+    with company.sessions() as session:
+        kept = session.get(ChatNotices, QC_HUANGWU)
+        assert kept is not None and kept.board_row_id == again[-1].id
