@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from sqlalchemy import Engine, select, update
 
@@ -138,7 +139,7 @@ def test_a_day_of_pings_goes_one_message_a_chat_an_hour_and_names_every_step(
                 by_chat[row.chat_id].append(row.created_at)
         for chat_id, times in by_chat.items():
             times.sort()
-            gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+            gaps = [b - a for a, b in pairwise(times)]
             assert all(gap >= HOUR for gap in gaps), (chat_id, gaps)
         assert {GM, VP_EXEC, VP_PROD, QC_HUANGWU, QC_LAISHAN} <= set(by_chat)
         # Several pings went as digests, some alone; the GM heard the A complaints at once.
@@ -181,9 +182,7 @@ def test_a_digest_not_sent_yet_is_replaced_by_the_newer_one(engine: Engine) -> N
     assert [r.created_at for r in qc] == [NOW + 3 * HOUR]
     assert "KS-2026-0001" in qc[0].payload["text"] and "KS-2026-0002" in qc[0].payload["text"]
     with company.sessions() as session:
-        carried = session.scalars(
-            select(QueuedPing).where(QueuedPing.chat_id == QC_HUANGWU)
-        ).all()
+        carried = session.scalars(select(QueuedPing).where(QueuedPing.chat_id == QC_HUANGWU)).all()
         # Every ping the QC group was due by its turn, the first hour's too, is in the one
         # message; one that fell due since waits for the next turn.
         by_turn = [q for q in carried if q.queued_at <= NOW + 3 * HOUR]

@@ -27,7 +27,9 @@ from storage.models import OutboxMessage, Purpose, QueuedPing, Step
 ALONE = "alone"  # carried by a message of its own
 FIRST = "first"  # a grade A complaint's first escalation to the GM: at once, never replaced
 DIGEST = "digest"  # named in a digest
-DONE = "moved_on"  # the step moved on before the chat's turn (the digest says so, the board shows it)
+DONE = (
+    "moved_on"  # the step moved on before the chat's turn (the digest says so, the board shows it)
+)
 ESCALATED = (PingKind.OVERDUE.value, PingKind.ESCALATION.value)
 
 
