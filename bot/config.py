@@ -434,7 +434,10 @@ def _key_of(loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             key += f"[{part}]"
         else:
-            key += ("." if key else "") + part
+            # A key as typed, but quoted if it is not a plain word: a newline or an
+            # empty key must not break the one-line message.
+            shown = part if part.isprintable() and part.strip() == part and part else repr(part)
+            key += ("." if key else "") + shown
     return key or "(top level)"
 
 

@@ -47,7 +47,7 @@ def free_port() -> int:
 
 # Task cards and pings arrive on their own schedule; conversation replies are the rest.
 TASK = re.compile(r"^(第 \S+ 步|Step \S+) · ")
-PING = re.compile(r"^(⏰|🚨)")
+PING = re.compile(r"^(⏰|🚨|📋)")  # a reminder, a digest, an escalation, a board
 
 
 def is_notice(message: SentMessage) -> bool:

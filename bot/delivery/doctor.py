@@ -107,7 +107,9 @@ async def telegram(config: KesuConfig) -> list[Check]:
             me = bot.bot
             checks = [Check(True, "telegram.token", f"@{me.username} (id {me.id})")]
             for key, chat_id in configured_chats(config) + bound_in_telegram(config):
-                checks.append(await _chat(bot, key, chat_id))
+                # Leadership reads reports and the summary there, not a board of steps.
+                board = config.reminders.boards and "leadership" not in key
+                checks.append(await _chat(bot, key, chat_id, board))
             return checks
     except InvalidToken:
         return [Check(False, "telegram.token", "refused by Telegram: ask BotFather for the token")]
@@ -115,7 +117,8 @@ async def telegram(config: KesuConfig) -> list[Check]:
         return [Check(False, "telegram.token", f"Telegram cannot be reached: {exc}")]
 
 
-async def _chat(bot: Bot, key: str, chat_id: int) -> Check:
+async def _chat(bot: Bot, key: str, chat_id: int, boards: bool = False) -> Check:
+    """`boards`: the group has a board, which the bot pins (an admin's right)."""
     try:
         chat = await bot.get_chat(chat_id)
         member = await bot.get_chat_member(chat_id, bot.id)
@@ -135,6 +138,15 @@ async def _chat(bot: Bot, key: str, chat_id: int) -> Check:
     if member.status not in ("member", "administrator", "creator", "restricted"):
         return Check(False, key, f"{chat_id} {title}: the bot has {member.status}; add it again")
     role = "an admin" if member.status in ("administrator", "creator") else "a member"
+    pins = member.status == "creator" or getattr(member, "can_pin_messages", False)
+    if boards and not pins:
+        return Check(
+            True,
+            key,
+            f"{chat_id} {title}: the bot is {role} and may post, but may not pin: its board "
+            "stays unpinned; make the bot an admin with the right to pin messages",
+            warning=True,
+        )
     return Check(True, key, f"{chat_id} {title}: the bot is {role} and may post")
 
 

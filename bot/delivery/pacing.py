@@ -30,10 +30,10 @@ class Limits:
 
     overall: tuple[float, int] = (1.0, 30)
     group: tuple[float, int] = (60.0, 20)
-    # About one a second, with the short bursts Telegram tolerates: three in a second at
-    # most (what the project's emulator allows); a notice to one person rarely comes
-    # in more than threes.
-    private: tuple[float, int] = (1.0, 3)
+    # One a second, as Telegram documents, with the short bursts it tolerates: three
+    # at once, then one a second (three in any three seconds). A reply and its card go
+    # together; a flood of notices to one person goes at one a second, not three.
+    private: tuple[float, int] = (3.0, 3)
 
 
 TELEGRAM = Limits()

@@ -106,7 +106,8 @@ class Sandbox:
             emulator.add_user(member.telegram_id, member.name, code)
             emulator.started.add(member.telegram_id)  # everyone has pressed Start
         for group_id, (title, _members) in demo.GROUPS.items():
-            emulator.add_group(group_id, title)
+            # An admin of each group, as the README asks: it pins the group's board there.
+            emulator.add_group(group_id, title, bot_is_admin=True)
 
     async def _start_bot(self, *, seed: bool) -> None:
         self._world()
@@ -329,7 +330,8 @@ class Sandbox:
         chat_id = int(request.match_info["chat_id"])
         chat = self.emulator.chats.get(chat_id)
         messages = [self._message(m) for m in chat.messages.values()] if chat else []
-        return web.json_response({"chat_id": chat_id, "messages": messages})
+        pinned = chat.pinned[-1] if chat and chat.pinned else None
+        return web.json_response({"chat_id": chat_id, "messages": messages, "pinned": pinned})
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(

@@ -56,7 +56,9 @@ class ApiError(Exception):
 class RateLimits:
     """Sends allowed per window, as (seconds, count) pairs."""
 
-    private: tuple[tuple[float, int], ...] = ((1.0, 3),)
+    # One a second in a private chat, bursts of three aside (Telegram's FAQ: "avoid
+    # sending more than one message per second"; short bursts pass, then 429).
+    private: tuple[tuple[float, int], ...] = ((1.0, 3), (3.0, 3))
     group: tuple[tuple[float, int], ...] = ((60.0, 20),)
     overall: tuple[tuple[float, int], ...] = ((1.0, 30),)
 
@@ -621,9 +623,12 @@ class Emulator:
             "can_edit_stories",
             "can_delete_stories",
         ]
-        return {"status": "administrator", "user": user, "is_anonymous": False} | {
-            right: right not in ("can_be_edited", "can_promote_members") for right in rights
-        }
+        return {
+            "status": "administrator",
+            "user": user,
+            "is_anonymous": False,
+            "can_pin_messages": True,  # optional in the Bot API: groups and supergroups
+        } | {right: right not in ("can_be_edited", "can_promote_members") for right in rights}
 
     # Webhook mode -------------------------------------------------------------------
 

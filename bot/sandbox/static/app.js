@@ -271,11 +271,26 @@ async function loadChat(scroll = false) {
   if (state.chat !== chat) return;
   const box = $("messages");
   box.replaceChildren(...data.messages.map((m) => renderMessage(m, data.messages)));
+  showPinned(data.messages.find((m) => m.id === data.pinned));
   state.unread[chat.id] = 0;
   const more = data.messages.length > state.seen;
   state.seen = data.messages.length;
   if (scroll || state.stick) toBottom();
   else if (more) $("newer").hidden = false; // the reader is reading further up
+}
+
+// The pinned message (a chat's board) on a bar over the chat, as Telegram shows it;
+// pressing it goes to the message.
+function showPinned(message) {
+  const bar = $("pinned");
+  bar.hidden = !message;
+  if (!message) return;
+  const first = (message.text || "").split("\n").slice(0, 2).join(" · ");
+  bar.textContent = `📌 ${first}`;
+  bar.onclick = () => {
+    const item = $("messages").querySelector(`[data-id="${message.id}"]`);
+    if (item) item.scrollIntoView({ block: "center" });
+  };
 }
 
 function renderMessage(message, all) {
