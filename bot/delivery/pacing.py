@@ -102,6 +102,11 @@ class Pacing:
             with contextlib.suppress(ValueError, KeyError):
                 self._chats[chat_id].remove(stamp)
 
+    def forget(self) -> None:
+        """Forget every send counted (the sandbox's past, delivered with the limits lifted)."""
+        self._overall.clear()
+        self._chats.clear()
+
     def forget_idle(self) -> None:
         """Drop the windows of chats with nothing in them (a long run sees many chats)."""
         now = self.clock()

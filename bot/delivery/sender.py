@@ -230,7 +230,7 @@ class OutboxSender:
 
     def _due_in(self, chat_id: int) -> list[tuple[int, Purpose, bool]]:
         """The chat's rows due now, in order, up to one waiting for a retry: (id, purpose,
-        whether it edits a message sent before)."""
+        whether it edits a message Telegram has already)."""
         now = self.clock.now()
         with self.services.sessions() as session:
             rows = queries.unsent_outbox(session, now, chat_id=chat_id)
@@ -238,7 +238,11 @@ class OutboxSender:
             for row in rows:
                 if row.next_attempt_at > now:
                     break  # the later rows wait behind it
-                due.append((row.id, row.purpose, row.method is Method.EDIT))
+                edit = row.method is Method.EDIT
+                if edit:
+                    # An edit of a card still on its way waits like a new message.
+                    edit = queries.outbox_message_id(session, row.payload["edit_of"]) is not None
+                due.append((row.id, row.purpose, edit))
             return due
 
     async def _lane(self, chat_id: int) -> int:
@@ -260,6 +264,12 @@ class OutboxSender:
             urgent = [row for row in rows if row[1] in URGENT] if at_limit else []
             row = (urgent or rows)[0]
             wait = self.pacing.wait(chat_id, edit=row[2])
+            if wait > CLAIM_AHEAD and at_limit:
+                # The chat's window is full, but an edit of a card already there takes
+                # no place in it (a card marked done must not wait a group's minute).
+                edit = next((r for r in urgent or rows if r[2]), None)
+                if edit is not None and self.pacing.wait(chat_id, edit=True) <= CLAIM_AHEAD:
+                    row, wait = edit, 0.0
             if wait > CLAIM_AHEAD:
                 at_limit = True
                 # Look again after a while at most, and read the chat's rows again: an

@@ -29,16 +29,17 @@ from sqlalchemy import Engine
 
 from bot.app import Kesu, build
 from bot.config import parse_config
+from bot.delivery.pacing import Limits
 from bot.delivery.scheduler import Delivery
 from bot.procedure.grading import Plant
 from bot.procedure.roles import Role
 from bot.sandbox import demo
 from bot.sandbox.clock import SandboxClock
-from bot.sandbox.emulator.server import TOKEN_COOKIE, Emulator, SentMessage
+from bot.sandbox.emulator.server import TOKEN_COOKIE, Emulator, RateLimits, SentMessage
 from bot.services import company, notices, steps
 from bot.views import labels
 from bot.views.i18n import gettext
-from storage import db
+from storage import db, queries
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,41 @@ class Sandbox:
         await app.post_init(app)
         await app.start()
         await app.updater.start_polling(poll_interval=0, timeout=1)
+        if seed:
+            await self._deliver_the_past()
         self._publish({"world": True})
+
+    def _unsent(self) -> int:
+        """Chats with a message due and not delivered yet."""
+        assert self.kesu is not None
+        now = self.clock.now()
+        with self.kesu.services.sessions() as session:
+            return sum(1 for _chat, due in queries.chats_with_unsent(session, now) if due <= now)
+
+    async def _deliver_the_past(self) -> None:
+        """The demo's day and its messages happened over hours: they are delivered at once,
+        the limits lifted, so the newcomer's first minute is not spent behind them at a
+        group's 20 messages a minute. Telegram's limits hold from then on."""
+        assert self.kesu is not None
+        delivery = self._delivery()
+        assert delivery.sender is not None
+        pacing, limits = delivery.sender.pacing, delivery.sender.pacing.limits
+        kept = self.emulator.limits
+        self.emulator.limits = RateLimits(
+            private=((1.0, 10**6),), group=((1.0, 10**6),), overall=((1.0, 10**6),)
+        )
+        pacing.limits = Limits(overall=(1.0, 10**6), group=(1.0, 10**6), private=(1.0, 10**6))
+        try:
+            delivery.poke_sender()
+            for _ in range(600):  # a minute at most
+                if not await self.kesu.services.db(self._unsent):
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            self.emulator.limits = kept
+            pacing.limits = limits
+            pacing.forget()
+            self.emulator.forget_sends()
 
     async def _stop_bot(self) -> None:
         kesu, self.kesu = self.kesu, None

@@ -142,6 +142,7 @@ class Emulator:
         self._update_ids = itertools.count(1)
         self._new_update = asyncio.Condition()
         self._sends: dict[int | None, deque[float]] = {}
+        self.refused: int = 0  # sends refused with 429 (the benchmarks count them)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.fail_next: list[tuple[str, int, str]] = []  # (method, code, description) to inject
@@ -808,6 +809,10 @@ class Emulator:
             raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
         return chat
 
+    def forget_sends(self) -> None:
+        """Forget the sends counted for the rate limits (the sandbox's past)."""
+        self._sends.clear()
+
     def _rate_check(self, chat: Chat, *, count_in_chat: bool = True) -> None:
         """Refuse a send past the limits (429). An edit or a pin counts in all only."""
         now = time.monotonic()
@@ -824,6 +829,7 @@ class Emulator:
                 recent = [t for t in sends if now - t < seconds]
                 if len(recent) >= count:
                     wait = max(1, math.ceil(seconds - (now - recent[-count])))
+                    self.refused += 1
                     raise ApiError(429, f"Too Many Requests: retry after {wait}", wait)
         for key, _limits in keys:
             self._sends[key].append(now)

@@ -7,7 +7,7 @@ const TEXTS = {
     sandbox: "沙盒", company_time: "公司时间", minutes: "分钟", hour: "小时", day: "天",
     to_next_limit: "到下一个时限", to_next_ping: "下一条提醒", save_db: "保存数据库", reset: "重置演示",
     who_am_i: "我是", my_chats: "我的聊天", send: "发送", replying_to: "回复",
-    type_here: "输入消息或命令，例如 /new", private_chat: "与 Kesu 的私聊", edited: "已编辑",
+    type_here: "输入消息或命令，例如 /new", private_chat: "与 Kesu 的私聊", edited: "已编辑", pinned: "置顶",
     reply: "回复", reply_hint: "请回复此消息", next_limit: "下一个时限", none_due: "没有待到的时限",
     download: "下载", photo: "照片",
     reset_confirm: "重置后所有聊天和数据都会换成新的演示数据，页面语言保持中文。继续？",
@@ -24,7 +24,7 @@ const TEXTS = {
     to_next_limit: "Next limit", to_next_ping: "Next ping", save_db: "Save database", reset: "Reset demo",
     who_am_i: "I am", my_chats: "My chats", send: "Send", replying_to: "Replying to",
     type_here: "Type a message or a command, e.g. /new", private_chat: "Private chat with Kesu",
-    edited: "edited", reply: "Reply", reply_hint: "Reply to this message", next_limit: "next limit",
+    edited: "edited", pinned: "Pinned", reply: "Reply", reply_hint: "Reply to this message", next_limit: "next limit",
     none_due: "nothing due", download: "Download", photo: "photo",
     reset_confirm: "Reset replaces every chat and all data with fresh demo data; the page stays in English. Go on?",
     restored: "Started from a saved database: earlier chats are not shown here.",
@@ -286,7 +286,10 @@ function showPinned(message) {
   bar.hidden = !message;
   if (!message) return;
   const first = (message.text || "").split("\n").slice(0, 2).join(" · ");
-  bar.textContent = `📌 ${first}`;
+  bar.replaceChildren();
+  const label = document.createElement("b");
+  label.textContent = `${t("pinned")} `;
+  bar.append(label, first);
   bar.onclick = () => {
     const item = $("messages").querySelector(`[data-id="${message.id}"]`);
     if (item) item.scrollIntoView({ block: "center" });
