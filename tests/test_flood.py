@@ -17,7 +17,7 @@ from bot.services.uow import Caller
 from bot.views.callbacks import StepAction
 from bot.views.i18n import gettext
 from storage.models import Event
-from tests.conftest import OUTSIDER, QC_HUANGWU, SALES, eventually
+from tests.conftest import OUTSIDER, QC_HUANGWU, QC_HW, SALES, eventually
 from tests.harness import running_kesu
 from tests.test_e2e_intake import file_complaint
 from tests.test_e2e_steps import card
@@ -109,3 +109,23 @@ def _card(world):  # type: ignore[no-untyped-def]
         return card(world, QC_HUANGWU, "问题鉴定初评")
     except LookupError:
         return None
+
+
+async def test_a_groups_talk_costs_no_one_their_pace(sqlite_engine: Engine) -> None:
+    """The bot is an admin of the QC group (to pin its board), so it sees all the talk
+    there: an inspector chatting away still has their press taken."""
+    async with running_kesu(sqlite_engine) as world:
+        emu = world.emu
+        emu.chats[QC_HUANGWU].bot_is_admin = True
+        await file_complaint(world)
+        world.kesu.services.throttle = Throttle()  # people's real pace: what this is about
+        assessment = await eventually(lambda: _card(world), timeout=10)
+        for n in range(40):
+            await emu.user_sends(QC_HW, f"看一下第 {n} 批", chat_id=QC_HUANGWU)
+        done = next(d for _, d in assessment.buttons if ":done:" in d)
+        query = await emu.press(QC_HW, QC_HUANGWU, assessment.message_id, done)
+        answer = await eventually(lambda: emu.callback_answers.get(query))
+        assert "太快" not in answer["text"]
+        with world.sessions() as session:
+            done_at = session.scalars(select(Event).where(Event.action == "step_done")).first()
+            assert done_at is not None
