@@ -213,7 +213,7 @@ class Month:
             )
 
 
-async def month(days: int, seed: int) -> None:
+async def month(days: int, warmup: int, seed: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         sandbox = Sandbox(Path(folder) / "kesu.db", fresh=True)
         await sandbox.start(port=free_port())
@@ -225,20 +225,31 @@ async def month(days: int, seed: int) -> None:
             start = sandbox.clock.now()
             began = time.monotonic()
             opened: list[int] = []
-            for hour in range(days * 24):
+            spent = defaultdict(float)
+            for hour in range((warmup + days) * 24):
+                if hour == warmup * 24:
+                    start = sandbox.clock.now()  # counted from here
                 local = sandbox.clock.now().astimezone(config.tz)
                 working = calendar.is_workday(local.date()) and 8 <= local.hour < 18
+                mark = time.monotonic()
                 if working:
-                    # Filed through the first days until about 30 are open, then a few a day.
-                    wanted = 30 if hour < 5 * 24 else 0
+                    # Filed through the warm-up until about 30 are open, then about two a
+                    # working day.
+                    wanted = 30 if hour < warmup * 24 else 0
                     if life.open_complaints() < wanted or life.rng.random() < 0.2:
                         life.file()
                     life.work()
+                spent["people"] += time.monotonic() - mark
+                mark = time.monotonic()
                 await sandbox.advance(timedelta(hours=1))
+                spent["clock"] += time.monotonic() - mark
+                mark = time.monotonic()
                 await drained(sandbox)
-                if hour % 24 == 12:
+                spent["delivery"] += time.monotonic() - mark
+                if hour % 24 == 12 and hour >= warmup * 24:
                     opened.append(life.open_complaints())
             elapsed = time.monotonic() - began
+            print("  time spent: " + ", ".join(f"{k} {v:.0f} s" for k, v in spent.items()))
             report(sandbox, start, calendar, opened, elapsed)
         finally:
             await sandbox.stop()
@@ -296,12 +307,13 @@ def report(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-demo", action="store_true")
     args = parser.parse_args()
     if not args.skip_demo:
         asyncio.run(demo_two_days())
-    asyncio.run(month(args.days, args.seed))
+    asyncio.run(month(args.days, args.warmup, args.seed))
 
 
 if __name__ == "__main__":

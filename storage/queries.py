@@ -14,6 +14,7 @@ from bot.procedure.access import TaskScope
 from bot.procedure.grading import Grade, Plant
 from bot.procedure.intake import FileKind
 from bot.procedure.people import invite_hash
+from bot.procedure.pings import PingKind
 from bot.procedure.plans import ItemStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
@@ -1124,3 +1125,27 @@ def forget_waiting_pings(session: Session, step_id: int) -> None:
 def outbox_message_id(session: Session, row_id: int) -> int | None:
     """Telegram's id of the message an outbox row became (None: not sent yet)."""
     return session.scalar(select(OutboxMessage.message_id).where(OutboxMessage.id == row_id))
+
+
+def told_late(session: Session, step_id: int) -> set[int]:
+    """The chats that have heard that the step is late (its overdue notice or an
+    escalation went to them)."""
+    return set(
+        session.scalars(
+            select(QueuedPing.chat_id).where(
+                QueuedPing.step_id == step_id,
+                QueuedPing.kind.in_([PingKind.OVERDUE.value, PingKind.ESCALATION.value]),
+                QueuedPing.message_row_id.is_not(None),
+            )
+        )
+    )
+
+
+def carried_by(session: Session, row_id: int) -> Sequence[QueuedPing]:
+    """The pings an outbox row carries (a reminder alone, or a digest)."""
+    return session.scalars(
+        select(QueuedPing)
+        .where(QueuedPing.message_row_id == row_id)
+        .options(selectinload(QueuedPing.step).selectinload(Step.complaint))
+        .order_by(QueuedPing.id)
+    ).all()

@@ -222,3 +222,23 @@ def test_a_board_is_posted_once_then_edited_when_it_changes(engine: Engine) -> N
     with company.sessions() as session:
         kept = session.get(ChatNotices, QC_HUANGWU)
         assert kept is not None and kept.board_row_id == again[-1].id
+
+
+def test_a_message_that_waited_for_its_turn_says_how_late_it_is_when_it_goes(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    _file(company, NOW)
+    _file(company, NOW + timedelta(minutes=20))
+    _live(company, NOW + timedelta(hours=2), delivered=False)
+    digest = [r for r in company.outbox(Purpose.PING) if r.chat_id == QC_HUANGWU][-1]
+    assert "已超时 不到 1 分钟" in digest.payload["text"]
+    # The group's lane was busy: the sender claims it 25 minutes later, and says it again.
+    with company.sessions.begin() as session:
+        row = session.get(OutboxMessage, digest.id)
+        assert row is not None
+        digests.restate(session, company.config, row, NOW + timedelta(hours=2, minutes=25))
+    restated = next(r for r in company.outbox(Purpose.PING) if r.id == digest.id)
+    assert "已超时 25 分钟" in restated.payload["text"]
+    assert "不到 1 分钟" not in restated.payload["text"]
+    assert restated.payload["keyboard"] == digest.payload["keyboard"]

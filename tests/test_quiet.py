@@ -231,6 +231,28 @@ def test_an_a_escalation_at_23_goes_at_23(engine: Engine) -> None:
     assert {p.chat_id for p in _pings(company)} >= {QC_HUANGWU, VP_EXEC}
 
 
+def test_an_a_escalation_the_vp_heard_at_23_repeats_in_the_morning_not_every_hour(
+    engine: Engine,
+) -> None:
+    company = Company(engine, **QUIET)
+    _file_at(company, local(TUE, 21))  # a claim and return: A
+    assert _fire(company, "initial_assessment", local(TUE, 23))  # overdue: at once
+    heard = {p.chat_id for p in _pings(company) if p.created_at == local(TUE, 23)}
+    assert {QC_HUANGWU, VP_EXEC} <= heard
+    company.deliver()
+    # Midnight to seven: the hourly escalations of a step they heard of already wait for
+    # the working day (the board shows it), one standing for all the night's.
+    for hour in range(0, 8):
+        assert _fire(company, "initial_assessment", local(TUE + 1, hour))
+    assert [p for p in _pings(company) if p.created_at > local(TUE, 23)] == []
+    waiting = {q.chat_id: q for q in _waiting(company)}
+    assert {QC_HUANGWU, VP_EXEC} <= set(waiting)
+    assert {q.may_go_at for q in waiting.values()} == {local(TUE + 1, 8)}
+    assert waiting[VP_EXEC].pings == 8
+    morning = {p.chat_id for p in _turn(company, local(TUE + 1, 8))}
+    assert {QC_HUANGWU, VP_EXEC} <= morning
+
+
 def test_a_saturday_night_c_escalation_waits_for_monday_and_a_later_one_replaces_it(
     engine: Engine,
 ) -> None:

@@ -43,7 +43,7 @@ from telegram.ext import ExtBot
 
 from bot.delivery.pacing import Pacing, nap
 from bot.delivery.ratelimit import OUTBOX
-from bot.services import boards, company, files
+from bot.services import boards, company, digests, files
 from bot.services.events import Actor, log_event
 from bot.services.files import KeptContent
 from bot.services.notices import alert_admins
@@ -67,6 +67,9 @@ RELOOK_SECONDS = 5.0
 # escalation that comes meanwhile still goes first.
 CLAIM_AHEAD = 0.5
 BOARDS = frozenset({Purpose.BOARD, Purpose.BOARD_EDIT})
+# A reminder message that waited longer than this for its chat's turn is said again as
+# it goes: "overdue by less than a minute" must not arrive minutes late.
+RESTATE_AFTER = timedelta(seconds=30)
 URGENT = frozenset(
     {Purpose.PING, Purpose.TASK, Purpose.TASK_EDIT, Purpose.SPECIAL_REPORT, Purpose.ADMIN}
 )
@@ -292,6 +295,10 @@ class OutboxSender:
                 return "skipped", None, None
             claimed = session.get(OutboxMessage, row_id)
             assert claimed is not None
+            now = self.clock.now()
+            if claimed.purpose is Purpose.PING and now - claimed.created_at > RESTATE_AFTER:
+                # It waited for its chat's turn: it says how late things are now.
+                digests.restate(session, self.config, claimed, now)
             target: int | None = None
             if claimed.method is Method.EDIT:
                 card = session.get(OutboxMessage, claimed.payload["edit_of"])

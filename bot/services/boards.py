@@ -45,8 +45,14 @@ def refresh(uow: UnitOfWork) -> int:
     }
     steps = queries.open_steps_with_complaints(session)
     per_chat: dict[int, list[Step]] = defaultdict(list)
+    # Steps of one kind, plant and people have the same chats: resolved once a refresh.
+    known: dict[tuple[object, ...], set[int]] = {}
     for step in steps:
-        for chat_id in _chats_of(uow, step, gm):
+        c = step.complaint
+        key = (step.key, c.plant, c.filed_by_id, step.assignee_id)
+        if key not in known:
+            known[key] = _chats_of(uow, step, gm)
+        for chat_id in known[key]:
             per_chat[chat_id].append(step)
     changed = 0
     kept = {b.chat_id for b in queries.boards(session)}

@@ -10,8 +10,12 @@ message that carried each (the test of a day's pings reads them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from bot.config import KesuConfig
 from bot.procedure.digests import DIGEST_LISTED, Waiting, goes_alone, ordered, send_at
 from bot.procedure.pings import Ping, PingKind
 from bot.procedure.roles import Role
@@ -20,7 +24,7 @@ from bot.services import mapping
 from bot.services.notices import Notice, Recipient, language_of_chat, post
 from bot.services.uow import UnitOfWork
 from bot.views import cards
-from bot.views.models import DigestLine, DigestView
+from bot.views.models import DigestLine, DigestView, Message
 from storage import queries
 from storage.models import OutboxMessage, Purpose, QueuedPing, Step
 
@@ -164,6 +168,14 @@ def _ping_of(queued: QueuedPing) -> Ping:
     return Ping(queued.ping_index, PingKind(queued.kind), queued.fell_due_at, queued.late)
 
 
+def _alone_message(
+    config: KesuConfig, step: Step, due: Ping, language: str, now: datetime, held: bool
+) -> Message:
+    view = mapping.step_view(step, config)
+    complaint_view = mapping.complaint_view(step.complaint, config, steps=False)
+    return cards.ping(view, complaint_view, due, now, language, config.timezone, held)
+
+
 def _post_alone(
     uow: UnitOfWork,
     step: Step,
@@ -173,15 +185,13 @@ def _post_alone(
     *,
     held: bool = False,
 ) -> OutboxMessage:
-    view = mapping.step_view(step, uow.config)
-    complaint_view = mapping.complaint_view(step.complaint, uow.config, steps=False)
-    tz = uow.config.timezone
+    config = uow.config
     [row] = post(
         uow.session,
         Notice(
             Purpose.PING,
             [recipient],
-            lambda language: [cards.ping(view, complaint_view, due, now, language, tz, held)],
+            lambda language: [_alone_message(config, step, due, language, now, held)],
             complaint=step.complaint,
             step_id=step.id,
         ),
@@ -191,14 +201,16 @@ def _post_alone(
     return row
 
 
-def _post_digest(
-    uow: UnitOfWork,
-    recipient: Recipient,
-    still: list[QueuedPing],
-    moved: list[QueuedPing],
+def _digest_message(
+    session: Session,
+    config: KesuConfig,
+    chat_id: int,
+    still: Sequence[QueuedPing],
+    moved: Sequence[QueuedPing],
     since: datetime | None,
-) -> OutboxMessage:
-    now, config = uow.now, uow.config
+    language: str,
+    now: datetime,
+) -> Message:
     by_step = {q.step_id: q for q in still}
     order = ordered(
         (
@@ -223,13 +235,47 @@ def _post_digest(
         done=tuple(sorted({q.step.complaint.number for q in moved})),
         new_since=sum(1 for q in still if since is None or q.queued_at > since),
         since=since,
-        board=queries.chat_notices(uow.session, recipient.chat_id).board_row_id is not None,
+        board=queries.chat_notices(session, chat_id).board_row_id is not None,
     )
-    tz = config.timezone
-    [row] = post(
-        uow.session,
-        Notice(Purpose.PING, [recipient], lambda language: [cards.digest(view, language, tz, now)]),
-        now,
-    )
-    uow.session.flush()
+    return cards.digest(view, language, config.timezone, now)
+
+
+def _post_digest(
+    uow: UnitOfWork,
+    recipient: Recipient,
+    still: list[QueuedPing],
+    moved: list[QueuedPing],
+    since: datetime | None,
+) -> OutboxMessage:
+    session, config, now = uow.session, uow.config, uow.now
+    chat_id = recipient.chat_id
+
+    def render(language: str) -> list[Message]:
+        return [_digest_message(session, config, chat_id, still, moved, since, language, now)]
+
+    [row] = post(session, Notice(Purpose.PING, [recipient], render), now)
+    if since is not None:
+        row.payload = {**row.payload, "since": since.isoformat()}
+    session.flush()
     return row
+
+
+def restate(session: Session, config: KesuConfig, row: OutboxMessage, now: datetime) -> None:
+    """A reminder message that waited for its chat's turn says how late things are now,
+    when it goes, not when it was made (the sender asks, as it claims the row)."""
+    carried = queries.carried_by(session, row.id)
+    still = [q for q in carried if q.sent_as in (ALONE, DIGEST, FIRST)]
+    if not still:
+        return
+    language = language_of_chat(session, config, row.chat_id)
+    if len(still) == 1 and still[0].sent_as in (ALONE, FIRST):
+        only = still[0]
+        message = _alone_message(
+            config, only.step, _ping_of(only), language, now, _held_from(only) is not None
+        )
+    else:
+        moved = [q for q in carried if q.sent_as == DONE]
+        since = row.payload.get("since")
+        when = datetime.fromisoformat(since) if since else None
+        message = _digest_message(session, config, row.chat_id, still, moved, when, language, now)
+    row.payload = {**row.payload, "text": message.text}

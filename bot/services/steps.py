@@ -831,12 +831,20 @@ def fire_ping(uow: UnitOfWork, step_id: int, send: bool = True) -> bool:
     to = owners + escalated
     held_until = _held_until(uow, step, due)
     snoozed = queries.snoozed_until(session, step.id, now)
-    night = queries.night_ping_people(session) if held_until is not None else set()
+    hours = config.quiet()
+    night_now = hours is not None and not hours.is_working(now)
+    night = queries.night_ping_people(session) if held_until or night_now else set()
     owner_chats = {r.chat_id for r in owners}
+    # A repeat of an escalation a chat has heard already waits for the working day: the
+    # first one goes at any hour (A and B), and the board shows the step meanwhile.
+    told = queries.told_late(session, step.id) if due.kind is PingKind.ESCALATION else set()
+    repeat_held = hours.next_start(now) if hours is not None and night_now else None
 
     def may_go(recipient: Recipient) -> datetime:
         # Quiet hours: those who chose night pings hear now, the rest at the working hour.
         quiet = None if recipient.chat_id in night else held_until
+        if quiet is None and recipient.chat_id in told and recipient.chat_id not in night:
+            quiet = repeat_held
         if snoozed is not None and recipient.chat_id in owner_chats:
             # Someone silenced the step's reminders a while: its owners hear at its end;
             # the escalations to the VP and the GM go on.
