@@ -213,7 +213,7 @@ class Month:
             )
 
 
-async def month(days: int, warmup: int, seed: int) -> None:
+async def month(days: int, warmup: int, seed: int, strict: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         sandbox = Sandbox(Path(folder) / "kesu.db", fresh=True)
         await sandbox.start(port=free_port())
@@ -226,9 +226,14 @@ async def month(days: int, warmup: int, seed: int) -> None:
             began = time.monotonic()
             opened: list[int] = []
             spent = defaultdict(float)
+            lifted = sandbox.limits_lifted()
+            lifted.__enter__()  # the warm-up's burst of filings is not what is measured
             for hour in range((warmup + days) * 24):
                 if hour == warmup * 24:
                     start = sandbox.clock.now()  # counted from here
+                    if strict:
+                        lifted.__exit__(None, None, None)
+                        sandbox.emulator.refused = 0
                 local = sandbox.clock.now().astimezone(config.tz)
                 working = calendar.is_workday(local.date()) and 8 <= local.hour < 18
                 mark = time.monotonic()
@@ -250,13 +255,18 @@ async def month(days: int, warmup: int, seed: int) -> None:
                     opened.append(life.open_complaints())
             elapsed = time.monotonic() - began
             print("  time spent: " + ", ".join(f"{k} {v:.0f} s" for k, v in spent.items()))
-            report(sandbox, start, calendar, opened, elapsed)
+            report(sandbox, start, calendar, opened, elapsed, strict)
         finally:
             await sandbox.stop()
 
 
 def report(
-    sandbox: Sandbox, start: datetime, calendar: Any, opened: list[int], elapsed: float
+    sandbox: Sandbox,
+    start: datetime,
+    calendar: Any,
+    opened: list[int],
+    elapsed: float,
+    strict: bool,
 ) -> None:
     assert sandbox.kesu is not None
     config = sandbox.kesu.services.config
@@ -301,7 +311,7 @@ def report(
         )
     print(f"  most messages to one chat in a working day: {worst} (goal: 12 or fewer)")
     print(f"  overdue steps named to their VP within the hour: {named_in_hour} of {late_to_vp}")
-    print(f"  429s: {sandbox.emulator.refused}")
+    print(f"  429s: {sandbox.emulator.refused if strict else 'not measured (--lifted)'}")
 
 
 def main() -> None:
@@ -310,10 +320,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument(
+        "--lifted",
+        action="store_true",
+        help="Telegram's limits lifted for the counted days too (the counts are the same; "
+        "the 429s are not measured)",
+    )
     args = parser.parse_args()
     if not args.skip_demo:
         asyncio.run(demo_two_days())
-    asyncio.run(month(args.days, args.warmup, args.seed))
+    asyncio.run(month(args.days, args.warmup, args.seed, not args.lifted))
 
 
 if __name__ == "__main__":

@@ -1050,16 +1050,6 @@ def pinged_before(session: Session, complaint_id: int, chat_id: int, kinds: Iter
     )
 
 
-def open_steps_with_complaints(session: Session) -> Sequence[Step]:
-    """Every open step and its complaint (the boards)."""
-    return session.scalars(
-        select(Step)
-        .where(Step.status == StepStatus.OPEN)
-        .options(*_LISTED_STEP)
-        .order_by(Step.due_at, Step.id)
-    ).all()
-
-
 def boards(session: Session) -> Sequence[ChatNotices]:
     return session.scalars(
         select(ChatNotices)
@@ -1148,4 +1138,36 @@ def carried_by(session: Session, row_id: int) -> Sequence[QueuedPing]:
         .where(QueuedPing.message_row_id == row_id)
         .options(selectinload(QueuedPing.step).selectinload(Step.complaint))
         .order_by(QueuedPing.id)
+    ).all()
+
+
+def open_step_groups(session: Session, now: datetime, soon: datetime) -> list[Row[Any]]:
+    """Open steps counted by what decides their chats (kind, plant, filer, assignee):
+    how many, how many fall due by `soon`, how many are past their time."""
+    return list(
+        session.execute(
+            select(
+                Step.key.label("key"),
+                Complaint.plant.label("plant"),
+                Complaint.filed_by_id.label("filed_by_id"),
+                Step.assignee_id.label("assignee_id"),
+                func.count().label("open"),
+                func.count().filter((Step.due_at > now) & (Step.due_at <= soon)).label("due_soon"),
+                func.count().filter(Step.due_at <= now).label("overdue"),
+            )
+            .join(Complaint, Step.complaint_id == Complaint.id)
+            .where(Step.status == StepStatus.OPEN)
+            .group_by(Step.key, Complaint.plant, Complaint.filed_by_id, Step.assignee_id)
+        )
+    )
+
+
+def most_overdue_steps(session: Session, now: datetime, limit: int) -> Sequence[Step]:
+    """The open steps longest past their time, the latest first (the boards name them)."""
+    return session.scalars(
+        select(Step)
+        .where(Step.status == StepStatus.OPEN, Step.due_at <= now)
+        .options(*_LISTED_STEP)
+        .order_by(Step.due_at, Step.id)
+        .limit(limit)
     ).all()

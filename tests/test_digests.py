@@ -242,3 +242,27 @@ def test_a_message_that_waited_for_its_turn_says_how_late_it_is_when_it_goes(
     assert "已超时 25 分钟" in restated.payload["text"]
     assert "不到 1 分钟" not in restated.payload["text"]
     assert restated.payload["keyboard"] == digest.payload["keyboard"]
+
+
+def test_a_chats_turn_and_a_digests_order_are_the_domains() -> None:
+    from bot.procedure.digests import Waiting, goes_alone, ordered, send_at
+    from bot.procedure.grading import Grade
+    from bot.procedure.pings import PingKind
+
+    # Nothing heard for an interval: at once; else an interval after the last message.
+    assert send_at(None, HOUR, [NOW]) == NOW
+    assert send_at(NOW, HOUR, [NOW + timedelta(minutes=5)]) == NOW + HOUR
+    assert send_at(NOW, HOUR, [NOW + 2 * HOUR]) == NOW + 2 * HOUR  # held till then
+    assert send_at(NOW, HOUR, []) is None
+    later = NOW + 3 * HOUR
+    steps_ = [
+        Waiting(1, Grade.C, NOW),  # 3 h late
+        Waiting(2, Grade.A, NOW + 2 * HOUR),  # 1 h late
+        Waiting(3, Grade.A, NOW + HOUR),  # 2 h late
+        Waiting(4, Grade.B, later + HOUR),  # not due yet
+    ]
+    assert [w.step_id for w in ordered(steps_, later)] == [3, 2, 4, 1]
+    assert goes_alone(Grade.A, PingKind.OVERDUE, to_gm=True, gm_told_before=False)
+    assert not goes_alone(Grade.A, PingKind.ESCALATION, to_gm=True, gm_told_before=True)
+    assert not goes_alone(Grade.B, PingKind.OVERDUE, to_gm=True, gm_told_before=False)
+    assert not goes_alone(Grade.A, PingKind.REMINDER, to_gm=True, gm_told_before=False)

@@ -107,11 +107,11 @@ class Delivery:
         )
 
     async def _refresh_boards(self, context: CallbackContext | None = None) -> None:
-        await self.services.run(boards.refresh)
+        await self.services.run_later(boards.refresh)
 
     async def _check_boards(self, context: CallbackContext | None = None) -> None:
         """Hourly: the boards' times brought up to date, and each still there and pinned."""
-        await self.services.run(boards.refresh)
+        await self.services.run_later(boards.refresh)
         if self.sender is not None:
             await self.sender.check_boards(await self.services.run(boards.to_check))
 

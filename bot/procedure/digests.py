@@ -12,7 +12,7 @@ group's), edited in place as steps move: the current picture, silent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,23 +74,3 @@ def goes_alone(grade: Grade, kind: PingKind, to_gm: bool, gm_told_before: bool) 
     its repeats join the GM's digest."""
     escalated = kind in (PingKind.OVERDUE, PingKind.ESCALATION)
     return grade is Grade.A and escalated and to_gm and not gm_told_before
-
-
-@dataclass(frozen=True)
-class BoardCounts:
-    open: int
-    due_soon: int
-    overdue: int
-
-
-def board_counts(items: Sequence[Waiting], now: datetime) -> BoardCounts:
-    overdue = sum(1 for w in items if w.due_at is not None and w.due_at <= now)
-    soon = sum(1 for w in items if w.due_at is not None and now < w.due_at <= now + DUE_SOON)
-    return BoardCounts(len(items), soon, overdue)
-
-
-def most_overdue(items: Iterable[Waiting], now: datetime, n: int = BOARD_NAMED) -> list[Waiting]:
-    """The overdue steps, the latest first, then by grade."""
-    late = [w for w in items if w.due_at is not None and w.due_at <= now]
-    late.sort(key=lambda w: (-_seconds(lateness(w, now)), GRADE_ORDER[w.grade]))
-    return late[:n]

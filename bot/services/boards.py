@@ -17,12 +17,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.procedure.digests import Waiting, board_counts, most_overdue
+from bot.procedure.digests import BOARD_NAMED, DUE_SOON
+from bot.procedure.grading import Plant
 from bot.procedure.roles import Role
-from bot.procedure.routing import Person, leading_roles
+from bot.procedure.routing import Person, leading_roles, task_audience
+from bot.procedure.steps import STEP_BY_ID
 from bot.services import mapping
 from bot.services.notices import Notice, Recipient, language_of_chat, post, recipients
-from bot.services.steps import task_recipients
 from bot.services.uow import UnitOfWork
 from bot.views import cards
 from bot.views.models import BoardView, DigestLine, Message
@@ -30,66 +31,97 @@ from storage import queries
 from storage.models import ChatNotices, Method, Purpose, Step
 
 GM, VP, GROUP = "gm", "vp", "group"
+# The boards name the most overdue steps of the company's this many most overdue: a
+# group's own most overdue are among them unless hundreds are later than theirs.
+NAMED_FROM = 500
 
 
 def refresh(uow: UnitOfWork) -> int:
-    """Bring every board up to date; returns how many were posted or edited."""
+    """Bring every board up to date; returns how many were posted or edited.
+
+    The counts come from the database grouped by what decides a step's chats (its kind,
+    plant and people), so a company with a hundred thousand open steps is a few
+    hundred groups; the steps named come from the most overdue of all."""
     if not uow.config.reminders.boards:
         return 0
-    session = uow.session
+    session, now = uow.session, uow.now
     gm = {p.telegram_id for p in queries.people_with_role(session, Role.GM)}
     vps = {
         p.telegram_id
         for role in (Role.VP_EXEC, Role.VP_PRODUCTION, Role.VP_MARKETING)
         for p in queries.people_with_role(session, role)
     }
-    steps = queries.open_steps_with_complaints(session)
-    per_chat: dict[int, list[Step]] = defaultdict(list)
-    # Steps of one kind, plant and people have the same chats: resolved once a refresh.
-    known: dict[tuple[object, ...], set[int]] = {}
-    for step in steps:
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # open, soon, overdue
+    chats_of: dict[tuple[str, Plant, int, int | None], set[int]] = {}
+    for group in queries.open_step_groups(session, now, now + DUE_SOON):
+        key = (group.key, group.plant, group.filed_by_id, group.assignee_id)
+        chats_of[key] = _chats_of(uow, *key, gm)
+        for chat_id in chats_of[key]:
+            totals = counts[chat_id]
+            totals[0] += group.open
+            totals[1] += group.due_soon
+            totals[2] += group.overdue
+    named: dict[int, list[Step]] = defaultdict(list)
+    for step in queries.most_overdue_steps(session, now, NAMED_FROM):
         c = step.complaint
         key = (step.key, c.plant, c.filed_by_id, step.assignee_id)
-        if key not in known:
-            known[key] = _chats_of(uow, step, gm)
-        for chat_id in known[key]:
-            per_chat[chat_id].append(step)
+        for chat_id in chats_of.get(key) or _chats_of(uow, *key, gm):
+            if len(named[chat_id]) < BOARD_NAMED:
+                named[chat_id].append(step)
     changed = 0
     kept = {b.chat_id for b in queries.boards(session)}
-    for chat_id in sorted(set(per_chat) | kept):
+    for chat_id in sorted(set(counts) | kept):
         scope = GM if chat_id in gm else VP if chat_id in vps else GROUP if chat_id < 0 else None
         if scope is None:
             continue  # a person's own tasks are in /mytasks, not on a board
-        changed += _show(uow, chat_id, scope, per_chat.get(chat_id, []))
+        changed += _show(uow, chat_id, scope, counts.get(chat_id), named.get(chat_id, []))
     return changed
 
 
-def _chats_of(uow: UnitOfWork, step: Step, gm: set[int]) -> set[int]:
-    """The groups that own the step, the VPs who lead its complaint, and the GM."""
-    owners = task_recipients(uow, step, leadership_group=False)
-    leading = recipients(
-        uow.session, uow.config, [Person(role) for role in leading_roles(step.complaint.plant)]
-    )
+def _chats_of(
+    uow: UnitOfWork,
+    key: str,
+    plant: Plant,
+    filed_by_id: int,
+    assignee_id: int | None,
+    gm: set[int],
+) -> set[int]:
+    """The groups that own such a step, the VPs who lead its complaint, and the GM."""
+    config = uow.config
+    audience = [
+        member
+        for owner in (config.owner(key), *STEP_BY_ID[key].co_owners)
+        for member in task_audience(
+            owner,
+            plant,
+            filed_by_id=filed_by_id,
+            assignee_id=assignee_id,
+            leadership_group=False,
+        )
+    ]
+    owners = recipients(uow.session, config, audience)
+    leading = recipients(uow.session, config, [Person(role) for role in leading_roles(plant)])
     return {r.chat_id for r in owners if r.chat_id < 0} | {r.chat_id for r in leading} | gm
 
 
-def _show(uow: UnitOfWork, chat_id: int, scope: str, steps: Sequence[Step]) -> int:
+def _show(
+    uow: UnitOfWork,
+    chat_id: int,
+    scope: str,
+    counts: list[int] | None,
+    named: Sequence[Step],
+) -> int:
     session, now, config = uow.session, uow.now, uow.config
     notices = queries.chat_notices(session, chat_id)
-    if not steps and notices.board_row_id is None:
+    if counts is None and notices.board_row_id is None:
         return 0  # nothing to show, and no board yet: none is started empty
-    waiting = [Waiting(s.id, s.complaint.grade, s.due_at) for s in steps]
-    counts = board_counts(waiting, now)
-    by_id = {s.id: s for s in steps}
+    open_, soon, overdue = counts or (0, 0, 0)
     view = BoardView(
         scope,
-        counts.open,
-        counts.due_soon,
-        counts.overdue,
-        tuple(
-            DigestLine(mapping.step_view(by_id[w.step_id], config), w.grade)
-            for w in most_overdue(waiting, now)
-        ),
+        open_,
+        soon,
+        overdue,
+        tuple(DigestLine(mapping.step_view(s, config), s.complaint.grade) for s in named),
     )
     language = language_of_chat(session, config, chat_id)
     tz = config.timezone

@@ -275,6 +275,14 @@ class Services:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._builder, functools.partial(work, *args, **kwargs))
 
+    async def run_later(self, use_case: Callable[..., R], *args: Any) -> R:
+        """A use case nobody waits for (the boards' refresh): after what people wait for,
+        like the sender's bookkeeping."""
+        done = self._executor.submit(self._in_unit, use_case, args)
+        result, effects = await asyncio.wrap_future(done)
+        self._after(effects)
+        return result
+
     async def background(self, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """The sender's and the keeper's bookkeeping: on the database thread, after what
         people wait for (a use case goes before any of it that has not started)."""
