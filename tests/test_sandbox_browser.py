@@ -392,6 +392,9 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
         assert page.buttons_under_toast() in ([], None)  # the toast covers no button
 
         page.wait(lambda: "状态：已完成" in page.text_with("第 2 步", number_text))
+        # The group's board is pinned over the chat, and changes as steps are done.
+        pinned = browser.find_element(By.ID, "pinned")
+        page.wait(lambda: pinned.is_displayed() and "看板" in pinned.text)
         page.wait(lambda: page.message_with("第 3 步", number_text))
         # The customer's photo came to the group with the complaint, and is shown.
         page.wait(
