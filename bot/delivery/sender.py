@@ -38,6 +38,7 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TelegramError,
 )
 from telegram.ext import ExtBot
 
@@ -401,12 +402,15 @@ class OutboxSender:
         try:
             await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
             ok = True
-        except (BadRequest, Forbidden) as exc:
+        except (BadRequest, Forbidden) as exc:  # no right to pin there, the message gone
             ok, lost = False, gone(exc)
             log.warning("board in %s not pinned: %s", chat_id, exc)
-        except NetworkError as exc:  # the hourly look tries again
+        except (NetworkError, RetryAfter) as exc:  # the hourly look tries again
             log.warning("board in %s not pinned: %s", chat_id, exc)
             return
+        except TelegramError as exc:  # anything else Telegram says: not pinned
+            ok = False
+            log.warning("board in %s not pinned: %s", chat_id, exc)
         await self.services.background(self._pinned, chat_id, ok, lost)
         if lost and self.on_board_lost:
             self.on_board_lost()
@@ -427,7 +431,7 @@ class OutboxSender:
             self.pacing.take(chat_id, edit=True)
             try:
                 chat = await self.bot.get_chat(chat_id)
-            except (BadRequest, Forbidden, NetworkError) as exc:
+            except TelegramError as exc:
                 log.warning("board of %s not checked: %s", chat_id, exc)
                 continue
             pinned = chat.pinned_message.message_id if chat.pinned_message else None

@@ -50,7 +50,7 @@ from bot.views.models import DigestLine, PersonChoice, StepView, SuggestionView
 
 Button = tuple[str, str]
 # A button's label is cut here: Telegram shows about this much on a phone.
-BUTTON_TEXT = 48
+BUTTON_TEXT = 32
 Keyboard = list[list[Button]]
 
 
