@@ -167,8 +167,11 @@ class Delivery:
             if due is not None and due <= now:
                 await self.services.run(run, due)
                 fired += 1
-        await self._refresh_boards()
         return fired
+
+    async def refresh_boards(self) -> None:
+        """The boards brought up to date now (the sandbox, after a jump of its clock)."""
+        await self._refresh_boards()
 
     async def _fire_pings(self) -> tuple[int, datetime]:
         """Each ping due, oldest first, each in its own unit of work, until none is due;

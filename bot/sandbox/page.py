@@ -249,6 +249,7 @@ class Sandbox:
                     break
             if target > self.clock.now():
                 self.clock.set(target)
+            await delivery.refresh_boards()
             await delivery.rebuild()
             delivery.poke_sender()
             self._publish({"clock": True})
