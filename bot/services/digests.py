@@ -29,7 +29,6 @@ from storage import queries
 from storage.models import OutboxMessage, Purpose, QueuedPing, Step
 
 ALONE = "alone"  # carried by a message of its own
-FIRST = "first"  # a grade A complaint's first escalation to the GM: at once, never replaced
 DIGEST = "digest"  # named in a digest
 DONE = (
     "moved_on"  # the step moved on before the chat's turn (the digest says so, the board shows it)
@@ -47,14 +46,14 @@ def queue(
     session, now = uow.session, uow.now
     complaint = step.complaint
     gm_chats = {p.telegram_id for p in queries.people_with_role(session, Role.GM)}
-    chats = []
+    chats, at_once = [], []
     for recipient, may_go in to:
         chat_id = recipient.chat_id
         told = queries.pinged_before(session, complaint.id, chat_id, ESCALATED)
         if may_go <= now and goes_alone(complaint.grade, due.kind, chat_id in gm_chats, told):
-            row = _post_alone(uow, step, due, recipient, now)
-            session.add(_queued(step, due, chat_id, now, now, sent_as=FIRST, row_id=row.id))
-            continue
+            # The GM's turn comes now, whatever the interval: this first (and what waited
+            # for the GM's next turn, which comes with it, the A complaint first).
+            at_once.append(chat_id)
         waiting = queries.waiting_ping(session, chat_id, step.id)
         if waiting is None:
             session.add(_queued(step, due, chat_id, now, may_go))
@@ -65,9 +64,11 @@ def queue(
             waiting.pings += 1
         chats.append(chat_id)
     session.flush()
+    for chat_id in at_once:
+        send_chat(uow, chat_id)
     for chat_id in chats if send else []:
         turn = _turn(uow, chat_id)
-        if turn is not None and turn <= now:
+        if chat_id not in at_once and turn is not None and turn <= now:
             send_chat(uow, chat_id)
 
 
@@ -264,11 +265,11 @@ def restate(session: Session, config: KesuConfig, row: OutboxMessage, now: datet
     """A reminder message that waited for its chat's turn says how late things are now,
     when it goes, not when it was made (the sender asks, as it claims the row)."""
     carried = queries.carried_by(session, row.id)
-    still = [q for q in carried if q.sent_as in (ALONE, DIGEST, FIRST)]
+    still = [q for q in carried if q.sent_as in (ALONE, DIGEST)]
     if not still:
         return
     language = language_of_chat(session, config, row.chat_id)
-    if len(still) == 1 and still[0].sent_as in (ALONE, FIRST):
+    if len(still) == 1 and still[0].sent_as == ALONE:
         only = still[0]
         message = _alone_message(
             config, only.step, _ping_of(only), language, now, _held_from(only) is not None
