@@ -286,13 +286,23 @@ def report(
             if row.purpose is Purpose.PING:
                 reminders[(row.chat_id, day)] += 1
         carried: dict[tuple[int, date], int] = defaultdict(int)
-        late_to_vp = named_in_hour = 0
+        late_to_vp = named_in_hour = held = 0
+        slow: list[timedelta] = []
         for q in queued:
             day = q.queued_at.astimezone(config.tz).date()
             carried[(q.chat_id, day)] += q.pings
             if q.chat_id in (100041, 100042) and q.kind == "overdue" and q.message_row_id:
+                if q.may_go_at > q.queued_at:
+                    held += 1  # a C complaint's, at night: it waits for the working day
+                    continue
                 late_to_vp += 1
-                named_in_hour += row_at[q.message_row_id] - q.queued_at <= timedelta(hours=1)
+                took = row_at[q.message_row_id] - q.queued_at
+                named_in_hour += took <= timedelta(hours=1)
+                if took > timedelta(hours=1):
+                    slow.append(took)
+        kinds: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in rows:
+            kinds[row.chat_id][row.purpose.value] += 1
     days = sorted({d for _c, d in messages} | {d for _c, d in carried})
     working = [d for d in days if calendar.is_workday(d)]
     print(f"\nA month ({len(days)} days, {len(working)} working) in {elapsed:.0f} s")
@@ -311,6 +321,13 @@ def report(
         )
     print(f"  most messages to one chat in a working day: {worst} (goal: 12 or fewer)")
     print(f"  overdue steps named to their VP within the hour: {named_in_hour} of {late_to_vp}")
+    if slow:
+        print(f"    the others took: {', '.join(str(t) for t in sorted(slow))}")
+    print(f"  overdue notices to a VP held for the working day (C, at night): {held}")
+    print("  what the messages were, over the counted days:")
+    for chat in WATCHED:
+        shown = sorted(kinds[chat].items(), key=lambda kv: -kv[1])
+        print(f"  {NAMES[chat]:<8} " + ", ".join(f"{k} {n}" for k, n in shown))
     print(f"  429s: {sandbox.emulator.refused if strict else 'not measured (--lifted)'}")
 
 
