@@ -1151,7 +1151,7 @@ def open_step_groups(session: Session, now: datetime, soon: datetime) -> list[Ro
                 Complaint.plant.label("plant"),
                 Complaint.filed_by_id.label("filed_by_id"),
                 Step.assignee_id.label("assignee_id"),
-                func.count().label("open"),
+                func.count().label("open_steps"),
                 func.count().filter((Step.due_at > now) & (Step.due_at <= soon)).label("due_soon"),
                 func.count().filter(Step.due_at <= now).label("overdue"),
             )

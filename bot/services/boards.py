@@ -58,7 +58,7 @@ def refresh(uow: UnitOfWork) -> int:
         chats_of[key] = _chats_of(uow, *key, gm)
         for chat_id in chats_of[key]:
             totals = counts[chat_id]
-            totals[0] += group.open
+            totals[0] += group.open_steps
             totals[1] += group.due_soon
             totals[2] += group.overdue
     named: dict[int, list[Step]] = defaultdict(list)

@@ -63,12 +63,14 @@ def queue(
             waiting.may_go_at = may_go
             waiting.pings += 1
         chats.append(chat_id)
-    session.flush()
     for chat_id in at_once:
-        send_chat(uow, chat_id)
+        # Its turn comes now, whatever the interval (with the rest of the pass's pings
+        # when the deadline job sends once it has queued them all).
+        queries.chat_notices(session, chat_id).last_sent_at = None
+    session.flush()
     for chat_id in chats if send else []:
         turn = _turn(uow, chat_id)
-        if chat_id not in at_once and turn is not None and turn <= now:
+        if turn is not None and turn <= now:
             send_chat(uow, chat_id)
 
 
