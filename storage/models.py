@@ -476,7 +476,12 @@ class QueuedPing(Base):
     message (a digest, or alone), then kept with the message that carried it."""
 
     __tablename__ = "queued_ping"
-    __table_args__ = (Index("ix_queued_ping_chat_waiting", "chat_id", "sent_as"),)
+    __table_args__ = (
+        # The waiting ones (sent_as NULL) of a chat, or of all chats: few among years of rows.
+        Index("ix_queued_ping_waiting", "sent_as", "chat_id"),
+        Index("ix_queued_ping_complaint_chat", "complaint_id", "chat_id"),
+        Index("ix_queued_ping_message", "message_row_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)

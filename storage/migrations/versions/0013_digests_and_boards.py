@@ -40,9 +40,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_queued_ping"),
     )
+    op.create_index("ix_queued_ping_waiting", "queued_ping", ["sent_as", "chat_id"], unique=False)
     op.create_index(
-        "ix_queued_ping_chat_waiting", "queued_ping", ["chat_id", "sent_as"], unique=False
+        "ix_queued_ping_complaint_chat", "queued_ping", ["complaint_id", "chat_id"], unique=False
     )
+    op.create_index("ix_queued_ping_message", "queued_ping", ["message_row_id"], unique=False)
     op.create_index("ix_queued_ping_step_id", "queued_ping", ["step_id"], unique=False)
     op.create_table(
         "chat_notices",
@@ -60,5 +62,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("chat_notices")
     op.drop_index("ix_queued_ping_step_id", table_name="queued_ping")
-    op.drop_index("ix_queued_ping_chat_waiting", table_name="queued_ping")
+    op.drop_index("ix_queued_ping_message", table_name="queued_ping")
+    op.drop_index("ix_queued_ping_complaint_chat", table_name="queued_ping")
+    op.drop_index("ix_queued_ping_waiting", table_name="queued_ping")
     op.drop_table("queued_ping")
