@@ -320,6 +320,11 @@ def report(
             f"   {max(carry, default=0):>5} / {statistics.median(carry):>5.0f}"
         )
     print(f"  most messages to one chat in a working day: {worst} (goal: 12 or fewer)")
+    for chat in WATCHED:
+        over = [(d, reminders[(chat, d)]) for d in working if reminders[(chat, d)] > 12]
+        if over:
+            shown = ", ".join(f"{d:%m-%d} {n}" for d, n in over)
+            print(f"  {NAMES[chat]}: working days with more than 12 reminder messages: {shown}")
     print(f"  overdue steps named to their VP within the hour: {named_in_hour} of {late_to_vp}")
     if slow:
         print(f"    the others took: {', '.join(str(t) for t in sorted(slow))}")
