@@ -12,7 +12,15 @@ from telegram import Bot
 
 from bot.app import prepare_database
 from bot.config import parse_config
-from bot.delivery.pacing import MARGIN, RESERVE_FOR, RESERVED, YIELD, Limits, Pacing
+from bot.delivery.pacing import (
+    MARGIN,
+    PRIVATE_MARGIN,
+    RESERVE_FOR,
+    RESERVED,
+    YIELD,
+    Limits,
+    Pacing,
+)
 from bot.delivery.ratelimit import FEWEST_AT_ONCE, MOST_AT_ONCE, AnswerGate
 from bot.delivery.sender import OutboxSender
 from bot.procedure.clock import FakeClock
@@ -265,11 +273,11 @@ def test_pacing_keeps_each_window() -> None:
     assert pacing.wait(-1) == pytest.approx(60.0 + MARGIN)  # a group: two a minute here
     assert pacing.wait(7) == 0  # another chat is not held up
     pacing.take(7)
-    assert pacing.wait(7) == pytest.approx(1.0 + MARGIN)  # a person: one a second
+    assert pacing.wait(7) == pytest.approx(1.0 + PRIVATE_MARGIN)  # a person: one a second
     assert pacing.wait(8) == pytest.approx(1.0 + MARGIN)  # three a second in all, taken
-    now[0] = 101.0 + MARGIN
+    now[0] = 101.0 + PRIVATE_MARGIN
     assert pacing.wait(8) == 0 and pacing.wait(7) == 0
-    assert pacing.wait(-1) == pytest.approx(59.0)
+    assert pacing.wait(-1) == pytest.approx(59.0 + MARGIN - PRIVATE_MARGIN)
     now[0] = 160.0 + MARGIN
     pacing.forget_idle()
     assert pacing.wait(-1) == 0
@@ -280,7 +288,7 @@ def test_an_answer_to_a_person_takes_the_next_place_before_any_notice() -> None:
     pacing = Pacing(Limits(overall=(1.0, 10), group=(60.0, 20), private=(1.0, 2)), lambda: now[0])
     for chat in range(-10, 0):
         pacing.take(chat)  # notices took every place in all
-    assert pacing.answer_wait(7) == pytest.approx(1.0 + MARGIN)  # the next place, no sooner
+    assert pacing.answer_wait(7) == pytest.approx(1.0 + MARGIN)  # the next place in all
     now[0] = 101.0 + MARGIN
     pacing.answers_waiting = 1  # an answer waits for it: the lanes let it pass
     assert pacing.wait(-11) == pytest.approx(YIELD)
@@ -289,7 +297,7 @@ def test_an_answer_to_a_person_takes_the_next_place_before_any_notice() -> None:
     pacing.take(7)
     pacing.take(7)
     # A person's own window holds for answers too (Telegram's limit is the chat's)...
-    assert pacing.answer_wait(7) == pytest.approx(1.0 + MARGIN)
+    assert pacing.answer_wait(7) == pytest.approx(1.0 + PRIVATE_MARGIN)
     # ...but an edit of the pressed message, or an answer in a group, waits only for a
     # place in all.
     assert pacing.answer_wait(7, edit=True) == 0 and pacing.answer_wait(-1) == 0
