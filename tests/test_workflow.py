@@ -327,8 +327,7 @@ def test_pings_go_to_the_owner_then_the_leading_vp_and_the_gm(engine: Engine) ->
             .where(OutboxMessage.purpose == Purpose.PING)
             .order_by(OutboxMessage.id)
         ).all()
-        # The GM hears of an A complaint's first escalation at once, on its own.
-        assert [p.chat_id for p in pings] == [QC_HUANGWU, GM, QC_HUANGWU, VP_EXEC]
+        assert [p.chat_id for p in pings] == [QC_HUANGWU, QC_HUANGWU, VP_EXEC, GM]
         assert LEADERSHIP not in {p.chat_id for p in pings}
         events = session.scalars(select(Event).where(Event.action == "ping")).all()
         assert [(e.source, e.detail["kind"]) for e in events] == [
