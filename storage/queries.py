@@ -1171,3 +1171,19 @@ def most_overdue_steps(session: Session, now: datetime, limit: int) -> Sequence[
         .order_by(Step.due_at, Step.id)
         .limit(limit)
     ).all()
+
+
+def hold_waiting_pings(
+    session: Session, step_id: int, chat_ids: Iterable[int], until: datetime
+) -> None:
+    """The step's pings waiting for these chats go no sooner than `until` (a snooze)."""
+    session.execute(
+        update(QueuedPing)
+        .where(
+            QueuedPing.step_id == step_id,
+            QueuedPing.chat_id.in_(list(chat_ids)),
+            QueuedPing.sent_as.is_(None),
+            QueuedPing.may_go_at < until,
+        )
+        .values(may_go_at=until)
+    )

@@ -125,7 +125,7 @@ def test_a_day_of_pings_goes_one_message_a_chat_an_hour_and_names_every_step(
                 row = rows[q.message_row_id]
                 assert number in row.payload["text"], (q.sent_as, number)
                 assert row.created_at - q.queued_at <= HOUR
-            elif q.sent_as == digests.DONE:
+            elif q.sent_as == digests.MOVED_ON:
                 assert q.step_id not in open_steps  # done before the chat's turn
             else:  # still waiting at the day's end: its turn is within the hour
                 assert q.sent_as is None and q.step_id in open_steps
@@ -273,3 +273,28 @@ def test_a_chats_turn_and_a_digests_order_are_the_domains() -> None:
     assert not goes_alone(Grade.A, PingKind.ESCALATION, to_gm=True, gm_told_before=True)
     assert not goes_alone(Grade.B, PingKind.OVERDUE, to_gm=True, gm_told_before=False)
     assert not goes_alone(Grade.A, PingKind.REMINDER, to_gm=True, gm_told_before=False)
+
+
+def test_a_snooze_holds_what_already_waits_for_the_owners_turn(engine: Engine) -> None:
+    company = Company(engine)
+    _file(company, NOW)
+    _live(company, NOW + timedelta(hours=1, minutes=50))  # the 90 % reminder waits for 2 h
+    step_id = company.step_id("initial_assessment")
+    company.clock.set(NOW + timedelta(hours=1, minutes=50))
+    snoozed = company.services.call(
+        steps.snooze, steps.SnoozeStep(Caller(QC_HW, QC_HW), step_id, False)
+    )
+    assert snoozed.until == NOW + timedelta(hours=2, minutes=50)
+    _live(company, NOW + timedelta(hours=2, minutes=49))
+    qc = [r for r in company.outbox(Purpose.PING) if r.chat_id == QC_HUANGWU]
+    assert [r.created_at for r in qc] == [NOW + HOUR]  # nothing more while snoozed
+    vp = [r for r in company.outbox(Purpose.PING) if r.chat_id == VP_EXEC]
+    # The escalation went on, at the VP's next turn, though QC snoozed the step.
+    assert any(
+        NOW + 2 * HOUR <= r.created_at < NOW + timedelta(hours=2, minutes=50)
+        and "问题鉴定初评" in r.payload["text"]
+        for r in vp
+    )
+    _live(company, NOW + timedelta(hours=2, minutes=51))
+    qc = [r for r in company.outbox(Purpose.PING) if r.chat_id == QC_HUANGWU]
+    assert [r.created_at for r in qc] == [NOW + HOUR, NOW + timedelta(hours=2, minutes=50)]

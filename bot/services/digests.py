@@ -30,9 +30,8 @@ from storage.models import OutboxMessage, Purpose, QueuedPing, Step
 
 ALONE = "alone"  # carried by a message of its own
 DIGEST = "digest"  # named in a digest
-DONE = (
-    "moved_on"  # the step moved on before the chat's turn (the digest says so, the board shows it)
-)
+# The step moved on before the chat's turn: the digest says so, the board showed it.
+MOVED_ON = "moved_on"
 ESCALATED = (PingKind.OVERDUE.value, PingKind.ESCALATION.value)
 
 
@@ -60,7 +59,9 @@ def queue(
         else:  # the later ping stands for both
             waiting.kind, waiting.ping_index = due.kind.value, due.index
             waiting.fell_due_at, waiting.late = due.at, due.late
-            waiting.may_go_at = may_go
+            # It may go as soon as either may (a reminder held for the night, then an
+            # escalation that may not wait: the escalation's time).
+            waiting.may_go_at = min(waiting.may_go_at, may_go)
             waiting.pings += 1
         chats.append(chat_id)
     for chat_id in at_once:
@@ -74,16 +75,7 @@ def queue(
             send_chat(uow, chat_id)
 
 
-def _queued(
-    step: Step,
-    due: Ping,
-    chat_id: int,
-    now: datetime,
-    may_go: datetime,
-    *,
-    sent_as: str | None = None,
-    row_id: int | None = None,
-) -> QueuedPing:
+def _queued(step: Step, due: Ping, chat_id: int, now: datetime, may_go: datetime) -> QueuedPing:
     return QueuedPing(
         chat_id=chat_id,
         step_id=step.id,
@@ -95,8 +87,6 @@ def _queued(
         may_go_at=may_go,
         late=due.late,
         pings=1,
-        sent_as=sent_as,
-        message_row_id=row_id,
     )
 
 
@@ -152,7 +142,7 @@ def send_chat(uow: UnitOfWork, chat_id: int) -> int:
             q.sent_as = DIGEST
         notices.last_digest_at = now
     for q in moved:
-        q.sent_as = DONE
+        q.sent_as = MOVED_ON
         q.message_row_id = row.id if row is not None else None
     if row is None:
         return 0
@@ -277,7 +267,7 @@ def restate(session: Session, config: KesuConfig, row: OutboxMessage, now: datet
             config, only.step, _ping_of(only), language, now, _held_from(only) is not None
         )
     else:
-        moved = [q for q in carried if q.sent_as == DONE]
+        moved = [q for q in carried if q.sent_as == MOVED_ON]
         since = row.payload.get("since")
         when = datetime.fromisoformat(since) if since else None
         message = _digest_message(session, config, row.chat_id, still, moved, when, language, now)

@@ -968,6 +968,9 @@ def snooze(uow: UnitOfWork, command: SnoozeStep) -> Snoozed:
     )
     until = hours.next_morning(now) if command.until_morning else now + SNOOZE_HOUR
     session.add(Snooze(step=step, by=person, at=now, until=until))
+    # What already waits for the owners' next turn waits for the snooze's end too.
+    owners = [r.chat_id for r in task_recipients(uow, step, leadership_group=False)]
+    queries.hold_waiting_pings(session, step.id, owners, until)
     log_event(
         session,
         actor,
