@@ -400,7 +400,9 @@ class OutboxSender:
         self.pacing.take(chat_id, edit=True)
         lost = False
         try:
-            await self.bot.pin_chat_message(chat_id, message_id, disable_notification=True)
+            await self.bot.pin_chat_message(
+                chat_id, message_id, disable_notification=True, **self._paced()
+            )
             ok = True
         except (BadRequest, Forbidden) as exc:  # no right to pin there, the message gone
             ok, lost = False, gone(exc)
@@ -414,6 +416,11 @@ class OutboxSender:
         await self.services.background(self._pinned, chat_id, ok, lost)
         if lost and self.on_board_lost:
             self.on_board_lost()
+
+    def _paced(self) -> dict[str, Any]:
+        """Paced here already: the rate limiter lets the call pass (as in send_row)."""
+        limited = isinstance(self.bot, ExtBot) and self.bot.rate_limiter is not None
+        return {"rate_limit_args": OUTBOX} if limited else {}
 
     def _pinned(self, chat_id: int, ok: bool, gone: bool) -> None:
         with self.services.sessions.begin() as session:
@@ -430,7 +437,7 @@ class OutboxSender:
                 await asyncio.sleep(wait)
             self.pacing.take(chat_id, edit=True)
             try:
-                chat = await self.bot.get_chat(chat_id)
+                chat = await self.bot.get_chat(chat_id, **self._paced())
             except TelegramError as exc:
                 log.warning("board of %s not checked: %s", chat_id, exc)
                 continue
