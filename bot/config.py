@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -181,6 +181,9 @@ class RemindersConfig(_Strict):
     at_fractions: list[float] = Field(default_factory=lambda: [0.5, 0.9])
     # After the limit: overdue notice and escalation, repeated this often.
     escalate_every: str = "1h"
+    # An escalation a chat has heard of already repeats at most this often (news, such
+    # as a step newly overdue, still comes within escalate_every).
+    repeat_every: str = "3h"
     # Each leading VP's chat, the GM's and each department group get one board message,
     # pinned and edited in place as steps move (the bot needs the right to pin in groups).
     boards: bool = True
@@ -192,7 +195,7 @@ class RemindersConfig(_Strict):
             raise ValueError("must be increasing fractions between 0 and 1, e.g. [0.5, 0.9]")
         return value
 
-    @field_validator("escalate_every")
+    @field_validator("escalate_every", "repeat_every")
     @classmethod
     def _interval(cls, value: str) -> str:
         parse_duration(value)
@@ -407,6 +410,11 @@ class KesuConfig(_Strict):
             fractions=tuple(self.reminders.at_fractions),
             repeat=parse_duration(self.reminders.escalate_every),
         )
+
+    def repeat_every(self) -> timedelta:
+        """How often a chat hears again of escalations it has heard of (at least as
+        long as the escalation interval)."""
+        return max(parse_duration(self.reminders.repeat_every), self.ping_policy().repeat)
 
     def quiet(self) -> WorkingHours | None:
         """The working day that waiting reminders wait for; None when switched off."""

@@ -494,6 +494,8 @@ class QueuedPing(Base):
     may_go_at: Mapped[datetime]  # quiet hours or a snooze hold it until then
     late: Mapped[bool] = mapped_column(default=False)
     pings: Mapped[int] = mapped_column(Integer, default=1)  # pings of the step it stands for
+    # A repeat of an escalation the chat has heard of: it waits the longer interval.
+    repeat: Mapped[bool] = mapped_column(default=False)
     # The outbox row that carried it (None: still waiting), and how: alone | digest |
     # done (the step moved on before the chat's turn: the digest says so).
     message_row_id: Mapped[int | None] = mapped_column(BigInteger)

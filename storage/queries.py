@@ -1022,16 +1022,21 @@ def waiting_ping(session: Session, chat_id: int, step_id: int) -> QueuedPing | N
     )
 
 
-def chats_waiting(session: Session) -> list[tuple[int, datetime, datetime | None]]:
-    """Each chat with pings waiting: (chat id, when its earliest may go, when its last
-    reminder message went)."""
+def chats_waiting(session: Session) -> list[tuple[int, bool, datetime, datetime | None]]:
+    """Each chat with pings waiting, news and repeats apart: (chat id, whether repeats,
+    when the earliest may go, when the chat's last reminder message went)."""
     rows = session.execute(
-        select(QueuedPing.chat_id, func.min(QueuedPing.may_go_at), ChatNotices.last_sent_at)
+        select(
+            QueuedPing.chat_id,
+            QueuedPing.repeat,
+            func.min(QueuedPing.may_go_at),
+            ChatNotices.last_sent_at,
+        )
         .outerjoin(ChatNotices, ChatNotices.chat_id == QueuedPing.chat_id)
         .where(QueuedPing.sent_as.is_(None))
-        .group_by(QueuedPing.chat_id, ChatNotices.last_sent_at)
+        .group_by(QueuedPing.chat_id, QueuedPing.repeat, ChatNotices.last_sent_at)
     ).all()
-    return [(chat_id, earliest, last) for chat_id, earliest, last in rows]
+    return [(chat_id, repeat, earliest, last) for chat_id, repeat, earliest, last in rows]
 
 
 def pinged_before(session: Session, complaint_id: int, chat_id: int, kinds: Iterable[str]) -> bool:

@@ -121,15 +121,16 @@ def test_a_day_of_pings_goes_one_message_a_chat_an_hour_and_names_every_step(
         for q in queued:
             number = numbers[q.complaint_id]
             if q.sent_as in (digests.ALONE, digests.DIGEST):
-                # Named in the message that carried it, within its interval.
+                # Named in the message that carried it, within its interval: an hour for
+                # news, three for a repeat of an escalation the chat had heard of.
                 row = rows[q.message_row_id]
                 assert number in row.payload["text"], (q.sent_as, number)
-                assert row.created_at - q.queued_at <= HOUR
+                assert row.created_at - q.queued_at <= (3 * HOUR if q.repeat else HOUR)
             elif q.sent_as == digests.MOVED_ON:
                 assert q.step_id not in open_steps  # done before the chat's turn
-            else:  # still waiting at the day's end: its turn is within the hour
+            else:  # still waiting at the day's end: its turn is still to come
                 assert q.sent_as is None and q.step_id in open_steps
-                assert q.queued_at > NOW + timedelta(hours=23)
+                assert q.queued_at > NOW + timedelta(hours=21 if q.repeat else 23)
         # Each chat: at most one reminder message an interval; only a grade A complaint's
         # first escalation brings the GM's turn sooner (and the next waits an interval).
         first_to_gm: dict[int, QueuedPing] = {}  # each A complaint's first escalation
@@ -148,6 +149,7 @@ def test_a_day_of_pings_goes_one_message_a_chat_an_hour_and_names_every_step(
         # Several pings went as digests, some alone; the GM heard each A complaint's first
         # escalation at once, whatever the interval.
         assert {q.sent_as for q in queued} >= {digests.ALONE, digests.DIGEST}
+        assert {q.repeat for q in queued} == {True, False}  # news and repeats both seen
         assert first_to_gm
         for q in first_to_gm.values():
             assert rows[q.message_row_id].created_at == q.queued_at

@@ -46,6 +46,8 @@ def queue(
     complaint = step.complaint
     gm_chats = {p.telegram_id for p in queries.people_with_role(session, Role.GM)}
     chats, at_once = [], []
+    # Escalations of a step a chat has heard is late wait the longer interval.
+    heard = queries.told_late(session, step.id) if due.kind is PingKind.ESCALATION else set()
     for recipient, may_go in to:
         chat_id = recipient.chat_id
         told = queries.pinged_before(session, complaint.id, chat_id, ESCALATED)
@@ -54,9 +56,11 @@ def queue(
             # for the GM's next turn, which comes with it, the A complaint first).
             at_once.append(chat_id)
         waiting = queries.waiting_ping(session, chat_id, step.id)
+        repeat = chat_id in heard
         if waiting is None:
-            session.add(_queued(step, due, chat_id, now, may_go))
+            session.add(_queued(step, due, chat_id, now, may_go, repeat))
         else:  # the later ping stands for both
+            waiting.repeat = waiting.repeat and repeat  # news stays news
             waiting.kind, waiting.ping_index = due.kind.value, due.index
             waiting.fell_due_at, waiting.late = due.at, due.late
             # It may go as soon as either may (a reminder held for the night, then an
@@ -75,7 +79,9 @@ def queue(
             send_chat(uow, chat_id)
 
 
-def _queued(step: Step, due: Ping, chat_id: int, now: datetime, may_go: datetime) -> QueuedPing:
+def _queued(
+    step: Step, due: Ping, chat_id: int, now: datetime, may_go: datetime, repeat: bool
+) -> QueuedPing:
     return QueuedPing(
         chat_id=chat_id,
         step_id=step.id,
@@ -87,33 +93,36 @@ def _queued(step: Step, due: Ping, chat_id: int, now: datetime, may_go: datetime
         may_go_at=may_go,
         late=due.late,
         pings=1,
+        repeat=repeat,
     )
 
 
 def _turn(uow: UnitOfWork, chat_id: int) -> datetime | None:
-    waiting = queries.waiting_pings(uow.session, chat_id)
-    last = queries.chat_notices(uow.session, chat_id).last_sent_at
-    return send_at(last, uow.config.ping_policy().repeat, (q.may_go_at for q in waiting))
+    return _turns(uow).get(chat_id)
+
+
+def _turns(uow: UnitOfWork) -> dict[int, datetime]:
+    """When each chat with pings waiting has its turn: news an escalation interval after
+    its last reminder message, repeats the longer interval after it."""
+    interval, repeat_every = uow.config.ping_policy().repeat, uow.config.repeat_every()
+    turns: dict[int, datetime] = {}
+    for chat_id, repeat, earliest, last in queries.chats_waiting(uow.session):
+        turn = send_at(last, repeat_every if repeat else interval, [earliest])
+        if turn is not None and (chat_id not in turns or turn < turns[chat_id]):
+            turns[chat_id] = turn
+    return turns
 
 
 def next_time(uow: UnitOfWork) -> datetime | None:
     """When the next chat's turn comes (the deadline job wakes for it too)."""
-    repeat = uow.config.ping_policy().repeat
-    times = [send_at(last, repeat, [earliest]) for _c, earliest, last in _waiting(uow)]
-    return min((t for t in times if t is not None), default=None)
-
-
-def _waiting(uow: UnitOfWork) -> list[tuple[int, datetime, datetime | None]]:
-    return queries.chats_waiting(uow.session)
+    return min(_turns(uow).values(), default=None)
 
 
 def send_due(uow: UnitOfWork) -> int:
     """Send every chat whose turn has come; returns how many messages were posted."""
-    repeat = uow.config.ping_policy().repeat
     sent = 0
-    for chat_id, earliest, last in _waiting(uow):
-        turn = send_at(last, repeat, [earliest])
-        if turn is not None and turn <= uow.now:
+    for chat_id, turn in _turns(uow).items():
+        if turn <= uow.now:
             sent += send_chat(uow, chat_id)
     return sent
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("may_go_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("late", sa.Boolean(), nullable=False),
         sa.Column("pings", sa.Integer(), nullable=False),
+        sa.Column("repeat", sa.Boolean(), nullable=False),
         sa.Column("message_row_id", sa.BigInteger(), nullable=True),
         sa.Column("sent_as", sa.String(length=16), nullable=True),
         sa.ForeignKeyConstraint(["step_id"], ["step.id"], name="fk_queued_ping_step_id_step"),
