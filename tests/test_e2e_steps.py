@@ -30,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("telegram_limits_lifted")
 
 FAST = {
     "limits": {"lead_on_site": "3s", "initial_assessment": "30s"},
-    "reminders": {"at_fractions": [0.5], "escalate_every": "2s"},
+    "reminders": {"at_fractions": [0.5], "escalate_every": "2s", "repeat_every": "2s"},
 }
 
 
