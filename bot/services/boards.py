@@ -186,10 +186,3 @@ def to_check(uow: UnitOfWork) -> list[tuple[int, int]]:
         if message_id is not None:
             found.append((notices.chat_id, message_id))
     return found
-
-
-def unpinned_groups(uow: UnitOfWork) -> list[int]:
-    """Groups whose board Telegram refused to pin (the bot may not pin there)."""
-    return [
-        b.chat_id for b in queries.boards(uow.session) if b.chat_id < 0 and b.board_pinned is False
-    ]

@@ -36,18 +36,23 @@ ESCALATED = (PingKind.OVERDUE.value, PingKind.ESCALATION.value)
 
 
 def queue(
-    uow: UnitOfWork, step: Step, due: Ping, to: list[tuple[Recipient, datetime]], *, send: bool
+    uow: UnitOfWork,
+    step: Step,
+    due: Ping,
+    to: list[tuple[Recipient, datetime]],
+    *,
+    heard: set[int],
+    send: bool,
 ) -> None:
     """A ping fell due for these chats (each with when it may go: now, after quiet hours
-    or a snooze). `send`: the chats whose turn has come hear now; the deadline job says
+    or a snooze). `heard`: the chats that have heard the step is late (a repeat for
+    them waits the longer interval). `send`: the chats whose turn has come hear now; the deadline job says
     False and sends once it has queued every ping of its pass, so pings that fall due
     together go together."""
     session, now = uow.session, uow.now
     complaint = step.complaint
     gm_chats = {p.telegram_id for p in queries.people_with_role(session, Role.GM)}
     chats, at_once = [], []
-    # Escalations of a step a chat has heard is late wait the longer interval.
-    heard = queries.told_late(session, step.id) if due.kind is PingKind.ESCALATION else set()
     for recipient, may_go in to:
         chat_id = recipient.chat_id
         told = queries.pinged_before(session, complaint.id, chat_id, ESCALATED)
@@ -73,8 +78,11 @@ def queue(
         # when the deadline job sends once it has queued them all).
         queries.chat_notices(session, chat_id).last_sent_at = None
     session.flush()
-    for chat_id in chats if send else []:
-        turn = _turn(uow, chat_id)
+    if not send:
+        return
+    turns = _turns(uow)
+    for chat_id in chats:
+        turn = turns.get(chat_id)
         if turn is not None and turn <= now:
             send_chat(uow, chat_id)
 
@@ -95,10 +103,6 @@ def _queued(
         pings=1,
         repeat=repeat,
     )
-
-
-def _turn(uow: UnitOfWork, chat_id: int) -> datetime | None:
-    return _turns(uow).get(chat_id)
 
 
 def _turns(uow: UnitOfWork) -> dict[int, datetime]:

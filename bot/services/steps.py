@@ -851,7 +851,7 @@ def fire_ping(uow: UnitOfWork, step_id: int, send: bool = True) -> bool:
             return max(snoozed, quiet or snoozed)
         return quiet or now
 
-    digests.queue(uow, step, due, [(r, may_go(r)) for r in to], send=send)
+    digests.queue(uow, step, due, [(r, may_go(r)) for r in to], heard=told, send=send)
     step.pings_sent = due.index + 1
     step.next_ping_at = next_ping_at(step.opened_at, step.due_at, step.pings_sent, policy)
     log_event(
