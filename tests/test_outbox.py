@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -119,6 +120,42 @@ async def test_a_row_left_sending_by_a_crash_is_sent_again(rig: Rig) -> None:
         session.get(OutboxMessage, row_id).status = "sending"  # type: ignore[union-attr]
     assert await rig.sender().deliver_due() == 1
     assert [m.text for m in rig.emu.bot_messages(QC_HUANGWU)] == ["仍在发送"]
+
+
+class HeldBot(Bot):
+    """A bot whose messages reach Telegram and wait there for their answer until let go."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_the_wire = asyncio.Event()
+        self._answer = asyncio.Event()
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Any:
+        message = await super().send_message(*args, **kwargs)
+        self._on_the_wire.set()
+        await self._answer.wait()
+        return message
+
+
+async def test_a_stop_lets_a_send_on_the_wire_end_so_the_next_start_does_not_repeat_it(
+    rig: Rig,
+) -> None:
+    rig.add(QC_HUANGWU, "停机时在途")
+    emu = rig.emu
+    async with HeldBot(emu.token, base_url=emu.api_base_url) as bot:
+        sender = OutboxSender(bot, rig.services)
+        sender.start()
+        sender.poke()
+        await asyncio.wait_for(bot._on_the_wire.wait(), 10)
+        stopping = asyncio.ensure_future(sender.stop())
+        await asyncio.sleep(0)  # the stop has begun: lanes cancelled, the send still waits
+        assert not stopping.done()
+        bot._answer.set()
+        await stopping
+    (row,) = rig.rows()
+    assert row.status == DeliveryStatus.SENT and row.message_id
+    assert await rig.sender().deliver_due() == 0
+    assert [m.text for m in emu.bot_messages(QC_HUANGWU)] == ["停机时在途"]
 
 
 async def test_429_waits_retry_after_and_keeps_the_chats_order(rig: Rig) -> None:

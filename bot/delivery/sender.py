@@ -67,6 +67,8 @@ RELOOK_SECONDS = 5.0
 # turns come every 33 ms). Longer waits (a group's 20 a minute) look again instead, so an
 # escalation that comes meanwhile still goes first.
 CLAIM_AHEAD = 0.5
+# How long a stop waits for sends already on the wire to be answered and recorded.
+STOP_GRACE = 10.0
 BOARDS = frozenset({Purpose.BOARD, Purpose.BOARD_EDIT})
 # A reminder message that waited longer than this for its chat's turn is said again as
 # it goes: "overdue by less than a minute" must not arrive minutes late.
@@ -158,6 +160,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[int]] = {}  # chat id -> its lane, while it runs
+        self._sending: set[asyncio.Task[str]] = set()  # rows claimed and on their way
         # Told when a board is gone from its chat (bot.delivery.scheduler re-posts it).
         self.on_board_lost: Callable[[], None] | None = None
 
@@ -175,6 +178,14 @@ class OutboxSender:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._sending:
+            # A send cut off half-way would go again at the next start: let it end.
+            done, late = await asyncio.wait(set(self._sending), timeout=STOP_GRACE)
+            for send in late:
+                send.cancel()
+            for send in done:
+                if not send.cancelled() and send.exception() is not None:
+                    log.error("outbox send failed as Kesu stopped", exc_info=send.exception())
         self._task = None
         self._lanes.clear()
 
@@ -282,7 +293,7 @@ class OutboxSender:
                 rows = []
                 continue
             rows.remove(row)
-            outcome = await self._deliver(row[0])
+            outcome = await self._deliver_whole(row[0])
             if outcome == "sent":
                 sent += 1
             elif outcome in ("retry", "moved"):
@@ -350,6 +361,13 @@ class OutboxSender:
             else:
                 self._retry(row, str(error), self._backoff(row.attempts))
             return "failed" if row.status == DeliveryStatus.FAILED else "retry"
+
+    async def _deliver_whole(self, row_id: int) -> str:
+        """Claim, send and record one row; a stop lets it end (see stop)."""
+        task = asyncio.get_running_loop().create_task(self._deliver(row_id))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+        return await asyncio.shield(task)
 
     async def _deliver(self, row_id: int) -> str:
         # No transaction stays open across the network call: claim, send, record.
