@@ -184,6 +184,9 @@ class RemindersConfig(_Strict):
     # An escalation a chat has heard of already repeats at most this often (news, such
     # as a step newly overdue, still comes within escalate_every).
     repeat_every: str = "3h"
+    # A department group hears at most this many reminder messages in the company's
+    # day; the rest wait for the next day (its board shows them at once). 0: no most.
+    most_a_day_in_a_group: int = Field(default=12, ge=0, le=1000)
     # Each leading VP's chat, the GM's and each department group get one board message,
     # pinned and edited in place as steps move (the bot needs the right to pin in groups).
     boards: bool = True

@@ -518,6 +518,9 @@ class ChatNotices(Base):
     # True: pinned; False: Telegram refused (no right to pin there); None: not tried yet.
     board_pinned: Mapped[bool | None]
     board_checked_at: Mapped[datetime | None]
+    # The company's day of the last reminder message, and how many went that day.
+    sent_day: Mapped[date | None]
+    sent_that_day: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Suggestion(Base):

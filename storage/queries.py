@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, delete, func, or_, select, update
@@ -1022,21 +1022,35 @@ def waiting_ping(session: Session, chat_id: int, step_id: int) -> QueuedPing | N
     )
 
 
-def chats_waiting(session: Session) -> list[tuple[int, bool, datetime, datetime | None]]:
+def chats_waiting(
+    session: Session,
+) -> list[tuple[int, bool, datetime, datetime | None, date | None, int]]:
     """Each chat with pings waiting, news and repeats apart: (chat id, whether repeats,
-    when the earliest may go, when the chat's last reminder message went)."""
+    when the earliest may go, when the chat's last reminder message went, the day of
+    that message and how many went that day)."""
     rows = session.execute(
         select(
             QueuedPing.chat_id,
             QueuedPing.repeat,
             func.min(QueuedPing.may_go_at),
             ChatNotices.last_sent_at,
+            ChatNotices.sent_day,
+            ChatNotices.sent_that_day,
         )
         .outerjoin(ChatNotices, ChatNotices.chat_id == QueuedPing.chat_id)
         .where(QueuedPing.sent_as.is_(None))
-        .group_by(QueuedPing.chat_id, QueuedPing.repeat, ChatNotices.last_sent_at)
+        .group_by(
+            QueuedPing.chat_id,
+            QueuedPing.repeat,
+            ChatNotices.last_sent_at,
+            ChatNotices.sent_day,
+            ChatNotices.sent_that_day,
+        )
     ).all()
-    return [(chat_id, repeat, earliest, last) for chat_id, repeat, earliest, last in rows]
+    return [
+        (chat_id, repeat, earliest, last, day, sent or 0)
+        for chat_id, repeat, earliest, last, day, sent in rows
+    ]
 
 
 def pinged_before(session: Session, complaint_id: int, chat_id: int, kinds: Iterable[str]) -> bool:

@@ -300,3 +300,35 @@ def test_a_snooze_holds_what_already_waits_for_the_owners_turn(engine: Engine) -
     _live(company, NOW + timedelta(hours=2, minutes=51))
     qc = [r for r in company.outbox(Purpose.PING) if r.chat_id == QC_HUANGWU]
     assert [r.created_at for r in qc] == [NOW + HOUR, NOW + timedelta(hours=2, minutes=50)]
+
+
+def test_a_group_hears_its_days_most_and_the_rest_the_next_day(engine: Engine) -> None:
+    company = Company(engine, reminders={"most_a_day_in_a_group": 2})
+    tz = company.services.config.tz
+    for n in range(4):
+        _file(company, NOW + timedelta(minutes=25 * n))
+    day = NOW.astimezone(tz).date()
+    midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+    _live(company, midnight + timedelta(hours=2))
+    pinged = company.outbox(Purpose.PING)
+    qc = [r.created_at for r in pinged if r.chat_id == QC_HUANGWU]
+    vp = [r.created_at for r in pinged if r.chat_id == VP_EXEC]
+    # The QC group heard two that day; what fell due after waited for the next day.
+    assert len([at for at in qc if at < midnight]) == 2
+    assert midnight in qc, qc
+    # The VP's private chat has no most: it hears within the hour all the day long.
+    assert len([at for at in vp if at < midnight]) > 2
+    with company.sessions() as session:
+        notices = session.get(ChatNotices, QC_HUANGWU)
+        assert notices is not None
+        assert (notices.sent_day, notices.sent_that_day) == (midnight.date(), 1)
+
+
+def test_a_groups_turn_waits_for_the_next_day_once_it_has_heard_its_most() -> None:
+    from bot.procedure.digests import within_the_day
+
+    tomorrow = NOW + 10 * HOUR
+    assert within_the_day(NOW, 11, 12, tomorrow) == NOW
+    assert within_the_day(NOW, 12, 12, tomorrow) == tomorrow
+    assert within_the_day(tomorrow + HOUR, 12, 12, tomorrow) == tomorrow + HOUR
+    assert within_the_day(NOW, 50, None, tomorrow) == NOW

@@ -11,12 +11,19 @@ message that carried each (the test of a day's pings reads them).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
-from bot.procedure.digests import DIGEST_LISTED, Waiting, goes_alone, ordered, send_at
+from bot.procedure.digests import (
+    DIGEST_LISTED,
+    Waiting,
+    goes_alone,
+    ordered,
+    send_at,
+    within_the_day,
+)
 from bot.procedure.pings import Ping, PingKind
 from bot.procedure.roles import Role
 from bot.procedure.steps import StepStatus
@@ -107,14 +114,26 @@ def _queued(
 
 def _turns(uow: UnitOfWork) -> dict[int, datetime]:
     """When each chat with pings waiting has its turn: news an escalation interval after
-    its last reminder message, repeats the longer interval after it."""
+    its last reminder message, repeats the longer interval after it; a group that has
+    heard its day's most, the next day."""
     interval, repeat_every = uow.config.ping_policy().repeat, uow.config.repeat_every()
+    most = uow.config.reminders.most_a_day_in_a_group or None
+    today = _company_day(uow)
+    next_day = datetime.combine(today + timedelta(days=1), time(0), uow.config.tz)
     turns: dict[int, datetime] = {}
-    for chat_id, repeat, earliest, last in queries.chats_waiting(uow.session):
+    for chat_id, repeat, earliest, last, day, sent in queries.chats_waiting(uow.session):
         turn = send_at(last, repeat_every if repeat else interval, [earliest])
-        if turn is not None and (chat_id not in turns or turn < turns[chat_id]):
+        if turn is None:
+            continue
+        if chat_id < 0:  # a group (Telegram's groups have negative ids)
+            turn = within_the_day(turn, sent if day == today else 0, most, next_day)
+        if chat_id not in turns or turn < turns[chat_id]:
             turns[chat_id] = turn
     return turns
+
+
+def _company_day(uow: UnitOfWork) -> date:
+    return uow.now.astimezone(uow.config.tz).date()
 
 
 def next_time(uow: UnitOfWork) -> datetime | None:
@@ -162,6 +181,9 @@ def send_chat(uow: UnitOfWork, chat_id: int) -> int:
     for q in still:
         q.message_row_id = row.id
     notices.last_sent_at = now
+    today = _company_day(uow)
+    notices.sent_that_day = (notices.sent_that_day or 0) + 1 if notices.sent_day == today else 1
+    notices.sent_day = today
     return 1
 
 
