@@ -98,6 +98,37 @@ def test_layers_import_only_downwards(folder: str) -> None:
     assert wrong == []
 
 
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_the_modules_of_bot_import_in_no_circle() -> None:
+    """A circle of imports (function-level ones too) means two modules are one: the step
+    life and the plan's items were such a pair (issue 25, item 7)."""
+    modules = {_module_of(path): path for path in _files("bot")}
+    graph = {
+        name: {m for m in (_imports(path)) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+    circles = []
+    state: dict[str, int] = {}  # 1: being walked, 2: done
+
+    def walk(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for other in sorted(graph[name]):
+            if state.get(other) == 1:
+                circles.append(" -> ".join([*trail[trail.index(other) :], other]))
+            elif other not in state:
+                walk(other, [*trail, other])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name, [name])
+    assert circles == []
+
+
 def test_nothing_imports_the_wiring_and_nothing_private() -> None:
     wrong = []
     for folder in ("bot", "handlers", "storage"):
@@ -126,7 +157,7 @@ def test_no_step_id_outcome_or_status_is_a_literal_outside_the_domain() -> None:
     other_meanings = {
         ("bot/views/keyboards.py", "done"),
         ("handlers/intake.py", "done"),
-        ("bot/services/steps.py", "closed"),
+        ("bot/services/step_life.py", "closed"),  # the event "closed"
         ("bot/views/labels.py", "closed"),
         ("bot/delivery/sender.py", "skipped"),
         ("handlers/exports.py", "register"),  # /export register: the complaint register

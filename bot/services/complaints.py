@@ -21,7 +21,8 @@ from bot.procedure.steps import ComplaintStatus
 from bot.services import conversations, files, major, mapping
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
-from bot.services.steps import may_see, start_procedure
+from bot.services.step_cards import may_see
+from bot.services.step_life import start_procedure
 from bot.services.uow import Caller, Services, UnitOfWork
 from bot.views.models import (
     ComplaintView,

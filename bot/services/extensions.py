@@ -16,7 +16,9 @@ from bot.procedure.steps import StepStatus
 from bot.services import mapping
 from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import Notice, Payload, Recipient, post, recipients
-from bot.services.steps import PromptReply, may_press, move_due, refresh_cards, views_of
+from bot.services.step_cards import may_press, refresh_cards, views_of
+from bot.services.step_life import move_due
+from bot.services.steps import PromptReply
 from bot.services.uow import Caller, UnitOfWork
 from bot.views import cards
 from bot.views.render import format_datetime

@@ -37,7 +37,9 @@ from bot.services.notices import (
     post,
     recipients,
 )
-from bot.services.steps import PromptReply, ReplyResult, finish_step, may_press
+from bot.services.step_cards import may_press
+from bot.services.step_life import finish_step
+from bot.services.steps import PromptReply, ReplyResult
 from bot.services.uow import SCHEDULER, Caller, UnitOfWork
 from bot.views import cards
 from bot.views.models import MeetingView, Message, PersonChoice, WeeklyAgendaView

@@ -6,30 +6,29 @@ its reminders, escalations and card work as every step's). The owner's Done
 opens the acceptance for whom the plan names; Accept ends the item, Send back
 opens it again a week on. When every item is accepted, step 13 is done and the
 verification opens. The plan card is edited in place as the items move.
+
+Here: the draft, the plan issued or amended, the evidence forwarded and the daily
+tracking. An item's task finishing, and the items running again in a later round, are
+the step life's (bot.services.step_life): an item's task is a step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.procedure import plans as rules
 from bot.procedure.calendar import next_daily
 from bot.procedure.grading import Plant
-from bot.procedure.pings import next_ping_at
 from bot.procedure.plans import Change, ItemStatus, PlanDraft
-from bot.procedure.routing import department_group, plan_audience, tracking_audience
+from bot.procedure.routing import plan_audience, tracking_audience
 from bot.procedure.steps import (
     DONE,
-    ITEM_ACCEPTANCE,
     PLAN_ITEM,
     PLAN_STEP,
     RECTIFICATION,
     STEP_BY_ID,
-    Outcome,
-    OutcomeDef,
     StepStatus,
 )
 from bot.services import conversations, mapping
@@ -41,16 +40,19 @@ from bot.services.notices import (
     post,
     recipients,
 )
-from bot.services.steps import (
-    PressResult,
+from bot.services.step_cards import (
     card_notice,
-    edit_cards,
-    finish_step,
-    mark_done,
+    item_recipients,
     may_press,
-    move_due,
     refresh_cards,
-    task_recipients,
+    refresh_plan_cards,
+)
+from bot.services.step_life import (
+    end_of_day,
+    finish_step,
+    move_due,
+    open_item_task,
+    running_task,
 )
 from bot.services.uow import SCHEDULER, Caller, UnitOfWork
 from bot.views import cards
@@ -154,15 +156,6 @@ def _problem_offer(complaint: Complaint) -> str:
     return f"{complaint.product_name} {complaint.specification}: {complaint.description}"[:2000]
 
 
-def _end_of(day: date, uow: UnitOfWork) -> datetime:
-    """A due date is met by the end of that working day, in the company's zone."""
-    return datetime.combine(day, uow.config.workday_end, tzinfo=uow.config.tz)
-
-
-def _today(uow: UnitOfWork) -> date:
-    return uow.now.astimezone(uow.config.tz).date()
-
-
 def issue(uow: UnitOfWork, command: IssuePlan) -> Issued:
     """Issue the plan (completing step 10), or amend an issued one with a reason."""
     session, now, draft = uow.session, uow.now, command.draft
@@ -231,7 +224,7 @@ def _issue_new(
     # The plan done; step 13 opens once the improvement measures (11) are done too.
     finish_step(uow, step, actor, DONE)
     for item in added:
-        _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
+        open_item_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
     view = mapping.plan_view(plan)
     _post_plan_card(uow, plan, view)
     return Issued(IssueResult.ISSUED, view)
@@ -247,7 +240,7 @@ def _amend(
         added = _add_items(uow, plan, draft, people)
         uow.session.flush()
         for item in added:
-            _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
+            open_item_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
         detail["items"] = [i.number for i in added]
     else:
         found = next((i for i in plan.items if i.number == draft.item_number), None)
@@ -258,7 +251,7 @@ def _amend(
         if draft.change is Change.DUE:
             assert draft.new_due is not None
             detail["due_from"] = item.due_at.isoformat()
-            _move_due(uow, item, _end_of(draft.new_due, uow))
+            _move_due(uow, item, end_of_day(draft.new_due, uow))
             detail["due"] = item.due_at.isoformat()
         else:
             assert draft.new_owner_id is not None
@@ -272,14 +265,10 @@ def _amend(
     return Issued(IssueResult.AMENDED, mapping.plan_view(plan))
 
 
-def _running_task(item: PlanItem, key: str = PLAN_ITEM) -> Step | None:
-    return next((s for s in item.steps if s.key == key and s.status == StepStatus.OPEN), None)
-
-
 def _move_due(uow: UnitOfWork, item: PlanItem, due_at: datetime) -> None:
     """A new due date: the running task's pings count to it, those already past skipped."""
     item.due_at = due_at
-    step = _running_task(item)
+    step = running_task(item)
     if step is not None:
         move_due(uow, step, due_at)
 
@@ -288,14 +277,14 @@ def _give_to(uow: UnitOfWork, item: PlanItem, person: Person, actor: Actor) -> N
     """Another owner: the running task becomes theirs (their card, their pings); the old
     cards say whose it is now, and their buttons no longer work for the old owner."""
     item.owner = person
-    step = _running_task(item)
+    step = running_task(item)
     if step is None:
         return
     step.assignee = person
     uow.session.flush()
     refresh_cards(uow, step)
     carded = {c.chat_id for c in queries.cards_of_step(uow.session, step.id)}
-    to = [r for r in _item_recipients(uow, step, person) if r.chat_id not in carded]
+    to = [r for r in item_recipients(uow, step, person) if r.chat_id not in carded]
     post(uow.session, card_notice(uow, step, to), uow.now)
 
 
@@ -313,7 +302,7 @@ def _add_items(
             requirement=typed.requirement,
             owner=people[typed.owner_id],
             acceptor=people[typed.acceptor_id],
-            due_at=_end_of(typed.due, uow),
+            due_at=end_of_day(typed.due, uow),
             status=ItemStatus.OPEN,
             times_sent_back=0,
             created_at=uow.now,
@@ -321,137 +310,6 @@ def _add_items(
         plan.items.append(item)
         added.append(item)
     return added
-
-
-def _open_task(
-    uow: UnitOfWork, item: PlanItem, key: str, assignee: Person, due_at: datetime, actor: Actor
-) -> Step:
-    """An item's task for one person: its work (owner) or its acceptance (acceptor)."""
-    now = uow.now
-    complaint = item.plan.complaint
-    step = Step(
-        key=key,
-        status=StepStatus.OPEN,
-        opened_at=now,
-        due_at=due_at,
-        pings_sent=0,
-        assignee=assignee,
-        plan_item=item,
-        next_ping_at=next_ping_at(now, due_at, 0, uow.config.ping_policy()),
-    )
-    complaint.steps.append(step)
-    uow.session.flush()
-    log_event(
-        uow.session,
-        actor,
-        "step_opened",
-        now,
-        complaint,
-        step=key,
-        item=item.number,
-        to=assignee.name,
-        due=due_at.isoformat(),
-    )
-    to = _item_recipients(uow, step, assignee) if key == PLAN_ITEM else task_recipients(uow, step)
-    post(uow.session, card_notice(uow, step, to), now)
-    return step
-
-
-def _item_recipients(uow: UnitOfWork, step: Step, owner: Person) -> list[Recipient]:
-    """An item's work: its owner, and their department's group where there is one."""
-    to = task_recipients(uow, step)
-    known = {r.chat_id for r in to}
-    groups = department_group(owner.role, step.complaint.plant)
-    return to + [r for r in recipients(uow.session, uow.config, groups) if r.chat_id not in known]
-
-
-def _acceptance_due(uow: UnitOfWork) -> datetime:
-    due = uow.config.limit(ITEM_ACCEPTANCE).due(
-        uow.now, workday_end=uow.config.workday_end, tz=uow.config.tz
-    )
-    assert due is not None
-    return due
-
-
-def finish_item(uow: UnitOfWork, step: Step, actor: Actor, ending: OutcomeDef) -> PressResult:
-    """An item's task finished: the work done (acceptance opens), accepted, or sent back."""
-    item = step.plan_item
-    if item is None:
-        return PressResult.WRONG_BUTTON
-    if not queries.claim_step(uow.session, step.id):
-        return PressResult.NOT_OPEN
-    session, now = uow.session, uow.now
-    uow.touch(step)
-    mark_done(uow, step, actor, ending.outcome, item=item.number)
-    complaint = item.plan.complaint
-    if step.key == PLAN_ITEM:
-        item.status, item.submitted_at = rules.submit(item.status), now
-        _open_task(uow, item, ITEM_ACCEPTANCE, item.acceptor, _acceptance_due(uow), actor)
-    elif ending.outcome is Outcome.ACCEPTED:
-        item.status, item.accepted_at = rules.accept(item.status), now
-        log_event(session, actor, "item_accepted", now, complaint, item=item.number)
-    else:
-        # Done again a week on, or by its own date if that is later still.
-        planned = item.due_at.astimezone(uow.config.tz).date()
-        later = max(planned, rules.default_due(_today(uow)))
-        item.status, due = rules.send_back(item.status, today=_today(uow), due=later)
-        item.due_at = _end_of(due, uow)
-        item.times_sent_back += 1
-        log_event(
-            session, actor, "item_sent_back", now, complaint, item=item.number, due=due.isoformat()
-        )
-        _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
-    session.flush()
-    refresh_cards(uow, step)
-    queries.drop_held_pings(session, step.id)
-    refresh_plan_cards(uow, item.plan)
-    if item.status is ItemStatus.ACCEPTED:
-        _finish_rectification(uow, complaint, actor)
-    return PressResult.OK
-
-
-def _finish_rectification(uow: UnitOfWork, complaint: Complaint, actor: Actor) -> None:
-    """Every item accepted and step 13 open: it is done, and the verification opens."""
-    plan = queries.plan_of(uow.session, complaint.id)
-    if plan is None or not rules.all_accepted([i.status for i in plan.items]):
-        return
-    umbrella = next(
-        (s for s in complaint.steps if s.key == RECTIFICATION and s.status == StepStatus.OPEN),
-        None,
-    )
-    if umbrella is not None:
-        finish_step(uow, umbrella, actor, DONE)
-
-
-def settle_items(uow: UnitOfWork, complaint: Complaint, actor: Actor) -> None:
-    """Step 13 just opened. In a later round (the verification found it not effective,
-    or the customer was not satisfied) every accepted item runs again, due a week on;
-    the first time, items all accepted already finish it at once."""
-    plan = queries.plan_of(uow.session, complaint.id)
-    if plan is None or not plan.items:
-        return
-    if not rules.all_accepted([i.status for i in plan.items]):
-        return
-    again = any(
-        s.key == RECTIFICATION and s.status == StepStatus.SUPERSEDED for s in complaint.steps
-    )
-    if not again:
-        _finish_rectification(uow, complaint, actor)
-        return
-    for item in plan.items:
-        item.status, due = rules.reopen(item.status, today=_today(uow))
-        item.due_at, item.submitted_at, item.accepted_at = _end_of(due, uow), None, None
-        log_event(
-            uow.session,
-            actor,
-            "item_reopened",
-            uow.now,
-            complaint,
-            item=item.number,
-            due=due.isoformat(),
-        )
-        _open_task(uow, item, PLAN_ITEM, item.owner, item.due_at, actor)
-    refresh_plan_cards(uow, plan)
 
 
 def forward_evidence(
@@ -517,19 +375,6 @@ def _post_plan_card(uow: UnitOfWork, plan: Plan, view: PlanView) -> None:
         ),
         uow.now,
     )
-
-
-def refresh_plan_cards(uow: UnitOfWork, plan: Plan) -> None:
-    """Edit every plan card in place to show the items as they stand."""
-    uow.session.flush()
-    uow.session.refresh(plan)
-    view = mapping.plan_view(plan)
-    complaint_view = mapping.complaint_view(plan.complaint, uow.config, steps=False)
-    tz = uow.config.timezone
-    step = uow.session.get(Step, plan.step_id)
-    assert step is not None
-    render = lambda lang: [cards.plan_card(view, complaint_view, lang, tz)]  # noqa: E731
-    edit_cards(uow, step, Purpose.PLAN, Purpose.PLAN_EDIT, render)
 
 
 # Tracking (step 14) --------------------------------------------------------------------

@@ -21,7 +21,8 @@ from bot.procedure.routing import Person, special_answer_audience, special_repor
 from bot.services import files, mapping
 from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import Notice, Payload, Recipient, file_notice, post, recipients
-from bot.services.steps import PromptReply, ReplyResult, may_press, refresh_cards, views_of
+from bot.services.step_cards import may_press, refresh_cards, views_of
+from bot.services.steps import PromptReply, ReplyResult
 from bot.services.uow import Caller, UnitOfWork
 from bot.views import cards
 from bot.views.models import SpecialReportView

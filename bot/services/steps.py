@@ -1,4 +1,6 @@
-"""Steps of stored complaints: the procedure's transitions, task cards, presses, notes, pings.
+"""What people and the clock do to steps: presses, notes, the nature and plant named,
+hand-overs, snoozes, pings and the lists of tasks. The transitions themselves are the
+step life's (bot.services.step_life), the cards the step cards' (bot.services.step_cards).
 
 Everything here runs inside one unit of work and adds the step rows, the
 event-log rows and the outbox rows of one change together.
@@ -6,66 +8,59 @@ event-log rows and the outbox rows of one change together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 from bot.procedure import access, engine
 from bot.procedure.grading import Grade, Plant, is_serious
 from bot.procedure.intake import FileKind
-from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at, ping_time
+from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at
 from bot.procedure.quiet import SNOOZE_HOUR, WorkingHours, can_wait
 from bot.procedure.routing import (
     Audience,
-    closure_audience,
     escalation_audience,
-    result_audience,
-    task_audience,
 )
 from bot.procedure.steps import (
-    DONE,
-    RECTIFICATION,
     STEP_BY_ID,
-    ComplaintStatus,
-    Facts,
-    Outcome,
-    OutcomeDef,
     StepStatus,
 )
-from bot.services import digests, files, mapping
+from bot.services import digests, files, mapping, plans
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import (
-    Notice,
     Recipient,
     language_of,
-    language_of_chat,
     post,
     recipients,
 )
+from bot.services.step_cards import (
+    as_engine,
+    card_notice,
+    facts_of,
+    may_press,
+    may_see,
+    refresh_cards,
+    states_of,
+    task_recipients,
+    views_of,
+)
+from bot.services.step_life import (
+    PressResult,
+    apply_transition,
+    finish_step,
+    report_result,
+)
 from bot.services.uow import SCHEDULER, Caller, UnitOfWork
-from bot.views import cards
 from bot.views.callbacks import StepAction
 from bot.views.models import (
-    ClosureView,
     ComplaintView,
     EventView,
-    Message,
-    MissedLimit,
     PersonChoice,
     StepView,
 )
 from storage import queries
-from storage.models import Complaint, Method, Person, Purpose, Snooze, Step
-
-
-class PressResult(StrEnum):
-    OK = "ok"
-    DENIED = "denied"
-    NOT_OPEN = "not_open"
-    WRONG_BUTTON = "wrong_button"
+from storage.models import Person, Snooze, Step
 
 
 @dataclass(frozen=True)
@@ -172,262 +167,6 @@ TASKS_LISTED = 30
 TASKS_COUNTED = 500
 
 
-# Views --------------------------------------------------------------------------------
-
-
-def facts_of(complaint: Complaint) -> Facts:
-    return Facts(
-        grade=complaint.grade,
-        demands=frozenset(complaint.demands),
-        batch=complaint.is_batch,
-        recurring=complaint.is_recurring,
-        solvable_today=complaint.solvable_today,
-    )
-
-
-def as_engine(complaint: Complaint) -> engine.Complaint:
-    return engine.Complaint(facts_of(complaint), complaint.received_at, complaint.occurred_at)
-
-
-def _states(complaint: Complaint) -> list[engine.StepState]:
-    """The steps as the engine knows them: a plan item's tasks are the plan's business."""
-    return [
-        engine.StepState(s.key, s.status, s.opened_at, s.done_at, s.outcome)
-        for s in complaint.steps
-        if not STEP_BY_ID[s.key].per_item
-    ]
-
-
-def views_of(uow: UnitOfWork, step: Step) -> tuple[StepView, ComplaintView]:
-    return (
-        mapping.step_view(step, uow.config),
-        mapping.complaint_view(step.complaint, uow.config, steps=False),
-    )
-
-
-# Task cards ----------------------------------------------------------------------------
-
-
-def card_notice(uow: UnitOfWork, step: Step, to: list[Recipient]) -> Notice:
-    view, complaint = views_of(uow, step)
-    tz = uow.config.timezone
-    return Notice(
-        Purpose.TASK,
-        to,
-        lambda language: [cards.task_card(view, complaint, language, tz)],
-        complaint=step.complaint,
-        step_id=step.id,
-    )
-
-
-def task_recipients(
-    uow: UnitOfWork, step: Step, *, leadership_group: bool = True
-) -> list[Recipient]:
-    complaint = step.complaint
-    owners = (uow.config.owner(step.key), *STEP_BY_ID[step.key].co_owners)
-    audience = [
-        member
-        for owner in owners
-        for member in task_audience(
-            owner,
-            complaint.plant,
-            filed_by_id=complaint.filed_by_id,
-            assignee_id=step.assignee_id,
-            leadership_group=leadership_group,
-        )
-    ]
-    return recipients(uow.session, uow.config, audience)
-
-
-def refresh_cards(uow: UnitOfWork, step: Step) -> None:
-    """Edit every card of the step in place to show its new state."""
-    view, complaint = views_of(uow, step)
-    tz = uow.config.timezone
-    edit_cards(
-        uow,
-        step,
-        Purpose.TASK,
-        Purpose.TASK_EDIT,
-        lambda lang: [cards.task_card(view, complaint, lang, tz)],
-    )
-
-
-def edit_cards(
-    uow: UnitOfWork,
-    step: Step,
-    purpose: Purpose,
-    edit_purpose: Purpose,
-    render: Callable[[str], list[Message]],
-) -> None:
-    """Edit in place every card remembered under this step and purpose (task cards, the
-    plan card of step 10), each in its chat's language."""
-    for card in queries.cards_of_step(uow.session, step.id, purpose):
-        language = language_of_chat(uow.session, uow.config, card.chat_id)
-        post(
-            uow.session,
-            Notice(
-                edit_purpose,
-                [Recipient(card.chat_id, language)],
-                render,
-                method=Method.EDIT,
-                complaint=step.complaint,
-                step_id=step.id,
-                edit_of={card.chat_id: card.id},
-            ),
-            uow.now,
-        )
-
-
-# Transitions ---------------------------------------------------------------------------
-
-
-def _apply(
-    uow: UnitOfWork,
-    complaint: Complaint,
-    transition: engine.Transition,
-    actor: Actor,
-    outcome: Outcome = Outcome.DONE,
-) -> list[Step]:
-    """Store a transition: step rows, events, cards. Returns the steps it changed."""
-    session, config, now = uow.session, uow.config, uow.now
-    changed: list[Step] = []
-    open_steps = {s.key: s for s in complaint.steps if s.status == StepStatus.OPEN}
-    for index, key in enumerate(transition.done):
-        step = open_steps.get(key) or _filing_step(uow, complaint, key)
-        mark_done(uow, step, actor, outcome if index == 0 else Outcome.DONE)
-        changed.append(step)
-    # Skipped: open steps no longer needed. Superseded: done steps sent back for rework.
-    for keys, before, after in (
-        (transition.skipped, StepStatus.OPEN, StepStatus.SKIPPED),
-        (transition.superseded, StepStatus.DONE, StepStatus.SUPERSEDED),
-    ):
-        for step in complaint.steps:
-            if step.key in keys and step.status == before and step not in changed:
-                step.status = after
-                step.next_ping_at = None
-                changed.append(step)
-                if after is StepStatus.SKIPPED:
-                    log_event(session, actor, "step_skipped", now, complaint, step=step.key)
-    if transition.skipped:
-        # A plan item's tasks go with the plan: the case ended, or no plan is needed now.
-        facts = facts_of(complaint)
-        for step in complaint.steps:
-            definition = STEP_BY_ID[step.key]
-            running = definition.per_item and step.status == StepStatus.OPEN
-            if running and (transition.closed or not definition.applies(facts)):
-                step.status, step.next_ping_at = StepStatus.SKIPPED, None
-                changed.append(step)
-    policy = config.ping_policy()
-    for opening in transition.opened:
-        step = Step(
-            key=opening.key,
-            status=StepStatus.OPEN,
-            opened_at=now,
-            due_at=opening.due_at,
-            pings_sent=0,
-        )
-        if opening.due_at is not None:
-            step.next_ping_at = next_ping_at(now, opening.due_at, 0, policy)
-        complaint.steps.append(step)
-        session.flush()
-        due = opening.due_at.isoformat() if opening.due_at else None
-        log_event(session, actor, "step_opened", now, complaint, step=opening.key, due=due)
-        post(session, card_notice(uow, step, task_recipients(uow, step)), now)
-        changed.append(step)
-    session.flush()
-    for step in changed:
-        if step.id is not None and step.status != StepStatus.OPEN:
-            refresh_cards(uow, step)
-            # Nothing held for later is needed now: its pings, its meeting's reminder.
-            queries.drop_held_pings(session, step.id)
-            queries.drop_held_pings(session, step.id, Purpose.MEETING)
-    if transition.closed and complaint.status != ComplaintStatus.CLOSED:
-        complaint.status = ComplaintStatus.CLOSED
-        complaint.closed_at = now
-        log_event(session, actor, "closed", now, complaint)
-        _announce_closure(uow, complaint)
-    if any(o.key == RECTIFICATION for o in transition.opened):
-        # Imported here: the plan service builds on this module's transitions.
-        from bot.services import plans
-
-        plans.settle_items(uow, complaint, actor)
-    return changed
-
-
-def mark_done(uow: UnitOfWork, step: Step, actor: Actor, outcome: Outcome, **detail: Any) -> None:
-    """A step done now with this outcome, by the actor; its event says whether it was late."""
-    now = uow.now
-    step.status, step.done_at, step.done_by = StepStatus.DONE, now, actor.person
-    step.outcome, step.next_ping_at = outcome, None
-    log_event(
-        uow.session,
-        actor,
-        "step_done",
-        now,
-        step.complaint,
-        step=step.key,
-        **detail,
-        outcome=outcome.value,
-        late=bool(step.due_at and now > step.due_at),
-    )
-
-
-def _announce_closure(uow: UnitOfWork, complaint: Complaint) -> None:
-    """The closure card to sales, the plant's QC and (A and B) leadership."""
-    assert complaint.closed_at is not None
-    missed = tuple(
-        MissedLimit(
-            STEP_BY_ID[s.key].title,
-            uow.config.owner(s.key),
-            s.due_at,
-            s.done_at,
-            s.done_by.name if s.done_by else None,
-        )
-        for s in complaint.steps
-        if s.due_at is not None
-        and s.status in (StepStatus.DONE, StepStatus.SUPERSEDED)
-        and s.done_at is not None
-        and s.done_at > s.due_at
-    )
-    view = ClosureView(
-        mapping.complaint_view(complaint, uow.config, steps=False), complaint.closed_at, missed
-    )
-    tz = uow.config.timezone
-    post(
-        uow.session,
-        Notice(
-            Purpose.CLOSURE,
-            recipients(uow.session, uow.config, closure_audience(complaint.plant, complaint.grade)),
-            lambda language: cards.closure(view, language, tz),
-            complaint=complaint,
-        ),
-        uow.now,
-    )
-
-
-def _filing_step(uow: UnitOfWork, complaint: Complaint, key: str) -> Step:
-    """Step 1 is done by the filing itself: its row is made as it is done."""
-    step = Step(
-        key=key,
-        status=StepStatus.OPEN,
-        opened_at=complaint.received_at,
-        due_at=uow.config.timing().due(
-            STEP_BY_ID[key],
-            opened_at=complaint.received_at,
-            received_at=complaint.received_at,
-            occurred_at=complaint.occurred_at,
-        ),
-        pings_sent=0,
-    )
-    complaint.steps.append(step)
-    return step
-
-
-def start_procedure(uow: UnitOfWork, complaint: Complaint, actor: Actor) -> list[Step]:
-    transition = engine.registration(as_engine(complaint), uow.config.timing(), uow.now)
-    return _apply(uow, complaint, transition, actor)
-
-
 # Presses -------------------------------------------------------------------------------
 
 
@@ -435,29 +174,6 @@ def _refuse(uow: UnitOfWork, actor: Actor, step: Step, button: str) -> Pressed:
     # Anyone not on the people list, or without the right, changes nothing; it is logged.
     log_refusal(uow.session, actor, uow.now, step.complaint, step=step.key, button=button)
     return Pressed(PressResult.DENIED, mapping.step_view(step, uow.config))
-
-
-def may_press(uow: UnitOfWork, person: Person | None, step: Step) -> bool:
-    return person is not None and access.may_press(
-        mapping.who(person),
-        uow.config.owner(step.key),
-        mapping.case(step.complaint),
-        any_vp=STEP_BY_ID[step.key].any_vp,
-        co_owners=STEP_BY_ID[step.key].co_owners,
-        assignee_id=step.assignee_id,
-    )
-
-
-def may_see(uow: UnitOfWork, person: Person | None, complaint: Complaint) -> bool:
-    """/show's rule and Show's alike (access.may_see): acting on one of the complaint's
-    open steps counts."""
-    if person is None:
-        return False
-    who, case = mapping.who(person), mapping.case(complaint)
-    if access.may_see(who, case):
-        return True
-    acts = any(s.status == StepStatus.OPEN and may_press(uow, person, s) for s in complaint.steps)
-    return access.may_see(who, case, acts_on_it=acts)
 
 
 def press(uow: UnitOfWork, command: PressStep) -> Pressed:
@@ -533,59 +249,6 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     if finished is not PressResult.OK:
         return Pressed(finished, mapping.step_view(step, uow.config))
     return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
-
-
-def finish_step(
-    uow: UnitOfWork, step: Step, actor: Actor, ending: OutcomeDef = DONE
-) -> PressResult:
-    """Finish an open step with one of its outcomes: a press, or what completes it
-    elsewhere (a meeting's minutes, the plan issued, its items accepted)."""
-    if STEP_BY_ID[step.key].per_item:
-        from bot.services import plans  # imported here: the plan service builds on this one
-
-        return plans.finish_item(uow, step, actor, ending)
-    complaint = step.complaint
-    try:
-        transition = engine.complete(
-            as_engine(complaint),
-            _states(complaint),
-            step.key,
-            ending.outcome,
-            uow.config.timing(),
-            uow.now,
-        )
-    except engine.StepError:
-        return PressResult.WRONG_BUTTON
-    # Claim the step before storing: of two presses at once, only one gets past this.
-    if not queries.claim_step(uow.session, step.id):
-        return PressResult.NOT_OPEN
-    uow.touch(step)
-    if ending.solvable_today is not None:
-        complaint.solvable_today = ending.solvable_today
-    _apply(uow, complaint, transition, actor, ending.outcome)
-    _report_result(uow, step, step.note, actor)
-    return PressResult.OK
-
-
-def _report_result(uow: UnitOfWork, step: Step, text: str | None, actor: Actor) -> None:
-    """A done step's result goes where the procedure sends it (step 7 to sales, ...)."""
-    readers = STEP_BY_ID[step.key].reports_to
-    if not readers or step.status != StepStatus.DONE:
-        return
-    complaint = step.complaint
-    audience = result_audience(readers, filed_by_id=complaint.filed_by_id)
-    view, complaint_view = views_of(uow, step)
-    by = actor.person.name if actor.person else None
-    post(
-        uow.session,
-        Notice(
-            Purpose.RESULT,
-            recipients(uow.session, uow.config, audience),
-            lambda language: cards.step_result(view, complaint_view, text, by, language),
-            complaint=complaint,
-        ),
-        uow.now,
-    )
 
 
 def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:
@@ -704,9 +367,9 @@ def set_nature(uow: UnitOfWork, command: SetNature) -> NatureResult:
         reason=command.reason,
     )
     transition = engine.reconcile(
-        as_engine(complaint), _states(complaint), uow.config.timing(), now
+        as_engine(complaint), states_of(complaint), uow.config.timing(), now
     )
-    changed = _apply(uow, complaint, transition, actor)
+    changed = apply_transition(uow, complaint, transition, actor)
     if complaint.is_serious and not was_serious:
         announce(uow, complaint, reports_only=True)
     # The open cards show the nature: they are edited to the new one.
@@ -794,11 +457,9 @@ def _add_note(uow: UnitOfWork, step: Step, reply: PromptReply, actor: Actor) -> 
     )
     refresh_cards(uow, step)
     if STEP_BY_ID[step.key].per_item:
-        from bot.services import plans  # imported here: the plan service builds on this one
-
         plans.forward_evidence(uow, step, text, file_id, actor)
     elif text:
-        _report_result(uow, step, text, actor)
+        report_result(uow, step, text, actor)
 
 
 # Pings ---------------------------------------------------------------------------------
@@ -916,22 +577,6 @@ def overdue(uow: UnitOfWork, caller: Caller) -> TaskList:
 def next_limit(uow: UnitOfWork) -> datetime | None:
     """When the next open step's time limit runs out (the sandbox's clock jumps there)."""
     return queries.next_step_due(uow.session, uow.now)
-
-
-def move_due(uow: UnitOfWork, step: Step, due_at: datetime) -> None:
-    """A new limit for an open step (a plan item's new date, an extension approved): its
-    reminders and escalations count to it, those already past skipped, held ones dropped;
-    its cards show it."""
-    policy = uow.config.ping_policy()
-    sent = 0
-    while ping_time(step.opened_at, due_at, sent, policy) <= uow.now:
-        sent += 1
-    step.due_at, step.pings_sent = due_at, sent
-    step.next_ping_at = ping_time(step.opened_at, due_at, sent, policy)
-    queries.drop_held_pings(uow.session, step.id)
-    queries.forget_waiting_pings(uow.session, step.id)
-    uow.session.flush()
-    refresh_cards(uow, step)
 
 
 @dataclass(frozen=True)
