@@ -42,12 +42,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from remote import free_port
 from sqlalchemy import func, select
 
+from bot.procedure.causes import to_mask
 from bot.procedure.grading import Demand, Plant
 from bot.procedure.plans import Department, ItemDraft
 from bot.procedure.steps import STEP_BY_ID, StepStatus
 from bot.sandbox import demo
 from bot.sandbox.page import Sandbox
-from bot.services import complaints, plans, steps
+from bot.services import causes, complaints, plans, steps
 from bot.services.uow import Caller
 from bot.views.callbacks import StepAction
 from storage.models import DeliveryStatus, Method, OutboxMessage, Purpose, QueuedPing, Step
@@ -178,6 +179,11 @@ class Month:
         lead = LEADS.get(plant, GM)
         for by in (GM, lead):
             caller = Caller(by, by, None, "bench")
+            if definition.asks_causes:  # the appraisal names one or two causes first
+                listed = self.services.config.causes.listed()
+                mask = to_mask(self.rng.sample([c.key for c in listed], 2), listed)
+                chosen = causes.ChooseCauses(caller, step_id, mask, plant.value)
+                self.services.call(causes.choose, chosen)
             for outcome in definition.outcomes:
                 press = steps.PressStep(caller, step_id, StepAction.FINISH, outcome.code)
                 if self.services.call(steps.press, press).result is steps.PressResult.OK:

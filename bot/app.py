@@ -23,6 +23,7 @@ from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
 from handlers import (
+    causes,
     chats,
     common,
     exports,
@@ -174,6 +175,7 @@ def build(
     application.add_handler(plans.hand_over_handler())
     application.add_handler(intake.closed_form_handler())
     application.add_handlers(steps.handlers())
+    application.add_handlers(causes.handlers())
     application.add_handlers(people.handlers())  # before /start without a link
     application.add_handlers(reading.handlers())
     application.add_handlers(resources.handlers())

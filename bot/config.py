@@ -27,6 +27,8 @@ from pydantic import (
 )
 
 from bot.procedure import workdays
+from bot.procedure.causes import FIVE_M_ONE_E, Cause
+from bot.procedure.causes import check as check_causes
 from bot.procedure.durations import Limit, parse_duration, parse_limit
 from bot.procedure.engine import Timing
 from bot.procedure.grading import Plant
@@ -184,9 +186,10 @@ class RemindersConfig(_Strict):
     # An escalation a chat has heard of already repeats at most this often (news, such
     # as a step newly overdue, still comes within escalate_every).
     repeat_every: str = "3h"
-    # A department group hears at most this many reminder messages in the company's
-    # day; the rest wait for the next day (its board shows them at once). 0: no most.
-    most_a_day_in_a_group: int = Field(default=12, ge=0, le=1000)
+    # A chat hears at most this many reminder messages in the company's day; the rest
+    # wait for the next day (its board shows them at once), except a step newly overdue
+    # for a VP or the GM, named within escalate_every whatever the count. 0: no most.
+    most_a_day: int = Field(default=12, ge=0, le=1000)
     # Each leading VP's chat, the GM's and each department group get one board message,
     # pinned and edited in place as steps move (the bot needs the right to pin in groups).
     boards: bool = True
@@ -301,6 +304,33 @@ class RecurrenceConfig(_Strict):
     days: int = Field(default=90, ge=1, le=3650)
 
 
+class CauseConfig(_Strict):
+    key: str = Field(min_length=1, max_length=16)
+    zh_CN: str = Field(min_length=1, max_length=32)
+    en: str = Field(min_length=1, max_length=32)
+
+
+class CausesConfig(_Strict):
+    # The cause categories QC choose at the appraisal (step 3), 5M1E by default; each a
+    # short key (kept in the database: rename a name freely, never a key in use) and its
+    # names. required = true: the appraisal is not done until at least one is chosen.
+    categories: list[CauseConfig] = Field(
+        default_factory=lambda: [
+            CauseConfig(key=c.key, zh_CN=c.zh_CN, en=c.en) for c in FIVE_M_ONE_E
+        ]
+    )
+    required: bool = True
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: list[CauseConfig]) -> list[CauseConfig]:
+        check_causes([Cause(c.key, c.zh_CN, c.en) for c in value])
+        return value
+
+    def listed(self) -> tuple[Cause, ...]:
+        return tuple(Cause(c.key, c.zh_CN, c.en) for c in self.categories)
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -319,6 +349,7 @@ class KesuConfig(_Strict):
     tracking: TrackingConfig = TrackingConfig()
     weekly_meeting: WeeklyMeetingConfig = WeeklyMeetingConfig()
     recurrence: RecurrenceConfig = RecurrenceConfig()
+    causes: CausesConfig = CausesConfig()
     month_end: MonthEndConfig = MonthEndConfig()
     weekly_summary: WeeklySummaryConfig = WeeklySummaryConfig()
 

@@ -29,6 +29,7 @@ from bot.views.callbacks import (
     SNOOZE,
     STEP,
     BadCallback,
+    CausePick,
     NaturePick,
     PlantPress,
     SnoozePress,
@@ -94,6 +95,9 @@ REFUSALS = {
     ),
     PressResult.NOT_OPEN: N_("This step is no longer open; nothing changed."),
     PressResult.WRONG_BUTTON: N_("That button does not fit this step."),
+    PressResult.CAUSES_FIRST: N_(
+        "Name the cause categories first: the chooser is in your private chat with the bot."
+    ),
 }
 
 
@@ -111,6 +115,9 @@ async def on_press(update: Update, context: Context) -> None:
     )
     if done.result is not PressResult.OK:
         await query.answer(gettext(language, REFUSALS[done.result]), show_alert=True)
+        if done.asks_causes:  # the appraisal names its causes before Done
+            with contextlib.suppress(Forbidden):
+                await offer_causes(context, update.effective_user.id, pressed.step_id, done)
         return
     # Nothing is recorded by these yet: they show, or ask for more.
     asks = pressed.action in (
@@ -118,6 +125,7 @@ async def on_press(update: Update, context: Context) -> None:
         StepAction.CARD,
         StepAction.EXTEND,
         StepAction.SNOOZE,
+        StepAction.CAUSES,
     )
     await query.answer(None if asks else gettext(language, "Recorded."))
     if done.finished and query.message is not None:
@@ -142,6 +150,8 @@ async def _after_press(
     tz = context.services.config.timezone
     if done.card and done.step is not None and done.complaint is not None:
         await send_to(context, user_id, cards.task_card(done.step, done.complaint, language, tz))
+    elif done.asks_causes:
+        await offer_causes(context, user_id, pressed.step_id, done)
     elif done.asks_nature and done.complaint is not None:
         c = done.complaint
         pick = NaturePick(pressed.step_id, c.grade.value, c.is_batch, c.is_recurring)
@@ -159,6 +169,16 @@ async def _after_press(
         await ask(context, user_id, prompt, [pressed.step_id, PromptKind.EXTEND.value])
     if done.asks_snooze and done.step is not None:
         await send_to(context, user_id, cards.snooze_choice(done.step, language))
+
+
+async def offer_causes(context: Context, user_id: int, step_id: int, done: steps.Pressed) -> None:
+    """The cause chooser in the presser's private chat, drawn from the choice so far."""
+    if done.complaint is None:
+        return
+    c = done.complaint
+    pick = CausePick(step_id, done.cause_mask, c.plant.value)
+    listed = context.services.config.causes.listed()
+    await send_to(context, user_id, cards.cause_chooser(c, pick, listed, context.language))
 
 
 async def on_snooze(update: Update, context: Context) -> None:

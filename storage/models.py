@@ -301,6 +301,26 @@ class Complaint(Base):
         back_populates="complaint", order_by="Attachment.id"
     )
     steps: Mapped[list[Step]] = relationship(back_populates="complaint", order_by="Step.id")
+    causes: Mapped[list[ComplaintCause]] = relationship(
+        back_populates="complaint", order_by="ComplaintCause.id", cascade="all, delete-orphan"
+    )
+
+
+class ComplaintCause(Base):
+    """A cause category QC named at the appraisal (bot/procedure/causes.py): one row
+    each, so causes are counted with one GROUP BY (the Pareto, the register)."""
+
+    __tablename__ = "complaint_cause"
+    __table_args__ = (UniqueConstraint("complaint_id", "cause"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    cause: Mapped[str] = mapped_column(String(16))
+    chosen_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    chosen_at: Mapped[datetime]
+
+    complaint: Mapped[Complaint] = relationship(back_populates="causes")
+    chosen_by: Mapped[Person] = relationship()
 
 
 class Attachment(Base):

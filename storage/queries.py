@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -1024,10 +1024,11 @@ def waiting_ping(session: Session, chat_id: int, step_id: int) -> QueuedPing | N
 
 def chats_waiting(
     session: Session,
-) -> list[tuple[int, bool, datetime, datetime | None, date | None, int]]:
+) -> list[tuple[int, bool, datetime, datetime | None, date | None, int, bool]]:
     """Each chat with pings waiting, news and repeats apart: (chat id, whether repeats,
     when the earliest may go, when the chat's last reminder message went, the day of
-    that message and how many went that day)."""
+    that message, how many went that day, whether an overdue notice waits)."""
+    overdue = func.max(case((QueuedPing.kind == PingKind.OVERDUE.value, 1), else_=0))
     rows = session.execute(
         select(
             QueuedPing.chat_id,
@@ -1036,6 +1037,7 @@ def chats_waiting(
             ChatNotices.last_sent_at,
             ChatNotices.sent_day,
             ChatNotices.sent_that_day,
+            overdue,
         )
         .outerjoin(ChatNotices, ChatNotices.chat_id == QueuedPing.chat_id)
         .where(QueuedPing.sent_as.is_(None))
@@ -1048,8 +1050,8 @@ def chats_waiting(
         )
     ).all()
     return [
-        (chat_id, repeat, earliest, last, day, sent or 0)
-        for chat_id, repeat, earliest, last, day, sent in rows
+        (chat_id, repeat, earliest, last, day, sent or 0, bool(late))
+        for chat_id, repeat, earliest, last, day, sent, late in rows
     ]
 
 

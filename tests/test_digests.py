@@ -302,8 +302,8 @@ def test_a_snooze_holds_what_already_waits_for_the_owners_turn(engine: Engine) -
     assert [r.created_at for r in qc] == [NOW + HOUR, NOW + timedelta(hours=2, minutes=50)]
 
 
-def test_a_group_hears_its_days_most_and_the_rest_the_next_day(engine: Engine) -> None:
-    company = Company(engine, reminders={"most_a_day_in_a_group": 2})
+def test_a_chat_hears_its_days_most_and_the_rest_the_next_day(engine: Engine) -> None:
+    company = Company(engine, reminders={"most_a_day": 2})
     tz = company.services.config.tz
     for n in range(4):
         _file(company, NOW + timedelta(minutes=25 * n))
@@ -312,19 +312,34 @@ def test_a_group_hears_its_days_most_and_the_rest_the_next_day(engine: Engine) -
     _live(company, midnight + timedelta(hours=2))
     pinged = company.outbox(Purpose.PING)
     qc = [r.created_at for r in pinged if r.chat_id == QC_HUANGWU]
-    vp = [r.created_at for r in pinged if r.chat_id == VP_EXEC]
     # The QC group heard two that day; what fell due after waited for the next day.
     assert len([at for at in qc if at < midnight]) == 2
     assert midnight in qc, qc
-    # The VP's private chat has no most: it hears within the hour all the day long.
-    assert len([at for at in vp if at < midnight]) > 2
     with company.sessions() as session:
         notices = session.get(ChatNotices, QC_HUANGWU)
         assert notices is not None
         assert (notices.sent_day, notices.sent_that_day) == (midnight.date(), 1)
+        vp = sorted(
+            (r for r in pinged if r.chat_id == VP_EXEC and r.created_at < midnight),
+            key=lambda r: r.created_at,
+        )
+        carried = session.scalars(select(QueuedPing).where(QueuedPing.chat_id == VP_EXEC)).all()
+        # Past its two, the VP still heard each step newly overdue within the hour, and
+        # only messages that named one went.
+        assert len(vp) > 2
+        for row in vp[2:]:
+            assert any(
+                q.message_row_id == row.id and q.kind == "overdue" and not q.repeat for q in carried
+            ), row.payload["text"]
+        for q in carried:
+            # (A reminder that waited took the overdue notice's kind and time when it came.)
+            if q.kind == "overdue" and not q.repeat and q.fell_due_at < midnight - HOUR:
+                assert q.message_row_id is not None
+                sent = next(r for r in pinged if r.id == q.message_row_id)
+                assert sent.created_at - q.fell_due_at <= HOUR
 
 
-def test_a_groups_turn_waits_for_the_next_day_once_it_has_heard_its_most() -> None:
+def test_a_chats_turn_waits_for_the_next_day_once_it_has_heard_its_most() -> None:
     from bot.procedure.digests import within_the_day
 
     tomorrow = NOW + 10 * HOUR
@@ -332,3 +347,5 @@ def test_a_groups_turn_waits_for_the_next_day_once_it_has_heard_its_most() -> No
     assert within_the_day(NOW, 12, 12, tomorrow) == tomorrow
     assert within_the_day(tomorrow + HOUR, 12, 12, tomorrow) == tomorrow + HOUR
     assert within_the_day(NOW, 50, None, tomorrow) == NOW
+    # A step newly overdue in a person's chat is named within the hour, whatever the count.
+    assert within_the_day(NOW, 12, 12, tomorrow, newly_overdue=True) == NOW

@@ -84,6 +84,25 @@ async def finish(
     return answer
 
 
+async def name_causes(world: World, user: int, chat: int, *names: str) -> None:
+    """QC press Done on the appraisal before naming causes (refused, the chooser comes
+    privately), then tick the categories by their names and confirm."""
+    step_id = await eventually(lambda: open_step(world, "appraisal_report"))
+    done = f"v1:st:nt:{step_id}"
+    card = await eventually(lambda: with_button(world, chat, done), timeout=60)
+    answer = await press(world, user, chat, card.message_id, done)
+    assert answer["show_alert"] and "原因类别" in answer["text"], answer
+    chooser = await eventually(lambda: said(world, user, "原因类别与责任单位"), timeout=NOTICE)
+    for name in names:
+        data = next(d for label, d in chooser.buttons if label == name)
+        await press(world, user, user, chooser.message_id, data)
+        await eventually(lambda name=name: ("✅ " + name) in [b for b, _ in chooser.buttons])
+    confirm = next(d for label, d in chooser.buttons if label == "确认")
+    answer = await press(world, user, user, chooser.message_id, confirm)
+    assert not answer["show_alert"], answer
+    await eventually(lambda: "已记录" in chooser.text)
+
+
 async def reply(world: World, user: int, prompt_text: str, text: str) -> None:
     """Answer the newest prompt that says `prompt_text` by replying to it."""
     before = len(world.emu.bot_messages(user))
@@ -168,7 +187,13 @@ async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine)
             number = session.scalars(select(Complaint.number)).one()
         await finish(world, QC_LS, QC_LAISHAN, "initial_assessment", "done")
         await finish(world, QC_LS, QC_LAISHAN, "containment", "done")
-        # Not solvable the same day: Laishan's VP (production) leads a plan.
+        # Not solvable the same day: Laishan's VP (production) leads a plan. Its causes:
+        # machine and material, named before Done.
+        await name_causes(world, QC_LS, QC_LAISHAN, "机", "料")
+        with world.sessions() as session:
+            complaint = session.scalars(select(Complaint)).one()
+            assert {c.cause for c in complaint.causes} == {"machine", "material"}
+            assert {c.chosen_by.telegram_id for c in complaint.causes} == {QC_LS}
         await finish(world, QC_LS, QC_LAISHAN, "appraisal_report", "nt")
         await finish(world, QC_LS, QC_LAISHAN, "feedback_to_sales", "done")
         await fill_in_the_plan(world)

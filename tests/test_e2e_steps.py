@@ -104,6 +104,28 @@ async def test_an_a_complaint_from_huangwu_runs_its_steps(engine: Engine, transp
         await eventually(lambda: card(world, QC_HUANGWU, "产品质量鉴定报告"))
         await eventually(lambda: card(world, QC_HUANGWU, "临时整治"))
 
+        # QC name the causes from the card's button (the chooser comes privately).
+        appraisal = card(world, QC_HUANGWU, "产品质量鉴定报告")
+        causes = next(d for label, d in appraisal.buttons if label == "原因类别与责任单位")
+        answer = await press(world, QC_HW, QC_HUANGWU, appraisal.message_id, causes)
+        assert not answer["show_alert"]
+        chooser = await eventually(
+            lambda: next(
+                (m for m in world.emu.bot_messages(QC_HW) if "原因类别与责任单位" in m.text), None
+            )
+        )
+        assert "黄务" in next(label for label, _ in chooser.buttons if label.startswith("✅"))
+        confirm = next(d for label, d in chooser.buttons if label == "确认")
+        answer = await press(world, QC_HW, QC_HW, chooser.message_id, confirm)
+        assert answer["show_alert"] and "至少选择一个" in answer["text"]  # none ticked yet
+        env = next(d for label, d in chooser.buttons if label == "环")
+        await press(world, QC_HW, QC_HW, chooser.message_id, env)
+        await eventually(lambda: "✅ 环" in [label for label, _ in chooser.buttons])
+        confirm = next(d for label, d in chooser.buttons if label == "确认")
+        answer = await press(world, QC_HW, QC_HW, chooser.message_id, confirm)
+        assert not answer["show_alert"]
+        await eventually(lambda: "原因类别：环" in card(world, QC_HUANGWU, "产品质量鉴定报告").text)
+
         # Two presses at once complete a step once.
         appraisal = card(world, QC_HUANGWU, "产品质量鉴定报告")
         done = next(d for _, d in appraisal.buttons if ":done:" in d)

@@ -17,7 +17,16 @@ from bot.services.steps import PressStep
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
 from storage import db, queries
-from storage.models import Complaint, Event, ExtensionRequest, OutboxMessage, Person, Purpose, Step
+from storage.models import (
+    Complaint,
+    ComplaintCause,
+    Event,
+    ExtensionRequest,
+    OutboxMessage,
+    Person,
+    Purpose,
+    Step,
+)
 from tests.conftest import QC_HW, SALES, config_data
 from tests.test_workflow import NOW, draft
 
@@ -121,10 +130,12 @@ def test_files_sent_before_the_store_are_kept_from_the_upgrade_on(engine: Engine
     """0010 marks every file already recorded (letters, a step's report) to be kept."""
     db.upgrade(engine, "0009")
     # Today's code, on the old schema: no file is marked. It reads a step's extension
-    # requests (0012) as it draws the cards: that table alone is made for it, and
-    # dropped again before the upgrade creates it.
+    # requests (0012) and a complaint's causes (0015) as it draws the cards: those tables
+    # alone are made for it, and dropped again before the upgrade creates them.
     ExtensionRequest.__table__.create(engine)
+    ComplaintCause.__table__.create(engine)
     _fill(engine)
+    ComplaintCause.__table__.drop(engine)
     ExtensionRequest.__table__.drop(engine)
     with engine.begin() as connection:
         complaint_id = connection.execute(text("SELECT id FROM complaint")).scalar_one()

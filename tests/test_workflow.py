@@ -17,15 +17,17 @@ from bot.app import prepare_database
 from bot.config import KesuConfig, parse_config
 from bot.delivery.scheduler import Delivery
 from bot.procedure.access import may_press
+from bot.procedure.causes import to_mask
 from bot.procedure.clock import FakeClock
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft, FileKind
 from bot.procedure.plans import Change, Department, ItemDraft, ItemStatus, PlanDraft
 from bot.procedure.resources import ReportStatus
 from bot.procedure.routing import Group
-from bot.procedure.steps import ComplaintStatus, Owner, StepStatus
+from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Owner, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 from bot.services import (
+    causes,
     complaints,
     major,
     mapping,
@@ -151,8 +153,31 @@ class Company:
         self, who: int, key: str, button: tuple[StepAction, str], at: datetime = NOW
     ) -> PressResult:
         self.clock.set(at)
-        command = PressStep(Caller(who, who), self.step_id(key), *button)
+        step_id = self.step_id(key)
+        if STEP_BY_ID[key].asks_causes and button[0] is StepAction.FINISH:
+            self.name_causes(who, step_id, only_if_none=True)  # as QC do before Done
+        command = PressStep(Caller(who, who), step_id, *button)
         return self.services.call(steps.press, command).result
+
+    def name_causes(
+        self,
+        who: int,
+        step_id: int,
+        keys: tuple[str, ...] = ("machine",),
+        plant: str = "",
+        *,
+        only_if_none: bool = False,
+    ) -> causes.CausesResult:
+        """The appraisal's cause categories (and the plant, unchanged unless given)."""
+        with self.sessions() as session:
+            step = session.get(Step, step_id)
+            assert step is not None
+            if only_if_none and step.complaint.causes:
+                return causes.CausesResult.UNCHANGED
+            plant = plant or step.complaint.plant.value
+        mask = to_mask(keys, self.services.config.causes.listed())
+        command = causes.ChooseCauses(Caller(who, who), step_id, mask, plant)
+        return self.services.call(causes.choose, command).result
 
     def person_id(self, telegram_id: int) -> int:
         with self.sessions() as session:
@@ -1466,7 +1491,7 @@ def test_a_vps_own_step_is_extended_by_the_gm(engine: Engine) -> None:
 
 def mapping_history(uow: Any, step_id: int) -> Any:
     step = uow.session.get(Step, step_id)
-    return mapping.history(uow.session, step.complaint)
+    return mapping.history(uow.session, step.complaint, uow.config)
 
 
 def test_a_snooze_silences_the_owners_reminders_but_never_the_vps_escalation(

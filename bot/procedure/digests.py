@@ -4,9 +4,9 @@ Pings do not fall due together (limits count from receipt, filing or discovery),
 ping that falls due for a chat waits in the chat's queue; the chat gets one message
 when its interval since the last one has passed: the ping alone if it is the only
 one, else a digest of all that waited. A chat that heard nothing for an interval hears
-at once. The first escalation of a grade A complaint to the GM does not wait. A
-department group hears at most a number of reminder messages a day; the rest wait for
-the next day, while its board shows them.
+at once. The first escalation of a grade A complaint to the GM does not wait. A chat
+hears at most a number of reminder messages a day; the rest wait for the next day,
+while its board shows them, except a step newly overdue for a VP or the GM.
 
 A board is one message per chat (each leading VP's, the GM's, each department
 group's), edited in place as steps move: the current picture, silent.
@@ -46,14 +46,20 @@ def send_at(
 
 
 def within_the_day(
-    turn: datetime, sent_today: int, most_a_day: int | None, next_day: datetime
+    turn: datetime,
+    sent_today: int,
+    most_a_day: int | None,
+    next_day: datetime,
+    *,
+    newly_overdue: bool = False,
 ) -> datetime:
-    """A department group that has heard its day's most reminder messages hears the
-    rest the next day (its board shows them at once): a group of many people is not
-    buzzed all day. `next_day`: when the company's next day begins. None: no most."""
-    if most_a_day is not None and sent_today >= most_a_day and turn < next_day:
-        return next_day
-    return turn
+    """A chat that has heard its day's most reminder messages hears the rest the next
+    day (its board shows them at once), unless a step newly overdue waits for a VP or
+    the GM: that is named within the hour whatever the count. `next_day`: when the
+    company's next day begins. None: no most."""
+    if newly_overdue or most_a_day is None or sent_today < most_a_day or turn >= next_day:
+        return turn
+    return next_day
 
 
 @dataclass(frozen=True)

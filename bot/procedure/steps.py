@@ -230,6 +230,8 @@ class StepDef:
     reports_to: tuple[Reader, ...] = ()  # the result (its note) goes to these
     co_owners: tuple[Owner, ...] = ()  # own it too: their groups get the card, any may do it
     sets_nature: bool = False  # while open, its owners may change the nature and flags
+    # Its owners name the cause categories and the responsibility (bot/procedure/causes.py).
+    asks_causes: bool = False
     holds_meeting: bool = False  # done by recording the minutes of its meeting
     fills_plan: bool = False  # done by issuing the rectification plan (step 10)
     by_items: bool = False  # done when every item of the plan is accepted (step 13)
@@ -353,6 +355,7 @@ STEPS: tuple[StepDef, ...] = (
         record_heading=N_("Quality problem cause analysis"),
         signed_by=N_("Head of QC/technical"),
         sets_nature=True,
+        asks_causes=True,
         asks=N_(
             "Reply to this message with the appraisal report and its cause analysis: "
             "text, a photo or a document. It fills the disposition report."

@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.procedure.causes import to_mask
 from bot.procedure.grading import CustomerClass, Demand, Plant
 from bot.procedure.intake import Draft
 from bot.procedure.plans import Department, ItemDraft
 from bot.sandbox.clock import SandboxClock
-from bot.services import company, complaints, digests, plans, steps
+from bot.services import causes, company, complaints, digests, plans, steps
 from bot.services.uow import Caller, Services
 from bot.views.callbacks import StepAction
 
@@ -172,6 +173,18 @@ class _Story:
         done = self.services.call(steps.press, press)
         assert done.result is steps.PressResult.OK, (key, done.result)
 
+    def name_causes(self, by: int, *keys: str) -> None:
+        """The appraisal's cause categories, as QC choose them (the plant stays)."""
+        caller = Caller(by, by, None, "demo")
+        tasks = self.services.call(steps.my_tasks, caller)
+        step = max((s for s in tasks.steps if s.key == "appraisal_report"), key=lambda s: s.id)
+        mask = to_mask(keys, self.services.config.causes.listed())
+        plant = step.plant.value
+        chosen = self.services.call(
+            causes.choose, causes.ChooseCauses(caller, step.id, mask, plant)
+        )
+        assert chosen.result is causes.CausesResult.SET, chosen.result
+
     def plan(
         self, by: int, *, problem: str, causes: str, items: list[tuple[str, str, int, int, int]]
     ) -> None:
@@ -255,8 +268,10 @@ def seed(services: Services, clock: SandboxClock) -> None:
         ),
     )
     story.later(timedelta(minutes=15))
-    for key in ("initial_assessment", "containment", "appraisal_report"):
+    for key in ("initial_assessment", "containment"):
         story.press(100011, key)
+    story.name_causes(100011, "method", "environment")  # the coating, the humid packing room
+    story.press(100011, "appraisal_report")
     story.later(timedelta(minutes=20))
     story.plan(
         100041,

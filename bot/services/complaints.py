@@ -338,7 +338,7 @@ def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
     return Shown(
         number=number,
         complaint=mapping.complaint_view(complaint, uow.config),
-        events=mapping.history(uow.session, complaint),
+        events=mapping.history(uow.session, complaint, uow.config),
         deliveries=tuple(
             mapping.delivery_view(d) for d in deliveries if d.status == DeliveryStatus.FAILED
         ),

@@ -114,19 +114,22 @@ def _queued(
 
 def _turns(uow: UnitOfWork) -> dict[int, datetime]:
     """When each chat with pings waiting has its turn: news an escalation interval after
-    its last reminder message, repeats the longer interval after it; a group that has
-    heard its day's most, the next day."""
+    its last reminder message, repeats the longer interval after it; a chat that has
+    heard its day's most, the next day, unless a person's step is newly overdue."""
     interval, repeat_every = uow.config.ping_policy().repeat, uow.config.repeat_every()
-    most = uow.config.reminders.most_a_day_in_a_group or None
+    most = uow.config.reminders.most_a_day or None
     today = _company_day(uow)
     next_day = datetime.combine(today + timedelta(days=1), time(0), uow.config.tz)
     turns: dict[int, datetime] = {}
-    for chat_id, repeat, earliest, last, day, sent in queries.chats_waiting(uow.session):
+    for chat_id, repeat, earliest, last, day, sent, overdue in queries.chats_waiting(uow.session):
         turn = send_at(last, repeat_every if repeat else interval, [earliest])
         if turn is None:
             continue
-        if chat_id < 0:  # a group (Telegram's groups have negative ids)
-            turn = within_the_day(turn, sent if day == today else 0, most, next_day)
+        # A step newly overdue reaches a person (a VP, the GM, an item's owner) within
+        # the hour; a group sees it on its board. Telegram's groups have negative ids.
+        newly_overdue = overdue and not repeat and chat_id > 0
+        sent_today = sent if day == today else 0
+        turn = within_the_day(turn, sent_today, most, next_day, newly_overdue=newly_overdue)
         if chat_id not in turns or turn < turns[chat_id]:
             turns[chat_id] = turn
     return turns

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
 from bot.procedure.access import Case, Who
+from bot.procedure.causes import Cause
 from bot.procedure.extensions import ExtensionStatus
+from bot.procedure.grading import Plant
 from bot.procedure.plans import Department
-from bot.procedure.steps import STEP_BY_ID
+from bot.procedure.steps import STEP_BY_ID, StepStatus
 from bot.services.notices import language_of
 from bot.views.models import (
     AttachmentView,
@@ -138,6 +142,16 @@ def special_report_view(report: SpecialReport) -> SpecialReportView:
     )
 
 
+def causes_of(complaint: Complaint, config: KesuConfig) -> tuple[Cause, ...]:
+    """The complaint's cause categories in the company's order; a key the list no longer
+    has shows as itself."""
+    listed = config.causes.listed()
+    order = {c.key: i for i, c in enumerate(listed)}
+    by_key = {c.key: c for c in listed}
+    keys = sorted({c.cause for c in complaint.causes}, key=lambda k: (order.get(k, 99), k))
+    return tuple(by_key.get(k) or Cause(k, k, k) for k in keys)
+
+
 def complaint_view(
     complaint: Complaint, config: KesuConfig, *, steps: bool = True
 ) -> ComplaintView:
@@ -170,6 +184,10 @@ def complaint_view(
         filed_by=complaint.filed_by.name,
         filed_by_id=complaint.filed_by_id,
         recurs_after=tuple(complaint.recurs_after or ()),
+        causes=causes_of(complaint, config),
+        appraised=any(
+            STEP_BY_ID[s.key].asks_causes and s.status == StepStatus.DONE for s in complaint.steps
+        ),
         attachments=tuple(
             AttachmentView(a.kind, a.file_id, a.file_name) for a in complaint.attachments
         ),
@@ -184,14 +202,17 @@ def complaint_view(
     )
 
 
-def history(session: Session, complaint: Complaint) -> tuple[EventView, ...]:
+def history(session: Session, complaint: Complaint, config: KesuConfig) -> tuple[EventView, ...]:
     """A complaint's events as /show and Show list them; a plan item's name its item."""
     plan = queries.plan_of(session, complaint.id)
     items = {i.number: i.action for i in plan.items} if plan is not None else {}
-    return tuple(event_view(e, items) for e in queries.events_of(session, complaint.id))
+    listed = config.causes.listed()
+    return tuple(event_view(e, items, listed) for e in queries.events_of(session, complaint.id))
 
 
-def event_view(event: Event, items: dict[int, str] | None = None) -> EventView:
+def event_view(
+    event: Event, items: dict[int, str] | None = None, listed: Sequence[Cause] = ()
+) -> EventView:
     key = event.detail.get("step")
     definition = STEP_BY_ID.get(key) if isinstance(key, str) else None
     number = event.detail.get("item")
@@ -214,7 +235,18 @@ def event_view(event: Event, items: dict[int, str] | None = None) -> EventView:
         ),
         reason=event.detail.get("reason"),
         item=item,
+        causes=_named_causes(event.detail.get("causes"), listed),
+        plant=Plant(event.detail["plant"])
+        if event.action == "plant_changed" and event.detail.get("plant") in set(Plant)
+        else None,
     )
+
+
+def _named_causes(keys: object, listed: Sequence[Cause]) -> tuple[Cause, ...]:
+    if not isinstance(keys, list):
+        return ()
+    by_key = {c.key: c for c in listed}
+    return tuple(by_key.get(k) or Cause(k, k, k) for k in keys if isinstance(k, str))
 
 
 def delivery_view(row: OutboxMessage) -> DeliveryView:

@@ -66,6 +66,7 @@ class PressResult(StrEnum):
     DENIED = "denied"
     NOT_OPEN = "not_open"
     WRONG_BUTTON = "wrong_button"
+    CAUSES_FIRST = "causes_first"  # the appraisal: name the cause categories before Done
 
 
 # Transitions ---------------------------------------------------------------------------

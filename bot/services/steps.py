@@ -25,7 +25,7 @@ from bot.procedure.steps import (
     STEP_BY_ID,
     StepStatus,
 )
-from bot.services import digests, files, mapping, plans
+from bot.services import causes, digests, files, mapping, plans
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import (
@@ -86,6 +86,8 @@ class Pressed:
     complaint: ComplaintView | None = None  # Show: the whole complaint
     events: tuple[EventView, ...] = ()
     card: bool = False  # Card (a digest's button): the step's card, with its buttons
+    asks_causes: bool = False  # the cause chooser is offered (the appraisal)
+    cause_mask: int = 0  # the categories chosen so far
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
             PressResult.OK,
             mapping.step_view(step, uow.config),
             complaint=mapping.complaint_view(complaint, uow.config),
-            events=mapping.history(session, complaint),
+            events=mapping.history(session, complaint, uow.config),
         )
     if not may_press(uow, person, step):
         return _refuse(uow, actor, step, command.code or command.action.value)
@@ -242,13 +244,31 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
             asks_nature=True,
             complaint=mapping.complaint_view(complaint, uow.config, steps=False),
         )
+    if command.action is StepAction.CAUSES:
+        if not definition.asks_causes:
+            return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+        return _offer_causes(uow, step, PressResult.OK)
     ending = definition.outcome_by_code(command.code) if definition.pressable else None
     if ending is None:
         return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+    if definition.asks_causes and uow.config.causes.required and not complaint.causes:
+        # The appraisal names its causes before it is done: the chooser comes instead.
+        return _offer_causes(uow, step, PressResult.CAUSES_FIRST)
     finished = finish_step(uow, step, actor, ending)
     if finished is not PressResult.OK:
         return Pressed(finished, mapping.step_view(step, uow.config))
     return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
+
+
+def _offer_causes(uow: UnitOfWork, step: Step, result: PressResult) -> Pressed:
+    complaint = step.complaint
+    return Pressed(
+        result,
+        mapping.step_view(step, uow.config),
+        complaint=mapping.complaint_view(complaint, uow.config, steps=False),
+        asks_causes=True,
+        cause_mask=causes.current_mask(uow, complaint),
+    )
 
 
 def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:

@@ -78,6 +78,7 @@ MEETING_INVITE = "mi"  # the organiser invites someone else to a special meeting
 HAND_OVER = "ho"  # the leading VP hands the plan (step 10) to someone else
 EXTENSION = "ex"  # the leading VP (or the GM) decides an extension of a step's limit
 SNOOZE = "sz"  # a step's reminders silenced for an hour, or until the next working morning
+CAUSES = "ca"  # QC name the cause categories and the responsibility at the appraisal
 
 
 class StepAction(StrEnum):
@@ -93,6 +94,7 @@ class StepAction(StrEnum):
     EXTEND = "ext"  # ask for more time (the new date and the reason are asked for)
     SNOOZE = "snz"  # silence the step's reminders a while (how long is asked for)
     CARD = "card"  # bring up the step's card (a digest's buttons)
+    CAUSES = "cause"  # QC name the cause categories and the responsibility (step 3)
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}
@@ -115,6 +117,36 @@ class StepPress:
         if callback.action in _FIXED:
             return cls(callback.int_arg, StepAction(callback.action))
         return cls(callback.int_arg, StepAction.FINISH, callback.action)
+
+
+# The responsibility (plant of origin) in a cause pick: one letter each.
+PLANT_LETTERS = {"huangwu": "h", "laishan": "l", "contractor": "c", "unknown": "u"}
+_PLANT_OF_LETTER = {letter: plant for plant, letter in PLANT_LETTERS.items()}
+
+
+@dataclass(frozen=True)
+class CausePick:
+    """The appraisal's cause chooser: categories toggled (a bit mask over the company's
+    list) and the responsibility, then Confirm. The choice rides in the data, so the
+    keyboard is a pure function of it."""
+
+    step_id: int
+    mask: int
+    plant: str
+    confirm: bool = False
+
+    def encode(self) -> str:
+        action = f"{'ok' if self.confirm else 'p'}{self.mask:03x}{PLANT_LETTERS[self.plant]}"
+        return Callback(CAUSES, action, str(self.step_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> CausePick:
+        callback = decode(data)
+        match = re.fullmatch(r"(ok|p)([0-9a-f]{3})([hlcu])", callback.action)
+        if callback.family != CAUSES or match is None:
+            raise BadCallback(f"not a cause button: {data!r}")
+        confirm, mask, letter = match.groups()
+        return cls(callback.int_arg, int(mask, 16), _PLANT_OF_LETTER[letter], confirm == "ok")
 
 
 @dataclass(frozen=True)

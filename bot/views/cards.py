@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.procedure.causes import Cause
 from bot.procedure.digests import DIGEST_BUTTONS
 from bot.procedure.pings import Ping
 from bot.procedure.summary import WeeklySummary
 from bot.views import keyboards, labels
-from bot.views.callbacks import NaturePick
+from bot.views.callbacks import CausePick, NaturePick
 from bot.views.models import (
     AttachmentView,
     BoardView,
@@ -210,6 +211,14 @@ def nature_chooser(complaint: ComplaintView, pick: NaturePick, language: str) ->
     """The appraisal's nature, as filed, with the chooser under it."""
     text = render("steps/nature.html", language, c=complaint, pick=pick)
     return Message(text, keyboards.nature(language, pick))
+
+
+def cause_chooser(
+    complaint: ComplaintView, pick: CausePick, listed: Sequence[Cause], language: str
+) -> Message:
+    """The appraisal's causes and responsibility, as they stand, with the chooser under it."""
+    text = render("steps/causes.html", language, c=complaint)
+    return Message(text, keyboards.causes(language, pick, listed))
 
 
 def nature_prompt(pick: NaturePick, language: str) -> str:

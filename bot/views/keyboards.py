@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from bot.procedure.causes import Cause, toggle
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
 from bot.procedure.plans import (
@@ -29,6 +30,7 @@ from bot.views.callbacks import (
     INTAKE,
     PLAN_FORM,
     Callback,
+    CausePick,
     ExtensionPress,
     HandPress,
     InvitePress,
@@ -171,6 +173,9 @@ def task(language: str, step: StepView) -> Keyboard:
         )
     if step.definition.sets_nature:
         rows.append([(t("Change the nature"), StepPress(step.id, StepAction.NATURE).encode())])
+    if step.definition.asks_causes:
+        label = t("Causes and responsibility")
+        rows.append([(label, StepPress(step.id, StepAction.CAUSES).encode())])
     if step.definition.holds_meeting:
         rows.append([(t("Schedule the meeting"), StepPress(step.id, StepAction.MEETING).encode())])
     blocked = (t("Blocked - needs resources"), StepPress(step.id, StepAction.BLOCK).encode())
@@ -214,6 +219,33 @@ def nature(language: str, pick: NaturePick) -> Keyboard:
             (mark(pick.recurring, t("Recurring problem")), choose(recurring=not pick.recurring)),
         ],
         [(t("Confirm"), choose(confirm=True))],
+    ]
+
+
+def causes(language: str, pick: CausePick, listed: Sequence[Cause]) -> Keyboard:
+    """The appraisal's cause chooser: the categories (one or more), the responsibility
+    (one plant), then Confirm."""
+
+    def mark(on: bool, label: str) -> str:
+        return ("✅ " if on else "") + label
+
+    def choose(**change: object) -> str:
+        fields = {"mask": pick.mask, "plant": pick.plant, **change}
+        return CausePick(pick.step_id, **fields).encode()  # type: ignore[arg-type]
+
+    toggles = [
+        (mark(bool(pick.mask >> i & 1), c.name(language)), choose(mask=toggle(pick.mask, i)))
+        for i, c in enumerate(listed)
+    ]
+    plants = [
+        (mark(pick.plant == p.value, gettext_plain(language, labels.PLANTS[p])), choose(plant=p))
+        for p in Plant
+        if p is not Plant.UNKNOWN
+    ]
+    return [
+        *(toggles[i : i + 3] for i in range(0, len(toggles), 3)),
+        plants,
+        [(gettext_plain(language, "Confirm"), choose(confirm=True))],
     ]
 
 

@@ -102,6 +102,8 @@ EVENTS.update(
         "ping": N_("reminder sent"),
         "closed": N_("closed"),
         "plant_set": N_("plant of origin set"),
+        "plant_changed": N_("supply responsibility changed"),
+        "causes_set": N_("cause categories named"),
         "nature_set": N_("nature changed"),
         "meeting_planned": N_("meeting scheduled"),
         "meeting_minutes": N_("meeting minutes recorded"),

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.procedure.causes import Cause
 from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
@@ -207,6 +208,8 @@ class ComplaintView:
     steps: tuple[StepView, ...] = ()
     step_files: tuple[AttachmentView, ...] = ()  # files kept with the steps, in order
     recurs_after: tuple[str, ...] = ()  # earlier complaints about the same product
+    causes: tuple[Cause, ...] = ()  # the cause categories QC named at the appraisal
+    appraised: bool = False  # the appraisal was done (no causes then: not categorised)
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,8 @@ class EventView:
     change: str | None = None  # a new nature: "B → A"
     reason: str | None = None  # why, as the person typed it
     item: str | None = None  # a plan item's event: "2. 更换供应商"
+    causes: tuple[Cause, ...] = ()  # the cause categories named
+    plant: Plant | None = None  # the supply responsibility it was changed to
 
 
 @dataclass(frozen=True)

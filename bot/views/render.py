@@ -8,7 +8,7 @@ passes `split_html`, the one place those limits are enforced.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -22,6 +22,7 @@ from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 import templates as _templates_package
+from bot.procedure.causes import Cause
 from bot.views import i18n, labels
 
 MESSAGE_LIMIT = 4096  # characters of a message after entity parsing
@@ -77,6 +78,13 @@ def _paper(title: str, name: str) -> Markup:
     return Markup(" ({})").format(name)
 
 
+def _cause_names(causes: Iterable[Cause]) -> str:
+    """Cause categories in the reader's language: "机、料", "Machine, Material"."""
+    language = i18n.current_language.get()
+    separator = "、" if language.startswith("zh") else ", "
+    return separator.join(c.name(language) for c in causes)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -93,6 +101,7 @@ def environment() -> jinja2.Environment:
     env.filters["day"] = format_date
     env.filters["number"] = format_number
     env.filters["span"] = _format_span
+    env.filters["causes"] = _cause_names
     env.globals["labels"] = labels
     env.globals["_typeset"] = _typeset
     env.globals["paper"] = _paper

@@ -1,8 +1,8 @@
 """how many reminder messages a chat has heard in the company's day
 
-chat_notices.sent_day / sent_that_day: a department group hears at most
-[reminders] most_a_day_in_a_group reminder messages a day; the rest wait for the next
-day (its board shows them at once).
+chat_notices.sent_day / sent_that_day: a chat hears at most [reminders] most_a_day
+reminder messages a day; the rest wait for the next day (its board shows them at
+once), except a step newly overdue, named to a person within the hour.
 
 Revision ID: 0014
 Revises: 0013
