@@ -37,6 +37,7 @@ from bot.procedure.plans import ItemStatus
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
+from bot.procedure.signatures import Meaning
 from bot.procedure.steps import ComplaintStatus, Outcome, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 
@@ -304,6 +305,9 @@ class Complaint(Base):
     causes: Mapped[list[ComplaintCause]] = relationship(
         back_populates="complaint", order_by="ComplaintCause.id", cascade="all, delete-orphan"
     )
+    signatures: Mapped[list[Signature]] = relationship(
+        back_populates="complaint", order_by="Signature.id"
+    )
 
 
 class ComplaintCause(Base):
@@ -321,6 +325,29 @@ class ComplaintCause(Base):
 
     complaint: Mapped[Complaint] = relationship(back_populates="causes")
     chosen_by: Mapped[Person] = relationship()
+
+
+class Signature(Base):
+    """A signature that says what it means (bot/procedure/signatures.py): who, when, the
+    meaning, and what was signed (a step, a plan item, a special report); its event
+    says from where. Never changed: a later act signs anew."""
+
+    __tablename__ = "signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    meaning: Mapped[Meaning] = mapped_column(enum_column(Meaning, 24))
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    signed_at: Mapped[datetime]
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id"))
+    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("special_report.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="signatures")
+    signed_by: Mapped[Person] = relationship()
+    step: Mapped[Step | None] = relationship()
+    plan_item: Mapped[PlanItem | None] = relationship()
 
 
 class Attachment(Base):

@@ -24,6 +24,7 @@ from bot.procedure.intake import Draft, FileKind
 from bot.procedure.plans import Change, Department, ItemDraft, ItemStatus, PlanDraft
 from bot.procedure.resources import ReportStatus
 from bot.procedure.routing import Group
+from bot.procedure.signatures import Meaning
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Owner, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 from bot.services import (
@@ -55,6 +56,7 @@ from storage.models import (
     PlanItem,
     Purpose,
     QueuedPing,
+    Signature,
     SpecialReport,
     Step,
     Suggestion,
@@ -715,6 +717,13 @@ def test_a_special_report_goes_to_the_gm_who_answers_back_to_the_vp_and_sales(
             select(Event).where(Event.action == "special_report_answered")
         ).one()
         assert event.actor_telegram_id == GM and event.detail["approved"] is False
+        # The GM's answer is a signature that says what it means.
+        signature = session.scalars(select(Signature)).one()
+        assert (signature.meaning, signature.signed_by.telegram_id) == (
+            Meaning.REPORT_ANSWERED,
+            GM,
+        )
+        assert signature.report_id == stored.id and signature.event_id == event.id
     # The step's cards show the answer.
     edits = company.chats_of("containment", Purpose.TASK_EDIT)
     assert edits == {QC_HUANGWU, PROD_HUANGWU}

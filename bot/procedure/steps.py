@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.procedure.grading import Demand, Grade, borne_out
+from bot.procedure.signatures import Meaning
 
 
 def N_(message: str) -> str:
@@ -120,6 +121,7 @@ class OutcomeDef:
     ends_case: bool = False  # every other open step is no longer needed
     # QC's answer to "can it be solved the same day?" that this outcome gives (step 3).
     solvable_today: bool | None = None
+    signs: Meaning | None = None  # the press is a signature with this meaning
 
 
 DONE = OutcomeDef(Outcome.DONE, "done", N_("Done"), N_("done"))
@@ -528,7 +530,13 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         _planned,
         outcomes=(
-            OutcomeDef(Outcome.EFFECTIVE, "eff", N_("Effective"), N_("effective")),
+            OutcomeDef(
+                Outcome.EFFECTIVE,
+                "eff",
+                N_("Effective"),
+                N_("effective"),
+                signs=Meaning.EFFECTIVE,
+            ),
             OutcomeDef(
                 Outcome.NOT_EFFECTIVE,
                 "neff",
@@ -536,6 +544,7 @@ STEPS: tuple[StepDef, ...] = (
                 N_("not effective: the rectification runs again"),
                 opens=("rectification_items",),
                 sends_back=("rectification_items", "verification"),
+                signs=Meaning.NOT_EFFECTIVE,
             ),
         ),
         opens=("customer_result",),
@@ -557,6 +566,7 @@ STEPS: tuple[StepDef, ...] = (
                 "sat",
                 N_("Customer satisfied"),
                 N_("customer satisfied"),
+                signs=Meaning.SATISFIED,
             ),
             OutcomeDef(
                 Outcome.NOT_SATISFIED,
@@ -565,6 +575,7 @@ STEPS: tuple[StepDef, ...] = (
                 N_("customer not satisfied: back to step 3"),
                 opens=("appraisal_report",),
                 sends_back=REWORK,
+                signs=Meaning.NOT_SATISFIED,
             ),
         ),
         waits_for=("customer_solution", "verification_signoff"),
@@ -604,12 +615,15 @@ ITEM_STEPS: tuple[StepDef, ...] = (
         _planned,
         per_item=True,
         outcomes=(
-            OutcomeDef(Outcome.ACCEPTED, "acc", N_("Accept"), N_("accepted")),
+            OutcomeDef(
+                Outcome.ACCEPTED, "acc", N_("Accept"), N_("accepted"), signs=Meaning.ACCEPTED
+            ),
             OutcomeDef(
                 Outcome.SENT_BACK,
                 "back",
                 N_("Send back"),
                 N_("sent back: to be done again"),
+                signs=Meaning.SENT_BACK,
             ),
         ),
         asks=N_(

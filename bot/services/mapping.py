@@ -24,6 +24,7 @@ from bot.views.models import (
     PersonView,
     PlanItemView,
     PlanView,
+    SignatureView,
     SpecialReportView,
     StepView,
     SuggestionView,
@@ -39,6 +40,7 @@ from storage.models import (
     Person,
     Plan,
     PlanItem,
+    Signature,
     SpecialReport,
     Step,
     Suggestion,
@@ -142,6 +144,19 @@ def special_report_view(report: SpecialReport) -> SpecialReportView:
     )
 
 
+def signature_view(signature: Signature) -> SignatureView:
+    step, item = signature.step, signature.plan_item
+    definition = STEP_BY_ID.get(step.key) if step is not None else None
+    return SignatureView(
+        meaning=signature.meaning,
+        by=signature.signed_by.name,
+        at=signature.signed_at,
+        step_title=definition.title if definition else None,
+        step_key=step.key if step is not None else None,
+        item=f"{item.number}. {item.action[:60]}" if item is not None else None,
+    )
+
+
 def causes_of(complaint: Complaint, config: KesuConfig) -> tuple[Cause, ...]:
     """The complaint's cause categories in the company's order; a key the list no longer
     has shows as itself."""
@@ -185,6 +200,7 @@ def complaint_view(
         filed_by_id=complaint.filed_by_id,
         recurs_after=tuple(complaint.recurs_after or ()),
         causes=causes_of(complaint, config),
+        signatures=tuple(signature_view(s) for s in complaint.signatures) if steps else (),
         appraised=any(
             STEP_BY_ID[s.key].asks_causes and s.status == StepStatus.DONE for s in complaint.steps
         ),

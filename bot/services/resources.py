@@ -18,9 +18,11 @@ from bot.procedure import access
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Person, special_answer_audience, special_report_audience
+from bot.procedure.signatures import report_answer
 from bot.services import files, mapping
 from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import Notice, Payload, Recipient, file_notice, post, recipients
+from bot.services.signatures import sign
 from bot.services.step_cards import may_press, refresh_cards, views_of
 from bot.services.steps import PromptReply, ReplyResult
 from bot.services.uow import Caller, UnitOfWork
@@ -155,7 +157,7 @@ def answer_report(uow: UnitOfWork, command: AnswerReport) -> Answering:
     report.answered_by = person
     report.answered_at = now
     session.flush()
-    log_event(
+    event = log_event(
         session,
         actor,
         "special_report_answered",
@@ -166,6 +168,9 @@ def answer_report(uow: UnitOfWork, command: AnswerReport) -> Answering:
         approved=command.approve,
         reason=command.text or "",
     )
+    session.flush()
+    meaning = report_answer(command.approve)
+    sign(uow, actor, report.complaint, meaning, event, step=report.step, report=report)
     answered = mapping.special_report_view(report)
     complaint = report.complaint
     step_view, complaint_view = views_of(uow, report.step)

@@ -40,6 +40,7 @@ from bot.services.notices import (
     post,
     recipients,
 )
+from bot.services.signatures import sign
 from bot.services.step_cards import (
     as_engine,
     card_notice,
@@ -147,7 +148,7 @@ def mark_done(uow: UnitOfWork, step: Step, actor: Actor, outcome: Outcome, **det
     now = uow.now
     step.status, step.done_at, step.done_by = StepStatus.DONE, now, actor.person
     step.outcome, step.next_ping_at = outcome, None
-    log_event(
+    event = log_event(
         uow.session,
         actor,
         "step_done",
@@ -158,6 +159,11 @@ def mark_done(uow: UnitOfWork, step: Step, actor: Actor, outcome: Outcome, **det
         outcome=outcome.value,
         late=bool(step.due_at and now > step.due_at),
     )
+    ending = STEP_BY_ID[step.key].outcome(outcome)
+    if ending is not None and ending.signs is not None:
+        # An acceptance or a sign-off: a signature that says what it means.
+        uow.session.flush()  # the event's id
+        sign(uow, actor, step.complaint, ending.signs, event, step=step, item=step.plan_item)
 
 
 def _announce_closure(uow: UnitOfWork, complaint: Complaint) -> None:

@@ -214,7 +214,10 @@ def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str
         step = done.get(key)
         if step is None or step.done_by is None:
             return ""
-        return f"{step.done_by}  {format_datetime(step.done_at, tz)}"
+        line = f"{step.done_by}  {format_datetime(step.done_at, tz)}"
+        # A sign-off says what it means, as its latest signature on the step records it.
+        meaning = next((g.meaning for g in reversed(c.signatures) if g.step_key == key), None)
+        return f"{line}  {t(labels.MEANINGS[meaning])}" if meaning else line
 
     # ■ and □, not ☑ and ☐: the PDF's embedded CJK font draws these (it lacks the others).
     boxes = "   ".join(

@@ -11,6 +11,7 @@ from bot.procedure.plans import DEPARTMENT_LABELS, ITEM_STATUS_LABELS
 from bot.procedure.resources import REPORT_STATUS_LABELS
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
+from bot.procedure.signatures import MEANING_LABELS
 from bot.procedure.steps import (
     COMPLAINT_STATUS_LABELS,
     OWNER_LABELS,
@@ -135,6 +136,7 @@ PLANTS_OF_ORIGIN = (Plant.HUANGWU, Plant.LAISHAN, Plant.CONTRACTOR)
 UNKNOWN_PLANT = Plant.UNKNOWN
 
 REPORT_STATUSES = REPORT_STATUS_LABELS
+MEANINGS = MEANING_LABELS
 
 WEEKDAYS = {
     "mon": N_("Mon"),

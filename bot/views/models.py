@@ -21,6 +21,7 @@ from bot.procedure.plans import Department, ItemStatus
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
+from bot.procedure.signatures import Meaning
 from bot.procedure.steps import STEP_BY_ID, ComplaintStatus, Outcome, Owner, StepDef, StepStatus
 from bot.procedure.suggestions import SuggestionStatus
 
@@ -210,6 +211,19 @@ class ComplaintView:
     recurs_after: tuple[str, ...] = ()  # earlier complaints about the same product
     causes: tuple[Cause, ...] = ()  # the cause categories QC named at the appraisal
     appraised: bool = False  # the appraisal was done (no causes then: not categorised)
+    signatures: tuple[SignatureView, ...] = ()  # acceptances and sign-offs, in order
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    """A signature line: what it means, who signed and when, and what was signed."""
+
+    meaning: Meaning
+    by: str
+    at: datetime
+    step_title: str | None  # message id
+    step_key: str | None
+    item: str | None = None  # a plan item: "2. 更换供应商"
 
 
 @dataclass(frozen=True)

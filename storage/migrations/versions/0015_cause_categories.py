@@ -26,10 +26,14 @@ def upgrade() -> None:
         sa.Column("cause", sa.String(length=16), nullable=False),
         sa.Column("chosen_by_id", sa.Integer(), nullable=False),
         sa.Column("chosen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["complaint_id"], ["complaint.id"]),
-        sa.ForeignKeyConstraint(["chosen_by_id"], ["person.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("complaint_id", "cause"),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"], ["complaint.id"], name="fk_complaint_cause_complaint_id_complaint"
+        ),
+        sa.ForeignKeyConstraint(
+            ["chosen_by_id"], ["person.id"], name="fk_complaint_cause_chosen_by_id_person"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_complaint_cause"),
+        sa.UniqueConstraint("complaint_id", "cause", name="uq_complaint_cause_complaint_id"),
     )
     op.create_index("ix_complaint_cause_complaint_id", "complaint_cause", ["complaint_id"])
 
