@@ -26,6 +26,7 @@ from handlers import (
     causes,
     chats,
     common,
+    costs,
     exports,
     extensions,
     intake,
@@ -54,6 +55,7 @@ COMMANDS = (
     ("show", N_("A complaint's card and history")),
     ("mytasks", N_("My open steps")),
     ("overdue", N_("Overdue steps")),
+    ("cost", N_("A complaint's cost of poor quality")),
     ("settings", N_("Night pings and working hours")),
     ("export", N_("The forms as files: register, disposition report, plan")),
     ("major", N_("The register of major quality problems")),
@@ -176,6 +178,7 @@ def build(
     application.add_handler(intake.closed_form_handler())
     application.add_handlers(steps.handlers())
     application.add_handlers(causes.handlers())
+    application.add_handlers(costs.handlers())
     application.add_handlers(people.handlers())  # before /start without a link
     application.add_handlers(reading.handlers())
     application.add_handlers(resources.handlers())

@@ -18,8 +18,17 @@ from telegram.ext import (
     filters,
 )
 
+from bot.procedure.costs import CostKind
 from bot.procedure.intake import FileKind
-from bot.services import conversations, extensions, meetings, resources, steps, suggestions
+from bot.services import (
+    conversations,
+    costs,
+    extensions,
+    meetings,
+    resources,
+    steps,
+    suggestions,
+)
 from bot.services.extensions import AskResult
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, keyboards
@@ -161,6 +170,8 @@ async def _after_press(
             await context.bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
     if done.step is not None and (done.finished or done.asks_reason):
         await _prompt(context, user_id, done.step, done.asks_reason, language)
+    if done.asks_cost is not None and done.step is not None:
+        await ask_cost(context, user_id, done.step.id, done.step.complaint_number, done.asks_cost)
     if done.asks_meeting:
         prompt = cards.meeting_prompt(language)
         await ask(context, user_id, prompt, [pressed.step_id, PromptKind.MEETING.value])
@@ -280,6 +291,9 @@ async def on_prompt_reply(update: Update, context: Context) -> None:
     if kind is PromptKind.EXTEND:
         await _extension_reply(update, context, key, prompt[0])
         raise ApplicationHandlerStop
+    if kind is PromptKind.COST:
+        await _cost_reply(update, context, key, prompt)
+        raise ApplicationHandlerStop
     result = await context.services.run(
         PROMPT_SERVICES[kind],
         steps.PromptReply(
@@ -328,6 +342,35 @@ async def _extension_reply(update: Update, context: Context, key: str, step_id: 
     context.user_data[PROMPTS].pop(key, None)
     await keep(context)
     await message.reply_text(gettext(language, EXTENSION_REPLIES[asked.result]))
+
+
+async def ask_cost(
+    context: Context, user_id: int, target: int, number: str, kind: CostKind, *, later: bool = False
+) -> None:
+    """One figure of the cost of poor quality, asked by a reply: at its step (the step is
+    the target), or later from /cost (the complaint is, and a reason is needed)."""
+    text = cards.cost_prompt(kind, number, context.language, reason_needed=later)
+    await ask(context, user_id, text, [target, PromptKind.COST.value, kind.value, number, later])
+
+
+async def _cost_reply(update: Update, context: Context, key: str, prompt: list[Any]) -> None:
+    """The figure: a one-line reason and the same question when it does not fit; else
+    it is recorded and the step's next figure, if any, is asked."""
+    message = update.message
+    assert message is not None and context.user_data is not None
+    target, _kind, kind, number, later = prompt
+    text = message.text or message.caption or ""
+    command = costs.RecordCost(context.caller, target, kind, text, at_step=not later)
+    done = await context.services.run(costs.record, command)
+    language = context.language
+    if not done.ok and done.kind is not None:
+        await message.reply_text(gettext(language, done.reason, **done.params))
+        return
+    context.user_data[PROMPTS].pop(key, None)
+    await keep(context)
+    await message.reply_text(gettext(language, "Recorded." if done.ok else done.reason))
+    if done.next_kind is not None and update.effective_user is not None:
+        await ask_cost(context, update.effective_user.id, target, number, done.next_kind)
 
 
 def _task_list(context: Context, found: steps.TaskList, title: str, empty: str) -> list[str]:

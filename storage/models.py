@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.procedure.costs import CostKind
 from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
@@ -308,6 +309,9 @@ class Complaint(Base):
     signatures: Mapped[list[Signature]] = relationship(
         back_populates="complaint", order_by="Signature.id"
     )
+    costs: Mapped[list[CostEntry]] = relationship(
+        back_populates="complaint", order_by="CostEntry.id"
+    )
 
 
 class ComplaintCause(Base):
@@ -325,6 +329,28 @@ class ComplaintCause(Base):
 
     complaint: Mapped[Complaint] = relationship(back_populates="causes")
     chosen_by: Mapped[Person] = relationship()
+
+
+class CostEntry(Base):
+    """A figure of the cost of poor quality (bot/procedure/costs.py): a quantity or an
+    amount of yuan, who recorded it, when, at which step or with which reason. The
+    latest of a kind stands for the complaint; the earlier stay as the record."""
+
+    __tablename__ = "cost_entry"
+    __table_args__ = (Index("ix_cost_entry_complaint_kind", "complaint_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"))
+    kind: Mapped[CostKind] = mapped_column(enum_column(CostKind, 16))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 3))
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    entered_at: Mapped[datetime]
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("step.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="costs")
+    entered_by: Mapped[Person] = relationship()
 
 
 class Signature(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from bot.delivery.scheduler import TRACKING_JOB, WEEKLY_JOB
 from bot.sandbox.emulator.server import SentMessage
-from storage.models import Complaint, Person, PlanItem, Step
+from storage.models import Complaint, CostEntry, Person, PlanItem, Step
 from tests.conftest import (
     LEADERSHIP,
     PROD_LAISHAN,
@@ -195,6 +195,17 @@ async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine)
             assert {c.cause for c in complaint.causes} == {"machine", "material"}
             assert {c.chosen_by.telegram_id for c in complaint.causes} == {QC_LS}
         await finish(world, QC_LS, QC_LAISHAN, "appraisal_report", "nt")
+        # Done, the quantity affected is asked privately: a bad answer gets its reason.
+        await reply(world, QC_LS, "受影响数量", "一千二百件")
+        await eventually(lambda: said(world, QC_LS, "请回复数量"), timeout=NOTICE)
+        await reply(world, QC_LS, "受影响数量", "1,200 件")
+
+        def affected() -> CostEntry | None:
+            with world.sessions() as session:
+                return session.scalars(select(CostEntry)).first()
+
+        entry = await eventually(affected, timeout=NOTICE)
+        assert (entry.kind.value, entry.amount, entry.unit) == ("affected", 1200, "件")
         await finish(world, QC_LS, QC_LAISHAN, "feedback_to_sales", "done")
         await fill_in_the_plan(world)
         # The plan card, laid out like the form, to production, the VP and (B) leadership.

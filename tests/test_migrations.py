@@ -107,6 +107,7 @@ def test_the_checked_values_match_the_enums_of_the_models() -> None:
         "0009_people_from_telegram",
         "0012_extensions_and_snoozes",
         "0016_signatures",
+        "0017_cost_of_poor_quality",
     ):
         path = db.MIGRATIONS / "versions" / f"{name}.py"
         spec = importlib.util.spec_from_file_location(name, path)

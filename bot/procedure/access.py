@@ -168,6 +168,12 @@ may_file_major = is_leadership
 may_decide_suggestion = is_leadership
 
 
+def may_record_cost(who: Who) -> bool:
+    """The cost of poor quality is recorded at its steps by who does them; later, or
+    corrected, by leadership and QC (quality engineering), with a reason."""
+    return is_leadership(who) or who.role is Role.QC
+
+
 def may_record_weekly_minutes(who: Who) -> bool:
     """The weekly quality analysis meeting is production's (生产部统计整顿形成会议纪要);
     leadership, who call it, and admins may record its minutes too."""

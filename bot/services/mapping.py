@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
 from bot.procedure.access import Case, Who
 from bot.procedure.causes import Cause
+from bot.procedure.costs import CostKind, total_yuan
 from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import Plant
 from bot.procedure.plans import Department
@@ -17,6 +19,7 @@ from bot.services.notices import language_of
 from bot.views.models import (
     AttachmentView,
     ComplaintView,
+    CostLine,
     DeliveryView,
     EventView,
     ExtensionView,
@@ -33,6 +36,7 @@ from bot.views.models import (
 from storage import queries
 from storage.models import (
     Complaint,
+    CostEntry,
     Event,
     ExtensionRequest,
     Meeting,
@@ -144,6 +148,22 @@ def special_report_view(report: SpecialReport) -> SpecialReportView:
     )
 
 
+def cost_lines(complaint: Complaint) -> tuple[CostLine, ...]:
+    """The latest figure of each kind, in the kinds' order."""
+    latest: dict[CostKind, CostEntry] = {}
+    for entry in complaint.costs:  # ordered by id: later entries stand
+        latest[entry.kind] = entry
+    return tuple(
+        CostLine(k, e.amount, e.unit, e.entered_by.name, e.entered_at, e.reason)
+        for k in CostKind
+        if (e := latest.get(k)) is not None
+    )
+
+
+def cost_total(lines: tuple[CostLine, ...]) -> Decimal:
+    return total_yuan({line.kind: line.amount for line in lines})
+
+
 def signature_view(signature: Signature) -> SignatureView:
     step, item = signature.step, signature.plan_item
     definition = STEP_BY_ID.get(step.key) if step is not None else None
@@ -201,6 +221,8 @@ def complaint_view(
         recurs_after=tuple(complaint.recurs_after or ()),
         causes=causes_of(complaint, config),
         signatures=tuple(signature_view(s) for s in complaint.signatures) if steps else (),
+        costs=(lines := cost_lines(complaint)) if steps else (),
+        cost_total=cost_total(lines) if steps else Decimal(0),
         appraised=any(
             STEP_BY_ID[s.key].asks_causes and s.status == StepStatus.DONE for s in complaint.steps
         ),

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.procedure import access, engine
+from bot.procedure.costs import CostKind
 from bot.procedure.grading import Grade, Plant, is_serious
 from bot.procedure.intake import FileKind
 from bot.procedure.pings import Ping, PingKind, due_ping, next_ping_at
@@ -25,7 +26,7 @@ from bot.procedure.steps import (
     STEP_BY_ID,
     StepStatus,
 )
-from bot.services import causes, digests, files, mapping, plans
+from bot.services import causes, costs, digests, files, mapping, plans
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event, log_refusal
 from bot.services.notices import (
@@ -87,6 +88,7 @@ class Pressed:
     events: tuple[EventView, ...] = ()
     card: bool = False  # Card (a digest's button): the step's card, with its buttons
     asks_causes: bool = False  # the cause chooser is offered (the appraisal)
+    asks_cost: CostKind | None = None  # done: the first figure the step learns is asked
     cause_mask: int = 0  # the categories chosen so far
 
 
@@ -105,6 +107,7 @@ class PromptKind(StrEnum):
     BENEFIT = "benefit"  # a suggestion's realised benefit (bot.services.suggestions)
     MEETING = "meeting"  # a meeting's time and place (bot.services.meetings)
     MINUTES = "minutes"  # a meeting's minutes (bot.services.meetings)
+    COST = "cost"  # a figure of the cost of poor quality (bot.services.costs)
     EXTEND = "extend"  # the new date and the reason of an extension (bot.services.extensions)
 
 
@@ -257,7 +260,12 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
     finished = finish_step(uow, step, actor, ending)
     if finished is not PressResult.OK:
         return Pressed(finished, mapping.step_view(step, uow.config))
-    return Pressed(PressResult.OK, mapping.step_view(step, uow.config), finished=True)
+    return Pressed(
+        PressResult.OK,
+        mapping.step_view(step, uow.config),
+        finished=True,
+        asks_cost=costs.first_asked(step),
+    )
 
 
 def _offer_causes(uow: UnitOfWork, step: Step, result: PressResult) -> Pressed:

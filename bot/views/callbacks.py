@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.procedure.bounds import parse_id
+from bot.procedure.costs import CostKind
 from bot.views.render import CALLBACK_DATA_LIMIT
 
 VERSION = "v1"
@@ -79,6 +80,7 @@ HAND_OVER = "ho"  # the leading VP hands the plan (step 10) to someone else
 EXTENSION = "ex"  # the leading VP (or the GM) decides an extension of a step's limit
 SNOOZE = "sz"  # a step's reminders silenced for an hour, or until the next working morning
 CAUSES = "ca"  # QC name the cause categories and the responsibility at the appraisal
+COST = "co"  # /cost: record one figure of the cost of poor quality
 
 
 class StepAction(StrEnum):
@@ -259,6 +261,24 @@ class SnoozePress:
         if callback.family != SNOOZE or callback.action not in ("am", "1h"):
             raise BadCallback(f"not a snooze button: {data!r}")
         return cls(callback.int_arg, callback.action == "am")
+
+
+@dataclass(frozen=True)
+class CostPress:
+    """/cost: record or correct one figure of a complaint (its reason is asked too)."""
+
+    complaint_id: int
+    kind: str
+
+    def encode(self) -> str:
+        return Callback(COST, self.kind, str(self.complaint_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> CostPress:
+        callback = decode(data)
+        if callback.family != COST or callback.action not in {k.value for k in CostKind}:
+            raise BadCallback(f"not a cost button: {data!r}")
+        return cls(callback.int_arg, callback.action)
 
 
 @dataclass(frozen=True)

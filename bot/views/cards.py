@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.procedure.causes import Cause
+from bot.procedure.costs import CostKind, is_money
 from bot.procedure.digests import DIGEST_BUTTONS
 from bot.procedure.pings import Ping
 from bot.procedure.summary import WeeklySummary
@@ -20,6 +21,7 @@ from bot.views.models import (
     BoardView,
     ClosureView,
     ComplaintView,
+    CostSheet,
     DeliveryView,
     DigestView,
     EventView,
@@ -219,6 +221,24 @@ def cause_chooser(
     """The appraisal's causes and responsibility, as they stand, with the chooser under it."""
     text = render("steps/causes.html", language, c=complaint)
     return Message(text, keyboards.causes(language, pick, listed))
+
+
+def cost_prompt(kind: CostKind, number: str, language: str, *, reason_needed: bool) -> str:
+    """The question for one figure of the cost of poor quality, answered by a reply."""
+    return render(
+        "costs/prompt.html",
+        language,
+        kind=kind,
+        number=number,
+        money=is_money(kind),
+        reason_needed=reason_needed,
+    )
+
+
+def cost_sheet(sheet: CostSheet, language: str, tz: str) -> Message:
+    """/cost: the figures that stand, the money in all, a button per figure to record."""
+    text = render("costs/sheet.html", language, sheet=sheet, tz=tz)
+    return Message(text, keyboards.costs(language, sheet) or None)
 
 
 def nature_prompt(pick: NaturePick, language: str) -> str:

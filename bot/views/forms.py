@@ -28,7 +28,7 @@ from bot.procedure.grading import CustomerClass, Grade
 from bot.procedure.steps import REPORT_FIELD_STEPS
 from bot.views import labels
 from bot.views.fonts import CjkFont
-from bot.views.i18n import N_, gettext, typeset
+from bot.views.i18n import N_, gettext, gettext_plain, typeset
 from bot.views.models import ComplaintView, KeptFileView, PlanView
 from bot.views.render import format_date, format_datetime, format_number
 
@@ -245,7 +245,26 @@ def report_rows(c: ComplaintView, language: str, tz: str) -> list[tuple[str, str
         value = getattr(c, step.records) or t(N_("(to be filled)"))
         signer = step.signature_step or step.id
         rows += [(t(step.record_heading), value), (t(step.signed_by), signed(signer))]
+    if c.causes:
+        rows.append((t("Cause categories"), _cause_names(c, language)))
+    if c.costs:
+        rows.append((t("Cost of poor quality"), cost_summary(c, language)))
     return rows
+
+
+def _cause_names(c: ComplaintView, language: str) -> str:
+    return typeset(language, "、").join(cause.name(language) for cause in c.causes)
+
+
+def cost_summary(c: ComplaintView, language: str) -> str:
+    """The figures that stand, one a line, and the money in all."""
+    t = lambda message: gettext_plain(language, message)  # noqa: E731
+    lines = [
+        f"{t(labels.COSTS[line.kind])}: {format_number(line.amount)} "
+        + (t("yuan") if line.money else line.unit)
+        for line in c.costs
+    ]
+    return "\n".join([*lines, f"{t('Money in all')}: {format_number(c.cost_total)} {t('yuan')}"])
 
 
 def report_xlsx(c: ComplaintView, language: str, tz: str) -> FormFile:

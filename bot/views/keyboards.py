@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from bot.procedure.causes import Cause, toggle
+from bot.procedure.costs import COST_LABELS, CostKind
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FIELDS, Draft, Field, Kind
 from bot.procedure.plans import (
@@ -31,6 +32,7 @@ from bot.views.callbacks import (
     PLAN_FORM,
     Callback,
     CausePick,
+    CostPress,
     ExtensionPress,
     HandPress,
     InvitePress,
@@ -48,7 +50,7 @@ from bot.views.callbacks import (
     SuggestionPress,
 )
 from bot.views.i18n import N_, gettext, gettext_plain
-from bot.views.models import DigestLine, PersonChoice, StepView, SuggestionView
+from bot.views.models import CostSheet, DigestLine, PersonChoice, StepView, SuggestionView
 
 Button = tuple[str, str]
 # A button's label is cut here: Telegram shows about this much on a phone.
@@ -247,6 +249,17 @@ def causes(language: str, pick: CausePick, listed: Sequence[Cause]) -> Keyboard:
         plants,
         [(gettext_plain(language, "Confirm"), choose(confirm=True))],
     ]
+
+
+def costs(language: str, sheet: CostSheet) -> Keyboard:
+    """/cost: one button per figure, for leadership and QC (two to a row)."""
+    if not sheet.may_record:
+        return []
+    buttons = [
+        (gettext_plain(language, COST_LABELS[k]), CostPress(sheet.complaint_id, k.value).encode())
+        for k in CostKind
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def special_report(language: str, report_id: int) -> Keyboard:

@@ -5,6 +5,7 @@ The catalogues translate them; templates and keyboards look them up here.
 
 from __future__ import annotations
 
+from bot.procedure.costs import COST_LABELS
 from bot.procedure.grading import Demand, Grade, Plant
 from bot.procedure.intake import FileKind
 from bot.procedure.plans import DEPARTMENT_LABELS, ITEM_STATUS_LABELS
@@ -105,6 +106,7 @@ EVENTS.update(
         "plant_set": N_("plant of origin set"),
         "plant_changed": N_("supply responsibility changed"),
         "causes_set": N_("cause categories named"),
+        "cost_recorded": N_("cost of poor quality recorded"),
         "nature_set": N_("nature changed"),
         "meeting_planned": N_("meeting scheduled"),
         "meeting_minutes": N_("meeting minutes recorded"),
@@ -137,6 +139,7 @@ UNKNOWN_PLANT = Plant.UNKNOWN
 
 REPORT_STATUSES = REPORT_STATUS_LABELS
 MEANINGS = MEANING_LABELS
+COSTS = COST_LABELS
 
 WEEKDAYS = {
     "mon": N_("Mon"),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.procedure.causes import Cause
+from bot.procedure.costs import CostKind, is_money
 from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import FileKind
@@ -212,6 +213,35 @@ class ComplaintView:
     causes: tuple[Cause, ...] = ()  # the cause categories QC named at the appraisal
     appraised: bool = False  # the appraisal was done (no causes then: not categorised)
     signatures: tuple[SignatureView, ...] = ()  # acceptances and sign-offs, in order
+    costs: tuple[CostLine, ...] = ()  # the cost of poor quality, kind by kind
+    cost_total: Decimal = Decimal(0)  # its money, in yuan
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """The figure of one kind that stands for a complaint (its latest entry)."""
+
+    kind: CostKind
+    amount: Decimal
+    unit: str
+    by: str
+    at: datetime
+    reason: str | None = None
+
+    @property
+    def money(self) -> bool:
+        return is_money(self.kind)
+
+
+@dataclass(frozen=True)
+class CostSheet:
+    """/cost: a complaint's figures, and whether the reader may record one."""
+
+    complaint_id: int
+    number: str
+    lines: tuple[CostLine, ...]
+    total_yuan: Decimal
+    may_record: bool
 
 
 @dataclass(frozen=True)
