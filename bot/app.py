@@ -32,6 +32,7 @@ from handlers import (
     intake,
     major,
     meetings,
+    pareto,
     people,
     plans,
     reading,
@@ -61,6 +62,7 @@ COMMANDS = (
     ("major", N_("The register of major quality problems")),
     ("meetings", N_("Quality meetings and their minutes")),
     ("summary", N_("The weekly summary (leadership and QC)")),
+    ("pareto", N_("The Pareto of causes and of cost (leadership and QC)")),
     ("status", N_("Kesu's status: the outbox, failures, pings (admins)")),
     ("people", N_("People: list, change, remove (admins)")),
     ("invite", N_("Invite someone by a one-time link (admins)")),
@@ -189,6 +191,7 @@ def build(
     application.add_handlers(suggestions.handlers())
     application.add_handlers(meetings.handlers())
     application.add_handlers(summary.handlers())
+    application.add_handlers(pareto.handlers())
     application.add_handlers(status.handlers())
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())

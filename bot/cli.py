@@ -284,7 +284,15 @@ def _export(
             print(f"kesu: not a month: {which!r} (like 2026-11)", file=sys.stderr)
             return 2
         files.append(
-            forms.register_xlsx(register.complaints, register.period, language, tz, register.files)
+            forms.register_xlsx(
+                register.complaints,
+                register.period,
+                language,
+                tz,
+                register.files,
+                causes=register.causes,
+                listed=register.listed,
+            )
         )
         kept = register.files
     elif form == "plan":

@@ -57,7 +57,14 @@ async def _register(context: Context, period: str) -> Made:
         return found.refusal, []
     language, tz = context.language, context.services.config.timezone
     made = await context.services.build(
-        forms.register_xlsx, found.complaints, found.period, language, tz, found.files
+        forms.register_xlsx,
+        found.complaints,
+        found.period,
+        language,
+        tz,
+        found.files,
+        causes=found.causes,
+        listed=found.listed,
     )
     return None, [made]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.services import summary
+from bot.services import pareto, summary
+from bot.services.pareto import ParetoRequest
 from bot.services.summary import SummaryRefusal
 from bot.views import cards
 from bot.views.i18n import N_, gettext
@@ -33,6 +34,16 @@ async def summary_command(update: Update, context: Context) -> None:
     assert update.effective_chat is not None and chart.content is not None
     photo = InputFile(chart.content, filename=chart.file_name)
     await update.effective_chat.send_photo(photo, caption=chart.caption)
+    # The second chart: the Pareto of causes and of cost over the same twelve weeks.
+    request = ParetoRequest(context.caller, found.summary.week, language)
+    causes = await context.services.run(pareto.ask, request)
+    if causes.pareto is not None:
+        png = await context.services.build(
+            pareto.chart_payload, causes.pareto, language, causes.names
+        )
+        assert png.content is not None
+        photo = InputFile(png.content, filename=png.file_name)
+        await update.effective_chat.send_photo(photo, caption=png.caption)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

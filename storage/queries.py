@@ -25,7 +25,9 @@ from storage.models import (
     ChatNotices,
     ChatState,
     Complaint,
+    ComplaintCause,
     ComplaintCounter,
+    CostEntry,
     Customer,
     DeliveryStatus,
     Event,
@@ -1208,3 +1210,41 @@ def hold_waiting_pings(
         )
         .values(may_go_at=until)
     )
+
+
+# Causes and costs --------------------------------------------------------------------
+
+
+def complaint_ids_received(session: Session, since: datetime, until: datetime) -> list[int]:
+    """The ids of the complaints received in [since, until)."""
+    return list(
+        session.scalars(
+            select(Complaint.id).where(
+                Complaint.received_at >= since, Complaint.received_at < until
+            )
+        )
+    )
+
+
+def causes_received(session: Session, since: datetime, until: datetime) -> list[tuple[int, str]]:
+    """(complaint id, cause key) of the complaints received in [since, until)."""
+    rows = session.execute(
+        select(ComplaintCause.complaint_id, ComplaintCause.cause)
+        .join(Complaint, Complaint.id == ComplaintCause.complaint_id)
+        .where(Complaint.received_at >= since, Complaint.received_at < until)
+    ).all()
+    return [(complaint_id, cause) for complaint_id, cause in rows]
+
+
+def costs_received(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[int, str, Any]]:
+    """(complaint id, kind, amount) of every cost entry of the complaints received in
+    [since, until), oldest first (a later entry of a kind stands)."""
+    rows = session.execute(
+        select(CostEntry.complaint_id, CostEntry.kind, CostEntry.amount)
+        .join(Complaint, Complaint.id == CostEntry.complaint_id)
+        .where(Complaint.received_at >= since, Complaint.received_at < until)
+        .order_by(CostEntry.id)
+    ).all()
+    return [(complaint_id, kind, amount) for complaint_id, kind, amount in rows]

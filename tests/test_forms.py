@@ -211,9 +211,9 @@ async def test_export_in_chat_sends_the_files(
     built: list[str] = []
     original = Services.build
 
-    async def recording(self: Services, work: Any, *args: Any) -> Any:
+    async def recording(self: Services, work: Any, *args: Any, **kwargs: Any) -> Any:
         built.append(work.__name__)
-        return await original(self, work, *args)
+        return await original(self, work, *args, **kwargs)
 
     monkeypatch.setattr(Services, "build", recording)
     async with running_kesu(engine) as world:

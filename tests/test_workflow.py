@@ -1378,7 +1378,10 @@ def test_the_weekly_summary_on_demand_and_on_schedule(
     rows = company.outbox(Purpose.SUMMARY)
     assert {r.chat_id for r in rows} == {LEADERSHIP}
     photos = [r for r in rows if r.method is Method.PHOTO]
-    assert len(photos) == 1 and photos[0].payload["file_name"] == "kesu-2026-W48.png"
+    assert [p.payload["file_name"] for p in photos] == [
+        "kesu-2026-W48.png",
+        "kesu-pareto-2026-W37–2026-W48.png",  # the second chart: causes and cost
+    ]
     rows = [r for r in rows if r.method is Method.MESSAGE]
     text = "".join(r.payload["text"] for r in rows)
     assert "客户投诉每周汇总" in text and "2026-W48" in text and "李质检 1" in text

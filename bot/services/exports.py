@@ -14,10 +14,12 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from bot.procedure import access, calendar
+from bot.procedure.causes import Cause
 from bot.procedure.numbering import format_number, parse_number
+from bot.procedure.pareto import Pareto, Period
 from bot.procedure.roles import Role
 from bot.procedure.routing import month_end_audience
-from bot.services import mapping
+from bot.services import mapping, pareto
 from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import FilePayload, Notice, post, recipients
 from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
@@ -50,6 +52,8 @@ class Register:
     period: str = ""
     complaints: tuple[ComplaintView, ...] = ()
     files: tuple[KeptFileView, ...] = ()  # the files kept for them, in the register's order
+    causes: Pareto | None = None  # the month's Pareto: the sheet 原因分析
+    listed: tuple[Cause, ...] = ()  # the company's cause categories, for their names
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ def register(uow: UnitOfWork, command: RegisterRequest) -> Register:
         period=period,
         complaints=tuple(mapping.complaint_view(c, uow.config, steps=False) for c in rows),
         files=kept_files(uow.session, rows),
+        causes=pareto.of_period(uow, Period(period, start, end)),
+        listed=uow.config.causes.listed(),
     )
 
 
@@ -169,11 +175,14 @@ def post_month_end(uow: UnitOfWork, due: datetime | None = None) -> int:
     rows = queries.complaints_received(uow.session, start, end)
     views = tuple(mapping.complaint_view(c, config, steps=False) for c in rows)
     kept = kept_files(uow.session, rows)
+    causes, listed = pareto.of_period(uow, Period(period, start, end)), config.causes.listed()
     late = due is not None and uow.now - due > timedelta(minutes=5)
     to = recipients(uow.session, config, month_end_audience())
 
     def render(language: str) -> list[FilePayload]:
-        form = forms.register_xlsx(views, period, language, config.timezone, kept)
+        form = forms.register_xlsx(
+            views, period, language, config.timezone, kept, causes=causes, listed=listed
+        )
         caption = cards.register_caption(
             period, len(views), due if late else None, language, config.timezone
         )

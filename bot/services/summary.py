@@ -20,7 +20,7 @@ from bot.procedure.grading import Grade
 from bot.procedure.routing import Group, GroupChat
 from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, STEP_BY_ID
 from bot.procedure.suggestions import SuggestionStatus
-from bot.services import mapping
+from bot.services import mapping, pareto
 from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import FilePayload, Notice, post, recipients
 from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
@@ -186,12 +186,16 @@ def post_weekly_summary(uow: UnitOfWork, due: datetime | None = None) -> int:
         Notice(Purpose.SUMMARY, to, lambda lang: cards.weekly_summary(found, lang, tz, late)),
         uow.now,
     )
-    # The chart after the text, as a photo uploaded from the outbox row.
+    # The chart after the text, as a photo uploaded from the outbox row; then the Pareto
+    # of causes and of cost over the summary's twelve weeks.
     post(
         uow.session,
         Notice(Purpose.SUMMARY, to, lambda lang: [chart_payload(found, lang)], method=Method.PHOTO),
         uow.now,
     )
+    causes = pareto.of_period(uow, pareto.last_twelve_weeks(uow, found.start))
+    _text, chart = pareto.notices(uow, causes)
+    post(uow.session, Notice(Purpose.SUMMARY, to, chart, method=Method.PHOTO), uow.now)
     log_event(
         uow.session,
         Actor.of(SCHEDULER, None),

@@ -6,15 +6,16 @@ bot.views.render (split, never cut).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.procedure.causes import Cause
 from bot.procedure.costs import CostKind, is_money
 from bot.procedure.digests import DIGEST_BUTTONS
+from bot.procedure.pareto import Pareto
 from bot.procedure.pings import Ping
 from bot.procedure.summary import WeeklySummary
-from bot.views import keyboards, labels
+from bot.views import charts, keyboards, labels
 from bot.views.callbacks import CausePick, NaturePick
 from bot.views.models import (
     AttachmentView,
@@ -239,6 +240,12 @@ def cost_sheet(sheet: CostSheet, language: str, tz: str) -> Message:
     """/cost: the figures that stand, the money in all, a button per figure to record."""
     text = render("costs/sheet.html", language, sheet=sheet, tz=tz)
     return Message(text, keyboards.costs(language, sheet) or None)
+
+
+def pareto(found: Pareto, names: Mapping[str, str], language: str) -> list[str]:
+    """The Pareto's figures as text: each bar with its value and the cumulative share."""
+    named = lambda key: charts.cause_name(key, names, language)  # noqa: E731
+    return render_messages("reports/pareto.html", language, p=found, named=named)
 
 
 def nature_prompt(pick: NaturePick, language: str) -> str:

@@ -10,6 +10,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from bot.procedure.pareto import Pareto
 from bot.procedure.steps import Owner
 from bot.views import labels
 from bot.views.fonts import CjkFont
@@ -92,6 +93,64 @@ def weekly_chart(
     right.set_title(t(LATE_TITLE), fontproperties=prop)
     for label in (*left.get_xticklabels(), *right.get_yticklabels()):
         label.set_fontproperties(prop)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+PARETO_COUNT_TITLE = N_("Causes by number of complaints")
+PARETO_COST_TITLE = N_("Causes by cost (yuan)")
+CUMULATIVE = N_("Cumulative %")
+
+
+def cause_name(key: str, names: Mapping[str, str], language: str) -> str:
+    """A cause category's name in the reader's language; the uncategorised bar's label."""
+    return names.get(key, key) if key else gettext(language, "not categorised")
+
+
+def pareto_texts(found: Pareto, names: Mapping[str, str], language: str) -> list[str]:
+    """Every text the Pareto chart draws (a test checks the font has a glyph for each)."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    keys = {b.key for b in (*found.by_count, *found.by_cost)}
+    return [
+        t(PARETO_COUNT_TITLE),
+        t(PARETO_COST_TITLE),
+        t(CUMULATIVE),
+        t("None."),
+        found.period.name,
+        *(cause_name(k, names, language) for k in keys),
+    ]
+
+
+def pareto_chart(found: Pareto, names: Mapping[str, str], language: str, font: CjkFont) -> bytes:
+    """Two Paretos side by side: causes by count and by cost, bars from the largest
+    down with the cumulative share as a line on its own axis (0-100 %)."""
+    t = lambda message: gettext(language, message)  # noqa: E731
+    prop = font_properties(font)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(found.period.name, fontproperties=prop)
+    panels = figure.subplots(1, 2)
+    for axes, bars, title, colour in (
+        (panels[0], found.by_count, PARETO_COUNT_TITLE, "#2c7fb8"),
+        (panels[1], found.by_cost, PARETO_COST_TITLE, "#c0392b"),
+    ):
+        axes.set_title(t(title), fontproperties=prop)
+        if not bars:
+            axes.text(0.5, 0.5, t("None."), ha="center", fontproperties=prop)
+            axes.set_axis_off()
+            continue
+        labels_ = [cause_name(b.key, names, language) for b in bars]
+        axes.bar(labels_, [float(b.value) for b in bars], color=colour)
+        line = axes.twinx()
+        line.plot(labels_, [float(b.cumulative) for b in bars], color="#333333", marker="o")
+        line.set_ylim(0, 105)
+        line.set_ylabel(t(CUMULATIVE), fontproperties=prop)
+        for label in axes.get_xticklabels():
+            label.set_fontproperties(prop)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -24,7 +24,9 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.procedure.causes import Cause
 from bot.procedure.grading import CustomerClass, Grade
+from bot.procedure.pareto import Pareto
 from bot.procedure.steps import REPORT_FIELD_STEPS
 from bot.views import labels
 from bot.views.fonts import CjkFont
@@ -130,6 +132,9 @@ def register_xlsx(
     language: str,
     tz: str,
     files: Sequence[KeptFileView] = (),
+    *,
+    causes: Pareto | None = None,
+    listed: Sequence[Cause] = (),
 ) -> FormFile:
     t = lambda message: gettext(language, message)  # noqa: E731
     book = Workbook()
@@ -166,7 +171,39 @@ def register_xlsx(
     sheet.freeze_panes = "A4"
     if files:
         _files_sheet(book, files, t)
+    if causes is not None:
+        _cause_sheet(book, causes, listed, language)
     return FormFile(f"{t(REGISTER_TITLE)}-{period}.xlsx", _save(book), XLSX)
+
+
+def _cause_sheet(book: Workbook, found: Pareto, listed: Sequence[Cause], language: str) -> None:
+    """原因分析 / Cause analysis: the month's Pareto of causes and of cost, as the weekly
+    summary's chart draws it (bot/procedure/pareto.py)."""
+    t = lambda message: gettext_plain(language, message)  # noqa: E731
+    names = {c.key: c.name(language) for c in listed}
+    named = lambda key: names.get(key, key) if key else t("not categorised")  # noqa: E731
+    sheet = book.create_sheet(t("Cause analysis"))
+    _row(sheet, [t("Cause analysis"), found.period.name])
+    sheet["A1"].font = Font(bold=True, size=14)
+    _row(sheet, [t("Complaints received"), found.complaints])
+    _row(sheet, [t("Money in all"), float(found.total_cost)])
+    for title, bars, column in (
+        (t("Causes by number of complaints"), found.by_count, t("Complaints")),
+        (t("Causes by cost (yuan)"), found.by_cost, t("yuan")),
+    ):
+        _row(sheet, [])
+        _row(sheet, [title])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+        _row(sheet, [t("Cause categories"), column, t("Cumulative %")])
+        for bar in bars:
+            _row(sheet, [named(bar.key), float(bar.value), float(bar.cumulative)])
+    _row(sheet, [])
+    _row(
+        sheet,
+        [t("A complaint counts once in each cause named for it; its money is shared among them.")],
+    )
+    for letter, width in (("A", 24), ("B", 16), ("C", 14)):
+        sheet.column_dimensions[letter].width = width
 
 
 FILES_COLUMNS = (
