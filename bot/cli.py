@@ -303,6 +303,16 @@ def _export(
             return 2
         files.append(forms.plan_xlsx(found.plan, found.complaint, language, tz))
         files.append(forms.plan_pdf(found.plan, found.complaint, language, tz, cjk_font()))
+    elif form == "8d":
+        from bot.views import eightd
+
+        found = services.call(exports.eight_d, exports.ReportRequest(OPERATOR, which))
+        if found.complaint is None:
+            print(f"kesu: no complaint {which!r}", file=sys.stderr)
+            return 2
+        c, plan, team = found.complaint, found.plan, found.team
+        files.append(eightd.eightd_xlsx(c, plan, team, language, tz))
+        files.append(eightd.eightd_pdf(c, plan, team, language, tz, cjk_font()))
     else:
         report = services.call(exports.report, exports.ReportRequest(OPERATOR, which))
         if report.complaint is None:
@@ -431,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         "export",
         help="the forms as files: the register of a month, a disposition report, a plan",
     )
-    export.add_argument("form", choices=["register", "report", "plan"])
+    export.add_argument("form", choices=["register", "report", "plan", "8d"])
     export.add_argument(
         "which", help="register: a month like 2026-11; report or plan: KS-2026-0001"
     )

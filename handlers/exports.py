@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.services import exports
 from bot.services.exports import ExportRefusal
-from bot.views import forms
+from bot.views import eightd, forms
 from bot.views.fonts import NoCjkFont, cjk_font
 from bot.views.i18n import N_, gettext
 from handlers.common import Context, send_parts
@@ -16,7 +16,8 @@ from handlers.common import Context, send_parts
 USAGE = N_(
     "Send it like this: /export register 2026-11 (the complaint register of a month), "
     "/export report KS-2026-0001 (a disposition report, XLSX and PDF), "
-    "/export plan KS-2026-0001 (a rectification plan, XLSX and PDF)."
+    "/export plan KS-2026-0001 (a rectification plan, XLSX and PDF), "
+    "/export 8d KS-2026-0001 en (the 8D report in Chinese or English, XLSX and PDF)."
 )
 REFUSALS = {
     ExportRefusal.NOT_REGISTERED: N_("You are not registered. /help"),
@@ -38,6 +39,8 @@ async def export_command(update: Update, context: Context) -> None:
         refusal, files = await _register(context, which)
     elif kind in ("report", "plan"):
         refusal, files = await _one_complaint(update, context, kind, which)
+    elif kind == "8d":
+        refusal, files = await _eight_d(update, context, which, rest[1] if len(rest) > 1 else "")
     else:
         refusal, files = ExportRefusal.BAD_PERIOD, []
     if refusal is not None:
@@ -91,6 +94,26 @@ async def _one_complaint(update: Update, context: Context, kind: str, number: st
         files.append(await build(forms.plan_pdf, plan, c, language, tz, font))
     else:
         files.append(await build(forms.report_pdf, c, language, tz, font))
+    return None, files
+
+
+async def _eight_d(update: Update, context: Context, number: str, language: str) -> Made:
+    """The 8D report in the customer's language (zh or en; the reader's by default)."""
+    found = await context.services.run(
+        exports.eight_d, exports.ReportRequest(context.caller, number)
+    )
+    c = found.complaint
+    if c is None:
+        return found.refusal, []
+    language = {"zh": "zh_CN", "en": "en"}.get(language.lower(), context.language)
+    tz, build = context.services.config.timezone, context.services.build
+    files = [await build(eightd.eightd_xlsx, c, found.plan, found.team, language, tz)]
+    try:
+        font = cjk_font()
+    except NoCjkFont:
+        await send_parts(update, [gettext(context.language, NO_FONT)])
+        return None, files
+    files.append(await build(eightd.eightd_pdf, c, found.plan, found.team, language, tz, font))
     return None, files
 
 

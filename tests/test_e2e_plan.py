@@ -253,10 +253,16 @@ async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine)
             f"质量问题整治方法计划表-{number}.xlsx",
             f"质量问题整治方法计划表-{number}.pdf",
         }
+        # The 8D report in the customer's language (English here), XLSX and PDF.
+        await world.say(VP_PROD, f"/export 8d {number} en")
+        await eventually(lambda: len(documents()) >= 4)
+        assert {f"8D-{number}-en.xlsx", f"8D-{number}-en.pdf"} <= documents()
         before = len(world.texts(VP_PROD))
         await world.say(VP_PROD, f"/show {number}")
         entries = ("3/3 已验收", "更换毛坯供应商 · 钱采购", "整治计划已下达", "整改项目被退回")
         entries += ("整改项目验收通过", "整改项目重新执行", "已关闭")
+        # The signatures, with what they mean.
+        entries += ("签字", "✍️ 整治有效 · 陈生产", "✍️ 客户满意（客户确认）")
         await eventually(
             lambda: all(e in "\n".join(world.texts(VP_PROD)[before:]) for e in entries)
         )

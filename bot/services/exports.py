@@ -68,6 +68,7 @@ class Report:
     complaint: ComplaintView | None = None
     plan: PlanView | None = None  # for the rectification plan's form
     files: tuple[KeptFileView, ...] = ()  # the files kept for the complaint
+    team: tuple[tuple[str, Role], ...] = ()  # the 8D's D1: everyone who acted, first to last
 
 
 def month_bounds(period: str, now: datetime) -> tuple[str, datetime, datetime] | None:
@@ -146,6 +147,25 @@ def plan(uow: UnitOfWork, command: ReportRequest) -> Report:
     if plan_row is None:
         return Report(ExportRefusal.NO_PLAN)
     return Report(complaint=found.complaint, plan=mapping.plan_view(plan_row))
+
+
+def eight_d(uow: UnitOfWork, command: ReportRequest) -> Report:
+    """One complaint's 8D report as the record stands: the complaint with its steps,
+    signatures, causes and costs, its plan if any, and the team (whoever acted)."""
+    found = report(uow, command)
+    if found.complaint is None:
+        return found
+    plan_row = queries.plan_of(uow.session, found.complaint.id)
+    team: dict[str, Role] = {}
+    for event in queries.events_of(uow.session, found.complaint.id):
+        if event.actor is not None and event.actor.name not in team:
+            team[event.actor.name] = event.actor.role
+    return Report(
+        complaint=found.complaint,
+        plan=mapping.plan_view(plan_row) if plan_row is not None else None,
+        files=found.files,
+        team=tuple(team.items()),
+    )
 
 
 # The month-end register (section 5) ------------------------------------------------------

@@ -220,6 +220,7 @@ def complaint_view(
         filed_by_id=complaint.filed_by_id,
         recurs_after=tuple(complaint.recurs_after or ()),
         causes=causes_of(complaint, config),
+        closed_at=complaint.closed_at,
         signatures=tuple(signature_view(s) for s in complaint.signatures) if steps else (),
         costs=(lines := cost_lines(complaint)) if steps else (),
         cost_total=cost_total(lines) if steps else Decimal(0),

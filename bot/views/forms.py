@@ -88,7 +88,7 @@ class FormFile:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _row(sheet: Worksheet, values: Sequence[object]) -> None:
+def safe_row(sheet: Worksheet, values: Sequence[object]) -> None:
     """Append one row of a form. Every value people supplied reaches a cell through here:
     a text that a spreadsheet would read as a formula is written as text, marked so that
     editing the cell keeps it text."""
@@ -142,12 +142,12 @@ def register_xlsx(
     assert sheet is not None
     sheet.title = period
     title = t(REGISTER_TITLE)
-    _row(sheet, [f"《{title}》" if language.startswith("zh") else title])
+    safe_row(sheet, [f"《{title}》" if language.startswith("zh") else title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(REGISTER_COLUMNS))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    _row(sheet, [t("Period"), period])
-    _row(sheet, [t(column) for column in REGISTER_COLUMNS])
+    safe_row(sheet, [t("Period"), period])
+    safe_row(sheet, [t(column) for column in REGISTER_COLUMNS])
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     for cell in sheet[3]:
@@ -158,14 +158,14 @@ def register_xlsx(
     # cell of the sheet, which made a month of complaints take seconds.
     top = Alignment(vertical="top", wrap_text=True)
     for row, complaint in enumerate(complaints, start=4):
-        _row(sheet, list(register_row(complaint, language, tz)))
+        safe_row(sheet, list(register_row(complaint, language, tz)))
         for column in range(1, len(REGISTER_COLUMNS) + 1):
             cell = sheet.cell(row, column)
             cell.border, cell.alignment = box, top
-    _row(sheet, [])
-    _row(sheet, [t("Notes on filling in")])
-    _row(sheet, [t(CLASS_NOTE)])
-    _row(sheet, [t(NATURE_NOTE)])
+    safe_row(sheet, [])
+    safe_row(sheet, [t("Notes on filling in")])
+    safe_row(sheet, [t(CLASS_NOTE)])
+    safe_row(sheet, [t(NATURE_NOTE)])
     for index, width in enumerate(REGISTER_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A4"
@@ -173,7 +173,7 @@ def register_xlsx(
         _files_sheet(book, files, t)
     if causes is not None:
         _cause_sheet(book, causes, listed, language)
-    return FormFile(f"{t(REGISTER_TITLE)}-{period}.xlsx", _save(book), XLSX)
+    return FormFile(f"{t(REGISTER_TITLE)}-{period}.xlsx", saved(book), XLSX)
 
 
 def _cause_sheet(book: Workbook, found: Pareto, listed: Sequence[Cause], language: str) -> None:
@@ -183,22 +183,22 @@ def _cause_sheet(book: Workbook, found: Pareto, listed: Sequence[Cause], languag
     names = {c.key: c.name(language) for c in listed}
     named = lambda key: names.get(key, key) if key else t("not categorised")  # noqa: E731
     sheet = book.create_sheet(t("Cause analysis"))
-    _row(sheet, [t("Cause analysis"), found.period.name])
+    safe_row(sheet, [t("Cause analysis"), found.period.name])
     sheet["A1"].font = Font(bold=True, size=14)
-    _row(sheet, [t("Complaints received"), found.complaints])
-    _row(sheet, [t("Money in all"), float(found.total_cost)])
+    safe_row(sheet, [t("Complaints received"), found.complaints])
+    safe_row(sheet, [t("Money in all"), float(found.total_cost)])
     for title, bars, column in (
         (t("Causes by number of complaints"), found.by_count, t("Complaints")),
         (t("Causes by cost (yuan)"), found.by_cost, t("yuan")),
     ):
-        _row(sheet, [])
-        _row(sheet, [title])
+        safe_row(sheet, [])
+        safe_row(sheet, [title])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-        _row(sheet, [t("Cause categories"), column, t("Cumulative %")])
+        safe_row(sheet, [t("Cause categories"), column, t("Cumulative %")])
         for bar in bars:
-            _row(sheet, [named(bar.key), float(bar.value), float(bar.cumulative)])
-    _row(sheet, [])
-    _row(
+            safe_row(sheet, [named(bar.key), float(bar.value), float(bar.cumulative)])
+    safe_row(sheet, [])
+    safe_row(
         sheet,
         [t("A complaint counts once in each cause named for it; its money is shared among them.")],
     )
@@ -221,11 +221,11 @@ def _files_sheet(book: Workbook, files: Sequence[KeptFileView], t: Callable[[str
     """The letters, photos and reports of the month's complaints and where Kesu keeps them
     (`[files] store`; `kesu export register --with-files` copies them beside the sheet)."""
     sheet = book.create_sheet(t("Files"))
-    _row(sheet, [t(column) for column in FILES_COLUMNS])
+    safe_row(sheet, [t(column) for column in FILES_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for kept in files:
-        _row(
+        safe_row(
             sheet,
             [
                 kept.complaint_number,
@@ -310,14 +310,14 @@ def report_xlsx(c: ComplaintView, language: str, tz: str) -> FormFile:
     sheet = book.active
     assert sheet is not None
     sheet.title = c.number
-    _row(sheet, [t(REPORT_TITLE)])
+    safe_row(sheet, [t(REPORT_TITLE)])
     sheet.merge_cells("A1:B1")
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     for heading, value in report_rows(c, language, tz):
-        _row(sheet, [heading, value])
+        safe_row(sheet, [heading, value])
         row = sheet[sheet.max_row]
         row[0].font = Font(bold=True)
         for cell in row:
@@ -325,7 +325,7 @@ def report_xlsx(c: ComplaintView, language: str, tz: str) -> FormFile:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 70
-    return FormFile(f"{t(REPORT_TITLE)}-{c.number}.xlsx", _save(book), XLSX)
+    return FormFile(f"{t(REPORT_TITLE)}-{c.number}.xlsx", saved(book), XLSX)
 
 
 def report_pdf(c: ComplaintView, language: str, tz: str, font: CjkFont) -> FormFile:
@@ -389,33 +389,33 @@ def plan_xlsx(plan: PlanView, c: ComplaintView, language: str, tz: str) -> FormF
     assert sheet is not None
     sheet.title = c.number
     width = len(PLAN_ITEM_COLUMNS)
-    _row(sheet, [_title(t(PLAN_TITLE), language)])
+    safe_row(sheet, [_title(t(PLAN_TITLE), language)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     for heading, value in plan_rows(plan, c, language, tz):
-        _row(sheet, [heading, value])
+        safe_row(sheet, [heading, value])
         row = sheet.max_row
         sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
         sheet.cell(row, 1).font = Font(bold=True)
         for cell in sheet[row]:
             cell.border = box
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-    _row(sheet, [t(column) for column in PLAN_ITEM_COLUMNS])
+    safe_row(sheet, [t(column) for column in PLAN_ITEM_COLUMNS])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
         cell.border = box
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for values in plan_item_rows(plan, language, tz):
-        _row(sheet, list(values))
+        safe_row(sheet, list(values))
         for cell in sheet[sheet.max_row]:
             cell.border = box
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     for index, column_width in enumerate(PLAN_ITEM_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column_width
-    return FormFile(f"{t(PLAN_TITLE)}-{c.number}.xlsx", _save(book), XLSX)
+    return FormFile(f"{t(PLAN_TITLE)}-{c.number}.xlsx", saved(book), XLSX)
 
 
 def plan_pdf(plan: PlanView, c: ComplaintView, language: str, tz: str, font: CjkFont) -> FormFile:
@@ -448,7 +448,7 @@ def plan_pdf(plan: PlanView, c: ComplaintView, language: str, tz: str, font: Cjk
     return FormFile(f"{t(PLAN_TITLE)}-{c.number}.pdf", bytes(pdf.output()), PDF)
 
 
-def _save(book: Workbook) -> bytes:
+def saved(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -214,6 +214,7 @@ class ComplaintView:
     appraised: bool = False  # the appraisal was done (no causes then: not categorised)
     signatures: tuple[SignatureView, ...] = ()  # acceptances and sign-offs, in order
     costs: tuple[CostLine, ...] = ()  # the cost of poor quality, kind by kind
+    closed_at: datetime | None = None
     cost_total: Decimal = Decimal(0)  # its money, in yuan
 
 
