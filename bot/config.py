@@ -331,6 +331,23 @@ class CausesConfig(_Strict):
         return tuple(Cause(c.key, c.zh_CN, c.en) for c in self.categories)
 
 
+class RecheckConfig(_Strict):
+    # IATF 16949 10.2.3: this long after the verification is signed off, QC get a task
+    # "did it recur?" (the working morning of that day, at `at`); a new complaint of the
+    # same customer on the same product, specification or cause within that time is
+    # linked to it and QC and the leading VP are told.
+    enabled: bool = True
+    after: str = "30d"
+    at: time = time(8, 30)
+
+    @field_validator("after")
+    @classmethod
+    def _after(cls, value: str) -> str:
+        if parse_duration(value) < timedelta(days=1):
+            raise ValueError("must be a day or longer, e.g. 30d")
+        return value
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -350,6 +367,7 @@ class KesuConfig(_Strict):
     weekly_meeting: WeeklyMeetingConfig = WeeklyMeetingConfig()
     recurrence: RecurrenceConfig = RecurrenceConfig()
     causes: CausesConfig = CausesConfig()
+    recheck: RecheckConfig = RecheckConfig()
     month_end: MonthEndConfig = MonthEndConfig()
     weekly_summary: WeeklySummaryConfig = WeeklySummaryConfig()
 

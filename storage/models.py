@@ -353,6 +353,19 @@ class CostEntry(Base):
     entered_by: Mapped[Person] = relationship()
 
 
+class RecheckDue(Base):
+    """The verification signed off effective: QC recheck that the fix held when this
+    falls due (bot/services/rechecks.py opens the task, and the row goes)."""
+
+    __tablename__ = "recheck_due"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), unique=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+    complaint: Mapped[Complaint] = relationship()
+
+
 class Signature(Base):
     """A signature that says what it means (bot/procedure/signatures.py): who, when, the
     meaning, and what was signed (a step, a plan item, a special report); its event

@@ -43,6 +43,7 @@ from storage.models import (
     PlanItem,
     Purpose,
     QueuedPing,
+    RecheckDue,
     Snooze,
     Step,
     Suggestion,
@@ -1248,3 +1249,22 @@ def costs_received(
         .order_by(CostEntry.id)
     ).all()
     return [(complaint_id, kind, amount) for complaint_id, kind, amount in rows]
+
+
+def rechecks_due(session: Session, now: datetime) -> list[RecheckDue]:
+    """The rechecks that have fallen due and are not open yet, the oldest first."""
+    return list(
+        session.scalars(
+            select(RecheckDue).where(RecheckDue.due_at <= now).order_by(RecheckDue.due_at)
+        )
+    )
+
+
+def set_recheck(session: Session, complaint: Complaint, due_at: datetime) -> None:
+    """The complaint's recheck falls due then (a later sign-off moves it)."""
+    found = session.scalars(select(RecheckDue).where(RecheckDue.complaint_id == complaint.id))
+    row = found.first()
+    if row is None:
+        session.add(RecheckDue(complaint=complaint, due_at=due_at))
+    else:
+        row.due_at = due_at

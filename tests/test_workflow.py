@@ -94,6 +94,8 @@ class Press:
     ACCEPTED = (StepAction.FINISH, "acc")  # step 2a
     EFFECTIVE = (StepAction.FINISH, "eff")  # step 15's sign-off
     TAKE = (StepAction.TAKE, "")
+    HELD = (StepAction.FINISH, "held")  # the recheck a month on
+    RECURRED = (StepAction.FINISH, "recur")
 
 
 def draft(**changes: Any) -> Draft:

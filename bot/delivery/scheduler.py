@@ -24,7 +24,17 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, JobQueue
 
-from bot.services import boards, digests, exports, health, meetings, plans, steps, summary
+from bot.services import (
+    boards,
+    digests,
+    exports,
+    health,
+    meetings,
+    plans,
+    rechecks,
+    steps,
+    summary,
+)
 from bot.services.uow import Services, StepPlan, UnitOfWork
 from storage import queries
 
@@ -39,6 +49,7 @@ TRACKING_JOB = "tracking:daily"
 WEEKLY_JOB = "meeting:weekly"
 MONTH_END_JOB = "register:month_end"
 SUMMARY_JOB = "summary:weekly"
+RECHECK_JOB = "recheck:daily"
 # Timed jobs: (job name, when it is due next, what it runs with its due time). Their
 # times live in the event log (each run leaves an event), not in the job queue.
 TIMED: tuple[tuple[str, Callable[[UnitOfWork], datetime | None], Callable[..., object]], ...] = (
@@ -46,6 +57,7 @@ TIMED: tuple[tuple[str, Callable[[UnitOfWork], datetime | None], Callable[..., o
     (WEEKLY_JOB, meetings.next_weekly_agenda, meetings.post_weekly_agenda),
     (MONTH_END_JOB, exports.next_month_end, exports.post_month_end),
     (SUMMARY_JOB, summary.next_weekly_summary, summary.post_weekly_summary),
+    (RECHECK_JOB, rechecks.next_recheck, rechecks.open_due),
 )
 
 

@@ -10,7 +10,7 @@ improvement measures, step 11), D8 closure (the verdict, step 16, and the closin
 
 from __future__ import annotations
 
-from bot.procedure.steps import PLAN_STEP
+from bot.procedure.steps import PLAN_STEP, RECHECK
 
 DISCIPLINES = ("D0", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8")
 
@@ -19,3 +19,4 @@ APPRAISAL = "appraisal_report"  # D4
 PLAN = PLAN_STEP  # D5: whether a plan applies
 RESULTS_TO_SALES = "feedback_to_sales"  # D6 where no plan applies
 MEASURES = "improvement_measures"  # D7
+RECHECK_STEP = RECHECK  # D7: whether the fix held a month on

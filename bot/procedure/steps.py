@@ -106,6 +106,8 @@ class Outcome(StrEnum):
     EFFECTIVE = "effective"  # step 15: the production VP signs the verification off
     NOT_EFFECTIVE = "not_effective"  # step 15: the rectification runs again
     SENT_BACK = "sent_back"  # a plan item not accepted: its owner does it again
+    HELD = "held"  # the recheck a month on: the fix held
+    RECURRED = "recurred"  # the recheck: the problem came back, the plan runs again
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ class OutcomeDef:
     # QC's answer to "can it be solved the same day?" that this outcome gives (step 3).
     solvable_today: bool | None = None
     signs: Meaning | None = None  # the press is a signature with this meaning
+    starts_recheck: bool = False  # a recheck of the fix falls due a while after it
+    recurs: bool = False  # the problem came back: the complaint is marked recurring
 
 
 DONE = OutcomeDef(Outcome.DONE, "done", N_("Done"), N_("done"))
@@ -536,6 +540,7 @@ STEPS: tuple[StepDef, ...] = (
                 N_("Effective"),
                 N_("effective"),
                 signs=Meaning.EFFECTIVE,
+                starts_recheck=True,
             ),
             OutcomeDef(
                 Outcome.NOT_EFFECTIVE,
@@ -633,7 +638,37 @@ ITEM_STEPS: tuple[StepDef, ...] = (
     ),
 )
 
-STEP_BY_ID = {s.id: s for s in (*STEPS, *ITEM_STEPS)}
+# The recheck of IATF 16949 10.2.3: a while after the verification is signed off
+# ([recheck] after, 30 days), QC check that the problem did not come back. It is opened
+# by its timed job, not by the table, and may run after the complaint closed; Recurred
+# runs the plan again (step 13, then the verification) and reopens the complaint.
+RECHECK = "recheck"
+LATER_STEPS: tuple[StepDef, ...] = (
+    StepDef(
+        RECHECK,
+        "15",
+        N_("Recheck a month on: did the problem come back?"),
+        Owner.QC,
+        "2d",
+        Anchor.OPENED,
+        _planned,
+        outcomes=(
+            OutcomeDef(Outcome.HELD, "held", N_("Held"), N_("the fix held")),
+            OutcomeDef(
+                Outcome.RECURRED,
+                "recur",
+                N_("Recurred"),
+                N_("recurred: the plan runs again"),
+                opens=("rectification_items",),
+                sends_back=("rectification_items", "verification", "verification_signoff"),
+                recurs=True,
+            ),
+        ),
+        asks=N_("Reply to this message with what the recheck found (text, photos or documents)."),
+    ),
+)
+
+STEP_BY_ID = {s.id: s for s in (*STEPS, *ITEM_STEPS, *LATER_STEPS)}
 # The steps that fill the disposition report's lower half, in the form's order.
 REPORT_FIELD_STEPS = tuple(s for s in STEPS if s.record_heading)
 STEP_IDS = tuple(s.id for s in STEPS)

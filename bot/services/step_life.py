@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.procedure import engine
 from bot.procedure import plans as rules
+from bot.procedure.durations import parse_duration
 from bot.procedure.pings import next_ping_at, ping_time
 from bot.procedure.plans import ItemStatus
 from bot.procedure.routing import (
@@ -133,6 +134,10 @@ def apply_transition(
             # Nothing held for later is needed now: its pings, its meeting's reminder.
             queries.drop_held_pings(session, step.id)
             queries.drop_held_pings(session, step.id, Purpose.MEETING)
+    if transition.opened and complaint.status == ComplaintStatus.CLOSED:
+        # A recheck found the problem back: the case is open again.
+        complaint.status, complaint.closed_at = ComplaintStatus.OPEN, None
+        log_event(session, actor, "reopened", now, complaint)
     if transition.closed and complaint.status != ComplaintStatus.CLOSED:
         complaint.status = ComplaintStatus.CLOSED
         complaint.closed_at = now
@@ -247,7 +252,12 @@ def finish_step(
     uow.touch(step)
     if ending.solvable_today is not None:
         complaint.solvable_today = ending.solvable_today
+    if ending.recurs:
+        complaint.is_recurring = True  # the recheck found it back: a recurring problem
     apply_transition(uow, complaint, transition, actor, ending.outcome)
+    if ending.starts_recheck and uow.config.recheck.enabled:
+        later = uow.now + parse_duration(uow.config.recheck.after)
+        queries.set_recheck(uow.session, complaint, later)
     report_result(uow, step, step.note, actor)
     return PressResult.OK
 

@@ -129,9 +129,16 @@ def disciplines(
         *((t("Signed off"), line) for line in effective),
         (t("Corrective results to sales"), by(rules.RESULTS_TO_SALES)),
     )
+    recheck = done(rules.RECHECK_STEP)
+    recheck_line = (
+        f"{t(recheck.outcome_record) if recheck.outcome_record else ''} · {by(rules.RECHECK_STEP)}"
+        if recheck
+        else t(NOT_YET)
+    )
     d7 = (
         (t("Improvement measures"), c.corrective_proposal or t(NOT_YET)),
         (t("Formulated by"), by(rules.MEASURES)),
+        (t("Recheck a month on"), recheck_line),
     )
     verdict = signed((Meaning.SATISFIED, Meaning.NOT_SATISFIED))
     d8 = (

@@ -103,6 +103,7 @@ EVENTS.update(
         "press_refused": N_("press refused"),
         "ping": N_("reminder sent"),
         "closed": N_("closed"),
+        "reopened": N_("reopened"),
         "plant_set": N_("plant of origin set"),
         "plant_changed": N_("supply responsibility changed"),
         "causes_set": N_("cause categories named"),
