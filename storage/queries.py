@@ -18,7 +18,7 @@ from bot.procedure.pings import PingKind
 from bot.procedure.plans import ItemStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
-from bot.procedure.steps import ComplaintStatus, StepStatus
+from bot.procedure.steps import RECHECK, ComplaintStatus, StepStatus
 from storage.models import (
     Chat,
     ChatMigration,
@@ -1268,3 +1268,29 @@ def set_recheck(session: Session, complaint: Complaint, due_at: datetime) -> Non
         session.add(RecheckDue(complaint=complaint, due_at=due_at))
     else:
         row.due_at = due_at
+
+
+def under_recheck(
+    session: Session, customer_id: int, product_name: str, specification: str, besides: int
+) -> list[Complaint]:
+    """The customer's complaints on the same product or specification whose fix waits for
+    its recheck (or is being rechecked)."""
+    rechecking = select(Step.complaint_id).where(
+        Step.key == RECHECK, Step.status == StepStatus.OPEN
+    )
+    waiting = select(RecheckDue.complaint_id)
+    return list(
+        session.scalars(
+            select(Complaint)
+            .where(
+                Complaint.customer_id == customer_id,
+                Complaint.id != besides,
+                or_(
+                    Complaint.product_name == product_name,
+                    Complaint.specification == specification,
+                ),
+                or_(Complaint.id.in_(waiting), Complaint.id.in_(rechecking)),
+            )
+            .order_by(Complaint.received_at)
+        )
+    )

@@ -25,6 +25,7 @@ from storage.models import (
     OutboxMessage,
     Person,
     Purpose,
+    RecheckDue,
     Step,
 )
 from tests.conftest import QC_HW, SALES, config_data
@@ -132,13 +133,15 @@ def test_files_sent_before_the_store_are_kept_from_the_upgrade_on(engine: Engine
     """0010 marks every file already recorded (letters, a step's report) to be kept."""
     db.upgrade(engine, "0009")
     # Today's code, on the old schema: no file is marked. It reads a step's extension
-    # requests (0012) and a complaint's causes (0015) as it draws the cards: those tables
-    # alone are made for it, and dropped again before the upgrade creates them.
-    ExtensionRequest.__table__.create(engine)
-    ComplaintCause.__table__.create(engine)
+    # requests (0012) and a complaint's causes (0015) as it draws the cards, and the
+    # rechecks waiting (0018) as it files: those tables alone are made for it, and
+    # dropped again before the upgrade creates them.
+    made = [ExtensionRequest, ComplaintCause, RecheckDue]
+    for model in made:
+        model.__table__.create(engine)  # type: ignore[attr-defined]
     _fill(engine)
-    ComplaintCause.__table__.drop(engine)
-    ExtensionRequest.__table__.drop(engine)
+    for model in reversed(made):
+        model.__table__.drop(engine)  # type: ignore[attr-defined]
     with engine.begin() as connection:
         complaint_id = connection.execute(text("SELECT id FROM complaint")).scalar_one()
         connection.execute(

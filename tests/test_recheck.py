@@ -14,7 +14,7 @@ from bot.procedure.steps import ComplaintStatus, StepStatus
 from bot.services import exports, rechecks
 from bot.services.uow import Caller
 from bot.views import eightd
-from storage.models import Complaint, Event, RecheckDue, Step
+from storage.models import Complaint, Event, Purpose, RecheckDue, Step
 from tests.conftest import PURCHASING, QC_HW, QC_LAISHAN, QC_LS, SALES, VP_PROD
 from tests.test_workflow import NOW, Company, Press
 
@@ -91,3 +91,29 @@ def test_recurred_runs_the_plan_again_and_reopens_the_complaint(engine: Engine) 
         assert statuses["rectification_items"] is StepStatus.OPEN
         actions = [e.action for e in session.scalars(select(Event).order_by(Event.id))]
         assert "reopened" in actions and actions.count("item_reopened") == 2
+
+
+def test_a_new_complaint_within_the_window_is_linked_and_qc_and_the_vp_are_told(
+    engine: Engine,
+) -> None:
+    company = Company(engine)
+    _through_to_the_verdict(company)  # Laishan's fix waits for its recheck
+    company.clock.set(NOW + timedelta(days=10))
+    # The same customer, another specification of the same product: linked.
+    company.file(received_at=NOW + timedelta(days=10), specification="6205", plant=Plant.HUANGWU)
+    with company.sessions() as session:
+        new = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
+        assert new is not None and new.number == "KS-2026-0002"
+        assert new.recurs_after == ["KS-2026-0001"] and new.is_recurring and new.is_serious
+        linked = session.scalars(select(Event).where(Event.action == "linked_in_recheck")).one()
+        assert linked.detail["earlier"] == "KS-2026-0001"
+    told = [
+        r for r in company.outbox(Purpose.RESULT) if "KS-2026-0002" in r.payload.get("text", "")
+    ]
+    assert {r.chat_id for r in told} == {QC_LAISHAN, VP_PROD}
+    assert "等待一个月后复查" in told[0].payload["text"]
+    # Another customer's complaint on the same product is not linked.
+    company.file(received_at=NOW + timedelta(days=10), customer="威海精工")
+    with company.sessions() as session:
+        other = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
+        assert other is not None and other.recurs_after == []

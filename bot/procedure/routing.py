@@ -283,6 +283,12 @@ def tracking_audience(plant: Plant) -> list[Audience]:
     return audience + [Person(role) for role in leading_roles(plant)]
 
 
+def recheck_audience(plant: Plant) -> list[Audience]:
+    """A new complaint that may be the recurrence of one waiting for its recheck: the
+    plant's QC group and leading VP (IATF 16949 10.2.3)."""
+    return tracking_audience(plant)
+
+
 # The group of a person's department, where their plan items go too (if configured).
 DEPARTMENT_GROUPS = {
     Role.QC: Group.QC,

@@ -18,7 +18,7 @@ from bot.procedure.intake import Draft, customer_key, occurrence_time, tidy_name
 from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.recurrence import product_key, window_start
 from bot.procedure.steps import ComplaintStatus
-from bot.services import conversations, files, major, mapping
+from bot.services import conversations, files, major, mapping, rechecks
 from bot.services.copies import announce
 from bot.services.events import Actor, log_event
 from bot.services.step_cards import may_see
@@ -230,6 +230,8 @@ def register(uow: UnitOfWork, draft: Draft, actor: Actor) -> Complaint:
             file_name=item.file_name,
             mime_type=item.mime_type,
         )
+    # The same customer's product again while an earlier fix waits for its recheck.
+    rechecks.link_new(uow, complaint, actor)
     log_event(
         session,
         actor,

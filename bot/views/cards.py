@@ -248,6 +248,11 @@ def pareto(found: Pareto, names: Mapping[str, str], language: str) -> list[str]:
     return render_messages("reports/pareto.html", language, p=found, named=named)
 
 
+def recheck_link(new: ComplaintView, earlier: ComplaintView, language: str) -> Message:
+    """A new complaint within an earlier one's recheck window: a possible recurrence."""
+    return Message(render("notices/recheck_link.html", language, c=new, e=earlier))
+
+
 def nature_prompt(pick: NaturePick, language: str) -> str:
     return render("steps/nature_reason.html", language, pick=pick)
 

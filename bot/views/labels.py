@@ -106,6 +106,7 @@ EVENTS.update(
         "reopened": N_("reopened"),
         "plant_set": N_("plant of origin set"),
         "plant_changed": N_("supply responsibility changed"),
+        "linked_in_recheck": N_("linked to a complaint waiting for its recheck"),
         "causes_set": N_("cause categories named"),
         "cost_recorded": N_("cost of poor quality recorded"),
         "nature_set": N_("nature changed"),
