@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from telegram import ForceReply, Update
+from telegram import ForceReply, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
@@ -23,6 +23,7 @@ from bot.procedure.intake import FileKind
 from bot.services import (
     conversations,
     costs,
+    exports,
     extensions,
     meetings,
     resources,
@@ -31,7 +32,7 @@ from bot.services import (
 )
 from bot.services.extensions import AskResult
 from bot.services.steps import PressResult, PromptKind, ReplyResult
-from bot.views import cards, keyboards
+from bot.views import cards, eightd, keyboards
 from bot.views.callbacks import (
     NATURE,
     PLANT,
@@ -46,6 +47,7 @@ from bot.views.callbacks import (
     StepPress,
     pattern,
 )
+from bot.views.fonts import cjk_font
 from bot.views.i18n import N_, gettext, gettext_plain
 from bot.views.models import StepView
 from bot.views.render import format_datetime, render_messages
@@ -135,6 +137,8 @@ async def on_press(update: Update, context: Context) -> None:
         StepAction.EXTEND,
         StepAction.SNOOZE,
         StepAction.CAUSES,
+        StepAction.EIGHT_D_ZH,
+        StepAction.EIGHT_D_EN,
     )
     await query.answer(None if asks else gettext(language, "Recorded."))
     if done.finished and query.message is not None:
@@ -170,6 +174,8 @@ async def _after_press(
             await context.bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
     if done.step is not None and (done.finished or done.asks_reason):
         await _prompt(context, user_id, done.step, done.asks_reason, language)
+    if done.attach_8d is not None and done.step is not None:
+        await attach_eight_d(context, user_id, done.step, done.attach_8d)
     if done.asks_cost is not None and done.step is not None:
         await ask_cost(context, user_id, done.step.id, done.step.complaint_number, done.asks_cost)
     if done.asks_meeting:
@@ -371,6 +377,32 @@ async def _cost_reply(update: Update, context: Context, key: str, prompt: list[A
     await message.reply_text(gettext(language, "Recorded." if done.ok else done.reason))
     if done.next_kind is not None and update.effective_user is not None:
         await ask_cost(context, update.effective_user.id, target, number, done.next_kind)
+
+
+async def attach_eight_d(context: Context, user_id: int, step: StepView, language: str) -> None:
+    """The 8D report built from the record, sent to the salesperson to pass on, and kept
+    with step 12 as its answer (the PDF, with a note saying so)."""
+    request = exports.ReportRequest(context.caller, step.complaint_number)
+    found = await context.services.run(exports.eight_d, request)
+    c = found.complaint
+    if c is None:
+        return
+    tz, build = context.services.config.timezone, context.services.build
+    sheet = await build(eightd.eightd_xlsx, c, found.plan, found.team, language, tz)
+    pdf = await build(eightd.eightd_pdf, c, found.plan, found.team, language, tz, cjk_font())
+    await context.bot.send_document(user_id, InputFile(sheet.content, filename=sheet.name))
+    sent = await context.bot.send_document(user_id, InputFile(pdf.content, filename=pdf.name))
+    assert sent.document is not None
+    note = N_("The 8D report ({name}) is attached as the solution.")
+    reply = steps.PromptReply(
+        context.caller,
+        step.id,
+        PromptKind.NOTE,
+        gettext_plain(context.language, note, name=pdf.name),
+        sent.document.file_id,
+        FileKind.DOCUMENT,
+    )
+    await context.services.run(steps.reply_to_prompt, reply)
 
 
 def _task_list(context: Context, found: steps.TaskList, title: str, empty: str) -> list[str]:

@@ -220,6 +220,21 @@ async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine)
         assert "退回 1 次" in plan_card.text
         await finish(world, QC_LS, QC_LAISHAN, "verification", "done")
         await finish(world, VP_PROD, VP_PROD, "verification_signoff", "eff")
+        # Sales attach the 8D report, in English, as the solution: one button.
+        solution = await eventually(lambda: open_step(world, "customer_solution"))
+        attach = f"v1:st:8den:{solution}"
+        card = await eventually(lambda: with_button(world, SALES, attach), timeout=60)
+        assert not (await press(world, SALES, SALES, card.message_id, attach))["show_alert"]
+
+        def attached() -> Step | None:
+            with world.sessions() as session:
+                step = session.get(Step, solution)
+                return step if step is not None and step.file_id else None
+
+        kept = await eventually(attached, timeout=NOTICE)
+        assert kept.note is not None and f"8D-{number}-en.pdf" in kept.note
+        sent = {m.file_name for m in world.emu.bot_messages(SALES) if m.kind == "document"}
+        assert {f"8D-{number}-en.xlsx", f"8D-{number}-en.pdf"} <= sent
         await finish(world, SALES, SALES, "customer_solution", "done")
         # Not satisfied: back to the appraisal (3), and the rectification runs again.
         await finish(world, SALES, SALES, "customer_result", "unsat")

@@ -232,6 +232,8 @@ def test_task_buttons_come_from_the_step_table(language: str, definition: Any) -
         expected.discard(StepAction.NATURE)
     if not definition.asks_causes:
         expected.discard(StepAction.CAUSES)
+    if not definition.attaches_8d:
+        expected -= {StepAction.EIGHT_D_ZH, StepAction.EIGHT_D_EN}
     if not definition.holds_meeting:
         expected.discard(StepAction.MEETING)
     if definition.per_item or step.due_at is None:

@@ -242,6 +242,7 @@ class StepDef:
     fills_plan: bool = False  # done by issuing the rectification plan (step 10)
     by_items: bool = False  # done when every item of the plan is accepted (step 13)
     per_item: bool = False  # one per plan item, outside the engine's table
+    attaches_8d: bool = False  # the 8D report may be attached as its answer (step 12)
 
     @property
     def pressable(self) -> bool:
@@ -473,6 +474,7 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         opens=("customer_result",),
         completes=("customer_answer",),
+        attaches_8d=True,
         asks=N_(
             "Reply to this message with the solution sent to the customer "
             "(《客户投诉质量问题解决方案》, text or a document) and how the customer was told."

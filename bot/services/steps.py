@@ -89,6 +89,7 @@ class Pressed:
     card: bool = False  # Card (a digest's button): the step's card, with its buttons
     asks_causes: bool = False  # the cause chooser is offered (the appraisal)
     asks_cost: CostKind | None = None  # done: the first figure the step learns is asked
+    attach_8d: str | None = None  # the 8D report to attach, in this language (step 12)
     cause_mask: int = 0  # the categories chosen so far
 
 
@@ -247,6 +248,11 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
             asks_nature=True,
             complaint=mapping.complaint_view(complaint, uow.config, steps=False),
         )
+    if command.action in (StepAction.EIGHT_D_ZH, StepAction.EIGHT_D_EN):
+        if not definition.attaches_8d:
+            return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))
+        language = "zh_CN" if command.action is StepAction.EIGHT_D_ZH else "en"
+        return Pressed(PressResult.OK, mapping.step_view(step, uow.config), attach_8d=language)
     if command.action is StepAction.CAUSES:
         if not definition.asks_causes:
             return Pressed(PressResult.WRONG_BUTTON, mapping.step_view(step, uow.config))

@@ -97,6 +97,8 @@ class StepAction(StrEnum):
     SNOOZE = "snz"  # silence the step's reminders a while (how long is asked for)
     CARD = "card"  # bring up the step's card (a digest's buttons)
     CAUSES = "cause"  # QC name the cause categories and the responsibility (step 3)
+    EIGHT_D_ZH = "8dzh"  # attach the 8D report in Chinese as the solution (step 12)
+    EIGHT_D_EN = "8den"  # the same, in English
 
 
 _FIXED = {a.value for a in StepAction if a is not StepAction.FINISH}

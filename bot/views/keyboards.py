@@ -175,6 +175,19 @@ def task(language: str, step: StepView) -> Keyboard:
         )
     if step.definition.sets_nature:
         rows.append([(t("Change the nature"), StepPress(step.id, StepAction.NATURE).encode())])
+    if step.definition.attaches_8d:
+        rows.append(
+            [
+                (
+                    t("Attach the 8D report (中文)"),
+                    StepPress(step.id, StepAction.EIGHT_D_ZH).encode(),
+                ),
+                (
+                    t("Attach the 8D report (English)"),
+                    StepPress(step.id, StepAction.EIGHT_D_EN).encode(),
+                ),
+            ]
+        )
     if step.definition.asks_causes:
         label = t("Causes and responsibility")
         rows.append([(label, StepPress(step.id, StepAction.CAUSES).encode())])
