@@ -310,9 +310,9 @@ def _export(
         if found.complaint is None:
             print(f"kesu: no complaint {which!r}", file=sys.stderr)
             return 2
-        c, plan, team = found.complaint, found.plan, found.team
-        files.append(eightd.eightd_xlsx(c, plan, team, language, tz))
-        files.append(eightd.eightd_pdf(c, plan, team, language, tz, cjk_font()))
+        c, plan, team, fmea = found.complaint, found.plan, found.team, found.fmea
+        files.append(eightd.eightd_xlsx(c, plan, team, language, tz, fmea))
+        files.append(eightd.eightd_pdf(c, plan, team, language, tz, cjk_font(), fmea))
     else:
         report = services.call(exports.report, exports.ReportRequest(OPERATOR, which))
         if report.complaint is None:

@@ -107,13 +107,19 @@ async def _eight_d(update: Update, context: Context, number: str, language: str)
         return found.refusal, []
     language = {"zh": "zh_CN", "en": "en"}.get(language.lower(), context.language)
     tz, build = context.services.config.timezone, context.services.build
-    files = [await build(eightd.eightd_xlsx, c, found.plan, found.team, language, tz)]
+    files = [
+        await build(eightd.eightd_xlsx, c, found.plan, found.team, language, tz, fmea=found.fmea)
+    ]
     try:
         font = cjk_font()
     except NoCjkFont:
         await send_parts(update, [gettext(context.language, NO_FONT)])
         return None, files
-    files.append(await build(eightd.eightd_pdf, c, found.plan, found.team, language, tz, font))
+    files.append(
+        await build(
+            eightd.eightd_pdf, c, found.plan, found.team, language, tz, font, fmea=found.fmea
+        )
+    )
     return None, files
 
 

@@ -34,12 +34,14 @@ from bot.services.extensions import AskResult
 from bot.services.steps import PressResult, PromptKind, ReplyResult
 from bot.views import cards, eightd, keyboards
 from bot.views.callbacks import (
+    FMEA,
     NATURE,
     PLANT,
     SNOOZE,
     STEP,
     BadCallback,
     CausePick,
+    FmeaPress,
     NaturePick,
     PlantPress,
     SnoozePress,
@@ -174,6 +176,8 @@ async def _after_press(
             await context.bot.send_message(user_id, part, parse_mode=ParseMode.HTML)
     if done.step is not None and (done.finished or done.asks_reason):
         await _prompt(context, user_id, done.step, done.asks_reason, language)
+    if done.asks_fmea and done.step is not None:
+        await send_to(context, user_id, cards.fmea_question(done.step, language))
     if done.attach_8d is not None and done.step is not None:
         await attach_eight_d(context, user_id, done.step, done.attach_8d)
     if done.asks_cost is not None and done.step is not None:
@@ -196,6 +200,24 @@ async def offer_causes(context: Context, user_id: int, step_id: int, done: steps
     pick = CausePick(step_id, done.cause_mask, c.plant.value)
     listed = context.services.config.causes.listed()
     await send_to(context, user_id, cards.cause_chooser(c, pick, listed, context.language))
+
+
+async def on_fmea(update: Update, context: Context) -> None:
+    """Yes or No: the FMEA / control plan updated; the buttons go once answered."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        pressed = FmeaPress.decode(query.data)
+    except BadCallback:
+        await answer_stale(query, context.language)
+        return
+    command = steps.AnswerFmea(context.caller, pressed.step_id, pressed.updated)
+    result = await context.services.run(steps.answer_fmea, command)
+    if result is not PressResult.OK:
+        await query.answer(gettext(context.language, REFUSALS[result]), show_alert=True)
+        return
+    await query.answer(gettext_plain(context.language, "Recorded."))
+    await edit_keyboard(query, None)
 
 
 async def on_snooze(update: Update, context: Context) -> None:
@@ -388,8 +410,12 @@ async def attach_eight_d(context: Context, user_id: int, step: StepView, languag
     if c is None:
         return
     tz, build = context.services.config.timezone, context.services.build
-    sheet = await build(eightd.eightd_xlsx, c, found.plan, found.team, language, tz)
-    pdf = await build(eightd.eightd_pdf, c, found.plan, found.team, language, tz, cjk_font())
+    sheet = await build(
+        eightd.eightd_xlsx, c, found.plan, found.team, language, tz, fmea=found.fmea
+    )
+    pdf = await build(
+        eightd.eightd_pdf, c, found.plan, found.team, language, tz, cjk_font(), fmea=found.fmea
+    )
     await context.bot.send_document(user_id, InputFile(sheet.content, filename=sheet.name))
     sent = await context.bot.send_document(user_id, InputFile(pdf.content, filename=pdf.name))
     assert sent.document is not None
@@ -445,6 +471,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CallbackQueryHandler(on_plant, pattern=pattern(PLANT)),
         CallbackQueryHandler(on_nature, pattern=pattern(NATURE)),
         CallbackQueryHandler(on_snooze, pattern=pattern(SNOOZE)),
+        CallbackQueryHandler(on_fmea, pattern=pattern(FMEA)),
         CommandHandler("mytasks", mytasks),
         CommandHandler("overdue", overdue),
     ]

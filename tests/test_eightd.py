@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 
 from bot.procedure.grading import Demand, Plant
-from bot.services import costs, exports
+from bot.services import costs, exports, steps
 from bot.services.uow import Caller
 from bot.views import eightd
 from bot.views.fonts import cjk_font
@@ -30,12 +30,14 @@ def _report(company: Company, who: int = VP_PROD) -> exports.Report:
 def _texts(found: exports.Report, language: str) -> tuple[str, dict[str, str], str]:
     assert found.complaint is not None
     tz = "Asia/Shanghai"
-    made = eightd.eightd_xlsx(found.complaint, found.plan, found.team, language, tz)
+    made = eightd.eightd_xlsx(found.complaint, found.plan, found.team, language, tz, found.fmea)
     sheet = load_workbook(io.BytesIO(made.content)).active
     assert sheet is not None
     cells = {str(r[0].value): str(r[1].value) for r in sheet.iter_rows() if r[1].value}
     lines = "\n".join(str(r[0].value) for r in sheet.iter_rows() if r[0].value)
-    pdf = eightd.eightd_pdf(found.complaint, found.plan, found.team, language, tz, cjk_font())
+    pdf = eightd.eightd_pdf(
+        found.complaint, found.plan, found.team, language, tz, cjk_font(), found.fmea
+    )
     return lines, cells, _pdf_text(pdf.content)
 
 
@@ -56,7 +58,17 @@ def test_the_8d_report_carries_every_discipline_from_the_record(engine: Engine) 
     company.issue_plan(VP_PROD, [("更换轴承座", QC_LS, VP_PROD), ("校准设备", PURCHASING, QC_LS)])
     later = NOW + timedelta(days=2)
     company.carry_out([(QC_LS, VP_PROD), (PURCHASING, QC_LS)], at=later)
-    assert company.press(QC_LS, "verification", Press.DONE, later).value == "ok"
+    verification = company.step_id("verification")
+    pressed = company.services.call(
+        steps.press,
+        steps.PressStep(Caller(QC_LS, QC_LS), verification, steps.StepAction.FINISH, "done"),
+    )
+    # Done, the FMEA / control plan question is asked; only who may act answers it.
+    assert pressed.asks_fmea
+    answer = steps.AnswerFmea(Caller(SALES_2, SALES_2), verification, True)
+    assert company.services.call(steps.answer_fmea, answer) is steps.PressResult.DENIED
+    answer = steps.AnswerFmea(Caller(QC_LS, QC_LS), verification, True)
+    assert company.services.call(steps.answer_fmea, answer) is steps.PressResult.OK
     assert company.press(VP_PROD, "verification_signoff", Press.EFFECTIVE, later).value == "ok"
 
     found = _report(company)
@@ -81,6 +93,8 @@ def test_the_8d_report_carries_every_discipline_from_the_record(engine: Engine) 
         # D5: the plan's items; D6: their acceptances and the sign-off, with meaning.
         assert cells["Item 1"].startswith("更换轴承座") and cells["Item 2"].startswith("校准设备")
         assert cells["Signed off"].startswith("rectification effective · 陈生产")
+        # D7: the improvement measures and the FMEA / control plan answer.
+        assert cells["FMEA and control plan updated"].startswith("Yes · 赵质检")
     # Verified but not yet answered and closed: only D8 is still open.
     assert "Still open: D8" in lines
     for title in ("D0 Symptom", "D4 Root cause", "D6 Implemented and validated", "D8 Closure"):

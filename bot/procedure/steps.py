@@ -243,6 +243,7 @@ class StepDef:
     by_items: bool = False  # done when every item of the plan is accepted (step 13)
     per_item: bool = False  # one per plan item, outside the engine's table
     attaches_8d: bool = False  # the 8D report may be attached as its answer (step 12)
+    asks_fmea: bool = False  # done: whether the FMEA / control plan was updated is asked
 
     @property
     def pressable(self) -> bool:
@@ -516,6 +517,7 @@ STEPS: tuple[StepDef, ...] = (
         Anchor.OPENED,
         _planned,
         opens=("verification_signoff",),
+        asks_fmea=True,
         records="verification",
         record_heading=N_("Verification of effect"),
         signed_by=N_("Production quality VP"),

@@ -27,6 +27,10 @@ class Actor:
         return cls(person, caller.telegram_id, caller.source, caller.chat_id)
 
 
+# After the verification: whether the FMEA / control plan was updated (the 8D's D7).
+FMEA_ANSWERED = "fmea_answered"
+
+
 def log_event(
     session: Session,
     actor: Actor,

@@ -20,7 +20,7 @@ from bot.procedure.pareto import Pareto, Period
 from bot.procedure.roles import Role
 from bot.procedure.routing import month_end_audience
 from bot.services import mapping, pareto
-from bot.services.events import Actor, last_run, log_event
+from bot.services.events import FMEA_ANSWERED, Actor, last_run, log_event
 from bot.services.notices import FilePayload, Notice, post, recipients
 from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
 from bot.views import cards, forms
@@ -69,6 +69,8 @@ class Report:
     plan: PlanView | None = None  # for the rectification plan's form
     files: tuple[KeptFileView, ...] = ()  # the files kept for the complaint
     team: tuple[tuple[str, Role], ...] = ()  # the 8D's D1: everyone who acted, first to last
+    # The 8D's D7: the FMEA / control plan updated? (answer, who, when), the latest.
+    fmea: tuple[bool, str, datetime] | None = None
 
 
 def month_bounds(period: str, now: datetime) -> tuple[str, datetime, datetime] | None:
@@ -157,14 +159,18 @@ def eight_d(uow: UnitOfWork, command: ReportRequest) -> Report:
         return found
     plan_row = queries.plan_of(uow.session, found.complaint.id)
     team: dict[str, Role] = {}
+    fmea: tuple[bool, str, datetime] | None = None
     for event in queries.events_of(uow.session, found.complaint.id):
         if event.actor is not None and event.actor.name not in team:
             team[event.actor.name] = event.actor.role
+        if event.action == FMEA_ANSWERED and event.actor is not None:
+            fmea = (bool(event.detail.get("updated")), event.actor.name, event.at)
     return Report(
         complaint=found.complaint,
         plan=mapping.plan_view(plan_row) if plan_row is not None else None,
         files=found.files,
         team=tuple(team.items()),
+        fmea=fmea,
     )
 
 

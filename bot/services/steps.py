@@ -24,11 +24,12 @@ from bot.procedure.routing import (
 )
 from bot.procedure.steps import (
     STEP_BY_ID,
+    ComplaintStatus,
     StepStatus,
 )
 from bot.services import causes, costs, digests, files, mapping, plans
 from bot.services.copies import announce
-from bot.services.events import Actor, log_event, log_refusal
+from bot.services.events import FMEA_ANSWERED, Actor, log_event, log_refusal
 from bot.services.notices import (
     Recipient,
     language_of,
@@ -90,6 +91,7 @@ class Pressed:
     asks_causes: bool = False  # the cause chooser is offered (the appraisal)
     asks_cost: CostKind | None = None  # done: the first figure the step learns is asked
     attach_8d: str | None = None  # the 8D report to attach, in this language (step 12)
+    asks_fmea: bool = False  # done: was the FMEA / control plan updated? (the verification)
     cause_mask: int = 0  # the categories chosen so far
 
 
@@ -271,6 +273,7 @@ def press(uow: UnitOfWork, command: PressStep) -> Pressed:
         mapping.step_view(step, uow.config),
         finished=True,
         asks_cost=costs.first_asked(step),
+        asks_fmea=definition.asks_fmea,
     )
 
 
@@ -283,6 +286,29 @@ def _offer_causes(uow: UnitOfWork, step: Step, result: PressResult) -> Pressed:
         asks_causes=True,
         cause_mask=causes.current_mask(uow, complaint),
     )
+
+
+@dataclass(frozen=True)
+class AnswerFmea:
+    caller: Caller
+    step_id: int
+    updated: bool
+
+
+def answer_fmea(uow: UnitOfWork, command: AnswerFmea) -> PressResult:
+    """Whether the FMEA / control plan was updated, answered after the verification; the
+    latest answer stands (the event log keeps each, with who and when)."""
+    step = queries.step_by_id(uow.session, command.step_id)
+    if step is None or not STEP_BY_ID[step.key].asks_fmea:
+        return PressResult.WRONG_BUTTON
+    person = uow.person(command.caller)
+    actor = Actor.of(command.caller, person)
+    if not may_press(uow, person, step):
+        return _refuse(uow, actor, step, "fmea").result
+    if step.complaint.status == ComplaintStatus.CLOSED:
+        return PressResult.NOT_OPEN
+    log_event(uow.session, actor, FMEA_ANSWERED, uow.now, step.complaint, updated=command.updated)
+    return PressResult.OK
 
 
 def _take(uow: UnitOfWork, step: Step, person: Person, actor: Actor) -> None:

@@ -81,6 +81,7 @@ EXTENSION = "ex"  # the leading VP (or the GM) decides an extension of a step's 
 SNOOZE = "sz"  # a step's reminders silenced for an hour, or until the next working morning
 CAUSES = "ca"  # QC name the cause categories and the responsibility at the appraisal
 COST = "co"  # /cost: record one figure of the cost of poor quality
+FMEA = "fm"  # the verification: was the FMEA / control plan updated?
 
 
 class StepAction(StrEnum):
@@ -281,6 +282,24 @@ class CostPress:
         if callback.family != COST or callback.action not in {k.value for k in CostKind}:
             raise BadCallback(f"not a cost button: {data!r}")
         return cls(callback.int_arg, callback.action)
+
+
+@dataclass(frozen=True)
+class FmeaPress:
+    """After the verification: whether the FMEA / control plan was updated (the 8D's D7)."""
+
+    step_id: int
+    updated: bool
+
+    def encode(self) -> str:
+        return Callback(FMEA, "y" if self.updated else "n", str(self.step_id)).encode()
+
+    @classmethod
+    def decode(cls, data: str | None) -> FmeaPress:
+        callback = decode(data)
+        if callback.family != FMEA or callback.action not in ("y", "n"):
+            raise BadCallback(f"not an FMEA button: {data!r}")
+        return cls(callback.int_arg, callback.action == "y")
 
 
 @dataclass(frozen=True)

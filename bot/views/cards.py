@@ -253,6 +253,12 @@ def recheck_link(new: ComplaintView, earlier: ComplaintView, language: str) -> M
     return Message(render("notices/recheck_link.html", language, c=new, e=earlier))
 
 
+def fmea_question(step: StepView, language: str) -> Message:
+    """Asked of whoever recorded the verification (the 8D's D7)."""
+    text = render("steps/fmea.html", language, s=step)
+    return Message(text, keyboards.fmea(language, step.id))
+
+
 def nature_prompt(pick: NaturePick, language: str) -> str:
     return render("steps/nature_reason.html", language, pick=pick)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -44,6 +45,7 @@ def disciplines(
     team: Sequence[tuple[str, Role]],
     language: str,
     tz: str,
+    fmea: tuple[bool, str, datetime] | None = None,
 ) -> list[Discipline]:
     t = lambda message: gettext_plain(language, message)  # noqa: E731
     steps = {s.key: s for s in c.steps if s.status is StepStatus.DONE}
@@ -138,6 +140,7 @@ def disciplines(
     d7 = (
         (t("Improvement measures"), c.corrective_proposal or t(NOT_YET)),
         (t("Formulated by"), by(rules.MEASURES)),
+        (t("FMEA and control plan updated"), _fmea_line(fmea, language, tz)),
         (t("Recheck a month on"), recheck_line),
     )
     verdict = signed((Meaning.SATISFIED, Meaning.NOT_SATISFIED))
@@ -170,6 +173,14 @@ def disciplines(
     ]
 
 
+def _fmea_line(fmea: tuple[bool, str, datetime] | None, language: str, tz: str) -> str:
+    if fmea is None:
+        return gettext_plain(language, NOT_YET)
+    updated, name, at = fmea
+    answer = gettext_plain(language, "Yes") if updated else gettext_plain(language, "No")
+    return f"{answer} · {name} · {format_datetime(at, tz)}"
+
+
 def _heading(c: ComplaintView, language: str) -> list[tuple[str, str]]:
     t = lambda message: gettext_plain(language, message)  # noqa: E731
     return [
@@ -192,9 +203,10 @@ def eightd_xlsx(
     team: Sequence[tuple[str, Role]],
     language: str,
     tz: str,
+    fmea: tuple[bool, str, datetime] | None = None,
 ) -> FormFile:
     t = lambda message: gettext_plain(language, message)  # noqa: E731
-    found = disciplines(c, plan, team, language, tz)
+    found = disciplines(c, plan, team, language, tz, fmea)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -230,9 +242,10 @@ def eightd_pdf(
     language: str,
     tz: str,
     font: CjkFont,
+    fmea: tuple[bool, str, datetime] | None = None,
 ) -> FormFile:
     t = lambda message: gettext_plain(language, message)  # noqa: E731
-    found = disciplines(c, plan, team, language, tz)
+    found = disciplines(c, plan, team, language, tz, fmea)
     pdf = FPDF(format="A4")
     pdf.set_title(f"{t(TITLE)} {c.number}")
     pdf.add_font("cjk", fname=font.path, collection_font_number=font.index)

@@ -34,6 +34,7 @@ from bot.views.callbacks import (
     CausePick,
     CostPress,
     ExtensionPress,
+    FmeaPress,
     HandPress,
     InvitePress,
     MajorPress,
@@ -261,6 +262,16 @@ def causes(language: str, pick: CausePick, listed: Sequence[Cause]) -> Keyboard:
         *(toggles[i : i + 3] for i in range(0, len(toggles), 3)),
         plants,
         [(gettext_plain(language, "Confirm"), choose(confirm=True))],
+    ]
+
+
+def fmea(language: str, step_id: int) -> Keyboard:
+    """Was the FMEA / control plan updated? Yes or No."""
+    return [
+        [
+            (gettext_plain(language, "Yes"), FmeaPress(step_id, updated=True).encode()),
+            (gettext_plain(language, "No"), FmeaPress(step_id, updated=False).encode()),
+        ]
     ]
 
 
