@@ -107,6 +107,7 @@ EVENTS.update(
         "plant_set": N_("plant of origin set"),
         "plant_changed": N_("supply responsibility changed"),
         "linked_in_recheck": N_("linked to a complaint waiting for its recheck"),
+        "fmea_answered": N_("FMEA and control plan answered"),
         "causes_set": N_("cause categories named"),
         "cost_recorded": N_("cost of poor quality recorded"),
         "nature_set": N_("nature changed"),
