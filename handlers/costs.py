@@ -4,6 +4,7 @@ and QC to record or correct one (the figure and the reason are asked by a reply)
 from __future__ import annotations
 
 from telegram import Update
+from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.procedure.costs import CostKind
@@ -11,7 +12,7 @@ from bot.services import costs
 from bot.views import cards
 from bot.views.callbacks import COST, BadCallback, CostPress, pattern
 from bot.views.i18n import N_, gettext
-from handlers.common import Context, answer_stale, send, send_parts
+from handlers.common import Context, answer_stale, ask_to_start, send, send_parts
 from handlers.steps import ask_cost
 
 USAGE = N_("Send it like this: /cost KS-2026-0001")
@@ -46,7 +47,10 @@ async def on_cost_button(update: Update, context: Context) -> None:
         return
     user = update.effective_user.id
     kind = CostKind(pressed.kind)
-    await ask_cost(context, user, pressed.complaint_id, sheet.number, kind, later=True)
+    try:
+        await ask_cost(context, user, pressed.complaint_id, sheet.number, kind, later=True)
+    except Forbidden:  # never started a private chat with the bot: where to ask is missing
+        await ask_to_start(update, context)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:
