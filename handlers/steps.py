@@ -129,8 +129,10 @@ async def on_press(update: Update, context: Context) -> None:
     if done.result is not PressResult.OK:
         await query.answer(gettext(language, REFUSALS[done.result]), show_alert=True)
         if done.asks_causes:  # the appraisal names its causes before Done
-            with contextlib.suppress(Forbidden):
+            try:
                 await offer_causes(context, update.effective_user.id, pressed.step_id, done)
+            except Forbidden:
+                await ask_to_start(update, context)
         return
     # Nothing is recorded by these yet: they show, or ask for more.
     asks = pressed.action in (
