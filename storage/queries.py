@@ -1216,15 +1216,19 @@ def hold_waiting_pings(
 # Causes and costs --------------------------------------------------------------------
 
 
-def complaint_ids_received(session: Session, since: datetime, until: datetime) -> list[int]:
-    """The ids of the complaints received in [since, until)."""
-    return list(
-        session.scalars(
-            select(Complaint.id).where(
-                Complaint.received_at >= since, Complaint.received_at < until
-            )
-        )
-    )
+def complaint_ids_received(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[int, str, str]]:
+    """(id, customer, "product specification") of the complaints received in [since, until)."""
+    rows = session.execute(
+        select(
+            Complaint.id,
+            Complaint.customer_name,
+            Complaint.product_name,
+            Complaint.specification,
+        ).where(Complaint.received_at >= since, Complaint.received_at < until)
+    ).all()
+    return [(i, customer, f"{name} {spec}") for i, customer, name, spec in rows]
 
 
 def causes_received(session: Session, since: datetime, until: datetime) -> list[tuple[int, str]]:

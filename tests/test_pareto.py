@@ -60,10 +60,12 @@ def test_periods_are_months_quarters_and_years_in_company_time() -> None:
         assert parse_period(bad, SHANGHAI) is None
 
 
-def _complaint(company: Company, at: datetime, causes: tuple[str, ...], claim: str) -> None:
+def _complaint(
+    company: Company, at: datetime, causes: tuple[str, ...], claim: str, customer: str = "海达"
+) -> None:
     """A complaint received at `at`, appraised with these causes, its claim recorded."""
     company.clock.set(at)
-    complaint_id = company.file(received_at=at)
+    complaint_id = company.file(received_at=at, customer=customer)
     company.press(QC_HW, "initial_assessment", Press.DONE, at)
     step_id = company.step_id("appraisal_report")
     if causes:
@@ -84,12 +86,12 @@ def test_pareto_agrees_with_a_hand_count(engine: Engine) -> None:
         (nov, ("machine",), "5000 协商"),
         (nov + timedelta(days=1), ("machine", "material"), "1.2万 协商"),
         (nov + timedelta(days=2), ("method",), ""),
-        (nov + timedelta(days=3), (), "800 补记"),
+        (nov + timedelta(days=3), (), "800 补记", "威海精工"),
         (datetime(2026, 10, 20, 2, tzinfo=UTC), ("material",), "3000 补记"),
         (datetime(2026, 3, 5, 2, tzinfo=UTC), ("environment",), ""),
     ]
-    for at, causes_, claim in fixture:
-        _complaint(company, at, causes_, claim)
+    for at, causes_, claim, *customer in fixture:
+        _complaint(company, at, causes_, claim, *customer)
 
     def asked(period: str, who: int = GM) -> service.ParetoResult:
         request = service.ParetoRequest(Caller(who, who), period, "zh_CN")
@@ -111,6 +113,12 @@ def test_pareto_agrees_with_a_hand_count(engine: Engine) -> None:
         "": Decimal("800.00"),
     }
     assert nov_found.total_cost == Decimal("17800.00")
+    # The money by customer and by product, the largest first.
+    assert [(b.key, b.value) for b in nov_found.by_customer] == [
+        ("海达", Decimal("17000.00")),
+        ("威海精工", Decimal("800.00")),
+    ]
+    assert [(b.key, b.value) for b in nov_found.by_product] == [("轴承 6204", Decimal("17800.00"))]
     # Q4 adds October's material complaint; the year adds March's environment.
     q4 = asked("2026-Q4").pareto
     assert q4 is not None and {b.key: b.value for b in q4.by_count}["material"] == 2
@@ -148,6 +156,7 @@ def test_pareto_agrees_with_a_hand_count(engine: Engine) -> None:
     rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
     assert ("机", 2, 40) in rows and ("未分类", 1, 100) in rows
     assert ("机", 11000, 61.8) in rows and ("料", 6000, 95.5) in rows
+    assert ("威海精工", 800, None) in rows
 
 
 def test_the_pareto_chart_draws_its_labels_in_the_cjk_font(engine: Engine) -> None:

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 NOT_CATEGORISED = ""  # the bar of complaints with no cause named
+TOP = 10  # customers and products by cost: the largest this many
 CENT = Decimal("0.01")
 
 
@@ -28,6 +29,8 @@ class CauseFact:
     complaint_id: int
     causes: tuple[str, ...]
     cost: Decimal  # yuan
+    customer: str = ""
+    product: str = ""  # product name and specification
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class Pareto:
     total_cost: Decimal
     by_count: tuple[Bar, ...]
     by_cost: tuple[Bar, ...]
+    # The money by customer and by product, the largest first (the cost's other totals).
+    by_customer: tuple[Bar, ...] = ()
+    by_product: tuple[Bar, ...] = ()
 
 
 def pareto(period: Period, facts: Iterable[CauseFact], order: Sequence[str] = ()) -> Pareto:
@@ -58,6 +64,8 @@ def pareto(period: Period, facts: Iterable[CauseFact], order: Sequence[str] = ()
     breaks ties (so equal bars keep the list's order)."""
     counts: dict[str, Decimal] = defaultdict(Decimal)
     costs: dict[str, Decimal] = defaultdict(Decimal)
+    customers: dict[str, Decimal] = defaultdict(Decimal)
+    products: dict[str, Decimal] = defaultdict(Decimal)
     complaints, total = 0, Decimal(0)
     for fact in facts:
         complaints += 1
@@ -67,6 +75,9 @@ def pareto(period: Period, facts: Iterable[CauseFact], order: Sequence[str] = ()
         for key in keys:
             counts[key] += 1
             costs[key] += share
+        if fact.cost > 0:
+            customers[fact.customer] += fact.cost
+            products[fact.product] += fact.cost
     rank = {key: i for i, key in enumerate(order)}
     return Pareto(
         period,
@@ -74,6 +85,8 @@ def pareto(period: Period, facts: Iterable[CauseFact], order: Sequence[str] = ()
         total.quantize(CENT, rounding=ROUND_HALF_UP),
         _bars(counts, rank),
         _bars({k: v for k, v in costs.items() if v > 0}, rank),
+        _bars(customers, {})[:TOP],
+        _bars(products, {})[:TOP],
     )
 
 

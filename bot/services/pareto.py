@@ -88,8 +88,10 @@ def of_period(uow: UnitOfWork, period: Period) -> Pareto:
             i,
             tuple(sorted(causes.get(i, ()), key=lambda k: order.get(k, len(order)))),
             total_yuan(latest.get(i, {})),
+            customer,
+            product,
         )
-        for i in ids
+        for i, customer, product in ids
     ]
     return pareto(period, facts, listed)
 

@@ -197,6 +197,16 @@ def _cause_sheet(book: Workbook, found: Pareto, listed: Sequence[Cause], languag
         safe_row(sheet, [t("Cause categories"), column, t("Cumulative %")])
         for bar in bars:
             safe_row(sheet, [named(bar.key), float(bar.value), float(bar.cumulative)])
+    for title, totals in (
+        (t("Cost by customer"), found.by_customer),
+        (t("Cost by product"), found.by_product),
+    ):
+        if totals:
+            safe_row(sheet, [])
+            safe_row(sheet, [title])
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+            for bar in totals:
+                safe_row(sheet, [bar.key, float(bar.value)])
     safe_row(sheet, [])
     safe_row(
         sheet,
