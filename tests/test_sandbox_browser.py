@@ -440,15 +440,28 @@ def test_file_follow_press_and_fast_forward_to_the_vps_escalation(
             limit = datetime.strptime(shown.group(0), "%Y-%m-%d %H:%M")
             assert timedelta(0) <= now - limit <= timedelta(minutes=1)
 
-        vp_line = None
+        def vp_escalation() -> WebElement | None:
+            lines = browser.find_elements(By.CSS_SELECTOR, f'#went-out li[data-chat="{VP_EXEC}"]')
+            return next((li for li in lines if number_text in li.text and "🚨" in li.text), None)
+
+        def open_vp_escalation() -> bool:
+            # The list is drawn again as messages go out: find the line and click it at once.
+            line = vp_escalation()
+            if line is None:
+                return False
+            line.click()  # opens the VP's private chat, as the VP
+            return True
+
+        def reached_the_vp() -> str:
+            return "yes" if vp_escalation() is not None else "no"  # a stale list: asked again
+
         for _ in range(8):
             jump_to_next_limit()
-            lines = browser.find_elements(By.CSS_SELECTOR, f'#went-out li[data-chat="{VP_EXEC}"]')
-            vp_line = next((li for li in lines if number_text in li.text and "🚨" in li.text), None)
-            if vp_line is not None:
+            if page.wait(reached_the_vp) == "yes":
                 break
-        assert vp_line is not None, "no escalation of the complaint reached the VP"
-        vp_line.click()  # opens the VP's private chat, as the VP
+        else:
+            raise AssertionError("no escalation of the complaint reached the VP")
+        page.wait(open_vp_escalation)
         page.wait(lambda: "active" in page._person(VP_EXEC).get_attribute("class"))
         # The VP's chats (private, leadership, QC and production of the plant) all show:
         # the chats scroll on their own, below no list of people.
