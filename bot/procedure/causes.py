@@ -71,10 +71,15 @@ def toggle(mask: int, index: int) -> int:
     return mask ^ (1 << index)
 
 
-def named(keys: Iterable[str], causes: Sequence[Cause], language: str) -> list[str]:
-    """The names of chosen keys in the list's order; a key the list no longer has (the
+def lookup(keys: Iterable[str], causes: Sequence[Cause]) -> tuple[Cause, ...]:
+    """The chosen categories in the list's order; a key the list no longer has (the
     company changed its list) shows as itself rather than vanish."""
     by_key = {c.key: c for c in causes}
     order = {c.key: i for i, c in enumerate(causes)}
     ordered = sorted(set(keys), key=lambda k: (order.get(k, len(order)), k))
-    return [by_key[k].name(language) if k in by_key else k for k in ordered]
+    return tuple(by_key.get(k) or Cause(k, k, k) for k in ordered)
+
+
+def named(keys: Iterable[str], causes: Sequence[Cause], language: str) -> list[str]:
+    """The names of chosen keys in the list's order, in the reader's language."""
+    return [c.name(language) for c in lookup(keys, causes)]

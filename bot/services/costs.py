@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.procedure import access
-from bot.procedure.costs import ASKED_AT, CostKind, next_kind, parse_figure
+from bot.procedure.costs import ASKED_AT, QUANTITIES, CostKind, next_kind, parse_figure
 from bot.procedure.intake import InvalidAnswer
 from bot.procedure.numbering import format_number, parse_number
 from bot.services import mapping
@@ -79,7 +79,7 @@ def record(uow: UnitOfWork, command: RecordCost) -> CostRecorded:
         figure = parse_figure(kind, command.text, reason_needed=not at_its_step)
     except InvalidAnswer as bad:
         return CostRecorded(False, bad.reason, bad.params, kind)
-    unit = figure.unit or ("" if kind not in _PIECES else complaint.quantity_unit or "")
+    unit = figure.unit or ("" if kind not in QUANTITIES else complaint.quantity_unit or "")
     entry = CostEntry(
         complaint=complaint,
         kind=kind,
@@ -108,9 +108,6 @@ def record(uow: UnitOfWork, command: RecordCost) -> CostRecorded:
         refresh_cards(uow, step)
     following = next_kind(step.key, kind) if at_its_step and step is not None else None
     return CostRecorded(True, kind=kind, next_kind=following, sheet=_sheet(uow, complaint, person))
-
-
-_PIECES = (CostKind.AFFECTED, CostKind.RETURNED, CostKind.REWORKED)
 
 
 def show(uow: UnitOfWork, command: ShowCosts) -> CostSheet | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import KesuConfig
 from bot.procedure.access import Case, Who
-from bot.procedure.causes import Cause
+from bot.procedure.causes import Cause, lookup
 from bot.procedure.costs import CostKind, total_yuan
 from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import Plant
@@ -178,13 +178,8 @@ def signature_view(signature: Signature) -> SignatureView:
 
 
 def causes_of(complaint: Complaint, config: KesuConfig) -> tuple[Cause, ...]:
-    """The complaint's cause categories in the company's order; a key the list no longer
-    has shows as itself."""
-    listed = config.causes.listed()
-    order = {c.key: i for i, c in enumerate(listed)}
-    by_key = {c.key: c for c in listed}
-    keys = sorted({c.cause for c in complaint.causes}, key=lambda k: (order.get(k, 99), k))
-    return tuple(by_key.get(k) or Cause(k, k, k) for k in keys)
+    """The complaint's cause categories in the company's order."""
+    return lookup((c.cause for c in complaint.causes), config.causes.listed())
 
 
 def complaint_view(
@@ -284,8 +279,7 @@ def event_view(
 def _named_causes(keys: object, listed: Sequence[Cause]) -> tuple[Cause, ...]:
     if not isinstance(keys, list):
         return ()
-    by_key = {c.key: c for c in listed}
-    return tuple(by_key.get(k) or Cause(k, k, k) for k in keys if isinstance(k, str))
+    return lookup((k for k in keys if isinstance(k, str)), listed)
 
 
 def delivery_view(row: OutboxMessage) -> DeliveryView:
