@@ -312,6 +312,8 @@ class Complaint(Base):
     costs: Mapped[list[CostEntry]] = relationship(
         back_populates="complaint", order_by="CostEntry.id"
     )
+    # The recheck a month on waiting to fall due, if one is (bot/services/rechecks.py).
+    recheck_waiting: Mapped[RecheckDue | None] = relationship(viewonly=True)
 
 
 class ComplaintCause(Base):

@@ -325,7 +325,13 @@ def complaints_received(session: Session, start: datetime, end: datetime) -> Seq
     return session.scalars(
         select(Complaint)
         .where(Complaint.received_at >= start, Complaint.received_at < end)
-        .options(selectinload(Complaint.filed_by), selectinload(Complaint.attachments))
+        .options(
+            selectinload(Complaint.filed_by),
+            selectinload(Complaint.attachments),
+            selectinload(Complaint.steps),  # whether appraised, and the recheck
+            selectinload(Complaint.causes),
+            selectinload(Complaint.recheck_waiting),
+        )
         .order_by(Complaint.received_at, Complaint.id)
     ).all()
 
@@ -1274,15 +1280,52 @@ def set_recheck(session: Session, complaint: Complaint, due_at: datetime) -> Non
         row.due_at = due_at
 
 
+def rechecks_waiting(session: Session) -> int:
+    """Rechecks a month on set and not answered: waiting to fall due, or open with QC."""
+    waiting = session.scalar(select(func.count()).select_from(RecheckDue)) or 0
+    open_now = select(func.count()).select_from(Step)
+    open_now = open_now.where(Step.key == RECHECK, Step.status == StepStatus.OPEN)
+    return waiting + (session.scalar(open_now) or 0)
+
+
+def recheck_due_of(session: Session, complaint_id: int) -> RecheckDue | None:
+    """The complaint's recheck waiting to fall due, if one is."""
+    return session.scalar(select(RecheckDue).where(RecheckDue.complaint_id == complaint_id))
+
+
+def _rechecking() -> ColumnElement[bool]:
+    """The complaints whose recheck waits or is open: the window of a recurrence."""
+    open_now = select(Step.complaint_id).where(Step.key == RECHECK, Step.status == StepStatus.OPEN)
+    return or_(Complaint.id.in_(select(RecheckDue.complaint_id)), Complaint.id.in_(open_now))
+
+
+def under_recheck_by_cause(
+    session: Session, customer_id: int, causes: Sequence[str], besides: int
+) -> list[Complaint]:
+    """The customer's complaints with one of these cause categories whose fix waits for
+    its recheck (or is being rechecked)."""
+    if not causes:
+        return []
+    shared = select(ComplaintCause.complaint_id).where(ComplaintCause.cause.in_(causes))
+    return list(
+        session.scalars(
+            select(Complaint)
+            .where(
+                Complaint.customer_id == customer_id,
+                Complaint.id != besides,
+                Complaint.id.in_(shared),
+                _rechecking(),
+            )
+            .order_by(Complaint.received_at)
+        )
+    )
+
+
 def under_recheck(
     session: Session, customer_id: int, product_name: str, specification: str, besides: int
 ) -> list[Complaint]:
     """The customer's complaints on the same product or specification whose fix waits for
     its recheck (or is being rechecked)."""
-    rechecking = select(Step.complaint_id).where(
-        Step.key == RECHECK, Step.status == StepStatus.OPEN
-    )
-    waiting = select(RecheckDue.complaint_id)
     return list(
         session.scalars(
             select(Complaint)
@@ -1293,7 +1336,7 @@ def under_recheck(
                     Complaint.product_name == product_name,
                     Complaint.specification == specification,
                 ),
-                or_(Complaint.id.in_(waiting), Complaint.id.in_(rechecking)),
+                _rechecking(),
             )
             .order_by(Complaint.received_at)
         )

@@ -119,6 +119,7 @@ def test_the_register_of_a_month_cell_by_cell(engine: Engine) -> None:
         "顾客类别",
         "联系电话",
         "问题性质",
+        "一个月后复查",  # Kesu's own column: none set in this month's complaints
     ]
     with company.sessions() as session:
         stored = session.scalars(
@@ -139,6 +140,7 @@ def test_the_register_of_a_month_cell_by_cell(engine: Engine) -> None:
                 c.customer_class.value,
                 c.contact_phone,
                 {"A": "A 非常严重", "B": "B 严重", "C": "C 普通"}[c.grade.value],
+                None,
             ]
             for c in sorted(stored, key=lambda c: c.received_at)
         ]

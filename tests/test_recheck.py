@@ -5,15 +5,19 @@ recurring; /show and the 8D report say what the recheck found."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import Engine, select
 
+from bot.procedure import summary
 from bot.procedure.grading import Demand, Plant
-from bot.procedure.steps import ComplaintStatus, StepStatus
+from bot.procedure.rechecks import RecheckState
+from bot.procedure.steps import ComplaintStatus, Outcome, StepStatus
+from bot.services import complaints as complaints_service
 from bot.services import exports, rechecks
+from bot.services import summary as summary_service
 from bot.services.uow import Caller
-from bot.views import eightd
+from bot.views import cards, eightd, forms
 from storage.models import Complaint, Event, Purpose, RecheckDue, Step
 from tests.conftest import PURCHASING, QC_HW, QC_LAISHAN, QC_LS, SALES, VP_PROD
 from tests.test_workflow import NOW, Company, Press
@@ -93,13 +97,13 @@ def test_recurred_runs_the_plan_again_and_reopens_the_complaint(engine: Engine) 
         assert "reopened" in actions and actions.count("item_reopened") == 2
 
 
-def test_a_new_complaint_within_the_window_is_linked_and_qc_and_the_vp_are_told(
+def test_the_same_product_again_within_the_window_reopens_the_earlier_plan(
     engine: Engine,
 ) -> None:
     company = Company(engine)
     _through_to_the_verdict(company)  # Laishan's fix waits for its recheck
     company.clock.set(NOW + timedelta(days=10))
-    # The same customer, another specification of the same product: linked.
+    # The same customer, another specification of the same product: the fix did not hold.
     company.file(received_at=NOW + timedelta(days=10), specification="6205", plant=Plant.HUANGWU)
     with company.sessions() as session:
         new = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
@@ -107,13 +111,101 @@ def test_a_new_complaint_within_the_window_is_linked_and_qc_and_the_vp_are_told(
         assert new.recurs_after == ["KS-2026-0001"] and new.is_recurring and new.is_serious
         linked = session.scalars(select(Event).where(Event.action == "linked_in_recheck")).one()
         assert linked.detail["earlier"] == "KS-2026-0001"
+        # The earlier one: its recheck recorded as Recurred by Kesu itself, the complaint
+        # open again and recurring, its plan's items running again; no recheck waits.
+        earlier = session.scalars(select(Complaint).where(Complaint.number == "KS-2026-0001")).one()
+        assert earlier.status is ComplaintStatus.OPEN and earlier.is_recurring
+        recheck = session.scalars(select(Step).where(Step.key == "recheck")).one()
+        assert recheck.status is StepStatus.DONE and recheck.outcome is Outcome.RECURRED
+        assert recheck.done_by is None  # no person decided it: the link did
+        back = session.scalars(select(Event).where(Event.action == "recheck_found_back")).one()
+        assert (back.complaint_id, back.detail["new"], back.source) == (
+            earlier.id,
+            "KS-2026-0002",
+            "link",
+        )
+        assert session.scalars(select(RecheckDue)).all() == []
+        items = session.scalars(
+            select(Step).where(Step.key == "rectification_items", Step.complaint_id == earlier.id)
+        ).all()
+        assert [s.status for s in items][-1] is StepStatus.OPEN
     told = [
         r for r in company.outbox(Purpose.RESULT) if "KS-2026-0002" in r.payload.get("text", "")
     ]
     assert {r.chat_id for r in told} == {QC_LAISHAN, VP_PROD}
-    assert "等待一个月后复查" in told[0].payload["text"]
+    assert "整治未见效" in told[0].payload["text"] and "KS-2026-0001" in told[0].payload["text"]
+    # No card of a recheck already answered went to QC.
+    assert company.chats_of("recheck") == set()
     # Another customer's complaint on the same product is not linked.
     company.file(received_at=NOW + timedelta(days=10), customer="威海精工")
     with company.sessions() as session:
         other = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
         assert other is not None and other.recurs_after == []
+
+
+def test_a_shared_cause_links_at_the_appraisal_and_opens_the_recheck_now(engine: Engine) -> None:
+    company = Company(engine)
+    _through_to_the_verdict(company)  # its appraisal named 机 (machine)
+    later = NOW + timedelta(days=12)
+    company.clock.set(later)
+    company.file(received_at=later, product_name="电机", specification="Y2-90", content="过热")
+    with company.sessions() as session:
+        new = session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
+        assert new is not None and new.recurs_after == []  # another product: not at filing
+    assert company.press(QC_HW, "initial_assessment", Press.DONE, later).value == "ok"
+    step = company.step_id("appraisal_report")
+    # 料 only: nothing in common yet.
+    assert company.name_causes(QC_HW, step, ("material",)).value == "set"
+    assert company.chats_of("recheck") == set()
+    # 机 too: the same customer's kind of cause while the earlier fix waits.
+    assert company.name_causes(QC_HW, step, ("material", "machine")).value == "set"
+    with company.sessions() as session:
+        new = session.scalars(select(Complaint).where(Complaint.number == "KS-2026-0002")).one()
+        assert new.recurs_after == ["KS-2026-0001"] and new.is_recurring
+        earlier = session.scalars(select(Complaint).where(Complaint.number == "KS-2026-0001")).one()
+        # Not decided for QC: the earlier stays closed, its recheck open now.
+        assert earlier.status is ComplaintStatus.CLOSED
+        assert session.scalars(select(RecheckDue)).all() == []
+        recheck = session.scalars(select(Step).where(Step.key == "recheck")).one()
+        assert recheck.status is StepStatus.OPEN and recheck.complaint_id == earlier.id
+    assert company.chats_of("recheck") == {QC_LAISHAN}
+    told = [
+        r for r in company.outbox(Purpose.RESULT) if "KS-2026-0002" in r.payload.get("text", "")
+    ]
+    assert {r.chat_id for r in told} == {QC_LAISHAN, VP_PROD}
+    assert "原因类别相同（机、料）" in told[0].payload["text"]
+    # Naming the causes again links nothing twice.
+    assert company.name_causes(QC_HW, step, ("machine",)).value == "set"
+    with company.sessions() as session:
+        links = session.scalars(select(Event).where(Event.action == "linked_in_recheck")).all()
+        assert len(links) == 1
+
+
+def test_the_register_and_the_summary_carry_the_recheck(engine: Engine) -> None:
+    company = Company(engine)
+    _through_to_the_verdict(company)
+    month = exports.RegisterRequest(Caller(QC_LS, QC_LS), "2026-11")
+    register = company.services.call(exports.register, month)
+    row = forms.register_row(register.complaints[0], "zh_CN", "Asia/Shanghai")
+    assert row[-1] == "待复查 2026-12-24"  # 30 days after the sign-off
+    week = summary.week_of(NOW + timedelta(days=30), UTC)
+    found = company.services.call(summary_service.compute, *week)
+    assert found.rechecks_waiting == 1 and found.this.rechecks_held == 0
+    _recheck_opens(company)
+    answered = NOW + timedelta(days=30, hours=2)
+    assert company.press(QC_LS, "recheck", Press.HELD, answered).value == "ok"
+    found = company.services.call(summary_service.compute, *week)
+    assert (found.this.rechecks_held, found.this.rechecks_recurred) == (1, 0)
+    assert found.rechecks_waiting == 0
+    text = "".join(m.text for m in cards.weekly_summary(found, "zh_CN", "Asia/Shanghai"))
+    assert "整治效果保持：1（0） · 问题再发生：0（0） · 目前待复查：0" in text
+    register = company.services.call(exports.register, month)
+    row = forms.register_row(register.complaints[0], "zh_CN", "Asia/Shanghai")
+    assert row[-1] == "效果保持 2026-12-24"
+    # /show says it too.
+    shown = company.services.call(
+        complaints_service.show,
+        complaints_service.ShowComplaint(Caller(QC_LS, QC_LS), "KS-2026-0001"),
+    )
+    assert shown.complaint is not None and shown.complaint.recheck is not None
+    assert shown.complaint.recheck.state is RecheckState.HELD

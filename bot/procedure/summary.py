@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from bot.procedure.steps import ANSWER_STEP
+from bot.procedure.steps import ANSWER_STEP, RECHECK, Outcome
 
 _WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.I)
 
@@ -69,6 +69,7 @@ class StepFact:
     due_at: datetime | None
     done_at: datetime | None
     done_by: str | None
+    outcome: str | None = None  # how it ended (the recheck: held or recurred)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,9 @@ class WeekFigures:
     majors: int  # major problems received this week
     # Extensions of a limit approved this week, by the department whose step it was.
     extensions_by_department: Counter[str] = field(default_factory=Counter)
+    # Rechecks a month on answered this week: the fix held, the problem came back.
+    rechecks_held: int = 0
+    rechecks_recurred: int = 0
 
     @property
     def answer_rate(self) -> float | None:
@@ -148,6 +152,7 @@ def figures(
     items_due = [i for i in items if _within(i.due_at, start, end)]
     items_late = [i for i in items_due if i.accepted_at is None or i.accepted_at > i.due_at]
     customers = Counter(c.customer for c in received)
+    rechecked = Counter(s.outcome for s in done if s.key == RECHECK)
     return WeekFigures(
         received=len(received),
         by_grade=Counter(c.grade for c in received),
@@ -179,6 +184,8 @@ def figures(
         extensions_by_department=Counter(
             x.department for x in extensions if x.approved and _within(x.decided_at, start, end)
         ),
+        rechecks_held=rechecked[Outcome.HELD.value],
+        rechecks_recurred=rechecked[Outcome.RECURRED.value],
     )
 
 
@@ -206,6 +213,7 @@ class WeeklySummary:
     history: Sequence[tuple[str, Mapping[str, int]]] = field(default_factory=tuple)
     overdue_count: int = 0  # every step overdue now (`overdue` names the most overdue)
     majors_open_count: int = 0  # every major problem open (`majors_open` names the newest)
+    rechecks_waiting: int = 0  # rechecks a month on set and not answered, now
 
 
 def history(

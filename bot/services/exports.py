@@ -104,7 +104,9 @@ def register(uow: UnitOfWork, command: RegisterRequest) -> Register:
     rows = queries.complaints_received(uow.session, start, end)
     return Register(
         period=period,
-        complaints=tuple(mapping.complaint_view(c, uow.config, steps=False) for c in rows),
+        complaints=tuple(
+            mapping.complaint_view(c, uow.config, steps=False, recheck=True) for c in rows
+        ),
         files=kept_files(uow.session, rows),
         causes=pareto.of_period(uow, Period(period, start, end)),
         listed=uow.config.causes.listed(),
@@ -199,7 +201,7 @@ def post_month_end(uow: UnitOfWork, due: datetime | None = None) -> int:
     assert bounds is not None
     period, start, end = bounds
     rows = queries.complaints_received(uow.session, start, end)
-    views = tuple(mapping.complaint_view(c, config, steps=False) for c in rows)
+    views = tuple(mapping.complaint_view(c, config, steps=False, recheck=True) for c in rows)
     kept = kept_files(uow.session, rows)
     causes, listed = pareto.of_period(uow, Period(period, start, end)), config.causes.listed()
     late = due is not None and uow.now - due > timedelta(minutes=5)

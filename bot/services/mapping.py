@@ -14,6 +14,7 @@ from bot.procedure.costs import CostKind, total_yuan
 from bot.procedure.extensions import ExtensionStatus
 from bot.procedure.grading import Plant
 from bot.procedure.plans import Department
+from bot.procedure.rechecks import Recheck, RecheckFact, recheck_of
 from bot.procedure.steps import STEP_BY_ID, StepStatus
 from bot.services.notices import language_of
 from bot.views.models import (
@@ -183,8 +184,10 @@ def causes_of(complaint: Complaint, config: KesuConfig) -> tuple[Cause, ...]:
 
 
 def complaint_view(
-    complaint: Complaint, config: KesuConfig, *, steps: bool = True
+    complaint: Complaint, config: KesuConfig, *, steps: bool = True, recheck: bool | None = None
 ) -> ComplaintView:
+    """The complaint for the views; `steps` with its steps, signatures and costs (a card,
+    /show), `recheck` (by default with the steps) with where its recheck stands."""
     return ComplaintView(
         id=complaint.id,
         number=complaint.number,
@@ -233,7 +236,14 @@ def complaint_view(
         )
         if steps
         else (),
+        recheck=recheck_view(complaint) if (steps if recheck is None else recheck) else None,
     )
+
+
+def recheck_view(complaint: Complaint) -> Recheck | None:
+    facts = (RecheckFact(s.key, s.status, s.outcome, s.due_at, s.done_at) for s in complaint.steps)
+    waiting = complaint.recheck_waiting
+    return recheck_of(facts, waiting.due_at if waiting is not None else None)
 
 
 def history(session: Session, complaint: Complaint, config: KesuConfig) -> tuple[EventView, ...]:

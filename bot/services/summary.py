@@ -94,6 +94,7 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
             s.due_at,
             s.done_at,
             s.done_by.name if s.done_by else None,
+            s.outcome.value if s.outcome else None,
         )
         for s in queries.steps_done_in(session, before, end)
         if s.key != ANSWER_STEP
@@ -154,6 +155,7 @@ def compute(uow: UnitOfWork, year: int, week: int) -> rules.WeeklySummary:
         tuple(rules.history(received, year, week, config.tz)),
         overdue_count,
         majors_count,
+        queries.rechecks_waiting(session),
     )
 
 

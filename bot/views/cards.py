@@ -248,9 +248,13 @@ def pareto(found: Pareto, names: Mapping[str, str], language: str) -> list[str]:
     return render_messages("reports/pareto.html", language, p=found, named=named)
 
 
-def recheck_link(new: ComplaintView, earlier: ComplaintView, language: str) -> Message:
-    """A new complaint within an earlier one's recheck window: a possible recurrence."""
-    return Message(render("notices/recheck_link.html", language, c=new, e=earlier))
+def recheck_link(
+    new: ComplaintView, earlier: ComplaintView, language: str, *, reopened: bool
+) -> Message:
+    """A new complaint within an earlier one's recheck window: the problem back (the
+    earlier plan reopened), or possibly back (QC recheck now)."""
+    text = render("notices/recheck_link.html", language, c=new, e=earlier, reopened=reopened)
+    return Message(text)
 
 
 def fmea_question(step: StepView, language: str) -> Message:

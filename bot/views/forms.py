@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -62,8 +63,9 @@ REGISTER_COLUMNS = (
     N_("Customer class"),
     N_("Contact phone"),
     N_("Problem nature"),
+    N_("Recheck a month on"),  # Kesu's own column (IATF 16949 10.2.3)
 )
-REGISTER_WIDTHS = (15, 17, 22, 50, 10, 16, 16)
+REGISTER_WIDTHS = (15, 17, 22, 50, 10, 16, 16, 18)
 
 # 填表说明 of the register.
 CLASS_NOTE = N_(
@@ -123,7 +125,16 @@ def register_row(c: ComplaintView, language: str, tz: str) -> tuple[str, ...]:
         CustomerClass(c.customer_class).value,
         c.contact_phone,
         _grade(c.grade, language),
+        recheck_text(c, language, tz),
     )
+
+
+def recheck_text(c: ComplaintView, language: str, tz: str) -> str:
+    """ "有效 2026-12-01", "复查待到 2027-01-05"; empty when no recheck was set."""
+    if c.recheck is None:
+        return ""
+    state = gettext(language, labels.RECHECK_STATES[c.recheck.state])
+    return f"{state} {format_date(c.recheck.at.astimezone(ZoneInfo(tz)).date())}"
 
 
 def register_xlsx(

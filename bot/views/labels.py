@@ -9,6 +9,7 @@ from bot.procedure.costs import COST_LABELS
 from bot.procedure.grading import Demand, Grade, Plant
 from bot.procedure.intake import FileKind
 from bot.procedure.plans import DEPARTMENT_LABELS, ITEM_STATUS_LABELS
+from bot.procedure.rechecks import RECHECK_STATES as RECHECK_STATE_LABELS
 from bot.procedure.resources import REPORT_STATUS_LABELS
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
@@ -53,6 +54,7 @@ GRADES = {
 # Steps, their outcomes and their owners are named in the step table itself.
 STATUSES = COMPLAINT_STATUS_LABELS
 STEP_STATUSES = STEP_STATUS_LABELS
+RECHECK_STATES = RECHECK_STATE_LABELS
 OWNERS = OWNER_LABELS
 
 ROLES = {

@@ -19,6 +19,7 @@ from bot.procedure.intake import FileKind
 from bot.procedure.meetings import MeetingKind
 from bot.procedure.pings import PingKind
 from bot.procedure.plans import Department, ItemStatus
+from bot.procedure.rechecks import Recheck
 from bot.procedure.resources import ReportStatus
 from bot.procedure.roles import Role
 from bot.procedure.routing import Group
@@ -216,6 +217,7 @@ class ComplaintView:
     costs: tuple[CostLine, ...] = ()  # the cost of poor quality, kind by kind
     closed_at: datetime | None = None
     cost_total: Decimal = Decimal(0)  # its money, in yuan
+    recheck: Recheck | None = None  # the recheck a month on: waiting, open or answered
 
 
 @dataclass(frozen=True)
