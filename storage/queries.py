@@ -532,6 +532,15 @@ def events_of(session: Session, complaint_id: int) -> Sequence[Event]:
     ).all()
 
 
+def events_named(session: Session, complaint_id: int, action: str) -> Sequence[Event]:
+    """The complaint's events of one kind, oldest first."""
+    return session.scalars(
+        select(Event)
+        .where(Event.complaint_id == complaint_id, Event.action == action)
+        .order_by(Event.at, Event.id)
+    ).all()
+
+
 # Steps -------------------------------------------------------------------------------
 
 

@@ -6,12 +6,14 @@ closure card; the plan's form exported in chat; /show's history."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.delivery.scheduler import TRACKING_JOB, WEEKLY_JOB
+from bot.delivery.scheduler import TRACKING_JOB, WEEKLY_JOB, Delivery
+from bot.sandbox.clock import SandboxClock
 from bot.sandbox.emulator.server import SentMessage
 from storage.models import Complaint, CostEntry, Person, PlanItem, Step
 from tests.conftest import (
@@ -179,7 +181,8 @@ async def carry_out_the_items(world: World, *, again: bool = False) -> None:
 async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine) -> None:
     # About 70 s: the rework's cards wait their turn at the QC group's 20 a minute
     # (the outbox's lanes keep Telegram's pace, bot/delivery/pacing.py).
-    async with running_kesu(engine) as world:
+    clock = SandboxClock()  # moved a month on for the recheck
+    async with running_kesu(engine, clock=clock) as world:
         await file_complaint(
             world, plant="laishan", letter=False, demands=("v1:in:tog:downgrade",), batch="no"
         )
@@ -285,3 +288,53 @@ async def test_a_b_complaint_of_laishan_runs_its_plan_to_closure(engine: Engine)
         queue = world.kesu.application.job_queue
         assert queue is not None
         assert queue.get_jobs_by_name(TRACKING_JOB) and queue.get_jobs_by_name(WEEKLY_JOB)
+        # And the 8D in Chinese, the customer's other language.
+        await world.say(VP_PROD, f"/export 8d {number} zh")
+        await eventually(lambda: len(documents()) >= 6)
+        assert {f"8D-{number}-zh_CN.xlsx", f"8D-{number}-zh_CN.pdf"} <= documents()
+        await recheck_a_month_on(world, clock, number)
+
+
+async def recheck_a_month_on(world: World, clock: SandboxClock, number: str) -> None:
+    """A month on (the clock moved as the sandbox moves it, the jobs firing on the
+    way), QC get the recheck; then the same customer complains about the same product
+    again: the new complaint is linked, and the earlier plan runs again."""
+    delivery = world.kesu.services.after_commit
+    assert isinstance(delivery, Delivery)
+    clock.advance(timedelta(days=30))
+    for _ in range(20):  # to the recheck's working morning, each timed job on the way
+        if open_step(world, "recheck") is not None:
+            break
+        due = await delivery.next_due()
+        assert due is not None
+        clock.set(max(due, clock.now()))
+        await delivery.fire_due()
+    recheck = open_step(world, "recheck")
+    assert recheck is not None
+    card = await eventually(
+        lambda: with_button(world, QC_LAISHAN, f"v1:st:held:{recheck}"), timeout=NOTICE
+    )
+    assert "一个月后复查" in card.text and number in card.text
+    await file_complaint(
+        world,
+        plant="laishan",
+        letter=False,
+        demands=("v1:in:tog:downgrade",),
+        batch="no",
+        known=True,
+    )
+    with world.sessions() as session:
+        earlier = session.scalars(select(Complaint).where(Complaint.number == number)).one()
+        new = session.scalars(select(Complaint).where(Complaint.number != number)).one()
+        assert new.recurs_after == [number] and new.is_recurring
+        assert earlier.status.value == "open" and earlier.is_recurring
+        done = session.get(Step, recheck)
+        assert done is not None and done.outcome is not None and done.outcome.value == "recurred"
+    for chat in (QC_LAISHAN, VP_PROD):
+        await eventually(lambda chat=chat: said(world, chat, "同一问题再次发生"), timeout=NOTICE)
+    # The recheck's card is answered (its Held and Recurred gone), and the items run again.
+    await eventually(lambda: all(":held:" not in d for _, d in card.buttons), timeout=NOTICE)
+    assert "再发生" in card.text
+    assert open_step(world, "rectification_items") is not None
+    await world.say(VP_PROD, f"/show {number}")
+    await eventually(lambda: said(world, VP_PROD, "一个月后复查：再发生"))

@@ -31,6 +31,7 @@ from storage.models import Complaint, Purpose, Step
 
 RECHECK_RUN = "recheck_run"  # the event each run of the timed job leaves
 RECURRED = next(o for o in STEP_BY_ID[RECHECK].outcomes if o.outcome is Outcome.RECURRED)
+LINKED = "linked_in_recheck"  # the event of a new complaint linked to an earlier one
 # Kesu itself, linking a new complaint to an earlier one: no person decided it.
 LINKER = Caller(None, None, None, "link")
 
@@ -101,14 +102,16 @@ def _link(
     again. A shared cause only: QC get the recheck now, to decide."""
     session, now = uow.session, uow.now
     kesu = Actor.of(LINKER, None)
+    done = {e.detail.get("earlier") for e in queries.events_named(session, complaint.id, LINKED)}
     linked = []
     for before in earlier:
-        if before.number in complaint.recurs_after:
-            continue
+        if before.number in done:
+            continue  # linked already (its causes named again)
         linked.append(before.number)
-        complaint.recurs_after = [*complaint.recurs_after, before.number]
+        if before.number not in complaint.recurs_after:  # (the same product lately is)
+            complaint.recurs_after = [*complaint.recurs_after, before.number]
         complaint.is_recurring = complaint.is_serious = True
-        log_event(session, actor, "linked_in_recheck", now, complaint, earlier=before.number)
+        log_event(session, actor, LINKED, now, complaint, earlier=before.number)
         step = _recheck_now(uow, before, kesu, carded=not back)
         if back:
             log_event(session, kesu, "recheck_found_back", now, before, new=complaint.number)
