@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.procedure.pareto import CauseFact, Period, pareto, parse_period
-from bot.services import costs, steps
+from bot.services import costs, steps, summary
 from bot.services import pareto as service
 from bot.services.uow import Caller
 from bot.views import cards, charts
 from bot.views.fonts import cjk_font
+from storage.models import Method, Purpose
 from tests.conftest import GM, QC_HW, SALES_2
 from tests.test_workflow import NOW, Company, Press
 
@@ -133,6 +134,16 @@ def test_pareto_agrees_with_a_hand_count(engine: Engine) -> None:
     assert found.pareto is not None
     text = "\n".join(cards.pareto(found.pareto, found.names, "zh_CN"))
     assert "机：2 · 累计 40%" in text and "未分类：800 元" in text
+    # The weekly summary of 2026-W45 (posted Monday 9 November) draws the twelve weeks
+    # to its end: November's four and October's one, not March's. By hand: 机 2, 料 2,
+    # 法 1, not categorised 1; 5000 + 12000 + 800 + 3000 yuan.
+    monday = datetime(2026, 11, 9, 8, 30, tzinfo=SHANGHAI)
+    company.clock.set(monday)
+    company.services.call(summary.post_weekly_summary, monday)
+    photos = [r for r in company.outbox(Purpose.SUMMARY) if r.method is Method.PHOTO]
+    caption = photos[-1].payload["caption"]
+    assert "2026-W34–2026-W45" in caption
+    assert "机 2 · 料 2 · 法 1 · 未分类 1" in caption and "20800" in caption
     assert "金额合计：<b>17800</b> 元" in text
     # The month-end register's sheet 原因分析 has the same figures.
     from openpyxl import load_workbook

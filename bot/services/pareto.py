@@ -102,9 +102,10 @@ def names(uow: UnitOfWork, language: str) -> dict[str, str]:
 
 
 def chart_payload(found: Pareto, language: str, named: dict[str, str]) -> FilePayload:
-    """The Pareto chart as a photo to upload, captioned with its period."""
+    """The Pareto chart as a photo to upload, captioned with its period and counts."""
     png = charts.pareto_chart(found, named, language, cjk_font())
-    return FilePayload("", f"📊 {found.period.name}", png, f"kesu-pareto-{found.period.name}.png")
+    caption = cards.pareto_caption(found, named, language)
+    return FilePayload("", caption, png, f"kesu-pareto-{found.period.name}.png")
 
 
 def notices(uow: UnitOfWork, found: Pareto) -> tuple[Callable[[str], list[Payload]], ...]:

@@ -248,6 +248,14 @@ def pareto(found: Pareto, names: Mapping[str, str], language: str) -> list[str]:
     return render_messages("reports/pareto.html", language, p=found, named=named)
 
 
+def pareto_caption(found: Pareto, names: Mapping[str, str], language: str) -> str:
+    """The Pareto chart's caption: its period, the count of each cause (what the bars
+    draw, readable where the picture is not), and the money."""
+    named = lambda key: charts.cause_name(key, names, language)  # noqa: E731
+    text = render("reports/pareto_caption.html", language, p=found, named=named)
+    return split_html(text, CAPTION_LIMIT)[0]
+
+
 def recheck_link(
     new: ComplaintView, earlier: ComplaintView, language: str, *, reopened: bool
 ) -> Message:
