@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.config import KesuConfig
 from bot.delivery.keeper import FileKeeper
+from bot.delivery.menus import set_dashboard_menus
 from bot.delivery.pacing import TELEGRAM, Limits, Pacing
 from bot.delivery.persistence import DatabasePersistence
 from bot.delivery.ratelimit import KesuRateLimiter
@@ -22,6 +23,7 @@ from bot.procedure.clock import Clock, SystemClock
 from bot.services import company
 from bot.services.uow import Services, UnitOfWork
 from bot.views.i18n import LANGUAGES, N_, gettext
+from bot.webapp.server import Dashboard
 from handlers import (
     causes,
     chats,
@@ -83,6 +85,7 @@ class Kesu:
     application: Application
     services: Services
     engine: Engine
+    dashboard: Dashboard  # the Mini App's server (the sandbox mounts its routes itself)
 
 
 def prepare_database(config: KesuConfig, engine: Engine) -> None:
@@ -116,6 +119,8 @@ def build(
     services.load_people()
     # One count of what went to Telegram, kept by the outbox's lanes and the answers alike.
     pacing = Pacing(limits)
+    # The dashboard (a Mini App), served beside the bot when [webapp] enables it.
+    board = Dashboard(services, config.bot_token(), config.webapp.max_age)
 
     async def post_init(application: Application) -> None:
         for language in LANGUAGES:
@@ -131,6 +136,9 @@ def build(
         delivery.keeper = FileKeeper(application.bot, services)
         delivery.keeper.start()  # and files not yet kept
         await delivery.rebuild()
+        if config.webapp.enabled:
+            await board.start(config.webapp.listen, config.webapp.port)
+            await set_dashboard_menus(application.bot, services)
 
     async def post_stop(application: Application) -> None:
         """The sender and the keeper stop before the bot's HTTP client closes, so that no
@@ -140,6 +148,7 @@ def build(
             await delivery.sender.stop()
         if isinstance(delivery, Delivery) and delivery.keeper is not None:
             await delivery.keeper.stop()
+        await board.stop()
 
     async def post_shutdown(application: Application) -> None:
         await post_stop(application)  # stopped already by then; stopping twice is harmless
@@ -196,7 +205,7 @@ def build(
     # Last: a button no handler above knows is answered, never left spinning.
     application.add_handler(common.stale_button_handler())
     application.add_error_handler(on_error)
-    return Kesu(application, services, engine)
+    return Kesu(application, services, engine, board)
 
 
 def webhook_settings(config: KesuConfig) -> dict[str, Any]:

@@ -348,6 +348,54 @@ class RecheckConfig(_Strict):
         return value
 
 
+class WebAppConfig(_Strict):
+    """The dashboard, a Telegram Mini App served by Kesu (docs/dashboard.md). Telegram
+    opens `url` (HTTPS) inside the chat; the reverse proxy of the webhook passes it to
+    `listen`:`port`. Each request carries Telegram's signed initData, no older than
+    `max_age`."""
+
+    enabled: bool = False
+    url: str = ""  # the public address, e.g. "https://kesu.example.com/app/"
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8444, ge=1, le=65535)
+    # The Mini App's direct link, as BotFather's /newapp gives it: groups get this, as
+    # Telegram allows no Mini App button in a group ("https://t.me/kesu_bot/dashboard").
+    link: str = ""
+    max_age: str = "1h"
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram opens Mini Apps over HTTPS only)")
+        return value if not value or value.endswith("/") else value + "/"
+
+    @field_validator("link")
+    @classmethod
+    def _link(cls, value: str) -> str:
+        if (
+            value
+            and re.fullmatch(r"https://t\.me/[A-Za-z0-9_]{5,32}/[A-Za-z0-9_]{3,30}", value) is None
+        ):
+            raise ValueError(
+                "must be the direct link BotFather gives, like https://t.me/kesu_bot/dashboard"
+            )
+        return value
+
+    @field_validator("max_age")
+    @classmethod
+    def _max_age(cls, value: str) -> str:
+        if not timedelta(minutes=1) <= parse_duration(value) <= timedelta(days=1):
+            raise ValueError("must be between 1 minute and 1 day, e.g. 1h")
+        return value
+
+    @model_validator(mode="after")
+    def _address(self) -> WebAppConfig:
+        if self.enabled and not self.url:
+            raise ValueError("enabled: set webapp.url (the public HTTPS address)")
+        return self
+
+
 class KesuConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"
@@ -370,6 +418,7 @@ class KesuConfig(_Strict):
     recheck: RecheckConfig = RecheckConfig()
     month_end: MonthEndConfig = MonthEndConfig()
     weekly_summary: WeeklySummaryConfig = WeeklySummaryConfig()
+    webapp: WebAppConfig = WebAppConfig()
 
     @field_validator("timezone")
     @classmethod

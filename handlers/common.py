@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import (
     CallbackQuery,
     Chat,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     InputMediaDocument,
@@ -17,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
+from bot.markup import inline
 from bot.procedure.intake import FileKind
 from bot.services import conversations, files
 from bot.services.uow import Services
@@ -42,14 +42,7 @@ async def keep(context: KesuContext) -> None:
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
-    if not keyboard:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in keyboard
-        ]
-    )
+    return inline(keyboard)
 
 
 async def send_parts(update: Update, parts: list[str], keyboard: Keyboard | None = None) -> Message:

@@ -29,7 +29,10 @@ async def help_command(update: Update, context: Context) -> None:
         user_id=caller.telegram_id,
         chat_id=caller.chat_id,
     )
-    await send_parts(update, parts)
+    webapp = context.services.config.webapp
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    board = keyboards.dashboard(context.language, webapp.url, webapp.link, private=private)
+    await send_parts(update, parts, board if webapp.enabled and me.person else None)
 
 
 async def list_command(update: Update, context: Context) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -309,6 +310,110 @@ def open_complaints(
         .offset(offset)
         .limit(limit)
     ).all()
+
+
+def open_complaint_facts(session: Session) -> list[Row[Any]]:
+    """(grade, plant, received at) of every open complaint: the dashboard's counts
+    (columns, not objects: thousands are open at the scale of years)."""
+    return list(
+        session.execute(
+            select(Complaint.grade, Complaint.plant, Complaint.received_at).where(
+                Complaint.status.in_(OPEN_STATUSES)
+            )
+        )
+    )
+
+
+def overdue_step_facts(session: Session, now: datetime) -> list[Row[Any]]:
+    """(step kind, the name of whom it was handed to or None) of each open step past its
+    time: the dashboard's overdue by department and by person."""
+    return list(
+        session.execute(
+            select(Step.key, Person.name)
+            .outerjoin(Person, Step.assignee_id == Person.id)
+            .where(Step.status == StepStatus.OPEN, Step.due_at < now)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ComplaintFilter:
+    """The dashboard's list: each given field narrows it; `text` is searched in the
+    number, customer, product, specification and content."""
+
+    filed_by_id: int | None = None  # a salesperson's own
+    plant: Plant | None = None
+    grade: Grade | None = None
+    open_only: bool | None = None  # True open, False closed, None both
+    customer: str = ""
+    product: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+
+
+def _filtered(found: ComplaintFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if found.filed_by_id is not None:
+        where.append(Complaint.filed_by_id == found.filed_by_id)
+    if found.plant is not None:
+        where.append(Complaint.plant == found.plant)
+    if found.grade is not None:
+        where.append(Complaint.grade == found.grade)
+    if found.open_only is True:
+        where.append(Complaint.status.in_(OPEN_STATUSES))
+    elif found.open_only is False:
+        where.append(Complaint.status == ComplaintStatus.CLOSED)
+    if found.customer:
+        where.append(Complaint.customer_name.contains(found.customer, autoescape=True))
+    if found.product:
+        where.append(
+            or_(
+                Complaint.product_name.contains(found.product, autoescape=True),
+                Complaint.specification.contains(found.product, autoescape=True),
+            )
+        )
+    if found.since is not None:
+        where.append(Complaint.received_at >= found.since)
+    if found.until is not None:
+        where.append(Complaint.received_at < found.until)
+    if found.text:
+        where.append(
+            or_(
+                *(
+                    func.lower(column).contains(found.text.lower(), autoescape=True)
+                    for column in (
+                        Complaint.number,
+                        Complaint.customer_name,
+                        Complaint.product_name,
+                        Complaint.specification,
+                        Complaint.content,
+                    )
+                )
+            )
+        )
+    return where
+
+
+def complaints_filtered(
+    session: Session, found: ComplaintFilter, offset: int, limit: int
+) -> tuple[int, Sequence[Complaint]]:
+    """How many complaints pass the filter, and one page of them, newest first."""
+    where = _filtered(found)
+    count = session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
+    rows = session.scalars(
+        select(Complaint)
+        .where(*where)
+        .options(
+            selectinload(Complaint.filed_by),
+            selectinload(Complaint.steps),
+            selectinload(Complaint.causes),
+        )
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return count, rows
 
 
 def open_recurring(session: Session) -> Sequence[Complaint]:

@@ -23,6 +23,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "bot.sandbox",
         "bot.config",
         "bot.app",
+        "bot.webapp",
     ),
     "storage": (
         "telegram",
@@ -32,6 +33,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "bot.delivery",
         "bot.sandbox",
         "bot.app",
+        "bot.webapp",
     ),
     "bot/views": (
         "telegram",
@@ -42,8 +44,26 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "bot.delivery",
         "bot.sandbox",
         "bot.app",
+        "bot.webapp",
     ),
-    "bot/services": ("telegram", "handlers", "bot.delivery", "bot.sandbox", "bot.app"),
+    "bot/services": (
+        "telegram",
+        "handlers",
+        "bot.delivery",
+        "bot.sandbox",
+        "bot.app",
+        "bot.webapp",
+    ),
+    # The dashboard's server is as thin as the chat's handlers, for the web.
+    "bot/webapp": (
+        "telegram",
+        "sqlalchemy",
+        "storage",
+        "handlers",
+        "bot.delivery",
+        "bot.sandbox",
+        "bot.app",
+    ),
     "bot/delivery": ("handlers", "bot.app", "bot.sandbox"),
     "handlers": ("sqlalchemy", "storage", "bot.delivery", "bot.app", "bot.sandbox"),
     # The emulator stands for Telegram: it knows nothing of Kesu.

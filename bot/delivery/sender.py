@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
@@ -44,6 +43,7 @@ from telegram.ext import ExtBot
 
 from bot.delivery.pacing import Pacing, nap
 from bot.delivery.ratelimit import OUTBOX
+from bot.markup import inline
 from bot.services import boards, company, digests, files
 from bot.services.events import Actor, log_event
 from bot.services.files import KeptContent
@@ -84,13 +84,8 @@ def gone(error: Exception) -> bool:
 
 
 def markup(payload: dict[str, Any]) -> InlineKeyboardMarkup | None:
-    rows = payload.get("keyboard")
-    if not rows:
-        return None
-    # Rows of [label, callback data], as bot.views.keyboards makes them.
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+    # Rows of [label, data], as bot.views.keyboards makes them.
+    return inline(payload.get("keyboard"))
 
 
 async def send_row(

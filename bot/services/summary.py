@@ -24,8 +24,9 @@ from bot.services import mapping, pareto
 from bot.services.events import Actor, last_run, log_event
 from bot.services.notices import FilePayload, Notice, post, recipients
 from bot.services.uow import OPERATOR, SCHEDULER, Caller, UnitOfWork
-from bot.views import cards, charts
+from bot.views import cards, charts, keyboards
 from bot.views.fonts import cjk_font
+from bot.views.models import Message
 from storage import queries
 from storage.models import Method, Purpose
 
@@ -182,12 +183,14 @@ def post_weekly_summary(uow: UnitOfWork, due: datetime | None = None) -> int:
     found = compute(uow, year, week)
     late = due if due is not None and uow.now - due > timedelta(minutes=5) else None
     to = recipients(uow.session, uow.config, [GroupChat(Group.LEADERSHIP)])
-    tz = uow.config.timezone
-    post(
-        uow.session,
-        Notice(Purpose.SUMMARY, to, lambda lang: cards.weekly_summary(found, lang, tz, late)),
-        uow.now,
-    )
+    tz, webapp = uow.config.timezone, uow.config.webapp
+
+    def text(language: str) -> list[Message]:
+        # The leadership group: the dashboard's direct link (no Mini App button in groups).
+        link = keyboards.dashboard(language, "", webapp.link, private=False)
+        return cards.weekly_summary(found, language, tz, late, link if webapp.enabled else None)
+
+    post(uow.session, Notice(Purpose.SUMMARY, to, text), uow.now)
     # The chart after the text, as a photo uploaded from the outbox row; then the Pareto
     # of causes and of cost over the summary's twelve weeks.
     post(

@@ -380,9 +380,14 @@ def register_caption(period: str, count: int, late: datetime | None, language: s
 
 
 def weekly_summary(
-    summary: WeeklySummary, language: str, tz: str, late: datetime | None = None
+    summary: WeeklySummary,
+    language: str,
+    tz: str,
+    late: datetime | None = None,
+    keyboard: keyboards.Keyboard | None = None,
 ) -> list[Message]:
-    """The weekly summary, split within Telegram's limit (never cut)."""
+    """The weekly summary, split within Telegram's limit (never cut); the keyboard (the
+    dashboard's link) under its last part."""
     parts = render_messages(
         "reports/weekly_summary.html",
         language,
@@ -393,7 +398,7 @@ def weekly_summary(
         late=late,
         tz=tz,
     )
-    return [Message(p) for p in parts]
+    return [Message(p, keyboard if i == len(parts) - 1 else None) for i, p in enumerate(parts)]
 
 
 def status(health: Health, language: str, tz: str) -> list[str]:

@@ -265,6 +265,22 @@ def causes(language: str, pick: CausePick, listed: Sequence[Cause]) -> Keyboard:
     ]
 
 
+# A button's data that is an address, not a callback (bot/markup.py makes the button).
+LINK = "https://"
+WEB_APP = "webapp:"
+
+
+def dashboard(language: str, url: str, link: str, *, private: bool) -> Keyboard:
+    """📊 看板 / Dashboard: the Mini App itself in a private chat; its direct link in a
+    group, where Telegram allows no Mini App button. None when neither is set."""
+    label = gettext_plain(language, N_("📊 Dashboard"))
+    if private and url:
+        return [[(label, f"{WEB_APP}{url}")]]
+    if link:
+        return [[(label, link)]]
+    return []
+
+
 def fmea(language: str, step_id: int) -> Keyboard:
     """Was the FMEA / control plan updated? Yes or No."""
     return [

@@ -1,0 +1,107 @@
+"""The dashboard's overview (docs/dashboard.md): figures from plain facts, so that each
+can be checked by hand, as the weekly summary's are. The service reads the facts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from bot.procedure.summary import StepFact, week_bounds, week_name
+
+# How long complaints have been open, in days: the overview's age bands.
+AGE_BANDS: tuple[tuple[str, int | None], ...] = (
+    ("0-2", 2),
+    ("3-7", 7),
+    ("8-30", 30),
+    ("31+", None),
+)
+
+
+class StatusFilter(StrEnum):
+    """The list's status filter: open (any state but closed), or closed."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+WEEKS = 12  # the on-time share's weeks, as the weekly summary's chart
+MONTHS = 6  # the cost of poor quality: this month and the five before
+
+
+@dataclass(frozen=True)
+class OpenFact:
+    """An open complaint, as far as the overview counts it."""
+
+    grade: str
+    plant: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class OnTime:
+    week: str
+    on_time: int
+    late: int
+
+    @property
+    def share(self) -> float | None:
+        done = self.on_time + self.late
+        return round(100 * self.on_time / done, 1) if done else None
+
+
+def age_band(received_at: datetime, now: datetime) -> str:
+    days = (now - received_at).days
+    for name, most in AGE_BANDS:
+        if most is None or days <= most:
+            return name
+    raise AssertionError("the last band has no end")
+
+
+def open_counts(facts: Iterable[OpenFact], now: datetime) -> dict[str, Counter[str]]:
+    """Open complaints by grade, by plant and by age band."""
+    facts = list(facts)
+    return {
+        "grade": Counter(f.grade for f in facts),
+        "plant": Counter(f.plant for f in facts),
+        "age": Counter(age_band(f.received_at, now) for f in facts),
+    }
+
+
+def weeks_back(
+    now: datetime, tz: tzinfo, weeks: int = WEEKS
+) -> list[tuple[str, datetime, datetime]]:
+    """The `weeks` ISO weeks ending with this one, oldest first: (name, start, end)."""
+    year, week, _ = now.astimezone(tz).isocalendar()
+    start = week_bounds(year, week, tz)[0]
+    found = []
+    for back in range(weeks - 1, -1, -1):
+        monday = start - timedelta(days=7 * back)
+        y, w, _ = monday.astimezone(tz).isocalendar()
+        found.append((week_name(y, w), *week_bounds(y, w, tz)))
+    return found
+
+
+def on_time_by_week(
+    steps: Iterable[StepFact], weeks: Sequence[tuple[str, datetime, datetime]]
+) -> list[OnTime]:
+    """Of the steps with a limit done each week, how many in time and how many late."""
+    steps = [s for s in steps if s.due_at is not None and s.done_at is not None]
+    found = []
+    for name, start, end in weeks:
+        done = [s for s in steps if s.done_at is not None and start <= s.done_at < end]
+        late = sum(1 for s in done if s.due_at is not None and s.done_at and s.done_at > s.due_at)
+        found.append(OnTime(name, len(done) - late, late))
+    return found
+
+
+def months_back(today: date, months: int = MONTHS) -> list[str]:
+    """ "2026-07" … "2026-12": this month and those before it, oldest first."""
+    year, month = today.year, today.month
+    names = []
+    for _ in range(months):
+        names.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return names[::-1]

@@ -1,0 +1,267 @@
+"""The dashboard's use cases (docs/dashboard.md): who opened the Mini App, the overview,
+the Pareto of a period, the complaints list with its filters, one complaint's
+timeline. The rights are the bot's own: QC and leadership see everything; others see
+the complaints they may see in chat (sales their own); a stranger, nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.procedure import access
+from bot.procedure import dashboard as rules
+from bot.procedure.bounds import MAX_ID
+from bot.procedure.grading import Grade, Plant
+from bot.procedure.pareto import Pareto, parse_period
+from bot.procedure.steps import ANSWER_STEP, PLAN_STEP
+from bot.procedure.summary import StepFact
+from bot.services import complaints, mapping, pareto
+from bot.services.complaints import Shown
+from bot.services.uow import Caller, UnitOfWork
+from bot.views.models import ComplaintView
+from storage import queries
+from storage.queries import ComplaintFilter
+
+LIST_PAGE = 20  # rows of the list a page
+SEARCH_LONGEST = 60  # characters of a filter or a search
+MAJORS_LISTED = 10
+RECURRING_LISTED = 10
+
+
+class DashboardRefusal(StrEnum):
+    NOT_REGISTERED = "not_registered"  # a stranger, or someone removed
+    NOT_ALLOWED = "not_allowed"  # the overview and the Pareto: leadership and QC
+    NOT_FOUND = "not_found"  # no such complaint, or not theirs: the same answer
+    BAD_FILTER = "bad_filter"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who opened the dashboard, and what it shows them."""
+
+    name: str
+    language: str
+    sees_all: bool  # the overview, the Pareto, every complaint
+
+
+@dataclass(frozen=True)
+class Major:
+    number: str
+    plan_status: str  # the plan step's status, "" when it has not opened
+    items: int
+    accepted: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    at: datetime
+    open_by: dict[str, Counter[str]]  # "grade", "plant", "age" -> counts
+    open_total: int
+    overdue_by_department: Counter[str]
+    overdue_by_person: Counter[str]
+    overdue_total: int
+    on_time: tuple[rules.OnTime, ...]
+    cost_by_month: tuple[tuple[str, str], ...]  # ("2026-11", yuan as text)
+    recurring: tuple[ComplaintView, ...]
+    recurring_total: int
+    majors: tuple[Major, ...]
+    majors_total: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one request of the dashboard gets: a refusal, or what it asked for."""
+
+    refusal: DashboardRefusal | None = None
+    viewer: Viewer | None = None
+    overview: Overview | None = None
+    pareto: Pareto | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    complaints: tuple[ComplaintView, ...] = ()
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    shown: Shown | None = None
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    caller: Caller
+    plant: str = ""
+    grade: str = ""
+    status: str = ""  # a StatusFilter, or "" for both
+    customer: str = ""
+    product: str = ""
+    period: str = ""  # "2026-11", "2026-Q4", "2026" or ""
+    text: str = ""
+    page: int = 1
+
+
+def _viewer(uow: UnitOfWork, caller: Caller) -> tuple[Viewer, int, bool] | None:
+    person = uow.person(caller)
+    if person is None:
+        return None
+    sees_all = access.sees_all(mapping.who(person))
+    language = person.language or uow.config.default_language
+    return Viewer(person.name, language, sees_all), person.id, sees_all
+
+
+def who(uow: UnitOfWork, caller: Caller) -> Answer:
+    found = _viewer(uow, caller)
+    if found is None:
+        return Answer(DashboardRefusal.NOT_REGISTERED)
+    return Answer(viewer=found[0])
+
+
+def overview(uow: UnitOfWork, caller: Caller) -> Answer:
+    found = _viewer(uow, caller)
+    if found is None:
+        return Answer(DashboardRefusal.NOT_REGISTERED)
+    viewer, _id, sees_all = found
+    if not sees_all:
+        return Answer(DashboardRefusal.NOT_ALLOWED, viewer)
+    session, config, now = uow.session, uow.config, uow.now
+    facts = [
+        rules.OpenFact(grade.value, plant.value, received_at)
+        for grade, plant, received_at in queries.open_complaint_facts(session)
+    ]
+    overdue = queries.overdue_step_facts(session, now)
+    weeks = rules.weeks_back(now, config.tz)
+    done = [
+        StepFact(s.key, config.owner(s.key).value, s.due_at, s.done_at, None)
+        for s in queries.steps_done_in(session, weeks[0][1], weeks[-1][2])
+        if s.key != ANSWER_STEP
+    ]
+    months = rules.months_back(now.astimezone(config.tz).date())
+    cost = []
+    for month in months:
+        period = parse_period(month, config.tz)
+        assert period is not None
+        cost.append((month, str(pareto.of_period(uow, period).total_cost)))
+    recurring = queries.open_recurring(session)
+    majors_total, majors = queries.open_majors(session, PLAN_STEP, MAJORS_LISTED)
+    return Answer(
+        viewer=viewer,
+        overview=Overview(
+            at=now,
+            open_by=rules.open_counts(facts, now),
+            open_total=len(facts),
+            overdue_by_department=Counter(config.owner(key).value for key, _name in overdue),
+            overdue_by_person=Counter(name for _key, name in overdue if name),
+            overdue_total=len(overdue),
+            on_time=tuple(rules.on_time_by_week(done, weeks)),
+            cost_by_month=tuple(cost),
+            recurring=tuple(
+                mapping.complaint_view(c, config, steps=False) for c in recurring[:RECURRING_LISTED]
+            ),
+            recurring_total=len(recurring),
+            majors=tuple(_major(uow, number, plan) for number, plan in majors),
+            majors_total=majors_total,
+        ),
+    )
+
+
+def _major(uow: UnitOfWork, number: str, plan_status: object) -> Major:
+    complaint = queries.complaint_by_number(uow.session, number)
+    plan = queries.plan_of(uow.session, complaint.id) if complaint is not None else None
+    items = plan.items if plan is not None else []
+    accepted = sum(1 for i in items if i.accepted_at is not None)
+    status = getattr(plan_status, "value", "")
+    return Major(number, str(status), len(items), accepted)
+
+
+def causes(uow: UnitOfWork, caller: Caller, period: str, language: str | None = None) -> Answer:
+    """The Pareto of a period, as /pareto gives it; the categories named in `language`
+    (the person's own when None)."""
+    found = _viewer(uow, caller)
+    if found is None:
+        return Answer(DashboardRefusal.NOT_REGISTERED)
+    if len(period) > SEARCH_LONGEST:
+        return Answer(DashboardRefusal.BAD_FILTER, found[0])
+    asked = pareto.ParetoRequest(caller, period, language or found[0].language)
+    result = pareto.ask(uow, asked)
+    if result.refusal is pareto.ParetoRefusal.NOT_ALLOWED:
+        return Answer(DashboardRefusal.NOT_ALLOWED, found[0])
+    if result.refusal is not None:
+        return Answer(DashboardRefusal.BAD_FILTER, found[0])
+    return Answer(viewer=found[0], pareto=result.pareto, names=result.names)
+
+
+def _filter(uow: UnitOfWork, request: ListRequest, own: int | None) -> ComplaintFilter | None:
+    texts = (request.customer, request.product, request.text, request.period)
+    if any(len(t) > SEARCH_LONGEST for t in texts):
+        return None
+    plants, grades = {p.value: p for p in Plant}, {g.value: g for g in Grade}
+    if (request.plant and request.plant not in plants) or (
+        request.grade and request.grade not in grades
+    ):
+        return None
+    if request.status and request.status not in {s.value for s in rules.StatusFilter}:
+        return None
+    since = until = None
+    if request.period:
+        period = parse_period(request.period, uow.config.tz)
+        if period is None:
+            return None
+        since, until = period.start, period.end
+    return ComplaintFilter(
+        filed_by_id=own,
+        plant=plants.get(request.plant),
+        grade=grades.get(request.grade),
+        open_only=None if not request.status else request.status == rules.StatusFilter.OPEN,
+        customer=request.customer.strip(),
+        product=request.product.strip(),
+        since=since,
+        until=until,
+        text=request.text.strip(),
+    )
+
+
+def listed(uow: UnitOfWork, request: ListRequest) -> Answer:
+    """One page of the complaints the person may see that pass the filters, newest
+    first (a page past the last gives the last)."""
+    found = _viewer(uow, request.caller)
+    if found is None:
+        return Answer(DashboardRefusal.NOT_REGISTERED)
+    viewer, person_id, sees_all = found
+    # Those who do not see all see what they filed (sales: their own complaints).
+    where = _filter(uow, request, None if sees_all else person_id)
+    if where is None or not 1 <= request.page <= MAX_ID:
+        return Answer(DashboardRefusal.BAD_FILTER, viewer)
+    total, _rows = queries.complaints_filtered(uow.session, where, 0, 0)
+    pages = max(1, -(-total // LIST_PAGE))
+    page = min(request.page, pages)
+    _total, rows = queries.complaints_filtered(
+        uow.session, where, (page - 1) * LIST_PAGE, LIST_PAGE
+    )
+    return Answer(
+        viewer=viewer,
+        complaints=tuple(mapping.complaint_view(c, uow.config, steps=False) for c in rows),
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+def timeline(uow: UnitOfWork, caller: Caller, number: str) -> Answer:
+    """One complaint as /show gives it: its steps, plan, meetings, signatures, files and
+    history; not found when the person may not see it, as in chat."""
+    found = _viewer(uow, caller)
+    if found is None:
+        return Answer(DashboardRefusal.NOT_REGISTERED)
+    shown = complaints.show(uow, complaints.ShowComplaint(caller, number[:SEARCH_LONGEST]))
+    if shown.refusal is not None or shown.complaint is None:
+        return Answer(DashboardRefusal.NOT_FOUND, found[0])
+    return Answer(viewer=found[0], shown=shown)
+
+
+def menu_people(uow: UnitOfWork) -> list[tuple[int, str]]:
+    """(Telegram id, language) of whom the dashboard is the menu button for: leadership
+    and QC, who read every complaint."""
+    return [
+        (p.telegram_id, p.language or uow.config.default_language)
+        for p in queries.active_people(uow.session)
+        if access.sees_all(mapping.who(p))
+    ]

@@ -1,0 +1,215 @@
+"""The dashboard's web server (docs/dashboard.md): the page, the files it needs, and its
+JSON endpoints. Thin, as the chat's handlers are: each request is authenticated by its
+initData (Authorization: tma <initData>), then one use case answers, then the views
+label the answer. No cookie, no session: a request without valid initData gets nothing.
+
+In production it listens on `[webapp] listen`:`port` behind the webhook's reverse proxy;
+in the sandbox its routes are mounted on the sandbox's own server."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.procedure.bounds import parse_id
+from bot.procedure.durations import parse_duration
+from bot.services import dashboard
+from bot.services.dashboard import Answer, DashboardRefusal
+from bot.services.uow import Caller, Services
+from bot.views import dashboard as views
+from bot.webapp import init_data
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+PREFIX = "/app"
+LANGUAGES = ("zh_CN", "en")
+# What the page may load and where it may be shown: its own scripts only; inside
+# Telegram's web clients (and the sandbox's page, the same origin).
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org"
+)
+STATUS = {
+    DashboardRefusal.NOT_REGISTERED: 403,
+    DashboardRefusal.NOT_ALLOWED: 403,
+    DashboardRefusal.NOT_FOUND: 404,
+    DashboardRefusal.BAD_FILTER: 400,
+}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Dashboard:
+    def __init__(self, services: Services, bot_token: str, max_age: str = "1h") -> None:
+        self.services = services
+        self._token = bot_token
+        self.max_age: timedelta = parse_duration(max_age)
+        self._runner: web.AppRunner | None = None
+
+    # Where it runs ---------------------------------------------------------------------
+
+    def mount(self, app: web.Application, prefix: str = PREFIX) -> None:
+        app.router.add_get(f"{prefix}/", self._page)
+        app.router.add_get(f"{prefix}/health", self._health)
+        app.router.add_static(f"{prefix}/static/", STATIC, append_version=False)
+        for path, handler in (
+            ("me", self._me),
+            ("overview", self._overview),
+            ("pareto", self._pareto),
+            ("complaints", self._complaints),
+            ("complaints/{number}", self._timeline),
+        ):
+            app.router.add_get(f"{prefix}/api/{path}", self._authenticated(handler))
+
+    async def start(self, host: str, port: int) -> None:
+        app = web.Application(client_max_size=64 * 1024, middlewares=[_headers])
+        self.mount(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        log.info("dashboard listening", extra={"host": host, "port": port})
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # The page ----------------------------------------------------------------------------
+
+    async def _page(self, request: web.Request) -> web.FileResponse:
+        response = web.FileResponse(STATIC / "index.html")
+        response.headers["Content-Security-Policy"] = POLICY
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def _health(self, request: web.Request) -> web.Response:
+        """For `kesu doctor` and the proxy: the address answers (and tells nothing)."""
+        return web.json_response({"ok": True})
+
+    # Who is asking -------------------------------------------------------------------------
+
+    def _authenticated(
+        self, handler: Callable[[web.Request, Caller, str | None], Awaitable[web.Response]]
+    ) -> Handler:
+        async def checked(request: web.Request) -> web.StreamResponse:
+            header = request.headers.get("Authorization", "")
+            raw = header[4:] if header.startswith("tma ") else ""
+            try:
+                opened = init_data.validate(
+                    raw, self._token, self.services.clock.now(), self.max_age
+                )
+            except init_data.InitDataError as refused:
+                return _error(401, refused.refusal.value)
+            caller = Caller(opened.telegram_id, None, opened.language_code, "webapp")
+            asked = request.query.get("lang")
+            return await handler(request, caller, asked if asked in LANGUAGES else None)
+
+        return checked
+
+    async def _answer(
+        self, answer: Answer, language: str | None, render: Callable[[Answer, str], Any]
+    ) -> web.Response:
+        if answer.refusal is not None:
+            return _error(STATUS[answer.refusal], answer.refusal.value)
+        assert answer.viewer is not None
+        language = language or answer.viewer.language
+        return web.json_response(render(answer, language), dumps=_dumps)
+
+    # The endpoints ---------------------------------------------------------------------
+
+    async def _me(self, request: web.Request, caller: Caller, lang: str | None) -> web.Response:
+        answer = await self.services.run(dashboard.who, caller)
+
+        def render(found: Answer, language: str) -> Any:
+            assert found.viewer is not None
+            return {
+                "name": found.viewer.name,
+                "language": language,
+                "sees_all": found.viewer.sees_all,
+                "texts": views.page_texts(language),
+            }
+
+        return await self._answer(answer, lang, render)
+
+    async def _overview(
+        self, request: web.Request, caller: Caller, lang: str | None
+    ) -> web.Response:
+        answer = await self.services.run(dashboard.overview, caller)
+        tz = self.services.config.timezone
+        return await self._answer(
+            answer, lang, lambda found, language: views.overview(found.overview, language, tz)
+        )
+
+    async def _pareto(self, request: web.Request, caller: Caller, lang: str | None) -> web.Response:
+        period = request.query.get("period", "")
+        answer = await self.services.run(dashboard.causes, caller, period, lang)
+
+        def render(found: Answer, language: str) -> Any:
+            assert found.pareto is not None
+            return views.pareto(found.pareto, found.names, language)
+
+        return await self._answer(answer, lang, render)
+
+    async def _complaints(
+        self, request: web.Request, caller: Caller, lang: str | None
+    ) -> web.Response:
+        query = request.query
+        page = parse_id(query.get("page", "1"))
+        if page is None:
+            return _error(400, DashboardRefusal.BAD_FILTER.value)
+        asked = dashboard.ListRequest(
+            caller,
+            plant=query.get("plant", ""),
+            grade=query.get("grade", ""),
+            status=query.get("status", ""),
+            customer=query.get("customer", ""),
+            product=query.get("product", ""),
+            period=query.get("period", ""),
+            text=query.get("q", ""),
+            page=page,
+        )
+        answer = await self.services.run(dashboard.listed, asked)
+        tz = self.services.config.timezone
+
+        def render(found: Answer, language: str) -> Any:
+            return views.listing(
+                found.complaints, found.total, found.page, found.pages, language, tz
+            )
+
+        return await self._answer(answer, lang, render)
+
+    async def _timeline(
+        self, request: web.Request, caller: Caller, lang: str | None
+    ) -> web.Response:
+        number = request.match_info["number"]
+        answer = await self.services.run(dashboard.timeline, caller, number)
+        tz, now = self.services.config.timezone, self.services.clock.now()
+        return await self._answer(
+            answer, lang, lambda found, language: views.timeline(found.shown, language, tz, now)
+        )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _error(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+@web.middleware
+async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Nothing of the dashboard is kept by a browser or a proxy, nor sniffed as another
+    type; the page sets its own policy."""
+    response = await handler(request)
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

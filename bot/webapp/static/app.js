@@ -1,0 +1,280 @@
+// Kesu's dashboard, a Telegram Mini App. Every request carries Telegram's signed
+// initData; the server answers with figures it computed and labels in the reader's
+// language. Text from the server reaches the page only through `el` (text nodes, never
+// markup): a customer named "<img onerror=…>" stays a name.
+"use strict";
+
+const tg = window.Telegram && window.Telegram.WebApp;
+const state = { lang: null, texts: {}, sees_all: false, charts: [], view: "overview", page: 1, filters: {} };
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (key === "on") for (const [event, f] of Object.entries(value)) node.addEventListener(event, f);
+    else if (key === "class") node.className = value;
+    else if (key === "data") for (const [k, v] of Object.entries(value)) node.dataset[k] = v;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function t(key) { return state.texts[key] || key; }
+
+async function api(path, params) {
+  const query = new URLSearchParams(params || {});
+  if (state.lang) query.set("lang", state.lang);
+  const response = await fetch(`api/${path}?${query}`, {
+    headers: { Authorization: `tma ${tg ? tg.initData : ""}` },
+    cache: "no-store",
+  });
+  const body = await response.json().catch(() => ({ error: String(response.status) }));
+  if (!response.ok) throw Object.assign(new Error(body.error || response.status), { status: response.status, reason: body.error });
+  return body;
+}
+
+function chart(height) {
+  const box = el("div", { class: "chart" });
+  if (height) box.style.height = `${height}px`;
+  return box;
+}
+
+function draw(box, option) {
+  // After the box is in the page, so that ECharts knows its width.
+  const drawn = echarts.init(box, null, { renderer: "canvas" });
+  drawn.setOption(Object.assign({ animation: false, grid: { left: 48, right: 16, top: 28, bottom: 40 } }, option));
+  state.charts.push(drawn);
+  return drawn;
+}
+
+function clear() {
+  for (const drawn of state.charts) drawn.dispose();
+  state.charts = [];
+  const main = document.getElementById("main");
+  main.replaceChildren();
+  return main;
+}
+
+function failed(error) {
+  const main = clear();
+  const reason = error.reason && state.texts[error.reason] ? t(error.reason) : String(error.message);
+  main.append(el("p", { class: "error", id: "error" }, reason));
+}
+
+function section(title, ...children) {
+  return el("section", {}, el("h2", {}, title), ...children);
+}
+
+function bars(box, labels, values, name) {
+  return draw(box, {
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: labels, axisLabel: { interval: 0, hideOverlap: true } },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ type: "bar", name, data: values, label: { show: true, position: "top" } }],
+  });
+}
+
+// Overview ---------------------------------------------------------------------------
+
+async function overview() {
+  const found = await api("overview");
+  const main = clear();
+  const grade = chart(200), plant = chart(200), age = chart(200), late = chart(), onTime = chart(), cost = chart();
+  main.append(
+    section(t("open_title"), el("div", { class: "figure", id: "open-total" }, found.open_complaints.total),
+      el("p", { class: "hint" }, t("by_grade")), grade,
+      el("p", { class: "hint" }, t("by_plant")), plant,
+      el("p", { class: "hint" }, t("by_age")), age),
+    section(t("overdue"), el("div", { class: "figure", id: "overdue-total" }, found.overdue.total),
+      el("p", { class: "hint" }, t("by_department")), late,
+      el("p", { class: "hint" }, t("by_person")),
+      el("table", { id: "overdue-people" }, found.overdue.people.map((p) => el("tr", {}, el("td", {}, p.label), el("td", {}, p.n))))),
+    section(t("on_time"), onTime),
+    section(t("cost"), cost),
+    section(t("recurring"), el("div", { class: "figure", id: "recurring-total" }, found.recurring.total), rows(found.recurring.rows)),
+    section(t("majors"), el("div", { class: "figure", id: "majors-total" }, found.majors.total),
+      el("table", { id: "majors" }, found.majors.rows.map((m) =>
+        el("tr", { class: "row", on: { click: () => complaint(m.number) } },
+          el("td", {}, m.number),
+          el("td", {}, m.plan || t("no_plan")),
+          el("td", {}, `${m.items_accepted}/${m.items} ${t("items_accepted")}`))))),
+  );
+  bars(grade, found.open_complaints.grade.map((g) => g.label), found.open_complaints.grade.map((g) => g.n));
+  draw(plant, {
+    tooltip: { trigger: "item" },
+    series: [{ type: "pie", radius: ["35%", "65%"], data: found.open_complaints.plant.map((p) => ({ name: p.label, value: p.n })), label: { formatter: "{b}: {c}" } }],
+  });
+  bars(age, found.open_complaints.age.map((a) => a.label), found.open_complaints.age.map((a) => a.n));
+  draw(late, {
+    grid: { left: 90, right: 24, top: 10, bottom: 24 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", data: found.overdue.departments.map((d) => d.label), inverse: true },
+    series: [{ type: "bar", data: found.overdue.departments.map((d) => d.n), label: { show: true, position: "right" } }],
+  });
+  draw(onTime, {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    xAxis: { type: "category", data: found.on_time.weeks.map((w) => w.slice(5)) },
+    yAxis: [{ type: "value", minInterval: 1 }, { type: "value", max: 100, min: 0, axisLabel: { formatter: "{value}%" } }],
+    series: [
+      { type: "bar", stack: "done", name: t("on_time_share").replace(" %", ""), data: found.on_time.on_time },
+      { type: "bar", stack: "done", name: t("late_label"), data: found.on_time.late_steps, itemStyle: { color: "#c62828" } },
+      { type: "line", name: t("on_time_share"), yAxisIndex: 1, data: found.on_time.share, connectNulls: true },
+    ],
+  });
+  bars(cost, found.cost.months, found.cost.yuan);
+}
+
+function rows(list) {
+  return el("table", { class: "complaints" }, list.map((c) =>
+    el("tr", { class: "row", data: { number: c.number }, on: { click: () => complaint(c.number) } },
+      el("td", {}, c.number, el("br"), el("span", { class: "hint" }, c.received)),
+      el("td", {}, c.customer, el("br"), el("span", { class: "hint" }, c.product)),
+      el("td", {}, c.grade_label, el("br"), el("span", { class: "hint" }, `${c.plant} · ${c.status}`)))));
+}
+
+// Pareto -------------------------------------------------------------------------------
+
+async function pareto(period) {
+  const found = await api("pareto", period ? { period } : {});
+  const main = clear();
+  const input = el("input", { id: "period", value: found.period.includes("W") ? "" : found.period, placeholder: t("period_hint") });
+  const byCount = chart(280), byCost = chart(280);
+  main.append(
+    el("form", { class: "filters", on: { submit: (e) => { e.preventDefault(); pareto(input.value.trim()).catch(failed); } } },
+      input, el("button", { class: "primary", type: "submit" }, t("apply"))),
+    el("p", { class: "hint", id: "pareto-period" }, `${found.period} · ${found.complaints}`),
+    section(t("causes_by_count"), byCount),
+    section(t("causes_by_cost"), byCost),
+  );
+  for (const [box, list] of [[byCount, found.by_count], [byCost, found.by_cost]]) {
+    draw(box, {
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: list.map((b) => b.label), axisLabel: { interval: 0 } },
+      yAxis: [{ type: "value" }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
+      series: [
+        { type: "bar", data: list.map((b) => b.value), label: { show: true, position: "top" } },
+        { type: "line", name: t("cumulative"), yAxisIndex: 1, data: list.map((b) => b.cumulative) },
+      ],
+    });
+  }
+}
+
+// The list -----------------------------------------------------------------------------
+
+function choice(name, options) {
+  const select = el("select", { name },
+    el("option", { value: "" }, t("all")),
+    options.map(([value, label]) => el("option", { value }, label)));
+  select.value = state.filters[name] || "";
+  return select;
+}
+
+async function list(page) {
+  state.page = page || 1;
+  const found = await api("complaints", Object.assign({ page: state.page }, state.filters));
+  const main = clear();
+  const field = (name, label) => el("input", { name, placeholder: label, value: state.filters[name] || "" });
+  const form = el("form", { class: "filters", id: "filters", on: { submit: (e) => {
+      e.preventDefault();
+      state.filters = Object.fromEntries([...new FormData(form)].filter(([, v]) => v));
+      list(1).catch(failed);
+    } } },
+    field("q", t("search")), field("customer", t("customer")), field("product", t("product")),
+    field("period", t("period")),
+    choice("plant", [["huangwu", "黄务 Huangwu"], ["laishan", "莱山 Laishan"], ["contractor", "外协 Contractor"]]),
+    choice("grade", [["A", "A"], ["B", "B"], ["C", "C"]]),
+    choice("status", [["open", t("status_open")], ["closed", t("status_closed")]]),
+    el("button", { class: "primary", type: "submit" }, t("apply")));
+  const pager = el("div", { class: "pager" },
+    el("button", { type: "button", id: "previous", on: { click: () => list(found.page - 1).catch(failed) } }, t("previous")),
+    el("span", { id: "page" }, t("page").replace("%(page)s", found.page).replace("%(pages)s", found.pages).replace("%(total)s", found.total)),
+    el("button", { type: "button", id: "next", on: { click: () => list(found.page + 1).catch(failed) } }, t("next")));
+  pager.querySelector("#previous").disabled = found.page <= 1;
+  pager.querySelector("#next").disabled = found.page >= found.pages;
+  main.append(form, section(t("list"), rows(found.rows), pager));
+}
+
+// One complaint --------------------------------------------------------------------------
+
+async function complaint(number) {
+  const c = await api(`complaints/${encodeURIComponent(number)}`);
+  const main = clear();
+  const back = el("button", { type: "button", id: "back", on: { click: () => show(state.view) } }, t("back"));
+  main.append(
+    back,
+    section(`${c.number} · ${c.grade_label}`,
+      el("p", {}, `${c.customer} · ${c.product} · ${c.quantity}`),
+      el("p", {}, c.content),
+      el("p", { class: "hint" }, `${c.received} · ${c.plant} · ${c.status}${c.causes.length ? " · " + c.causes.join("、") : ""}`),
+      c.recheck ? el("p", {}, `${t("recheck")}: ${c.recheck.state} · ${c.recheck.at}`) : null),
+    section(t("steps"), el("ol", { class: "steps", id: "steps" }, c.steps.map((s) =>
+      el("li", { class: s.is_late ? "late-step" : "" },
+        el("b", {}, s.title), ` · ${s.owner}${s.assignee ? " (" + s.assignee + ")" : ""} · ${s.status}`,
+        s.due ? el("span", { class: s.is_late ? "late" : "hint" }, ` · ${t("due")} ${s.due}`) : null,
+        s.done_at ? el("span", { class: "hint" }, ` · ${s.done_by || ""} ${s.done_at}`) : null,
+        s.outcome ? ` · ${s.outcome}` : null,
+        s.extension_to ? el("span", { class: "hint" }, ` → ${s.extension_to}`) : null)))),
+    c.signatures.length ? section(t("signatures"), el("ul", { id: "signatures" }, c.signatures.map((g) =>
+      el("li", {}, "✍️ ", el("b", {}, g.meaning), ` · ${g.by} · ${g.at}${g.what ? " · " + g.what : ""}${g.item ? " · " + g.item : ""}`)))) : null,
+    c.costs.length ? section(t("costs"), el("ul", {}, c.costs.map((k) => el("li", {}, `${k.kind}: ${k.amount}`)))) : null,
+    c.plan ? section(`${t("plan")} · ${c.plan.owner} · ${c.plan.deadline} (${c.plan.items_accepted}/${c.plan.items.length})`,
+      el("table", { id: "plan-items" }, c.plan.items.map((i) =>
+        el("tr", {}, el("td", {}, i.number), el("td", {}, i.action, el("br"), el("span", { class: "hint" }, i.requirement)),
+          el("td", {}, i.owner, el("br"), el("span", { class: "hint" }, `${i.due} · ${i.status}`)))))) : null,
+    c.meetings.length ? section(t("meetings"), el("ul", {}, c.meetings.map((m) => el("li", {}, `${m.at} · ${m.place}${m.minutes ? " · " + m.minutes : ""}`)))) : null,
+    c.files.length ? section(t("files"), el("ul", { id: "files" }, c.files.map((f) => el("li", {}, `${f.step ? f.step + " · " : ""}${f.name}`)))) : null,
+    section(t("history"), el("ul", { id: "history" }, c.history.map((e) => el("li", {}, `${e.at} · ${e.who} · ${e.what}${e.step ? " · " + e.step : ""}`)))),
+  );
+  window.scrollTo(0, 0);
+}
+
+// The frame ---------------------------------------------------------------------------
+
+function show(view) {
+  state.view = view;
+  for (const button of document.querySelectorAll("#tabs button")) button.classList.toggle("active", button.dataset.view === view);
+  const run = { overview, pareto: () => pareto(""), list: () => list(state.page) }[view];
+  return run().catch(failed);
+}
+
+async function start() {
+  if (tg) { tg.ready(); tg.expand(); }
+  let me;
+  try {
+    me = await api("me");
+  } catch (error) {
+    document.getElementById("status").textContent = error.reason || String(error.message);
+    document.getElementById("status").id = "error";
+    return;
+  }
+  state.lang = me.language;
+  state.texts = me.texts;
+  state.sees_all = me.sees_all;
+  document.documentElement.lang = me.language === "en" ? "en" : "zh-CN";
+  document.getElementById("title").textContent = t("title");
+  document.getElementById("who").textContent = me.name;
+  document.getElementById("tab-overview").textContent = t("overview");
+  document.getElementById("tab-pareto").textContent = t("pareto");
+  document.getElementById("tab-list").textContent = t("list");
+  // The other language, named in itself: "English" in Chinese, "中文" in English.
+  document.getElementById("language").textContent = me.language === "en" ? "中文" : "English";
+  for (const id of ["tab-overview", "tab-pareto"]) document.getElementById(id).hidden = !me.sees_all;
+  const opened = tg && tg.initDataUnsafe && tg.initDataUnsafe.start_param;
+  if (opened && /^KS-\d{4}-\d{4,}$/.test(opened)) return complaint(opened).catch(failed);
+  return show(me.sees_all ? "overview" : "list");
+}
+
+document.getElementById("tabs").addEventListener("click", (e) => {
+  if (e.target.dataset && e.target.dataset.view) show(e.target.dataset.view);
+});
+document.getElementById("language").addEventListener("click", () => {
+  state.lang = state.lang === "en" ? "zh_CN" : "en";
+  api("me").then((me) => { state.texts = me.texts; return start(); }).catch(failed);
+});
+window.addEventListener("resize", () => state.charts.forEach((drawn) => drawn.resize()));
+start();

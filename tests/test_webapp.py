@@ -1,0 +1,254 @@
+"""The dashboard, a Telegram Mini App (issue 26): Telegram's initData checked on every
+request (forged, another bot's token, expired, a field added after signing, a removed
+person), the rights per role on every endpoint, and the figures it serves against the
+services' own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import Engine, select
+
+from bot.procedure.grading import Demand, Plant
+from bot.services import complaints, steps
+from bot.services.steps import PressStep
+from bot.services.uow import Caller
+from bot.webapp import init_data
+from bot.webapp.server import Dashboard
+from storage import queries
+from storage.models import Complaint, Person, Step
+from tests.conftest import GM, OUTSIDER, QC_HW, SALES_2, VP_PROD
+from tests.test_workflow import NOW, Company, Press, draft
+
+TOKEN = "123456789:TEST-kesu-token"  # the test company's (tests/conftest.py)
+HOUR = timedelta(hours=1)
+
+
+# initData alone -----------------------------------------------------------------------
+
+
+def test_a_signed_init_data_names_its_person() -> None:
+    signed = init_data.for_user(GM, TOKEN, NOW, language_code="en", start_param="KS-2026-0001")
+    opened = init_data.validate(signed, TOKEN, NOW + timedelta(minutes=59), HOUR)
+    assert (opened.telegram_id, opened.language_code, opened.start_param) == (
+        GM,
+        "en",
+        "KS-2026-0001",
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "refusal"),
+    [
+        ("forged hash", init_data.Refusal.FORGED),
+        ("another bot's token", init_data.Refusal.FORGED),
+        ("a field added after signing", init_data.Refusal.FORGED),
+        ("the user changed after signing", init_data.Refusal.FORGED),
+        ("expired", init_data.Refusal.EXPIRED),
+        ("from the future", init_data.Refusal.EXPIRED),
+        ("a field twice", init_data.Refusal.MALFORMED),
+        ("no hash", init_data.Refusal.MALFORMED),
+        ("too long", init_data.Refusal.MALFORMED),
+        ("empty", init_data.Refusal.MISSING),
+        ("no user", init_data.Refusal.NO_USER),
+    ],
+)
+def test_init_data_that_telegram_did_not_sign_as_it_is_gets_nothing(
+    case: str, refusal: init_data.Refusal
+) -> None:
+    signed = init_data.for_user(GM, TOKEN, NOW)
+    fields = dict(parse_qsl(signed))
+    now = NOW
+    if case == "forged hash":
+        text = urlencode({**fields, "hash": "0" * 64})
+    elif case == "another bot's token":
+        text = init_data.for_user(GM, "987654321:ANOTHER-bot-token", NOW)
+    elif case == "a field added after signing":
+        text = signed + "&chat_type=private"
+    elif case == "the user changed after signing":
+        user = json.loads(fields["user"]) | {"id": OUTSIDER}
+        text = urlencode({**fields, "user": json.dumps(user)})
+    elif case == "expired":
+        text, now = signed, NOW + HOUR + timedelta(seconds=1)
+    elif case == "from the future":
+        text, now = signed, NOW - timedelta(minutes=10)
+    elif case == "a field twice":
+        text = signed + "&auth_date=1"
+    elif case == "no hash":
+        text = urlencode({k: v for k, v in fields.items() if k != "hash"})
+    elif case == "too long":
+        text = init_data.sign({**fields, "padding": "x" * 5000}, TOKEN)
+    elif case == "empty":
+        text = ""
+    else:
+        text = init_data.sign({"auth_date": fields["auth_date"]}, TOKEN)
+    with pytest.raises(init_data.InitDataError) as refused:
+        init_data.validate(text, TOKEN, now, HOUR)
+    assert refused.value.refusal is refusal
+
+
+# Through the server ---------------------------------------------------------------------
+
+
+@pytest.fixture
+async def company(engine: Engine) -> Company:
+    company = Company(engine, causes={"required": False})
+    # Two of the GM's company's complaints, and one of 周业务's own (SALES_2, not admin).
+    company.file(demands=[Demand.DOWNGRADE], content="降价", plant=Plant.LAISHAN)
+    company.file(received_at=NOW + timedelta(hours=1), customer="威海精工", plant=Plant.HUANGWU)
+    filed = company.services.call(
+        complaints.file_complaint,
+        complaints.FileComplaint(
+            Caller(SALES_2, SALES_2),
+            draft(received_at=NOW + timedelta(hours=2), customer="烟台重工", product_name="电机"),
+        ),
+    )
+    assert filed.complaint is not None
+    # Huangwu's QC judge KS-2026-0002 a quality problem.
+    with company.sessions() as session:
+        step_id = session.scalars(
+            select(Step.id)
+            .join(Complaint)
+            .where(Complaint.number == "KS-2026-0002", Step.key == "initial_assessment")
+        ).one()
+    pressed = company.services.call(
+        steps.press, PressStep(Caller(QC_HW, QC_HW), step_id, *Press.DONE)
+    )
+    assert pressed.result.value == "ok"
+    return company
+
+
+@pytest.fixture
+async def client(company: Company) -> AsyncIterator[TestClient[Any, Any]]:
+    app = web.Application()
+    Dashboard(company.services, TOKEN, "1h").mount(app)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+def signed(who: int, company: Company, **more: str) -> dict[str, str]:
+    return {"Authorization": f"tma {init_data.for_user(who, TOKEN, company.clock.now(), **more)}"}
+
+
+async def ask(client: TestClient[Any, Any], path: str, headers: dict[str, str]) -> Any:
+    response = await client.get(f"/app/api/{path}", headers=headers)
+    return response.status, await response.json()
+
+
+async def test_every_endpoint_refuses_a_request_telegram_did_not_sign(
+    client: TestClient[Any, Any], company: Company
+) -> None:
+    paths = ("me", "overview", "pareto", "complaints", "complaints/KS-2026-0001")
+    late = init_data.for_user(GM, TOKEN, company.clock.now() - HOUR - timedelta(minutes=1))
+    forged = init_data.for_user(GM, "987654321:ANOTHER-bot-token", company.clock.now())
+    for headers in ({}, {"Authorization": f"tma {late}"}, {"Authorization": f"tma {forged}"}):
+        for path in paths:
+            status, body = await ask(client, path, headers)
+            assert status == 401 and set(body) == {"error"}, (path, headers)
+
+
+async def test_the_rights_are_the_bots_own(client: TestClient[Any, Any], company: Company) -> None:
+    # The GM: everything.
+    for path in ("me", "overview", "pareto", "complaints", "complaints/KS-2026-0003"):
+        status, _body = await ask(client, path, signed(GM, company))
+        assert status == 200, path
+    # A salesperson: their own complaints, nothing more; the same "not found" for
+    # another's complaint as for none at all.
+    status, me = await ask(client, "me", signed(SALES_2, company))
+    assert status == 200 and me["sees_all"] is False and me["language"] == "en"
+    assert (await ask(client, "overview", signed(SALES_2, company)))[0] == 403
+    assert (await ask(client, "pareto", signed(SALES_2, company)))[0] == 403
+    status, listed = await ask(client, "complaints", signed(SALES_2, company))
+    assert status == 200 and [r["number"] for r in listed["rows"]] == ["KS-2026-0003"]
+    assert (await ask(client, "complaints/KS-2026-0003", signed(SALES_2, company)))[0] == 200
+    assert (await ask(client, "complaints/KS-2026-0001", signed(SALES_2, company)))[0] == 404
+    assert (await ask(client, "complaints/KS-2099-0001", signed(SALES_2, company)))[0] == 404
+    # A stranger (signed by Telegram, but not one of Kesu's people): nothing.
+    for path in ("me", "overview", "pareto", "complaints", "complaints/KS-2026-0001"):
+        assert (await ask(client, path, signed(OUTSIDER, company)))[0] == 403, path
+    # A removed person: from that moment, nothing, though their initData is still fresh.
+    headers = signed(VP_PROD, company)
+    assert (await ask(client, "overview", headers))[0] == 200
+    with company.sessions() as session, session.begin():
+        person = session.scalars(select(Person).where(Person.telegram_id == VP_PROD)).one()
+        person.active = False
+    assert (await ask(client, "overview", headers))[0] == 403
+
+
+async def test_the_overview_gives_the_services_figures(
+    client: TestClient[Any, Any], company: Company
+) -> None:
+    company.clock.set(NOW + timedelta(days=4))  # some limits have run out by now
+    status, found = await ask(client, "overview", signed(GM, company))
+    assert status == 200
+    with company.sessions() as session:
+        open_total = queries.count_open_complaints(session)
+        overdue, _rows = queries.overdue_steps(session, company.clock.now(), 1)
+    assert found["open_complaints"]["total"] == open_total == 3
+    assert sum(g["n"] for g in found["open_complaints"]["grade"]) == 3
+    assert sum(a["n"] for a in found["open_complaints"]["age"]) == 3
+    assert {p["label"]: p["n"] for p in found["open_complaints"]["plant"]} == {"莱山": 1, "黄务": 2}
+    assert found["overdue"]["total"] == overdue > 0
+    assert sum(d["n"] for d in found["overdue"]["departments"]) == overdue
+    assert len(found["on_time"]["weeks"]) == 12 and len(found["cost"]["months"]) == 6
+    # In English when asked, the same numbers.
+    english = await client.get("/app/api/overview?lang=en", headers=signed(GM, company))
+    assert (await english.json())["open_complaints"]["total"] == 3
+    status, me = await ask(client, "me?lang=en", signed(GM, company))
+    assert me["texts"]["overview"] == "Overview"
+
+
+async def test_the_list_filters_and_pages(client: TestClient[Any, Any], company: Company) -> None:
+    async def numbers(query: str) -> list[str]:
+        status, found = await ask(client, f"complaints?{query}", signed(GM, company))
+        assert status == 200, query
+        return [r["number"] for r in found["rows"]]
+
+    assert await numbers("") == ["KS-2026-0003", "KS-2026-0002", "KS-2026-0001"]
+    assert await numbers("plant=laishan") == ["KS-2026-0001"]
+    assert await numbers("customer=威海") == ["KS-2026-0002"]
+    assert await numbers("q=电机") == ["KS-2026-0003"]
+    assert await numbers("q=%25") == []  # a % is a character, not a wildcard
+    assert await numbers("grade=B") == ["KS-2026-0001"]
+    assert await numbers("status=closed") == []
+    assert await numbers("period=2026-11") == ["KS-2026-0003", "KS-2026-0002", "KS-2026-0001"]
+    assert await numbers("period=2026-10") == []
+    for bad in (
+        "plant=mars",
+        "grade=Z",
+        "status=gone",
+        "period=tomorrow",
+        "page=0",
+        "q=" + "x" * 61,
+    ):
+        assert (await ask(client, f"complaints?{bad}", signed(GM, company)))[0] == 400, bad
+
+
+async def test_a_complaints_timeline(client: TestClient[Any, Any], company: Company) -> None:
+    status, found = await ask(client, "complaints/KS-2026-0002", signed(GM, company))
+    assert status == 200
+    assert found["customer"] == "威海精工"
+    titles = [s["title"] for s in found["steps"]]
+    assert titles[:2] == ["1 登记客户投诉", "2 问题鉴定初评：是否产品质量问题？"]
+    judged = found["steps"][1]
+    assert (judged["done_by"], judged["is_late"], judged["is_open"]) == ("李质检", False, False)
+    assert found["history"] and found["history"][0]["what"]
+
+
+def test_init_data_times_are_aware() -> None:
+    assert (
+        init_data.validate(
+            init_data.for_user(GM, TOKEN, datetime(2026, 12, 1, tzinfo=UTC)),
+            TOKEN,
+            datetime(2026, 12, 1, 0, 30, tzinfo=UTC),
+            HOUR,
+        ).auth_date.tzinfo
+        is not None
+    )
