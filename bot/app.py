@@ -110,6 +110,7 @@ def build(
     clock: Clock | None = None,
     rate_limiter: bool = True,
     limits: Limits = TELEGRAM,
+    dashboard_server: bool = True,
 ) -> Kesu:
     """The Application, wired. `limits`: Telegram's sending limits, which the outbox's
     lanes keep (tests that are not about the pace lift them, by a fixture that says so)."""
@@ -137,7 +138,8 @@ def build(
         delivery.keeper.start()  # and files not yet kept
         await delivery.rebuild()
         if config.webapp.enabled:
-            await board.start(config.webapp.listen, config.webapp.port)
+            if dashboard_server:  # (the sandbox serves it from its own server)
+                await board.start(config.webapp.listen, config.webapp.port)
             await set_dashboard_menus(application.bot, services)
 
     async def post_stop(application: Application) -> None:

@@ -75,6 +75,10 @@ CUSTOMERS = [
 ]
 
 
+WEBAPP_URL = "https://kesu.sandbox.invalid/app/"
+WEBAPP_LINK = "https://t.me/kesu_test_bot/dashboard"
+
+
 def config_data(
     database_url: str, emulator_url: str, token: str, files: str = "kesu-files"
 ) -> dict[str, Any]:
@@ -106,6 +110,9 @@ def config_data(
         },
         "outbox": {"poll_seconds": 1.0, "first_backoff_seconds": 1.0},
         "files": {"store": files},
+        # The dashboard: Telegram opens only HTTPS addresses, so the demo has one; the
+        # sandbox's page opens it from its own server (bot/sandbox/page.py).
+        "webapp": {"enabled": True, "url": WEBAPP_URL, "link": WEBAPP_LINK},
     }
 
 

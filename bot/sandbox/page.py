@@ -31,6 +31,7 @@ from bot.app import Kesu, build
 from bot.config import parse_config
 from bot.delivery.pacing import Limits
 from bot.delivery.scheduler import Delivery
+from bot.procedure.bounds import parse_id
 from bot.procedure.grading import Plant
 from bot.procedure.roles import Role
 from bot.sandbox import demo
@@ -39,6 +40,7 @@ from bot.sandbox.emulator.server import TOKEN_COOKIE, Emulator, RateLimits, Sent
 from bot.services import company, notices, steps
 from bot.views import labels
 from bot.views.i18n import gettext
+from bot.webapp.server import PREFIX, Dashboard
 from storage import db, queries
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,9 @@ class Sandbox:
         self.emulator.observers.append(lambda chat_id: self._publish({"chat": chat_id}))
         # Messages are dated by company time, as the people in the sandbox live it.
         self.emulator.now = lambda: self.clock.now().timestamp()
+        # The dashboard (a Mini App) on the page's own server, as Telegram would open it:
+        # its requests carry initData the emulator signs with the sandbox bot's token.
+        self.board = Dashboard(None, self.emulator.token)
 
     # Life cycle -------------------------------------------------------------------------
 
@@ -118,7 +123,10 @@ class Sandbox:
             demo.config_data(url, self.emulator.base_url, self.emulator.token, files)
         )
         self.engine = db.make_engine(url)
-        self.kesu = kesu = build(config, engine=self.engine, clock=self.clock)
+        self.kesu = kesu = build(
+            config, engine=self.engine, clock=self.clock, dashboard_server=False
+        )
+        self.board.services_now = kesu.services
         if seed:
             demo.seed(kesu.services, self.clock)
         else:
@@ -285,6 +293,18 @@ class Sandbox:
         app.router.add_post("/sandbox/clock", self._clock)
         app.router.add_post("/sandbox/reset", self._reset)
         app.router.add_post("/sandbox/language", self._set_language)
+        app.router.add_get("/sandbox/webapp", self._open_webapp)
+        self.board.mount(app)
+
+    async def _open_webapp(self, request: web.Request) -> web.Response:
+        """A person opens the dashboard (its menu button, a button or a link): what
+        Telegram would hand the Mini App, for the page to open it beside the chat."""
+        user_id = parse_id(request.query.get("user", ""))
+        if user_id is None or user_id not in self.emulator.users:
+            raise web.HTTPBadRequest(text="unknown user")
+        start = request.query.get("start", "")[:64] or None
+        init_data = self.emulator.web_app_init_data(user_id, start)
+        return web.json_response({"init_data": init_data, "url": f"{PREFIX}/"})
 
     async def _index(self, request: web.Request) -> web.FileResponse:
         response = web.FileResponse(STATIC / "index.html")
@@ -359,7 +379,16 @@ class Sandbox:
             "html": (message.html or "") if from_bot else "",
             "text": message.text,
             "rows": [
-                [{"text": b["text"], "data": b.get("callback_data", "")} for b in row]
+                [
+                    {
+                        "text": b["text"],
+                        "data": b.get("callback_data", ""),
+                        # A Mini App button, or a link (the dashboard's in a group).
+                        "web_app": (b.get("web_app") or {}).get("url"),
+                        "url": b.get("url"),
+                    }
+                    for b in row
+                ]
                 for row in markup.get("inline_keyboard", [])
             ],
             "force_reply": bool(markup.get("force_reply")),
@@ -375,7 +404,11 @@ class Sandbox:
         chat = self.emulator.chats.get(chat_id)
         messages = [self._message(m) for m in chat.messages.values()] if chat else []
         pinned = chat.pinned[-1] if chat and chat.pinned else None
-        return web.json_response({"chat_id": chat_id, "messages": messages, "pinned": pinned})
+        # A private chat's menu button (the dashboard's, for leadership and QC).
+        menu = self.emulator.menu_buttons.get(chat_id) if chat_id > 0 else None
+        return web.json_response(
+            {"chat_id": chat_id, "messages": messages, "pinned": pinned, "menu": menu}
+        )
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(

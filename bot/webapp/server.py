@@ -47,11 +47,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Dashboard:
-    def __init__(self, services: Services, bot_token: str, max_age: str = "1h") -> None:
-        self.services = services
+    def __init__(self, services: Services | None, bot_token: str, max_age: str = "1h") -> None:
+        # None until Kesu runs (the sandbox sets it at each start of its bot).
+        self.services_now = services
         self._token = bot_token
         self.max_age: timedelta = parse_duration(max_age)
         self._runner: web.AppRunner | None = None
+
+    @property
+    def services(self) -> Services:
+        if self.services_now is None:
+            raise web.HTTPServiceUnavailable(text="starting")
+        return self.services_now
 
     # Where it runs ---------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import itertools
 import json
 import math
@@ -23,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -33,6 +35,9 @@ from bot.sandbox.emulator.html import EntityError, parse, utf16_length
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+# A button's address: Telegram opens these schemes; a Mini App only over HTTPS.
+URL_SCHEMES = ("http", "https", "tg")
+MENU_TYPES = ("commands", "web_app", "default")
 ANSWER_TEXT_LIMIT = 200
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile refuses what a bot may not download
 
@@ -137,6 +142,8 @@ class Emulator:
         self.updates: list[dict[str, Any]] = []
         self.callback_answers: dict[str, dict[str, Any] | None] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
+        # setChatMenuButton: a private chat's menu button, None the default of all chats.
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []  # every Bot API call, in order
         self.refusals: list[tuple[str, int, str]] = []  # (method, code, description)
         self._update_ids = itertools.count(1)
@@ -180,6 +187,7 @@ class Emulator:
         self.calls.clear()
         self.refusals.clear()
         self._sends.clear()
+        self.menu_buttons.clear()
 
     def _changed(self, chat_id: int) -> None:
         for observer in list(self.observers):
@@ -759,6 +767,46 @@ class Emulator:
         self.commands[params.get("language_code") or ""] = commands
         return True
 
+    async def api_setchatmenubutton(self, params: dict[str, Any]) -> bool:
+        """The button beside a private chat's text field (or every chat's default)."""
+        button = _json(params.get("menu_button")) or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in MENU_TYPES:
+            raise ApiError(400, "Bad Request: can't parse menu button")
+        chat_id = params.get("chat_id")
+        if chat_id is not None:
+            chat = self._target(params)
+            if chat.type != "private":
+                raise ApiError(400, "Bad Request: chat is not private")
+        if button["type"] == "web_app":
+            if not str(button.get("text", "")).strip():
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+            _https_web_app(button.get("web_app"))
+        self.menu_buttons[int(chat_id) if chat_id is not None else None] = button
+        return True
+
+    async def api_getchatmenubutton(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params.get("chat_id")
+        key = int(chat_id) if chat_id is not None else None
+        return self.menu_buttons.get(key) or self.menu_buttons.get(None) or {"type": "default"}
+
+    def web_app_init_data(self, user_id: int, start_param: str | None = None) -> str:
+        """What Telegram hands a Mini App opened by this user: their profile and the
+        moment, signed with the key derived from the bot's token (Bot API, "Validating
+        data received via the Mini App")."""
+        user = self.users[user_id]
+        profile = {k: user[k] for k in ("id", "first_name", "language_code") if k in user}
+        fields = {
+            "user": json.dumps(profile, ensure_ascii=False, separators=(",", ":")),
+            "auth_date": str(int(self.now())),
+            "query_id": secrets.token_urlsafe(12),
+        }
+        if start_param:
+            fields["start_param"] = start_param
+        check = "\n".join(f"{k}={fields[k]}" for k in sorted(fields)).encode()
+        key = hmac.new(b"WebAppData", self.token.encode(), hashlib.sha256).digest()
+        fields["hash"] = hmac.new(key, check, hashlib.sha256).hexdigest()
+        return urlencode(fields)
+
     async def api_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook is not None:
             raise ApiError(
@@ -856,7 +904,7 @@ class Emulator:
             raise ApiError(400, f"Bad Request: {what}")
         return source, visible
 
-    def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
+    def _markup(self, params: dict[str, Any], chat: Chat) -> dict[str, Any] | None:
         markup = _json(params.get("reply_markup"))
         if markup is None:
             return None
@@ -869,6 +917,13 @@ class Emulator:
                 data = button.get("callback_data")
                 if data is not None and not (1 <= len(str(data).encode()) <= CALLBACK_DATA_LIMIT):
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if "web_app" in button:
+                    # A Mini App button: private chats only, and an HTTPS address.
+                    if chat.type != "private":
+                        raise ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
+                    _https_web_app(button["web_app"])
+                if "url" in button and urlsplit(str(button["url"])).scheme not in URL_SCHEMES:
+                    raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
         return markup
 
     def _message_json(self, chat: Chat, message: SentMessage) -> dict[str, Any]:
@@ -908,7 +963,7 @@ class Emulator:
     async def api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._target(params)
         source, visible = self._text(params, "text", MESSAGE_LIMIT, required=True)
-        markup = self._markup(params)
+        markup = self._markup(params, chat)
         self._rate_check(chat)
         reply = _json(params.get("reply_parameters")) or {}
         message = SentMessage(
@@ -942,7 +997,7 @@ class Emulator:
                     f"Bad Request: type of file mismatch: can't use file of type {info['kind'].title()} as {kind.title()}",
                 )
         source, visible = self._text(params, "caption", CAPTION_LIMIT, required=False)
-        markup = self._markup(params)
+        markup = self._markup(params, chat)
         self._rate_check(chat)
         message = SentMessage(
             chat.next_id(),
@@ -1002,7 +1057,7 @@ class Emulator:
         chat, message = self._own_message(params)
         self._rate_check(chat, count_in_chat=False)
         source, visible = self._text(params, "text", MESSAGE_LIMIT, required=True)
-        markup = self._markup(params)
+        markup = self._markup(params, chat)
         if message.kind != "text":
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         if visible == message.text and source == message.html and markup == message.reply_markup:
@@ -1017,7 +1072,7 @@ class Emulator:
 
     async def api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         chat, message = self._own_message(params)
-        markup = self._markup(params)
+        markup = self._markup(params, chat)
         if markup == message.reply_markup or (not markup and not message.reply_markup):
             raise ApiError(
                 400,
@@ -1157,6 +1212,12 @@ def _error(
     if migrate_to is not None:
         body["parameters"] = {"migrate_to_chat_id": migrate_to}
     return web.json_response(body, status=code)
+
+
+def _https_web_app(web_app: Any) -> None:
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or urlsplit(url).scheme != "https" or not urlsplit(url).netloc:
+        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
 
 
 def _json(value: Any) -> Any:

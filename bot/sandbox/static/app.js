@@ -209,7 +209,13 @@ function renderPeople() {
   }
 }
 
+function closeWebApp() {
+  $("webapp").hidden = true;
+  $("webapp-frame").removeAttribute("src");
+}
+
 function be(personId, chatId) {
+  closeWebApp(); // another person: another Telegram
   const person = state.world.people.find((p) => p.id === personId);
   if (!person) return;
   state.me = person;
@@ -272,6 +278,7 @@ async function loadChat(scroll = false) {
   const box = $("messages");
   box.replaceChildren(...data.messages.map((m) => renderMessage(m, data.messages)));
   showPinned(data.messages.find((m) => m.id === data.pinned));
+  showMenu(data.menu);
   state.unread[chat.id] = 0;
   const more = data.messages.length > state.seen;
   state.seen = data.messages.length;
@@ -369,7 +376,9 @@ function renderMessage(message, all) {
         element.type = "button";
         element.textContent = button.text;
         element.dataset.data = button.data;
-        element.onclick = () => press(message, button.data);
+        if (button.web_app) element.onclick = () => openWebApp(button.text);
+        else if (button.url) element.onclick = () => openLink(button.text, button.url);
+        else element.onclick = () => press(message, button.data);
         line.append(element);
       }
       keyboard.append(line);
@@ -377,6 +386,39 @@ function renderMessage(message, all) {
     item.append(keyboard);
   }
   return item;
+}
+
+// The Mini App (the dashboard), opened beside the chat as Telegram opens it over one:
+// its menu button, a Mini App button, or its direct link. The emulator signs the
+// initData it gets, as Telegram would.
+function showMenu(menu) {
+  const button = $("menu-app");
+  const app = menu && menu.type === "web_app";
+  button.hidden = !app;
+  if (app) {
+    button.textContent = menu.text;
+    button.onclick = () => openWebApp(menu.text);
+  }
+}
+
+async function openWebApp(title, start) {
+  const query = new URLSearchParams({ user: state.me.id });
+  if (start) query.set("start", start);
+  const opened = await api(`/sandbox/webapp?${query}`);
+  const hash = new URLSearchParams({
+    tgWebAppData: opened.init_data, tgWebAppVersion: "8.0", tgWebAppPlatform: "web",
+  });
+  $("webapp-title").textContent = title;
+  $("webapp-frame").src = `${opened.url}#${hash}`;
+  $("webapp").hidden = false;
+}
+
+function openLink(title, url) {
+  // Only the dashboard's direct link (t.me/<bot>/<app>) is Kesu's; nothing leaves here.
+  const link = new URL(url);
+  if (link.hostname === "t.me" && link.pathname.split("/").filter(Boolean).length === 2) {
+    openWebApp(title, link.searchParams.get("startapp") || "");
+  } else toast(url);
 }
 
 function startReply(message) {
@@ -516,6 +558,7 @@ function init() {
   $("reply-cancel").onclick = () => { state.replyTo = null; $("replying").hidden = true; };
   $("alert-ok").onclick = () => { $("alert").hidden = true; };
   $("went-out-close").onclick = () => { $("went-out").hidden = true; };
+  $("webapp-close").onclick = closeWebApp;
   $("newer").onclick = toBottom;
   $("messages").addEventListener("scroll", () => {
     state.stick = atBottom($("messages"));

@@ -1,0 +1,96 @@
+"""The dashboard (a Mini App) in a real headless browser, opened as a newcomer would in
+the sandbox: the GM presses 📊 看板 beside the text field, the Mini App opens beside the
+chat with initData the emulator signed, its overview's numbers are the services'
+figures, the charts draw, the Pareto and a complaint's timeline open, the list's
+filters change the list, and it switches to English. A failing run leaves a
+screenshot in test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from storage import queries
+from tests.test_sandbox_browser import Page, browser, sandbox_url  # noqa: F401 (fixtures)
+
+GM, SALES = 100044, 100001
+
+
+def _open_total(database: Path) -> int:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with Session(engine) as session:
+            return queries.count_open_complaints(session)
+    finally:
+        engine.dispose()
+
+
+def test_the_gm_opens_the_dashboard_beside_the_chat(
+    sandbox_url: str,  # noqa: F811
+    browser: WebDriver,  # noqa: F811
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    page = Page(browser)
+    try:
+        browser.get(sandbox_url)
+        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#people li[data-person]"))
+        page.be(GM)
+        menu = page.wait(
+            lambda: (
+                browser.find_element(By.ID, "menu-app").is_displayed()
+                and browser.find_element(By.ID, "menu-app")
+            )
+        )
+        assert menu.text == "📊 看板"
+        menu.click()
+        page.wait(lambda: browser.find_element(By.ID, "webapp").is_displayed())
+        browser.switch_to.frame(browser.find_element(By.ID, "webapp-frame"))
+        total = page.wait(lambda: browser.find_element(By.ID, "open-total").text)
+        assert int(total) == _open_total(tmp_path / "sandbox.db") > 0
+        # ECharts drew each chart of the overview (a canvas in each).
+        page.wait(lambda: len(browser.find_elements(By.CSS_SELECTOR, ".chart canvas")) >= 6)
+        assert browser.find_element(By.ID, "tab-overview").text == "总览"
+
+        # The Pareto of the last twelve weeks.
+        page.click("#tab-pareto")
+        assert "–" in page.wait(lambda: browser.find_element(By.ID, "pareto-period").text)
+        page.wait(lambda: len(browser.find_elements(By.CSS_SELECTOR, ".chart canvas")) == 2)
+
+        # The list; a filter changes it; a row opens the complaint's timeline.
+        page.click("#tab-list")
+        rows = page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "table.complaints tr.row"))
+        assert len(rows) >= 2
+        customer = rows[-1].find_elements(By.TAG_NAME, "td")[1].text.split("\n")[0]
+        field = browser.find_element(By.CSS_SELECTOR, "#filters input[name=customer]")
+        field.send_keys(customer)
+        page.click("#filters button[type=submit]")
+        page.wait(
+            lambda: (
+                all(
+                    customer in r.text
+                    for r in browser.find_elements(By.CSS_SELECTOR, "table.complaints tr.row")
+                )
+                and len(browser.find_elements(By.CSS_SELECTOR, "table.complaints tr.row"))
+                < len(rows)
+            )
+        )
+        page.click("table.complaints tr.row")
+        steps = page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#steps li"))
+        assert steps[0].text.startswith("1 登记客户投诉")
+        assert browser.find_elements(By.CSS_SELECTOR, "#history li")
+
+        # In English, the same dashboard.
+        page.click("#language")
+        page.wait(lambda: browser.find_element(By.ID, "tab-overview").text == "Overview")
+        assert browser.find_element(By.ID, "language").text == "中文"
+        assert page.console_errors() == []
+    except Exception:
+        browser.switch_to.default_content()
+        print(f"screenshot: {page.shot(request.node.name)}")
+        raise
