@@ -17,18 +17,25 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Engine, select
 
 from bot.procedure.grading import Demand, Plant
+from bot.procedure.intake import AttachmentDraft, FileKind
 from bot.services import complaints, steps
 from bot.services.steps import PressStep
 from bot.services.uow import Caller
 from bot.webapp import init_data
 from bot.webapp.server import Dashboard
 from storage import queries
-from storage.models import Complaint, Person, Step
+from storage.files import FileStore
+from storage.models import Complaint, KeepStatus, KeptFile, Person, Step
 from tests.conftest import GM, OUTSIDER, QC_HW, SALES_2, VP_PROD
 from tests.test_workflow import NOW, Company, Press, draft
 
 TOKEN = "123456789:TEST-kesu-token"  # the test company's (tests/conftest.py)
 HOUR = timedelta(hours=1)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a73"
+    "0000001049444154789c63f8cfc000440c100a001fee03fd8b5f14d40000000049"
+    "454e44ae426082"
+)
 
 
 # initData alone -----------------------------------------------------------------------
@@ -252,3 +259,55 @@ def test_init_data_times_are_aware() -> None:
         ).auth_date.tzinfo
         is not None
     )
+
+
+async def test_files_are_served_from_kesus_copy_and_never_as_a_page(
+    client: TestClient[Any, Any], company: Company
+) -> None:
+    # The salesperson's letter, as Kesu keeps it once it has a copy (the keeper's part).
+    letter = AttachmentDraft(FileKind.DOCUMENT, "letter-1", "u1", "<script>.html", "text/html")
+    photo = AttachmentDraft(FileKind.PHOTO, "photo-1", "u2")
+    company.file(received_at=NOW + timedelta(hours=3), attachments=[letter, photo])
+    store = FileStore(company.config.files.store)
+    with company.sessions() as session, session.begin():
+        for file_id, content in (("letter-1", b"<script>alert(1)</script>"), ("photo-1", PNG)):
+            row = session.scalars(select(KeptFile).where(KeptFile.file_id == file_id)).one()
+            stored = store.put("KS-2026-0004", f"{row.id}", content)
+            row.path, row.size, row.sha256 = stored.path, stored.size, stored.sha256
+            row.status = KeepStatus.KEPT
+    base = "/app/api/complaints/KS-2026-0004/files"
+    shown = await client.get(f"{base}/photo-1", headers=signed(GM, company))
+    assert shown.status == 200 and shown.content_type == "image/jpeg"
+    assert await shown.read() == PNG
+    saved = await client.get(f"{base}/letter-1", headers=signed(GM, company))
+    assert saved.status == 200 and saved.content_type == "application/octet-stream"
+    assert saved.headers["Content-Disposition"].startswith("attachment;")
+    assert "%3Cscript%3E.html" in saved.headers["Content-Disposition"]
+    assert saved.headers["X-Content-Type-Options"] == "nosniff"
+    # Not another complaint's file by this one's number; not for whoever may not see it.
+    assert (
+        await client.get(f"{base[:-7]}1/files/photo-1", headers=signed(GM, company))
+    ).status == 404
+    assert (await client.get(f"{base}/photo-1", headers=signed(SALES_2, company))).status == 404
+    assert (await client.get(f"{base}/photo-1")).status == 401
+    # The timeline lists them, by name.
+    _status, found = await ask(client, "complaints/KS-2026-0004", signed(GM, company))
+    assert {f["id"]: f["kind"] for f in found["files"]} == {
+        "letter-1": "document",
+        "photo-1": "photo",
+    }
+
+
+async def test_the_8d_report_downloads_in_either_language(
+    client: TestClient[Any, Any], company: Company
+) -> None:
+    path = "/app/api/complaints/KS-2026-0002/8d"
+    pdf = await client.get(f"{path}?format=pdf&lang=en", headers=signed(GM, company))
+    assert pdf.status == 200 and pdf.content_type == "application/pdf"
+    assert (await pdf.read()).startswith(b"%PDF")
+    assert "8D-KS-2026-0002-en.pdf" in pdf.headers["Content-Disposition"]
+    xlsx = await client.get(f"{path}?format=xlsx&lang=zh_CN", headers=signed(GM, company))
+    assert xlsx.status == 200 and (await xlsx.read()).startswith(b"PK")
+    assert (await client.get(f"{path}?format=exe", headers=signed(GM, company))).status == 400
+    assert (await client.get(path, headers=signed(SALES_2, company))).status == 404
+    assert (await client.get(path, headers=signed(OUTSIDER, company))).status == 403

@@ -17,8 +17,9 @@ from bot.procedure.grading import Grade, Plant
 from bot.procedure.pareto import Pareto, parse_period
 from bot.procedure.steps import ANSWER_STEP, PLAN_STEP
 from bot.procedure.summary import StepFact
-from bot.services import complaints, mapping, pareto
+from bot.services import complaints, files, mapping, pareto
 from bot.services.complaints import Shown
+from bot.services.files import KeptContent
 from bot.services.uow import Caller, UnitOfWork
 from bot.views.models import ComplaintView
 from storage import queries
@@ -265,3 +266,24 @@ def menu_people(uow: UnitOfWork) -> list[tuple[int, str]]:
         for p in queries.active_people(uow.session)
         if access.sees_all(mapping.who(p))
     ]
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    refusal: DashboardRefusal | None = None
+    file: KeptContent | None = None
+
+
+def complaint_file(uow: UnitOfWork, caller: Caller, number: str, file_id: str) -> FileAnswer:
+    """One of the complaint's files (the letter, photos, a step's report), from Kesu's
+    own store, for whoever may see the complaint; not found when it is not one of its
+    files, or was not kept (yet)."""
+    found = timeline(uow, caller, number)
+    if found.refusal is not None:
+        return FileAnswer(found.refusal)
+    assert found.shown is not None and found.shown.complaint is not None
+    c = found.shown.complaint
+    if file_id not in {a.file_id for a in (*c.attachments, *c.step_files)}:
+        return FileAnswer(DashboardRefusal.NOT_FOUND)
+    kept = files.kept_copies(uow, [file_id]).get(file_id)
+    return FileAnswer(DashboardRefusal.NOT_FOUND) if kept is None else FileAnswer(file=kept)

@@ -78,6 +78,7 @@ PAGE_TEXTS = {
     "not_found": N_("No complaint {number} for you."),
     "bad_filter": N_("That filter is not understood."),
     "language": N_("English"),
+    "not_kept": N_("Kesu has no copy of this file (yet)."),
 }
 
 

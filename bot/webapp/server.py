@@ -14,15 +14,19 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
 from bot.procedure.bounds import parse_id
 from bot.procedure.durations import parse_duration
-from bot.services import dashboard
+from bot.procedure.intake import FileKind
+from bot.services import dashboard, exports
 from bot.services.dashboard import Answer, DashboardRefusal
 from bot.services.uow import Caller, Services
 from bot.views import dashboard as views
+from bot.views import eightd
+from bot.views.fonts import cjk_font
 from bot.webapp import init_data
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,7 @@ STATUS = {
     DashboardRefusal.NOT_FOUND: 404,
     DashboardRefusal.BAD_FILTER: 400,
 }
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 class Dashboard:
@@ -72,11 +76,13 @@ class Dashboard:
             ("pareto", self._pareto),
             ("complaints", self._complaints),
             ("complaints/{number}", self._timeline),
+            ("complaints/{number}/files/{file_id}", self._file),
+            ("complaints/{number}/8d", self._eight_d),
         ):
             app.router.add_get(f"{prefix}/api/{path}", self._authenticated(handler))
 
     async def start(self, host: str, port: int) -> None:
-        app = web.Application(client_max_size=64 * 1024, middlewares=[_headers])
+        app = web.Application(client_max_size=64 * 1024)
         self.mount(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -94,6 +100,7 @@ class Dashboard:
         response = web.FileResponse(STATIC / "index.html")
         response.headers["Content-Security-Policy"] = POLICY
         response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     async def _health(self, request: web.Request) -> web.Response:
@@ -105,7 +112,7 @@ class Dashboard:
     def _authenticated(
         self, handler: Callable[[web.Request, Caller, str | None], Awaitable[web.Response]]
     ) -> Handler:
-        async def checked(request: web.Request) -> web.StreamResponse:
+        async def checked(request: web.Request) -> web.Response:
             header = request.headers.get("Authorization", "")
             raw = header[4:] if header.startswith("tma ") else ""
             try:
@@ -113,10 +120,12 @@ class Dashboard:
                     raw, self._token, self.services.clock.now(), self.max_age
                 )
             except init_data.InitDataError as refused:
-                return _error(401, refused.refusal.value)
+                return _kept_private(_error(401, refused.refusal.value))
             caller = Caller(opened.telegram_id, None, opened.language_code, "webapp")
             asked = request.query.get("lang")
-            return await handler(request, caller, asked if asked in LANGUAGES else None)
+            return _kept_private(
+                await handler(request, caller, asked if asked in LANGUAGES else None)
+            )
 
         return checked
 
@@ -202,6 +211,55 @@ class Dashboard:
             answer, lang, lambda found, language: views.timeline(found.shown, language, tz, now)
         )
 
+    async def _file(self, request: web.Request, caller: Caller, lang: str | None) -> web.Response:
+        """A photo shows in the page; anything else downloads, never shown as a page of
+        ours (a hostile document stays a file)."""
+        info = request.match_info
+        answer = await self.services.run(
+            dashboard.complaint_file, caller, info["number"], info["file_id"][:200]
+        )
+        if answer.refusal is not None or answer.file is None:
+            return _error(STATUS[answer.refusal or DashboardRefusal.NOT_FOUND], "not_found")
+        kept = answer.file
+        if kept.kind is FileKind.PHOTO:
+            return web.Response(body=kept.content, content_type="image/jpeg")
+        return _download(kept.content, kept.file_name or "file", "application/octet-stream")
+
+    async def _eight_d(
+        self, request: web.Request, caller: Caller, lang: str | None
+    ) -> web.Response:
+        """The complaint's 8D report, XLSX or PDF, in Chinese or English, as /export 8d
+        makes it."""
+        kind = request.query.get("format", "pdf")
+        if kind not in ("pdf", "xlsx"):
+            return _error(400, DashboardRefusal.BAD_FILTER.value)
+        number = request.match_info["number"][:40]
+        found = await self.services.run(exports.eight_d, exports.ReportRequest(caller, number))
+        if found.complaint is None:
+            refusal = found.refusal
+            status = 403 if refusal is exports.ExportRefusal.NOT_REGISTERED else 404
+            return _error(status, "not_found")
+        language = lang or "zh_CN"
+        tz, c = self.services.config.timezone, found.complaint
+        if kind == "xlsx":
+            made = await self.services.build(
+                eightd.eightd_xlsx, c, found.plan, found.team, language, tz, fmea=found.fmea
+            )
+        else:
+            font = cjk_font()
+            made = await self.services.build(
+                eightd.eightd_pdf, c, found.plan, found.team, language, tz, font, fmea=found.fmea
+            )
+        return _download(made.content, made.name, made.mime)
+
+
+def _download(content: bytes, name: str, mime: str) -> web.Response:
+    """A file to save, its name as people gave it, safely quoted (RFC 6266)."""
+    disposition = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(name, safe='')}"
+    return web.Response(
+        body=content, content_type=mime, headers={"Content-Disposition": disposition}
+    )
+
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -211,12 +269,10 @@ def _error(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
 
-@web.middleware
-async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Nothing of the dashboard is kept by a browser or a proxy, nor sniffed as another
-    type; the page sets its own policy."""
-    response = await handler(request)
-    response.headers.setdefault("Cache-Control", "no-store")
+def _kept_private(response: web.Response) -> web.Response:
+    """Nothing the dashboard answers is kept by a browser or a proxy, sniffed as another
+    type, or told to another site."""
+    response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

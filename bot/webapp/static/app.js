@@ -36,6 +36,33 @@ async function api(path, params) {
   return body;
 }
 
+// A file of the complaint, fetched with initData like every request: a photo shows in
+// the page, anything else is saved (a hostile document is never opened as a page).
+async function fetchFile(path, params) {
+  const query = new URLSearchParams(params || {});
+  if (state.lang && !query.has("lang")) query.set("lang", state.lang);
+  const response = await fetch(`api/${path}?${query}`, {
+    headers: { Authorization: `tma ${tg ? tg.initData : ""}` },
+    cache: "no-store",
+  });
+  if (!response.ok) throw Object.assign(new Error(String(response.status)), { reason: "not_found" });
+  return response.blob();
+}
+
+async function openFile(number, file, box) {
+  const blob = await fetchFile(`complaints/${encodeURIComponent(number)}/files/${encodeURIComponent(file.id)}`);
+  if (file.kind === "photo") {
+    box.replaceChildren(el("img", { src: URL.createObjectURL(blob), alt: file.name, class: "photo" }));
+  } else save(blob, file.name);
+}
+
+function save(blob, name) {
+  const link = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 function chart(height) {
   const box = el("div", { class: "chart" });
   if (height) box.style.height = `${height}px`;
@@ -227,7 +254,16 @@ async function complaint(number) {
         el("tr", {}, el("td", {}, i.number), el("td", {}, i.action, el("br"), el("span", { class: "hint" }, i.requirement)),
           el("td", {}, i.owner, el("br"), el("span", { class: "hint" }, `${i.due} · ${i.status}`)))))) : null,
     c.meetings.length ? section(t("meetings"), el("ul", {}, c.meetings.map((m) => el("li", {}, `${m.at} · ${m.place}${m.minutes ? " · " + m.minutes : ""}`)))) : null,
-    c.files.length ? section(t("files"), el("ul", { id: "files" }, c.files.map((f) => el("li", {}, `${f.step ? f.step + " · " : ""}${f.name}`)))) : null,
+    c.files.length ? section(t("files"), el("ul", { id: "files" }, c.files.map((f) => {
+      const shown = el("div", { class: "shown" });
+      const open = el("button", { type: "button", class: "file", on: { click: () => openFile(c.number, f, shown).catch((e) => { shown.textContent = t("not_kept"); }) } },
+        `${f.step ? f.step + " · " : ""}${f.name}`);
+      return el("li", {}, open, shown);
+    }))) : null,
+    section(t("eight_d"), el("div", { class: "pager", id: "eight-d" },
+      [["zh_CN", "pdf", "中文 PDF"], ["en", "pdf", "English PDF"], ["zh_CN", "xlsx", "中文 XLSX"], ["en", "xlsx", "English XLSX"]].map(([lang, format, label]) =>
+        el("button", { type: "button", data: { lang, format }, on: { click: () =>
+          fetchFile(`complaints/${encodeURIComponent(c.number)}/8d`, { format, lang }).then((b) => save(b, `8D-${c.number}-${lang}.${format}`)).catch(failed) } }, label)))),
     section(t("history"), el("ul", { id: "history" }, c.history.map((e) => el("li", {}, `${e.at} · ${e.who} · ${e.what}${e.step ? " · " + e.step : ""}`)))),
   );
   window.scrollTo(0, 0);
