@@ -18,15 +18,16 @@ from sqlalchemy import Engine, select
 
 from bot.procedure.grading import Demand, Plant
 from bot.procedure.intake import AttachmentDraft, FileKind
-from bot.services import complaints, steps
+from bot.procedure.plans import PlanDraft
+from bot.services import complaints, conversations, steps
 from bot.services.steps import PressStep
 from bot.services.uow import Caller
 from bot.webapp import init_data
 from bot.webapp.server import Dashboard
 from storage import queries
 from storage.files import FileStore
-from storage.models import Complaint, KeepStatus, KeptFile, Person, Step
-from tests.conftest import GM, OUTSIDER, QC_HW, SALES_2, VP_PROD
+from storage.models import Complaint, Event, KeepStatus, KeptFile, Person, Step
+from tests.conftest import GM, OUTSIDER, PURCHASING, QC_HW, QC_LS, SALES_2, VP_PROD
 from tests.test_workflow import NOW, Company, Press, draft
 
 TOKEN = "123456789:TEST-kesu-token"  # the test company's (tests/conftest.py)
@@ -311,3 +312,103 @@ async def test_the_8d_report_downloads_in_either_language(
     assert (await client.get(f"{path}?format=exe", headers=signed(GM, company))).status == 400
     assert (await client.get(path, headers=signed(SALES_2, company))).status == 404
     assert (await client.get(path, headers=signed(OUTSIDER, company))).status == 403
+
+
+@pytest.fixture
+async def waiting_for_a_plan(engine: Engine) -> Company:
+    """A B complaint of Laishan whose appraisal says: not today. Step 10 waits for the
+    Laishan VP (陈生产, VP_PROD)."""
+    company = Company(engine)
+    company.file(demands=[Demand.DOWNGRADE], content="降价", plant=Plant.LAISHAN)
+    for key, button in (
+        ("initial_assessment", Press.DONE),
+        ("containment", Press.DONE),
+        ("appraisal_report", Press.NOT_TODAY),
+    ):
+        assert company.press(QC_LS, key, button).value == "ok", key
+    return company
+
+
+async def test_the_plan_as_a_form_shares_the_chats_draft_and_issues_the_same_plan(
+    waiting_for_a_plan: Company,
+) -> None:
+    company = waiting_for_a_plan
+    app = web.Application()
+    Dashboard(company.services, TOKEN, "1h").mount(app)
+    path = "complaints/KS-2026-0001/plan"
+    async with TestClient(TestServer(app)) as client:
+        # Only whom the chat lets fill it: the VP (not sales, not a stranger).
+        assert (await ask(client, path, signed(SALES_2, company)))[0] == 403
+        assert (await ask(client, path, signed(OUTSIDER, company)))[0] == 403
+        status, timeline = await ask(client, "complaints/KS-2026-0001", signed(VP_PROD, company))
+        assert status == 200 and timeline["may_plan"] is True
+        status, gm_view = await ask(client, "complaints/KS-2026-0001", signed(QC_HW, company))
+        assert gm_view["may_plan"] is False
+        # Begun in chat: the problem typed there is what the form shows.
+        with company.sessions() as session, session.begin():
+            chat = PlanDraft(complaint_id=1, step_id=timeline_step(company), number="KS-2026-0001")
+            chat.problem = "保持架热处理不良"
+            conversations.remember(session, VP_PROD, conversations.PLAN_DRAFT, chat.to_dict())
+        status, plan = await ask(client, path, signed(VP_PROD, company))
+        assert status == 200 and plan["problem"] == "保持架热处理不良"
+        people = {p["name"]: p["id"] for p in plan["people"]}
+        assert plan["labels"]["action"] == "质量整治分项目"  # the paper form's heading
+        today = company.clock.now().astimezone(company.config.tz).date()
+        form: dict[str, Any] = {
+            "problem": plan["problem"],
+            "causes": "淬火温度偏低",
+            "owner_id": people["陈生产"],
+            "deadline": (today + timedelta(days=30)).isoformat(),
+            "departments": ["production", "qc"],
+            "items": [
+                {
+                    "action": "调整淬火工艺",
+                    "requirement": "硬度合格",
+                    "owner_id": people["赵质检"],
+                    "due": "昨天",  # not a date: refused with its reason, the rest kept
+                    "acceptor_id": people["陈生产"],
+                },
+            ],
+        }
+        response = await client.post(
+            f"/app/api/{path}", json={"form": form, "issue": True}, headers=signed(VP_PROD, company)
+        )
+        assert response.status == 422
+        errors = (await response.json())["errors"]
+        assert set(errors) == {"items.1.due"} and "日期" in errors["items.1.due"]
+        with company.sessions() as session:
+            kept = conversations.recall(session, VP_PROD, conversations.PLAN_DRAFT)
+        assert kept["causes"] == "淬火温度偏低" and kept["items"][0]["due"] is None
+        # Three items, each with its owner; issued as the chat issues it.
+        owners = ("赵质检", "钱采购", "李质检")
+        form["items"] = [
+            {
+                "action": f"整改 {n}",
+                "requirement": "验收合格",
+                "owner_id": people[owner],
+                "due": (today + timedelta(days=7 + n)).isoformat(),
+                "acceptor_id": people["陈生产"],
+            }
+            for n, owner in enumerate(owners, start=1)
+        ]
+        response = await client.post(
+            f"/app/api/{path}", json={"form": form, "issue": True}, headers=signed(VP_PROD, company)
+        )
+        assert response.status == 200 and (await response.json())["result"] == "issued"
+        # Issued once: again is refused, and the draft is gone from the chat too.
+        again = await client.post(
+            f"/app/api/{path}", json={"form": form, "issue": True}, headers=signed(VP_PROD, company)
+        )
+        assert again.status == 409
+    with company.sessions() as session:
+        assert conversations.recall(session, VP_PROD, conversations.PLAN_DRAFT) is None
+        plan_row = queries.plan_of(session, 1)
+        assert plan_row is not None and [i.owner.name for i in plan_row.items] == list(owners)
+        issued = session.scalars(select(Event).where(Event.action == "plan_issued")).one()
+        assert issued.source == "webapp" and issued.actor is not None
+    # Each item's owner has their task in chat.
+    assert {QC_LS, PURCHASING, QC_HW} <= company.chats_of("plan_item")
+
+
+def timeline_step(company: Company) -> int:
+    return company.step_id("rectification_plan")

@@ -12,13 +12,19 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from storage import queries
 from tests.test_sandbox_browser import Page, browser, sandbox_url  # noqa: F401 (fixtures)
 
-GM, SALES = 100044, 100001
+GM, SALES, VP_LAISHAN = 100044, 100001, 100042
+# The plan's three items: their owners (Laishan's production, QC, purchasing), and who
+# accepts them (the VP), as the people picker shows them ("name · role").
+OWNER_IDS = (100022, 100012, 100032)
+OWNERS = ("冯生产 · 生产部门", "周质检 · 质检部门", "褚采购 · 采购部门")
+ACCEPTOR = "蒋副总 · 生产副总经理"
 
 
 def _open_total(database: Path) -> int:
@@ -90,6 +96,60 @@ def test_the_gm_opens_the_dashboard_beside_the_chat(
         page.wait(lambda: browser.find_element(By.ID, "tab-overview").text == "Overview")
         assert browser.find_element(By.ID, "language").text == "中文"
         assert page.console_errors() == []
+    except Exception:
+        browser.switch_to.default_content()
+        print(f"screenshot: {page.shot(request.node.name)}")
+        raise
+
+
+def test_the_laishan_vp_fills_a_plan_of_three_items_in_the_form(
+    sandbox_url: str,  # noqa: F811
+    browser: WebDriver,  # noqa: F811
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    page = Page(browser)
+    try:
+        browser.get(sandbox_url)
+        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#people li[data-person]"))
+        page.be(VP_LAISHAN)
+        page.click("#menu-app")
+        browser.switch_to.frame(page.wait(lambda: browser.find_element(By.ID, "webapp-frame")))
+        page.click("#tab-list")
+        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "table.complaints tr.row"))
+        # The demo's Laishan complaint waits for this VP's plan.
+        field = browser.find_element(By.CSS_SELECTOR, "#filters input[name=customer]")
+        field.send_keys("海达")
+        page.click("#filters button[type=submit]")
+        page.wait(
+            lambda: len(browser.find_elements(By.CSS_SELECTOR, "table.complaints tr.row")) == 1
+        )
+        page.click("table.complaints tr.row")
+        page.click("#fill-plan")
+        page.wait(lambda: browser.find_element(By.ID, "plan-form"))
+        page.click("#add-item")
+        page.click("#add-item")
+        rows = browser.find_elements(By.CSS_SELECTOR, "#items fieldset.item")
+        assert len(rows) == 3
+        for n, (row, owner) in enumerate(zip(rows, OWNERS, strict=True), start=1):
+            row.find_element(By.NAME, "action").send_keys(f"整改项目 {n}")
+            row.find_element(By.NAME, "requirement").send_keys("验收合格")
+            Select(row.find_element(By.NAME, "owner_id")).select_by_visible_text(owner)
+            Select(row.find_element(By.NAME, "acceptor_id")).select_by_visible_text(ACCEPTOR)
+        causes = browser.find_element(By.CSS_SELECTOR, "#plan-form textarea[name=causes]")
+        causes.clear()
+        causes.send_keys("保持架热处理不良")
+        for box in browser.find_elements(By.CSS_SELECTOR, "input[name=departments]")[:2]:
+            box.click()
+        page.click("#issue-plan")
+        page.wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#plan-items tr"), timeout=20)
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#plan-items tr")) == 3
+        assert page.console_errors() == []
+        browser.switch_to.default_content()
+        # The items' owners get their tasks in chat, as from a plan issued in chat.
+        for owner_id in OWNER_IDS:
+            page.be(owner_id)
+            page.wait(lambda: page.message_with("整改项目", "验收合格") is not None, timeout=30)
     except Exception:
         browser.switch_to.default_content()
         print(f"screenshot: {page.shot(request.node.name)}")

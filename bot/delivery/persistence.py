@@ -18,7 +18,7 @@ from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.services.conversations import CHAT, USER, decode, encode
+from bot.services.conversations import CHAT, PLAN_DRAFT, USER, decode, encode, recall
 from bot.services.uow import Services
 from storage import queries
 
@@ -107,7 +107,17 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         await self._save(USER, str(user_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
-        return None
+        """Before each update of theirs: the person's plan draft as the database has it,
+        since the dashboard's form fills (and issues) the same draft as the chat."""
+        kept = await self.services.db(self._plan_draft_now, user_id)
+        if kept is None:
+            user_data.pop(PLAN_DRAFT, None)
+        else:
+            user_data[PLAN_DRAFT] = kept
+
+    def _plan_draft_now(self, user_id: int) -> Any:
+        with self.services.sessions() as session:
+            return recall(session, user_id, PLAN_DRAFT)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
         return None

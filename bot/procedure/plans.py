@@ -16,6 +16,7 @@ every item is accepted, the rectification (step 13) is done and verification
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from enum import StrEnum
@@ -317,6 +318,73 @@ def parse_typed(question: Question, text: str, *, today: date) -> object:
     if question.ask is Ask.DUE:
         return parse_due(text, today=today)
     raise InvalidAnswer(N_("Please tap one of the buttons below."))
+
+
+def from_form(
+    draft: PlanDraft, form: Mapping[str, Any], people: Set[int], *, today: date
+) -> dict[str, InvalidAnswer]:
+    """The dashboard's form (docs/dashboard.md) into the same draft the chat fills: each
+    answer checked as the chat checks it. Returns the reasons by field ("deadline",
+    "items.2.due"); the draft takes every answer that passed, so nothing is lost."""
+    errors: dict[str, InvalidAnswer] = {}
+
+    def text(where: str, question: Question, value: Any) -> str | None:
+        try:
+            return check_text(question, str(value or ""))
+        except InvalidAnswer as error:
+            errors[where] = error
+            return None
+
+    def due(where: str, value: Any) -> date | None:
+        try:
+            return parse_due(str(value or ""), today=today)
+        except InvalidAnswer as error:
+            errors[where] = error
+            return None
+
+    def person(where: str, value: Any) -> int | None:
+        if isinstance(value, int) and not isinstance(value, bool) and value in people:
+            return value
+        errors[where] = InvalidAnswer(N_("Pick someone from the people list."))
+        return None
+
+    asked = {q.key: q for q in PLAN_QUESTIONS}
+    draft.problem = text("problem", asked["problem"], form.get("problem"))
+    draft.causes = text("causes", asked["causes"], form.get("causes"))
+    draft.owner_id = person("owner_id", form.get("owner_id"))
+    draft.deadline = due("deadline", form.get("deadline"))
+    picked = form.get("departments")
+    known = {d.value: d for d in Department}
+    if not isinstance(picked, list) or not picked or not all(p in known for p in picked):
+        errors["departments"] = InvalidAnswer(N_("Pick at least one department."))
+        draft.departments = None
+    else:
+        draft.departments = [d for d in Department if d.value in picked]
+    rows = form.get("items")
+    if not isinstance(rows, list) or not rows:
+        errors["items"] = InvalidAnswer(N_("Add at least one item."))
+        rows = []
+    if len(rows) > MAX_ITEMS:
+        errors["items"] = InvalidAnswer(N_("At most {limit} items in one plan."), limit=MAX_ITEMS)
+        rows = rows[:MAX_ITEMS]
+    item_asked = {q.key: q for q in ITEM_QUESTIONS}
+    draft.items = []
+    for number, row in enumerate(rows, start=1):
+        row = row if isinstance(row, Mapping) else {}
+        where = f"items.{number}"
+        draft.items.append(
+            ItemDraft(
+                action=text(f"{where}.action", item_asked["action"], row.get("action")),
+                requirement=text(
+                    f"{where}.requirement", item_asked["requirement"], row.get("requirement")
+                ),
+                owner_id=person(f"{where}.owner_id", row.get("owner_id")),
+                due=due(f"{where}.due", row.get("due")),
+                acceptor_id=person(f"{where}.acceptor_id", row.get("acceptor_id")),
+            )
+        )
+    draft.asking, draft.editing = None, False  # the chat goes on from its summary
+    return errors
 
 
 # An item's life ------------------------------------------------------------------------

@@ -338,6 +338,14 @@ def seed(services: Services, clock: SandboxClock) -> None:
             description="运行 200 小时后保持架断裂，整批同样问题",
         ),
     )
+    # Laishan's QC judged it at once: not to be solved the same day, so the Laishan VP
+    # has the rectification plan to fill in (in chat, or in the dashboard's form).
+    story.later(timedelta(minutes=4))
+    for key in ("initial_assessment", "containment"):
+        story.press(100012, key)
+    story.name_causes(100012, "machine", "material")  # the cage's heat treatment, its steel
+    story.later(timedelta(minutes=6))
+    story.press(100012, "appraisal_report", "nt")
 
     # Five minutes ago: a price cut asked for; which plant made it is not known yet.
     story.live_until(now - timedelta(minutes=5))

@@ -67,3 +67,16 @@ def forget(session: Session, telegram_id: int | None, key: str) -> None:
         return
     rest = {k: v for k, v in stored.items() if k != key}
     queries.save_state(session, USER, str(telegram_id), rest or None)
+
+
+def recall(session: Session, telegram_id: int, key: str) -> Any:
+    """One entry of a person's kept data, or None (the dashboard's form reads the plan
+    draft the chat keeps, and the chat the form's)."""
+    stored = queries.load_state(session, USER, str(telegram_id))
+    return None if stored is None else stored.get(key)
+
+
+def remember(session: Session, telegram_id: int, key: str, value: Any) -> None:
+    """Set one entry of a person's kept data, inside the caller's transaction."""
+    stored = queries.load_state(session, USER, str(telegram_id)) or {}
+    queries.save_state(session, USER, str(telegram_id), {**stored, key: value})

@@ -15,11 +15,12 @@ from bot.procedure import dashboard as rules
 from bot.procedure.bounds import MAX_ID
 from bot.procedure.grading import Grade, Plant
 from bot.procedure.pareto import Pareto, parse_period
-from bot.procedure.steps import ANSWER_STEP, PLAN_STEP
+from bot.procedure.steps import ANSWER_STEP, PLAN_STEP, StepStatus
 from bot.procedure.summary import StepFact
 from bot.services import complaints, files, mapping, pareto
 from bot.services.complaints import Shown
 from bot.services.files import KeptContent
+from bot.services.step_cards import may_press
 from bot.services.uow import Caller, UnitOfWork
 from bot.views.models import ComplaintView
 from storage import queries
@@ -85,6 +86,7 @@ class Answer:
     page: int = 1
     pages: int = 1
     shown: Shown | None = None
+    may_plan: bool = False  # the timeline's complaint waits for a plan this person fills
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,15 @@ def timeline(uow: UnitOfWork, caller: Caller, number: str) -> Answer:
     shown = complaints.show(uow, complaints.ShowComplaint(caller, number[:SEARCH_LONGEST]))
     if shown.refusal is not None or shown.complaint is None:
         return Answer(DashboardRefusal.NOT_FOUND, found[0])
-    return Answer(viewer=found[0], shown=shown)
+    person = uow.person(caller)
+    complaint = queries.complaint_by_number(uow.session, shown.number)
+    waiting = [
+        s
+        for s in (complaint.steps if complaint is not None else [])
+        if s.key == PLAN_STEP and s.status == StepStatus.OPEN
+    ]
+    may_plan = any(may_press(uow, person, s) for s in waiting)
+    return Answer(viewer=found[0], shown=shown, may_plan=may_plan)
 
 
 def menu_people(uow: UnitOfWork) -> list[tuple[int, str]]:

@@ -15,12 +15,16 @@ the step life's (bot.services.step_life): an item's task is a step.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
+from bot.procedure import plans as rules
 from bot.procedure.calendar import next_daily
 from bot.procedure.grading import Plant
+from bot.procedure.intake import InvalidAnswer
+from bot.procedure.numbering import format_number, parse_number
 from bot.procedure.plans import Change, ItemStatus, PlanDraft
 from bot.procedure.routing import plan_audience, tracking_audience
 from bot.procedure.steps import (
@@ -100,6 +104,89 @@ class IssueResult(StrEnum):
 class Issued:
     result: IssueResult
     plan: PlanView | None = None
+
+
+@dataclass(frozen=True)
+class PlanForm:
+    """The plan as the dashboard's form shows it: the draft the person has (the chat's,
+    if they began there), everyone who may be named, and the departments."""
+
+    result: PlanStart
+    draft: PlanDraft | None = None
+    people: tuple[PersonChoice, ...] = ()
+    me: int | None = None
+
+
+@dataclass(frozen=True)
+class FillPlan:
+    caller: Caller
+    number: str
+    form: dict[str, Any]
+    issue: bool  # issue it now; otherwise only keep the draft
+
+
+class FormResult(StrEnum):
+    KEPT = "kept"  # the draft is kept (the chat goes on from it too)
+    INVALID = "invalid"  # kept with what passed; the reasons by field
+    ISSUED = "issued"
+    REFUSED = "refused"  # as the chat would refuse it (see `issued`)
+
+
+@dataclass(frozen=True)
+class FormFilled:
+    result: FormResult
+    errors: dict[str, InvalidAnswer] = field(default_factory=dict)
+    issued: Issued | None = None
+    opening: PlanStart | None = None
+
+
+def open_form(uow: UnitOfWork, caller: Caller, number: str) -> PlanForm:
+    """Step 10 of this complaint in the dashboard: the same rights and the same draft as
+    the chat's conversation (one started in chat continues in the form)."""
+    parsed = parse_number(number)
+    complaint = queries.complaint_by_number(uow.session, format_number(*parsed)) if parsed else None
+    step = None
+    if complaint is not None:
+        step = next(
+            (s for s in complaint.steps if s.key == PLAN_STEP and s.status == StepStatus.OPEN),
+            None,
+        )
+    if step is None:
+        return PlanForm(PlanStart.NOT_OPEN)
+    opening = begin(uow, BeginPlan(caller, step.id))
+    if opening.result is not PlanStart.OK or opening.draft is None:
+        return PlanForm(opening.result)
+    assert caller.telegram_id is not None
+    kept = conversations.recall(uow.session, caller.telegram_id, conversations.PLAN_DRAFT)
+    draft = opening.draft
+    if isinstance(kept, dict):
+        chat = PlanDraft.from_dict(kept)
+        if chat.complaint_id == draft.complaint_id and chat.amending is None:
+            draft = chat
+    return PlanForm(PlanStart.OK, draft, opening.people, opening.me)
+
+
+def fill_from_form(uow: UnitOfWork, command: FillPlan) -> FormFilled:
+    """The form's answers into the shared draft, kept; issued through `issue`, as the
+    chat issues it, when asked and complete."""
+    opened = open_form(uow, command.caller, command.number)
+    if opened.result is not PlanStart.OK or opened.draft is None:
+        return FormFilled(FormResult.REFUSED, opening=opened.result)
+    draft = opened.draft
+    today = uow.now.astimezone(uow.config.tz).date()
+    errors = rules.from_form(draft, command.form, {p.id for p in opened.people}, today=today)
+    assert command.caller.telegram_id is not None
+    conversations.remember(
+        uow.session, command.caller.telegram_id, conversations.PLAN_DRAFT, draft.to_dict()
+    )
+    if errors:
+        return FormFilled(FormResult.INVALID, errors)
+    if not command.issue:
+        return FormFilled(FormResult.KEPT)
+    issued = issue(uow, IssuePlan(command.caller, draft))
+    if issued.result is not IssueResult.ISSUED:
+        return FormFilled(FormResult.REFUSED, issued=issued)
+    return FormFilled(FormResult.ISSUED, issued=issued)
 
 
 def choices(uow: UnitOfWork) -> tuple[PersonChoice, ...]:

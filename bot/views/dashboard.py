@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.procedure.dashboard import AGE_BANDS
 from bot.procedure.grading import Grade, Plant
 from bot.procedure.pareto import Bar, Pareto
+from bot.procedure.plans import ITEM_QUESTIONS, PLAN_QUESTIONS
 from bot.procedure.steps import Owner, StepStatus
 from bot.views import labels
 from bot.views.charts import cause_name
@@ -78,6 +79,15 @@ PAGE_TEXTS = {
     "not_found": N_("No complaint {number} for you."),
     "bad_filter": N_("That filter is not understood."),
     "language": N_("English"),
+    "fill_plan": N_("Fill in the plan"),
+    "save_draft": N_("Keep the draft"),
+    "issue_plan": N_("Issue the plan"),
+    "add_item": N_("Add another item"),
+    "remove_item": N_("Remove the last item"),
+    "item": N_("Item %(n)d"),
+    "draft_kept": N_("The draft is kept; the chat goes on from it too."),
+    "plan_issued": N_("The plan is issued: every item's owner has their task."),
+    "fix_fields": N_("Some answers need another look; each says why."),
     "not_kept": N_("Kesu has no copy of this file (yet)."),
 }
 
@@ -301,4 +311,45 @@ def timeline(shown: Any, language: str, tz: str, now: datetime) -> Json:
             }
             for e in shown.events
         ],
+    }
+
+
+def plan_form(form: Any, language: str) -> Json:
+    """The plan's form: the draft as it stands (the chat's, if begun there), whom it may
+    name, the departments; the labels are the paper form's own headings."""
+    draft = form.draft
+    return {
+        "number": draft.number,
+        "problem": draft.problem if draft.problem is not None else draft.problem_offer,
+        "causes": draft.causes if draft.causes is not None else draft.causes_offer,
+        "owner_id": draft.owner_id if draft.owner_id is not None else form.me,
+        "deadline": draft.deadline.isoformat() if draft.deadline else None,
+        "departments": [d.value for d in draft.departments or draft.departments_pending],
+        "items": [
+            {
+                "action": i.action,
+                "requirement": i.requirement,
+                "owner_id": i.owner_id,
+                "due": i.due.isoformat() if i.due else None,
+                "acceptor_id": i.acceptor_id,
+            }
+            for i in draft.items
+        ],
+        "people": [
+            {"id": p.id, "name": p.name, "role": _t(language, labels.ROLES[p.role])}
+            for p in form.people
+        ],
+        "department_choices": [
+            {"key": d.value, "label": _t(language, label)}
+            for d, label in labels.DEPARTMENTS.items()
+        ],
+        "labels": {q.key: _t(language, q.label) for q in (*PLAN_QUESTIONS, *ITEM_QUESTIONS)},
+    }
+
+
+def form_errors(errors: Mapping[str, Any], language: str) -> dict[str, str]:
+    """Each field's one-line reason, in the reader's language."""
+    return {
+        where: gettext_plain(language, error.reason, **error.params)
+        for where, error in errors.items()
     }

@@ -21,8 +21,9 @@ from aiohttp import web
 from bot.procedure.bounds import parse_id
 from bot.procedure.durations import parse_duration
 from bot.procedure.intake import FileKind
-from bot.services import dashboard, exports
+from bot.services import dashboard, exports, plans
 from bot.services.dashboard import Answer, DashboardRefusal
+from bot.services.plans import PlanStart
 from bot.services.uow import Caller, Services
 from bot.views import dashboard as views
 from bot.views import eightd
@@ -47,6 +48,8 @@ STATUS = {
     DashboardRefusal.NOT_FOUND: 404,
     DashboardRefusal.BAD_FILTER: 400,
 }
+PLAN_REFUSED = {PlanStart.DENIED: 403, PlanStart.NOT_OPEN: 409, PlanStart.OK: 200}
+MOST_FORM_BYTES = 128 * 1024  # a plan of twenty items, each at its longest, fits
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
@@ -78,11 +81,14 @@ class Dashboard:
             ("complaints/{number}", self._timeline),
             ("complaints/{number}/files/{file_id}", self._file),
             ("complaints/{number}/8d", self._eight_d),
+            ("complaints/{number}/plan", self._plan_form),
         ):
             app.router.add_get(f"{prefix}/api/{path}", self._authenticated(handler))
+        plan = self._authenticated(self._fill_plan)
+        app.router.add_post(f"{prefix}/api/complaints/{{number}}/plan", plan)
 
     async def start(self, host: str, port: int) -> None:
-        app = web.Application(client_max_size=64 * 1024)
+        app = web.Application(client_max_size=MOST_FORM_BYTES)
         self.mount(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -208,7 +214,11 @@ class Dashboard:
         answer = await self.services.run(dashboard.timeline, caller, number)
         tz, now = self.services.config.timezone, self.services.clock.now()
         return await self._answer(
-            answer, lang, lambda found, language: views.timeline(found.shown, language, tz, now)
+            answer,
+            lang,
+            lambda found, language: (
+                views.timeline(found.shown, language, tz, now) | {"may_plan": found.may_plan}
+            ),
         )
 
     async def _file(self, request: web.Request, caller: Caller, lang: str | None) -> web.Response:
@@ -251,6 +261,45 @@ class Dashboard:
                 eightd.eightd_pdf, c, found.plan, found.team, language, tz, font, fmea=found.fmea
             )
         return _download(made.content, made.name, made.mime)
+
+    async def _plan_form(
+        self, request: web.Request, caller: Caller, lang: str | None
+    ) -> web.Response:
+        """Step 10 as a form: the draft (the chat's, if begun there), people, departments."""
+        number = request.match_info["number"][:40]
+        form = await self.services.run(plans.open_form, caller, number)
+        if form.result is not PlanStart.OK or form.draft is None:
+            return _error(PLAN_REFUSED[form.result], form.result.value)
+        me = await self.services.run(dashboard.who, caller)
+        assert me.viewer is not None
+        return web.json_response(views.plan_form(form, lang or me.viewer.language), dumps=_dumps)
+
+    async def _fill_plan(
+        self, request: web.Request, caller: Caller, lang: str | None
+    ) -> web.Response:
+        """The form's answers: kept as the shared draft; issued when asked and complete."""
+        if (request.content_length or 0) > MOST_FORM_BYTES:
+            return _error(413, "too_large")
+        try:
+            body = json.loads(await request.content.read(MOST_FORM_BYTES + 1))
+        except ValueError:
+            return _error(400, DashboardRefusal.BAD_FILTER.value)
+        if not isinstance(body, dict) or not isinstance(body.get("form"), dict):
+            return _error(400, DashboardRefusal.BAD_FILTER.value)
+        number = request.match_info["number"][:40]
+        command = plans.FillPlan(caller, number, body["form"], body.get("issue") is True)
+        filled = await self.services.run(plans.fill_from_form, command)
+        me = await self.services.run(dashboard.who, caller)
+        language = lang or (me.viewer.language if me.viewer else "zh_CN")
+        if filled.result is plans.FormResult.INVALID:
+            errors = views.form_errors(filled.errors, language)
+            return web.json_response({"errors": errors}, status=422, dumps=_dumps)
+        if filled.result is plans.FormResult.REFUSED:
+            if filled.opening is not None:
+                return _error(PLAN_REFUSED[filled.opening], filled.opening.value)
+            assert filled.issued is not None
+            return _error(409, filled.issued.result.value)
+        return web.json_response({"result": filled.result.value}, dumps=_dumps)
 
 
 def _download(content: bytes, name: str, mime: str) -> web.Response:

@@ -24,6 +24,19 @@ function el(tag, props, ...children) {
 
 function t(key) { return state.texts[key] || key; }
 
+async function post(path, body) {
+  const query = new URLSearchParams();
+  if (state.lang) query.set("lang", state.lang);
+  const response = await fetch(`api/${path}?${query}`, {
+    method: "POST",
+    headers: { Authorization: `tma ${tg ? tg.initData : ""}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    cache: "no-store",
+  });
+  const answer = await response.json().catch(() => ({ error: String(response.status) }));
+  return { status: response.status, answer };
+}
+
 async function api(path, params) {
   const query = new URLSearchParams(params || {});
   if (state.lang) query.set("lang", state.lang);
@@ -234,6 +247,7 @@ async function complaint(number) {
   const back = el("button", { type: "button", id: "back", on: { click: () => show(state.view) } }, t("back"));
   main.append(
     back,
+    c.may_plan ? el("button", { type: "button", class: "primary", id: "fill-plan", on: { click: () => planForm(c.number).catch(failed) } }, t("fill_plan")) : null,
     section(`${c.number} · ${c.grade_label}`,
       el("p", {}, `${c.customer} · ${c.product} · ${c.quantity}`),
       el("p", {}, c.content),
@@ -267,6 +281,105 @@ async function complaint(number) {
     section(t("history"), el("ul", { id: "history" }, c.history.map((e) => el("li", {}, `${e.at} · ${e.who} · ${e.what}${e.step ? " · " + e.step : ""}`)))),
   );
   window.scrollTo(0, 0);
+}
+
+// The rectification plan as a form (step 10): the same draft as the chat's, issued by
+// the same use case. Each answer is checked on the server as the chat checks it.
+
+function isoDay(days) {
+  const day = new Date(Date.now() + days * 86400000);
+  return day.toISOString().slice(0, 10);
+}
+
+function personPicker(name, people, value) {
+  const select = el("select", { name, data: { field: name } },
+    el("option", { value: "" }, "—"),
+    people.map((p) => el("option", { value: String(p.id) }, `${p.name} · ${p.role}`)));
+  select.value = value ? String(value) : "";
+  return select;
+}
+
+function labelled(text, input, field) {
+  return el("label", { class: "field", data: { for: field || "" } }, el("span", { class: "hint" }, text), input,
+    el("span", { class: "error", data: { error: field || "" } }));
+}
+
+async function planForm(number) {
+  const plan = await api(`complaints/${encodeURIComponent(number)}/plan`);
+  const main = clear();
+  const L = plan.labels;
+  const items = el("div", { id: "items" });
+  const itemRow = (item, n) => el("fieldset", { class: "item", data: { n: String(n) } },
+    el("legend", {}, t("item").replace("%(n)d", n)),
+    labelled(L.action, el("input", { name: "action", value: item.action || "" }), `items.${n}.action`),
+    labelled(L.requirement, el("input", { name: "requirement", value: item.requirement || "" }), `items.${n}.requirement`),
+    labelled(L.owner_id, personPicker("owner_id", plan.people, item.owner_id), `items.${n}.owner_id`),
+    labelled(L.due, el("input", { type: "date", name: "due", min: isoDay(1), value: item.due || isoDay(7) }), `items.${n}.due`),
+    labelled(L.acceptor_id, personPicker("acceptor_id", plan.people, item.acceptor_id), `items.${n}.acceptor_id`));
+  const rows = plan.items.length ? plan.items : [{}];
+  rows.forEach((item, i) => items.append(itemRow(item, i + 1)));
+  const departments = el("div", { class: "departments", data: { field: "departments" } }, plan.department_choices.map((d) =>
+    el("label", {}, Object.assign(el("input", { type: "checkbox", name: "departments", value: d.key }), { checked: plan.departments.includes(d.key) }), d.label)));
+  const message = el("p", { id: "plan-message", class: "hint" });
+  const form = el("form", { id: "plan-form", class: "plan" },
+    labelled(L.problem, el("textarea", { name: "problem", rows: "3" }, plan.problem || ""), "problem"),
+    labelled(L.causes, el("textarea", { name: "causes", rows: "3" }, plan.causes || ""), "causes"),
+    labelled(L.owner_id, personPicker("owner_id", plan.people, plan.owner_id), "owner_id"),
+    labelled(L.deadline, el("input", { type: "date", name: "deadline", min: isoDay(1), value: plan.deadline || isoDay(30) }), "deadline"),
+    labelled(L.departments, departments, "departments"),
+    items,
+    el("span", { class: "error", data: { error: "items" } }),
+    el("div", { class: "pager" },
+      el("button", { type: "button", id: "add-item", on: { click: () => items.append(itemRow({}, items.children.length + 1)) } }, t("add_item")),
+      el("button", { type: "button", id: "remove-item", on: { click: () => { if (items.children.length > 1) items.lastChild.remove(); } } }, t("remove_item"))),
+    el("div", { class: "pager" },
+      el("button", { type: "button", id: "keep-plan", on: { click: () => send(false) } }, t("save_draft")),
+      el("button", { type: "submit", class: "primary", id: "issue-plan" }, t("issue_plan"))),
+    message);
+  form.addEventListener("submit", (e) => { e.preventDefault(); send(true); });
+
+  function read() {
+    const top = (name) => form.querySelector(`:scope > label [name=${name}]`);
+    const number_ = (select) => (select.value ? Number(select.value) : null);
+    return {
+      problem: top("problem").value,
+      causes: top("causes").value,
+      owner_id: number_(top("owner_id")),
+      deadline: top("deadline").value,
+      departments: [...form.querySelectorAll("input[name=departments]:checked")].map((b) => b.value),
+      items: [...items.children].map((row) => ({
+        action: row.querySelector("[name=action]").value,
+        requirement: row.querySelector("[name=requirement]").value,
+        owner_id: number_(row.querySelector("[name=owner_id]")),
+        due: row.querySelector("[name=due]").value,
+        acceptor_id: number_(row.querySelector("[name=acceptor_id]")),
+      })),
+    };
+  }
+
+  async function send(issue) {
+    for (const shown of form.querySelectorAll("[data-error]")) shown.textContent = "";
+    const { status, answer } = await post(`complaints/${encodeURIComponent(number)}/plan`, { form: read(), issue });
+    if (status === 422) {
+      for (const [field, reason] of Object.entries(answer.errors)) {
+        const shown = form.querySelector(`[data-error="${CSS.escape(field)}"]`);
+        if (shown) shown.textContent = reason;
+      }
+      message.textContent = t("fix_fields");
+    } else if (status === 200 && answer.result === "issued") {
+      message.textContent = t("plan_issued");
+      await complaint(number);
+      document.getElementById("main").prepend(el("p", { class: "hint", id: "plan-message" }, t("plan_issued")));
+    } else if (status === 200) {
+      message.textContent = t("draft_kept");
+    } else {
+      message.textContent = answer.error || String(status);
+    }
+  }
+
+  main.append(
+    el("button", { type: "button", id: "back", on: { click: () => complaint(number).catch(failed) } }, t("back")),
+    section(`${t("plan")} · ${number}`, form));
 }
 
 // The frame ---------------------------------------------------------------------------
