@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 import pytest
@@ -21,8 +22,9 @@ from bot.services.exports import MONTH_END
 from bot.services.meetings import WEEKLY_AGENDA
 from bot.services.plans import TRACKING_RUN
 from bot.services.summary import SUMMARY_RUN
+from bot.webapp import init_data
 from storage import db
-from storage.models import Complaint, Event, Plan, Step
+from storage.models import Complaint, Event, Person, Plan, Step
 from tests.conftest import eventually
 
 
@@ -287,3 +289,47 @@ def test_a_sandbox_on_a_public_address_needs_to_be_forced(
     assert main(["sandbox", "--host", "0.0.0.0"]) == 2
     assert "--allow-remote" in capsys.readouterr().err
     assert main(["emulator", "--host", "192.0.2.1"]) == 2
+
+
+async def test_the_dashboard_through_the_emulator_gives_a_forgery_nothing(
+    sandbox: Sandbox,
+) -> None:
+    """The Mini App as Telegram (the emulator) opens it: its initData is signed with the
+    sandbox bot's token; forged or expired, it gets nothing; sales see their own."""
+    base = sandbox.emulator.base_url + "/app/api/"
+
+    async def opened(user: int) -> str:
+        found = await _get(sandbox, f"/sandbox/webapp?user={user}")
+        assert found["url"] == "/app/"
+        return str(found["init_data"])
+
+    async def status_of(path: str, init_data: str) -> tuple[int, Any]:
+        headers = {"Authorization": f"tma {init_data}"}
+        async with aiohttp.ClientSession() as http, http.get(base + path, headers=headers) as reply:
+            return reply.status, await reply.json()
+
+    gm, seller = 100044, 100001
+    signed = await opened(gm)
+    assert (await status_of("overview", signed))[0] == 200
+    # Forged: a field changed after signing (another user), a hash of another token.
+    fields = dict(parse_qsl(signed))
+    forged = urlencode({**fields, "user": fields["user"].replace(str(gm), str(seller))})
+    other = init_data.for_user(gm, "987654321:NOT-the-sandbox-token", sandbox.clock.now())
+    for bad in (forged, other, ""):
+        for path in ("overview", "complaints", "complaints/KS-2026-0001"):
+            assert (await status_of(path, bad))[0] == 401, (path, bad[:20])
+    # Expired: the clock an hour and more past its signing.
+    await sandbox.advance(timedelta(hours=1, minutes=1))
+    assert (await status_of("overview", signed))[0] == 401
+    # A salesperson: their own complaints only, no overview.
+    own = await opened(seller)
+    assert (await status_of("overview", own))[0] == 403
+    status, listed = await status_of("complaints", own)
+    with _sessions(sandbox)() as session:
+        theirs = session.scalars(
+            select(Complaint.number)
+            .join(Person, Complaint.filed_by_id == Person.id)
+            .where(Person.telegram_id == seller)
+        ).all()
+    assert status == 200 and sorted(r["number"] for r in listed["rows"]) == sorted(theirs)
+    assert 0 < len(theirs) < 5
