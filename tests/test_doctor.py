@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
 
 from bot.app import prepare_database
 from bot.config import parse_config
 from bot.delivery import doctor
 from bot.procedure.routing import Group
+from bot.webapp.server import Dashboard
 from storage import db, queries
 from tests.conftest import LEADERSHIP, PROD_HUANGWU, QC_HW, QC_LAISHAN, config_data
 from tests.harness import make_emulator
@@ -79,3 +82,20 @@ async def test_doctor_names_a_group_the_bot_was_removed_from(tmp_path: Path) -> 
         assert "kesu db upgrade" in behind
     finally:
         await emu.stop()
+
+
+async def test_doctor_checks_that_the_dashboards_address_answers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kesu.db'}"
+    off = parse_config(config_data(url))
+    assert (await doctor.webapp(off)).line().startswith("✓ webapp: the dashboard is not enabled")
+    public = "https://kesu.example.com/app/"
+    config = parse_config(config_data(url, webapp={"enabled": True, "url": public}))
+    # Nobody answers there (the proxy, or Kesu, is not running): said, with what to check.
+    down = await doctor.webapp(config, "http://127.0.0.1:9/app/")
+    assert not down.ok and "does not answer" in down.line() and "127.0.0.1:8444" in down.line()
+    # Kesu's own server, as the proxy would pass it on.
+    app = web.Application()
+    Dashboard(None, "123456789:TEST-kesu-token").mount(app)
+    async with TestServer(app) as server:
+        up = await doctor.webapp(config, str(server.make_url("/app/")))
+    assert up.line() == f"✓ webapp.url: {public} answers"

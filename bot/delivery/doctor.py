@@ -2,7 +2,8 @@
 
 The configuration (read before this runs), the database and its schema, the working
 calendar (a year whose official holidays are not known yet is a warning), the bot's token
-(getMe), and every group of the configuration: the bot is in it and may post there.
+(getMe), every group of the configuration: the bot is in it and may post there, and the
+dashboard's public address, when [webapp] enables it.
 Each failed check says what to do.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import ChatMigrated, Forbidden, InvalidToken, TelegramError
@@ -158,7 +160,32 @@ async def run(config: KesuConfig, source: str) -> list[Check]:
     checks.append(database(config))
     checks.append(calendar(config, datetime.now(config.tz).date()))
     checks += await telegram(config)
+    checks.append(await webapp(config))
     return checks
+
+
+async def webapp(config: KesuConfig, address: str | None = None) -> Check:
+    """The dashboard's public address answers through the reverse proxy (Telegram opens
+    it from people's phones). `address`: another base to ask (the tests' own server)."""
+    settings = config.webapp
+    if not settings.enabled:
+        return Check(True, "webapp", "the dashboard is not enabled ([webapp] enabled = false)")
+    health = f"{address or settings.url}health"
+    try:
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(health) as reply:
+            answered = reply.status == 200 and (await reply.json()).get("ok") is True
+            detail = f"HTTP {reply.status}"
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        answered, detail = False, type(exc).__name__
+    if answered:
+        return Check(True, "webapp.url", f"{settings.url} answers")
+    return Check(
+        False,
+        "webapp.url",
+        f"{settings.url} does not answer ({detail}): is `kesu run` running, and does the "
+        f"reverse proxy pass {settings.url} to {settings.listen}:{settings.port}?",
+    )
 
 
 def calendar(config: KesuConfig, today: date) -> Check:
