@@ -58,6 +58,14 @@ def test_missing_token_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ({"outbox": {"max_attempts": 0}}, "outbox.max_attempts:"),
         ({"working_hours": {"days": ["monday"]}}, "working_hours.days: must be some of"),
         ({"working_hours": {"start": "18:00", "end": "08:00"}}, "working_hours: start must"),
+        ({"webapp": {"enabled": True}}, "webapp: enabled: set webapp.url"),
+        (
+            {"webapp": {"url": "http://kesu.example.com/app/"}},
+            "webapp.url: must start with https://",
+        ),
+        ({"webapp": {"link": "https://example.com/app"}}, "webapp.link: must be the direct link"),
+        ({"webapp": {"max_age": "30d"}}, "webapp.max_age: must be between"),
+        ({"webapp": {"port": 0}}, "webapp.port:"),
     ],
 )
 def test_bad_values_name_their_key(change: dict[str, object], message: str) -> None:
