@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -312,28 +323,78 @@ def open_complaints(
     ).all()
 
 
-def open_complaint_facts(session: Session) -> list[Row[Any]]:
-    """(grade, plant, received at) of every open complaint: the dashboard's counts
-    (columns, not objects: thousands are open at the scale of years)."""
+def open_by_grade_and_plant(session: Session) -> list[tuple[Grade, Plant, int]]:
+    """(grade, plant, how many) of the open complaints, counted in the database."""
+    rows = session.execute(
+        select(Complaint.grade, Complaint.plant, func.count())
+        .where(Complaint.status.in_(OPEN_STATUSES))
+        .group_by(Complaint.grade, Complaint.plant)
+    )
+    return [(grade, plant, n) for grade, plant, n in rows]
+
+
+def open_by_age(
+    session: Session, bands: Sequence[tuple[str, datetime | None, datetime]]
+) -> dict[str, int]:
+    """How many open complaints were received in each band (after, up to and with]."""
+    counts = []
+    for _name, after, upto in bands:
+        inside = Complaint.received_at <= upto
+        if after is not None:
+            inside = and_(Complaint.received_at > after, inside)
+        counts.append(func.coalesce(func.sum(case((inside, 1), else_=0)), 0))
+    row = session.execute(select(*counts).where(Complaint.status.in_(OPEN_STATUSES))).one()
+    return {name: int(n) for (name, _a, _u), n in zip(bands, row, strict=True)}
+
+
+def step_done_facts(session: Session, since: datetime, until: datetime) -> list[Row[Any]]:
+    """(kind, due, done) of the steps done in [since, until) (or done and later sent
+    back): the dashboard's on-time share (columns: tens of thousands in twelve weeks)."""
     return list(
         session.execute(
-            select(Complaint.grade, Complaint.plant, Complaint.received_at).where(
-                Complaint.status.in_(OPEN_STATUSES)
+            select(Step.key, Step.due_at, Step.done_at, Step.status).where(
+                Step.done_at >= since, Step.done_at < until
             )
         )
     )
 
 
-def overdue_step_facts(session: Session, now: datetime) -> list[Row[Any]]:
-    """(step kind, the name of whom it was handed to or None) of each open step past its
-    time: the dashboard's overdue by department and by person."""
-    return list(
-        session.execute(
-            select(Step.key, Person.name)
-            .outerjoin(Person, Step.assignee_id == Person.id)
-            .where(Step.status == StepStatus.OPEN, Step.due_at < now)
-        )
+def open_recurring_newest(session: Session, limit: int) -> tuple[int, Sequence[Complaint]]:
+    """How many open complaints are recurring problems, and the newest `limit`."""
+    where = (Complaint.status.in_(OPEN_STATUSES), Complaint.is_recurring.is_(True))
+    count = session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
+    rows = session.scalars(
+        select(Complaint)
+        .where(*where)
+        .options(selectinload(Complaint.filed_by), selectinload(Complaint.steps))
+        .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+        .limit(limit)
+    ).all()
+    return count, rows
+
+
+def overdue_by_kind(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """(step kind, how many) of the open steps past their time (counted in the database:
+    a hundred thousand open steps at the scale of years)."""
+    late = (Step.status == StepStatus.OPEN, Step.due_at < now)
+    rows = session.execute(select(Step.key, func.count()).where(*late).group_by(Step.key))
+    return [(key, count) for key, count in rows]
+
+
+def overdue_by_person(session: Session, now: datetime, limit: int) -> list[tuple[str, int]]:
+    """(name, how many) of whom open steps past their time were handed to, the most first."""
+    late = (Step.status == StepStatus.OPEN, Step.due_at < now)
+    count = func.count().label("n")
+    rows = session.execute(
+        select(Person.name, count)
+        .select_from(Step)
+        .join(Person, Step.assignee_id == Person.id)
+        .where(*late)
+        .group_by(Person.name)
+        .order_by(count.desc(), Person.name)
+        .limit(limit)
     )
+    return [(name, n) for name, n in rows]
 
 
 @dataclass(frozen=True)
@@ -352,7 +413,14 @@ class ComplaintFilter:
     text: str = ""
 
 
-def _filtered(found: ComplaintFilter) -> list[ColumnElement[bool]]:
+def _filtered(found: ComplaintFilter, dialect: str) -> list[ColumnElement[bool]]:
+    def like(column: Any, text: str) -> ColumnElement[bool]:
+        # Any case of Latin letters ("2rs" finds "2RS"). SQLite's LIKE does that by
+        # itself: lower() on every row would only slow a search down.
+        if dialect == "sqlite":
+            return cast(ColumnElement[bool], column.contains(text, autoescape=True))
+        return cast(ColumnElement[bool], column.icontains(text, autoescape=True))
+
     where: list[ColumnElement[bool]] = []
     if found.filed_by_id is not None:
         where.append(Complaint.filed_by_id == found.filed_by_id)
@@ -365,12 +433,12 @@ def _filtered(found: ComplaintFilter) -> list[ColumnElement[bool]]:
     elif found.open_only is False:
         where.append(Complaint.status == ComplaintStatus.CLOSED)
     if found.customer:
-        where.append(Complaint.customer_name.contains(found.customer, autoescape=True))
+        where.append(like(Complaint.customer_name, found.customer))
     if found.product:
         where.append(
             or_(
-                Complaint.product_name.contains(found.product, autoescape=True),
-                Complaint.specification.contains(found.product, autoescape=True),
+                like(Complaint.product_name, found.product),
+                like(Complaint.specification, found.product),
             )
         )
     if found.since is not None:
@@ -378,30 +446,25 @@ def _filtered(found: ComplaintFilter) -> list[ColumnElement[bool]]:
     if found.until is not None:
         where.append(Complaint.received_at < found.until)
     if found.text:
-        where.append(
-            or_(
-                *(
-                    func.lower(column).contains(found.text.lower(), autoescape=True)
-                    for column in (
-                        Complaint.number,
-                        Complaint.customer_name,
-                        Complaint.product_name,
-                        Complaint.specification,
-                        Complaint.content,
-                    )
-                )
-            )
+        searched = (
+            Complaint.number,
+            Complaint.customer_name,
+            Complaint.product_name,
+            Complaint.specification,
+            Complaint.content,
         )
+        where.append(or_(*(like(column, found.text) for column in searched)))
     return where
 
 
 def complaints_filtered(
     session: Session, found: ComplaintFilter, offset: int, limit: int
 ) -> tuple[int, Sequence[Complaint]]:
-    """How many complaints pass the filter, and one page of them, newest first."""
-    where = _filtered(found)
-    count = session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
-    rows = session.scalars(
+    """How many complaints pass the filter, and one page of them, newest first. A search
+    reads every complaint: then the count comes beside each row of the one read; the
+    other filters are an index's, and counting apart is quicker."""
+    where = _filtered(found, session.get_bind().dialect.name)
+    page = (
         select(Complaint)
         .where(*where)
         .options(
@@ -412,8 +475,18 @@ def complaints_filtered(
         .order_by(Complaint.received_at.desc(), Complaint.id.desc())
         .offset(offset)
         .limit(limit)
-    ).all()
-    return count, rows
+    )
+    if found.text:
+        rows = session.execute(page.add_columns(func.count().over())).all()
+        if rows:
+            return rows[0][1], [row[0] for row in rows]
+    else:
+        found_rows = session.scalars(page).all()
+        if found_rows or offset == 0:
+            count = session.scalar(select(func.count()).select_from(Complaint).where(*where))
+            return count or 0, found_rows
+    count = session.scalar(select(func.count()).select_from(Complaint).where(*where)) or 0
+    return count, []
 
 
 def open_recurring(session: Session) -> Sequence[Complaint]:
@@ -1359,6 +1432,20 @@ def causes_received(session: Session, since: datetime, until: datetime) -> list[
         .where(Complaint.received_at >= since, Complaint.received_at < until)
     ).all()
     return [(complaint_id, cause) for complaint_id, cause in rows]
+
+
+def costs_received_when(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[int, datetime, str, Any]]:
+    """(complaint id, received at, kind, amount) of every cost entry of the complaints
+    received in [since, until), oldest first (a later entry of a kind stands)."""
+    rows = session.execute(
+        select(CostEntry.complaint_id, Complaint.received_at, CostEntry.kind, CostEntry.amount)
+        .join(Complaint, Complaint.id == CostEntry.complaint_id)
+        .where(Complaint.received_at >= since, Complaint.received_at < until)
+        .order_by(CostEntry.id)
+    ).all()
+    return [(i, received_at, kind, amount) for i, received_at, kind, amount in rows]
 
 
 def costs_received(

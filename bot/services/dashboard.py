@@ -30,6 +30,7 @@ LIST_PAGE = 20  # rows of the list a page
 SEARCH_LONGEST = 60  # characters of a filter or a search
 MAJORS_LISTED = 10
 RECURRING_LISTED = 10
+PEOPLE_LISTED = 10  # overdue by person: the ten with the most
 
 
 class DashboardRefusal(StrEnum):
@@ -126,40 +127,43 @@ def overview(uow: UnitOfWork, caller: Caller) -> Answer:
     if not sees_all:
         return Answer(DashboardRefusal.NOT_ALLOWED, viewer)
     session, config, now = uow.session, uow.config, uow.now
-    facts = [
-        rules.OpenFact(grade.value, plant.value, received_at)
-        for grade, plant, received_at in queries.open_complaint_facts(session)
-    ]
-    overdue = queries.overdue_step_facts(session, now)
+    grades: Counter[str] = Counter()
+    plants: Counter[str] = Counter()
+    for grade, plant, count in queries.open_by_grade_and_plant(session):
+        grades[grade.value] += count
+        plants[plant.value] += count
+    ages = Counter(queries.open_by_age(session, rules.age_bounds(now)))
+    late_kinds = queries.overdue_by_kind(session, now)
     weeks = rules.weeks_back(now, config.tz)
     done = [
-        StepFact(s.key, config.owner(s.key).value, s.due_at, s.done_at, None)
-        for s in queries.steps_done_in(session, weeks[0][1], weeks[-1][2])
-        if s.key != ANSWER_STEP
+        StepFact(key, config.owner(key).value, due_at, done_at, None)
+        for key, due_at, done_at, status in queries.step_done_facts(
+            session, weeks[0][1], weeks[-1][2]
+        )
+        if key != ANSWER_STEP and status in (StepStatus.DONE, StepStatus.SUPERSEDED)
     ]
-    months = rules.months_back(now.astimezone(config.tz).date())
-    cost = []
-    for month in months:
-        period = parse_period(month, config.tz)
-        assert period is not None
-        cost.append((month, str(pareto.of_period(uow, period).total_cost)))
-    recurring = queries.open_recurring(session)
+    months = [
+        parse_period(m, config.tz) for m in rules.months_back(now.astimezone(config.tz).date())
+    ]
+    cost = [(m, str(v)) for m, v in pareto.money_by_month(uow, [m for m in months if m])]
+    by_department: Counter[str] = Counter()
+    for key, count in late_kinds:
+        by_department[config.owner(key).value] += count
+    recurring_total, recurring = queries.open_recurring_newest(session, RECURRING_LISTED)
     majors_total, majors = queries.open_majors(session, PLAN_STEP, MAJORS_LISTED)
     return Answer(
         viewer=viewer,
         overview=Overview(
             at=now,
-            open_by=rules.open_counts(facts, now),
-            open_total=len(facts),
-            overdue_by_department=Counter(config.owner(key).value for key, _name in overdue),
-            overdue_by_person=Counter(name for _key, name in overdue if name),
-            overdue_total=len(overdue),
+            open_by={"grade": grades, "plant": plants, "age": ages},
+            open_total=sum(grades.values()),
+            overdue_by_department=by_department,
+            overdue_by_person=Counter(dict(queries.overdue_by_person(session, now, PEOPLE_LISTED))),
+            overdue_total=sum(by_department.values()),
             on_time=tuple(rules.on_time_by_week(done, weeks)),
             cost_by_month=tuple(cost),
-            recurring=tuple(
-                mapping.complaint_view(c, config, steps=False) for c in recurring[:RECURRING_LISTED]
-            ),
-            recurring_total=len(recurring),
+            recurring=tuple(mapping.complaint_view(c, config, steps=False) for c in recurring),
+            recurring_total=recurring_total,
             majors=tuple(_major(uow, number, plan) for number, plan in majors),
             majors_total=majors_total,
         ),
@@ -233,12 +237,14 @@ def listed(uow: UnitOfWork, request: ListRequest) -> Answer:
     where = _filter(uow, request, None if sees_all else person_id)
     if where is None or not 1 <= request.page <= MAX_ID:
         return Answer(DashboardRefusal.BAD_FILTER, viewer)
-    total, _rows = queries.complaints_filtered(uow.session, where, 0, 0)
+    offset = (request.page - 1) * LIST_PAGE
+    total, rows = queries.complaints_filtered(uow.session, where, offset, LIST_PAGE)
     pages = max(1, -(-total // LIST_PAGE))
     page = min(request.page, pages)
-    _total, rows = queries.complaints_filtered(
-        uow.session, where, (page - 1) * LIST_PAGE, LIST_PAGE
-    )
+    if page != request.page:  # past the last page: the last
+        total, rows = queries.complaints_filtered(
+            uow.session, where, (page - 1) * LIST_PAGE, LIST_PAGE
+        )
     return Answer(
         viewer=viewer,
         complaints=tuple(mapping.complaint_view(c, uow.config, steps=False) for c in rows),

@@ -96,6 +96,25 @@ def of_period(uow: UnitOfWork, period: Period) -> Pareto:
     return pareto(period, facts, listed)
 
 
+def money_by_month(uow: UnitOfWork, months: list[Period]) -> list[tuple[str, Decimal]]:
+    """The cost of poor quality of each month's complaints (the latest figure of each
+    kind, as `of_period` counts it), in one read over the months."""
+    if not months:
+        return []
+    latest: dict[int, dict[CostKind, Decimal]] = defaultdict(dict)
+    received: dict[int, datetime] = {}
+    start, end = months[0].start, months[-1].end
+    for complaint_id, at, kind, amount in queries.costs_received_when(uow.session, start, end):
+        latest[complaint_id][CostKind(kind)] = Decimal(amount)
+        received[complaint_id] = at
+    totals: dict[str, Decimal] = {m.name: Decimal(0) for m in months}
+    for complaint_id, kinds in latest.items():
+        at = received[complaint_id]
+        month = next(m.name for m in months if m.start <= at < m.end)
+        totals[month] += total_yuan(kinds)
+    return [(m.name, totals[m.name]) for m in months]
+
+
 def names(uow: UnitOfWork, language: str) -> dict[str, str]:
     """The company's cause categories by key, in the reader's language."""
     return {c.key: c.name(language) for c in uow.config.causes.listed()}
