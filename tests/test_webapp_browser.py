@@ -96,6 +96,11 @@ def test_the_gm_opens_the_dashboard_beside_the_chat(
         page.wait(lambda: browser.find_element(By.ID, "tab-overview").text == "Overview")
         assert browser.find_element(By.ID, "language").text == "中文"
         assert page.console_errors() == []
+        # Not opened from Telegram (no initData): nothing but how to open it.
+        browser.switch_to.default_content()
+        browser.get(f"{sandbox_url}app/")
+        notice = page.wait(lambda: browser.find_element(By.ID, "signed-out").is_displayed())
+        assert notice and not browser.find_elements(By.CSS_SELECTOR, "#main section")
     except Exception:
         browser.switch_to.default_content()
         print(f"screenshot: {page.shot(request.node.name)}")

@@ -76,7 +76,7 @@ PAGE_TEXTS = {
     "none": N_("None."),
     "not_allowed": N_("The overview and the Pareto are for leadership and QC."),
     "not_registered": N_("You are not registered. /help"),
-    "not_found": N_("No complaint {number} for you."),
+    "not_found": N_("No such complaint for you."),
     "bad_filter": N_("That filter is not understood."),
     "language": N_("English"),
     "fill_plan": N_("Fill in the plan"),

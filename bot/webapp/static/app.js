@@ -98,7 +98,13 @@ function clear() {
   return main;
 }
 
+function signedOut() {
+  clear();
+  document.getElementById("signed-out").hidden = false;
+}
+
 function failed(error) {
+  if (error.status === 401) return signedOut();
   const main = clear();
   const reason = error.reason && state.texts[error.reason] ? t(error.reason) : String(error.message);
   main.append(el("p", { class: "error", id: "error" }, reason));
@@ -399,8 +405,12 @@ async function start() {
   try {
     me = await api("me");
   } catch (error) {
-    document.getElementById("status").textContent = error.reason || String(error.message);
-    document.getElementById("status").id = "error";
+    if (error.status === 401) return signedOut();
+    const status = document.getElementById("status");
+    status.textContent = error.reason === "not_registered"
+      ? "您不在 Kesu 的人员名单上。 You are not on Kesu's people list."
+      : String(error.message);
+    status.id = "error";
     return;
   }
   state.lang = me.language;
