@@ -10,6 +10,7 @@ const state = { lang: null, texts: {}, sees_all: false, charts: [], view: "overv
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null) continue;
     if (key === "on") for (const [event, f] of Object.entries(value)) node.addEventListener(event, f);
     else if (key === "class") node.className = value;
     else if (key === "data") for (const [k, v] of Object.entries(value)) node.dataset[k] = v;
@@ -140,7 +141,7 @@ async function overview() {
       el("table", { id: "overdue-people" }, found.overdue.people.map((p) => el("tr", {}, el("td", {}, p.label), el("td", {}, p.n))))),
     section(t("on_time"), onTime),
     section(t("cost"), cost),
-    section(t("recurring"), el("div", { class: "figure", id: "recurring-total" }, found.recurring.total), rows(found.recurring.rows)),
+    section(t("recurring"), el("div", { class: "figure", id: "recurring-total" }, found.recurring.total), rows(found.recurring.rows, "recurring")),
     section(t("majors"), el("div", { class: "figure", id: "majors-total" }, found.majors.total),
       el("table", { id: "majors" }, found.majors.rows.map((m) =>
         el("tr", { class: "row", on: { click: () => complaint(m.number) } },
@@ -177,8 +178,8 @@ async function overview() {
   document.body.dataset.rendered = String(Math.round(performance.now()));
 }
 
-function rows(list) {
-  return el("table", { class: "complaints" }, list.map((c) =>
+function rows(list, id) {
+  return el("table", { class: "complaints", id }, list.map((c) =>
     el("tr", { class: "row", data: { number: c.number }, on: { click: () => complaint(c.number) } },
       el("td", {}, c.number, el("br"), el("span", { class: "hint" }, c.received)),
       el("td", {}, c.customer, el("br"), el("span", { class: "hint" }, c.product)),
@@ -244,7 +245,7 @@ async function list(page) {
     el("button", { type: "button", id: "next", on: { click: () => list(found.page + 1).catch(failed) } }, t("next")));
   pager.querySelector("#previous").disabled = found.page <= 1;
   pager.querySelector("#next").disabled = found.page >= found.pages;
-  main.append(form, section(t("list"), rows(found.rows), pager));
+  main.append(form, section(t("list"), rows(found.rows, "list"), pager));
 }
 
 // One complaint --------------------------------------------------------------------------
