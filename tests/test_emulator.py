@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from bot.markup import inline
 from bot.sandbox.emulator.html import EntityError, parse
 from bot.sandbox.emulator.server import Emulator, RateLimits
+from bot.views import keyboards
 
 USER = 501
 STRANGER = 502
@@ -161,3 +163,32 @@ async def test_albums_are_of_one_kind_and_two_to_ten_items(bot: Bot, emu: Emulat
         await bot.send_media_group(USER, [InputMediaPhoto(photos[0]), InputMediaDocument(letter)])  # type: ignore[arg-type]
     with pytest.raises(BadRequest, match=r"(?i)wrong number"):
         await bot.send_media_group(USER, [InputMediaPhoto(photos[0])])  # type: ignore[arg-type]
+
+
+async def test_mini_app_buttons_keep_telegrams_rules(bot: Bot, emu: Emulator) -> None:
+    """A Mini App button goes to a private chat only, with an HTTPS address; a group gets
+    the Mini App's direct link; a private chat's menu button may open it. Kesu's own
+    keyboards (bot/markup.py) make each kind from the dashboard's keyboard."""
+    url, link = "https://kesu.example.com/app/", "https://t.me/kesu_test_bot/dashboard"
+    private = inline(keyboards.dashboard("zh_CN", url, link, private=True))
+    group = inline(keyboards.dashboard("zh_CN", url, link, private=False))
+    assert private is not None and group is not None
+    await bot.send_message(USER, "看板", reply_markup=private)
+    await bot.send_message(GROUP, "看板", reply_markup=group)
+    with pytest.raises(BadRequest, match=r"(?i)button_type_invalid"):
+        await bot.send_message(GROUP, "看板", reply_markup=private)
+    plain = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("看板", web_app=WebAppInfo("http://kesu.example.com/app/"))]]
+    )
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await bot.send_message(USER, "看板", reply_markup=plain)
+    menu = MenuButtonWebApp("📊 看板", WebAppInfo(url))
+    assert await bot.set_chat_menu_button(chat_id=USER, menu_button=menu)
+    assert emu.menu_buttons[USER]["web_app"]["url"] == url
+    with pytest.raises(BadRequest):
+        await bot.set_chat_menu_button(chat_id=GROUP, menu_button=menu)
+    unsafe = MenuButtonWebApp("📊 看板", WebAppInfo("http://kesu.example.com/app/"))
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await bot.set_chat_menu_button(chat_id=USER, menu_button=unsafe)
+    # With no address nor link configured, no button at all.
+    assert keyboards.dashboard("zh_CN", "", "", private=False) == []

@@ -52,26 +52,23 @@ def _open_dashboard(page: Page, driver: WebDriver, person: int) -> None:
 
 
 def _list(page: Page, driver: WebDriver, **filters: str) -> list[str]:
-    """The list tab with these filters applied: the rows' texts."""
+    """The list tab with these filters applied: the rows' texts (read inside each wait:
+    the page may draw the list anew meanwhile)."""
+
+    def texts() -> list[str]:
+        return [r.text for r in driver.find_elements(By.CSS_SELECTOR, LIST_ROWS)]
+
     page.click("#tab-list")
     page.wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#filters"))
-    before = [r.text for r in page.wait(lambda: driver.find_elements(By.CSS_SELECTOR, LIST_ROWS))]
+    before: list[str] = page.wait(lambda: texts() or None)
     if not filters:
         return before
     for name, value in filters.items():
         driver.find_element(By.CSS_SELECTOR, f"#filters input[name={name}]").send_keys(value)
     page.click("#filters button[type=submit]")
-    return page.wait(
-        lambda: (
-            [r.text for r in driver.find_elements(By.CSS_SELECTOR, LIST_ROWS)]
-            if all(
-                v in r.text
-                for r in driver.find_elements(By.CSS_SELECTOR, LIST_ROWS)
-                for v in filters.values()
-            )
-            else None
-        )
-    )
+    shown = lambda: texts() if all(v in t for t in texts() for v in filters.values()) else None  # noqa: E731
+    found: list[str] = page.wait(shown)
+    return found
 
 
 def test_the_dashboard_in_the_sandbox_the_gms_overview_and_the_vps_plan_form(

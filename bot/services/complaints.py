@@ -339,7 +339,7 @@ def show(uow: UnitOfWork, command: ShowComplaint) -> Shown:
     deliveries = queries.outbox_for_complaint(uow.session, complaint.id) if person.is_admin else []
     return Shown(
         number=number,
-        complaint=mapping.complaint_view(complaint, uow.config),
+        complaint=mapping.complaint_view(complaint, uow.config, recheck=True),
         events=mapping.history(uow.session, complaint, uow.config),
         deliveries=tuple(
             mapping.delivery_view(d) for d in deliveries if d.status == DeliveryStatus.FAILED

@@ -137,7 +137,7 @@ def report(uow: UnitOfWork, command: ReportRequest) -> Report:
     ):
         return Report(ExportRefusal.NOT_FOUND)
     return Report(
-        complaint=mapping.complaint_view(complaint, uow.config),
+        complaint=mapping.complaint_view(complaint, uow.config, recheck=True),
         files=kept_files(uow.session, [complaint]),
     )
 

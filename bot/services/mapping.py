@@ -184,10 +184,10 @@ def causes_of(complaint: Complaint, config: KesuConfig) -> tuple[Cause, ...]:
 
 
 def complaint_view(
-    complaint: Complaint, config: KesuConfig, *, steps: bool = True, recheck: bool | None = None
+    complaint: Complaint, config: KesuConfig, *, steps: bool = True, recheck: bool = False
 ) -> ComplaintView:
     """The complaint for the views; `steps` with its steps, signatures and costs (a card,
-    /show), `recheck` (by default with the steps) with where its recheck stands."""
+    /show), `recheck` with where its recheck stands (/show, the forms: one more read)."""
     return ComplaintView(
         id=complaint.id,
         number=complaint.number,
@@ -236,7 +236,7 @@ def complaint_view(
         )
         if steps
         else (),
-        recheck=recheck_view(complaint) if (steps if recheck is None else recheck) else None,
+        recheck=recheck_view(complaint) if recheck else None,
     )
 
 
