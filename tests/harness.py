@@ -18,8 +18,7 @@ from bot.delivery.pacing import TELEGRAM, Limits
 from bot.procedure.clock import Clock
 from bot.procedure.flood import Throttle
 from bot.sandbox.emulator.server import Emulator, RateLimits, SentMessage
-from storage import db
-from tests.conftest import GROUPS, PEOPLE, config_data, eventually
+from tests.conftest import GROUPS, PEOPLE, config_data, eventually, migrated
 
 # KESU_TEST_TRANSPORT=webhook runs every end-to-end test in webhook mode; tests that take
 # a `transport` argument run in both (tests/conftest.py).
@@ -172,8 +171,7 @@ async def running_kesu(
         }
         emu.reverse_proxy(PUBLIC_URL, f"http://127.0.0.1:{port}")
     data = config_data(str(engine.url), telegram=telegram, **overrides)
-    if engine.dialect.name != "sqlite":
-        db.upgrade(engine)  # what `kesu db upgrade` does; SQLite upgrades by itself
+    migrated(engine)  # what `kesu db upgrade` does (SQLite would by itself, slower)
     config = config or parse_config(data)
     kesu = build(config, engine=engine, clock=clock, limits=LIFTED_PACING if lifted else TELEGRAM)
     if lifted:

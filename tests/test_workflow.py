@@ -78,6 +78,7 @@ from tests.conftest import (
     VP_MKT,
     VP_PROD,
     config_data,
+    migrated,
 )
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -127,8 +128,7 @@ def draft(**changes: Any) -> Draft:
 class Company:
     def __init__(self, engine: Engine, **overrides: Any) -> None:
         self.config: KesuConfig = parse_config(config_data(str(engine.url), **overrides))
-        if engine.dialect.name != "sqlite":
-            db.upgrade(engine)
+        migrated(engine)
         prepare_database(self.config, engine)
         self.sessions: sessionmaker[Session] = db.make_sessionmaker(engine)
         self.clock = FakeClock(NOW)
