@@ -28,27 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale import fill, timed  # noqa: E402
+from scale import fill, open_database, timed  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bot.app import prepare_database  # noqa: E402
-from bot.config import parse_config  # noqa: E402
-from bot.procedure.clock import SystemClock  # noqa: E402
 from bot.services import dashboard  # noqa: E402
-from bot.services.uow import Caller, Services  # noqa: E402
+from bot.services.uow import Caller  # noqa: E402
 from bot.views import dashboard as views  # noqa: E402
-from storage import db  # noqa: E402
 from storage.models import Complaint  # noqa: E402
-from tests.conftest import GM, SALES_2, config_data  # noqa: E402
+from tests.conftest import GM, SALES_2  # noqa: E402
 
 
 def measure(url: str, complaints: int) -> None:
-    config = parse_config(config_data(url, recurrence={"enabled": True}))
-    engine = db.make_engine(url)
-    if not url.startswith("sqlite"):
-        db.upgrade(engine)
-    prepare_database(config, engine)
-    services = Services(config, db.make_sessionmaker(engine), SystemClock())
+    config, services = open_database(url)
     with services.sessions() as session:
         filled = session.scalar(select(func.count()).select_from(Complaint)) or 0
         newest = session.scalars(select(Complaint.number).order_by(Complaint.id.desc())).first()

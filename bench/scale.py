@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select
 
 from bot.app import prepare_database
-from bot.config import parse_config
+from bot.config import KesuConfig, parse_config
 from bot.procedure.clock import SystemClock
 from bot.procedure.grading import CustomerClass, Demand, Grade, Plant
 from bot.procedure.intake import Draft
@@ -211,18 +211,23 @@ def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
     return value
 
 
+def open_database(url: str) -> tuple[KesuConfig, Services]:
+    """The bench's company on this database, its schema at the newest revision."""
+    config = parse_config(config_data(url, recurrence={"enabled": True}))
+    engine = db.make_engine(url)
+    if not url.startswith("sqlite"):
+        db.upgrade(engine)
+    prepare_database(config, engine)
+    return config, Services(config, db.make_sessionmaker(engine), SystemClock())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=100_000)
     parser.add_argument("--database", default="")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/scale.db"
-    config = parse_config(config_data(url, recurrence={"enabled": True}))
-    engine = db.make_engine(url)
-    if not url.startswith("sqlite"):
-        db.upgrade(engine)
-    prepare_database(config, engine)
-    services = Services(config, db.make_sessionmaker(engine), SystemClock())
+    config, services = open_database(url)
     now = datetime.now(UTC)
     with services.sessions() as session:
         filled = session.scalar(select(func.count()).select_from(Complaint))

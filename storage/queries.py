@@ -1519,45 +1519,38 @@ def _rechecking() -> ColumnElement[bool]:
     return or_(Complaint.id.in_(select(RecheckDue.complaint_id)), Complaint.id.in_(open_now))
 
 
-def under_recheck_by_cause(
-    session: Session, customer_id: int, causes: Sequence[str], besides: int
+def _under_recheck(
+    session: Session, customer_id: int, besides: int, matching: ColumnElement[bool]
 ) -> list[Complaint]:
-    """The customer's complaints with one of these cause categories whose fix waits for
-    its recheck (or is being rechecked)."""
-    if not causes:
-        return []
-    shared = select(ComplaintCause.complaint_id).where(ComplaintCause.cause.in_(causes))
+    """The customer's other complaints that match and whose fix waits for its recheck
+    (or is being rechecked), the oldest first."""
     return list(
         session.scalars(
             select(Complaint)
             .where(
                 Complaint.customer_id == customer_id,
                 Complaint.id != besides,
-                Complaint.id.in_(shared),
+                matching,
                 _rechecking(),
             )
             .order_by(Complaint.received_at)
         )
     )
+
+
+def under_recheck_by_cause(
+    session: Session, customer_id: int, causes: Sequence[str], besides: int
+) -> list[Complaint]:
+    """Those of `_under_recheck` with one of these cause categories."""
+    if not causes:
+        return []
+    shared = select(ComplaintCause.complaint_id).where(ComplaintCause.cause.in_(causes))
+    return _under_recheck(session, customer_id, besides, Complaint.id.in_(shared))
 
 
 def under_recheck(
     session: Session, customer_id: int, product_name: str, specification: str, besides: int
 ) -> list[Complaint]:
-    """The customer's complaints on the same product or specification whose fix waits for
-    its recheck (or is being rechecked)."""
-    return list(
-        session.scalars(
-            select(Complaint)
-            .where(
-                Complaint.customer_id == customer_id,
-                Complaint.id != besides,
-                or_(
-                    Complaint.product_name == product_name,
-                    Complaint.specification == specification,
-                ),
-                _rechecking(),
-            )
-            .order_by(Complaint.received_at)
-        )
-    )
+    """Those of `_under_recheck` on the same product or specification."""
+    same = or_(Complaint.product_name == product_name, Complaint.specification == specification)
+    return _under_recheck(session, customer_id, besides, same)

@@ -16,9 +16,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Engine, select
 
+from bot.procedure import dashboard as dashboard_rules
 from bot.procedure.grading import Demand, Plant
 from bot.procedure.intake import AttachmentDraft, FileKind
 from bot.procedure.plans import PlanDraft
+from bot.procedure.summary import StepFact
 from bot.services import complaints, conversations, steps
 from bot.services.steps import PressStep
 from bot.services.uow import Caller
@@ -412,3 +414,33 @@ async def test_the_plan_as_a_form_shares_the_chats_draft_and_issues_the_same_pla
 
 def timeline_step(company: Company) -> int:
     return company.step_id("rectification_plan")
+
+
+def test_the_age_bands_the_database_counts_are_the_days_people_count() -> None:
+    """`age_bounds` (what the database counts) and `age_band` (whole days open) agree
+    at every edge; the on-time share puts each step in its week."""
+    now = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+    bounds = dashboard_rules.age_bounds(now)
+    for hours in range(0, 24 * 40, 7):
+        for nudge in (timedelta(0), timedelta(seconds=1), -timedelta(seconds=1)):
+            received = now - timedelta(hours=hours) + nudge
+            if received > now:
+                continue
+            band = dashboard_rules.age_band(received, now)
+            (inside,) = [
+                n
+                for n, after, upto in bounds
+                if (after is None or received > after) and received <= upto
+            ]
+            assert inside == band, (received, band, inside)
+    weeks = dashboard_rules.weeks_back(now, UTC)
+    assert len(weeks) == 12 and weeks[-1][1] <= now < weeks[-1][2]
+    done = [
+        StepFact("containment", "qc", now - timedelta(hours=2), now - timedelta(hours=1), None),
+        StepFact("containment", "qc", now - timedelta(hours=3), now - timedelta(hours=1), None),
+        StepFact("containment", "qc", None, now, None),  # no limit: not counted
+        StepFact("containment", "qc", now, now - timedelta(weeks=20), None),  # too old
+    ]
+    counted = dashboard_rules.on_time_by_week(done, weeks)
+    assert (counted[-1].on_time, counted[-1].late) == (0, 2) and counted[-1].share == 0.0
+    assert all(w.on_time == w.late == 0 and w.share is None for w in counted[:-1])

@@ -4,7 +4,6 @@ can be checked by hand, as the weekly summary's are. The service reads the facts
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -33,15 +32,6 @@ MONTHS = 6  # the cost of poor quality: this month and the five before
 
 
 @dataclass(frozen=True)
-class OpenFact:
-    """An open complaint, as far as the overview counts it."""
-
-    grade: str
-    plant: str
-    received_at: datetime
-
-
-@dataclass(frozen=True)
 class OnTime:
     week: str
     on_time: int
@@ -67,22 +57,13 @@ def age_bounds(now: datetime) -> list[tuple[str, datetime | None, datetime]]:
 
 
 def age_band(received_at: datetime, now: datetime) -> str:
+    """The band of a complaint open since then, by its whole days open as people count
+    them: what `age_bounds` has the database count."""
     days = (now - received_at).days
     for name, most in AGE_BANDS:
         if most is None or days <= most:
             return name
     raise AssertionError("the last band has no end")
-
-
-def open_counts(facts: Iterable[OpenFact], now: datetime) -> dict[str, Counter[str]]:
-    """Open complaints by grade, by plant and by age band (from facts: the tests' hand
-    count; the service counts the same in the database)."""
-    facts = list(facts)
-    return {
-        "grade": Counter(f.grade for f in facts),
-        "plant": Counter(f.plant for f in facts),
-        "age": Counter(age_band(f.received_at, now) for f in facts),
-    }
 
 
 def weeks_back(
