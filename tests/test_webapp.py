@@ -444,3 +444,15 @@ def test_the_age_bands_the_database_counts_are_the_days_people_count() -> None:
     counted = dashboard_rules.on_time_by_week(done, weeks)
     assert (counted[-1].on_time, counted[-1].late) == (0, 2) and counted[-1].share == 0.0
     assert all(w.on_time == w.late == 0 and w.share is None for w in counted[:-1])
+
+
+async def test_a_flood_of_requests_costs_the_flooder(
+    client: TestClient[Any, Any], company: Company
+) -> None:
+    """The same pace as presses in chat (bot/procedure/flood.py): a burst, then 429 with
+    Retry-After; someone else is not slowed."""
+    statuses = [(await ask(client, "me", signed(QC_HW, company)))[0] for _ in range(30)]
+    assert statuses[:20] == [200] * 20 and 429 in statuses[20:]
+    response = await client.get("/app/api/me", headers=signed(QC_HW, company))
+    assert response.status == 429 and response.headers["Retry-After"] == "1"
+    assert (await ask(client, "me", signed(GM, company)))[0] == 200

@@ -127,6 +127,11 @@ class Dashboard:
                 )
             except init_data.InitDataError as refused:
                 return _kept_private(_error(401, refused.refusal.value))
+            if not self.services.throttle.allow(opened.telegram_id):
+                # A flood costs the flooder: the same pace as their presses in chat.
+                slowed = _error(429, "too_many")
+                slowed.headers["Retry-After"] = "1"
+                return _kept_private(slowed)
             caller = Caller(opened.telegram_id, None, opened.language_code, "webapp")
             asked = request.query.get("lang")
             return _kept_private(
