@@ -158,8 +158,12 @@ def telegram_limits_lifted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(harness, "lifted", True)
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
-    """Wait until check() returns something truthy (or stops raising); return it."""
+async def eventually(
+    check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.02
+) -> Any:
+    """Wait until check() returns something truthy (or stops raising); return it. The
+    default wait is long enough for a machine busy with the other workers: a condition
+    met at once costs nothing more, and none of these waits is a measure of speed."""
     deadline = asyncio.get_running_loop().time() + timeout
     last_error: Exception | None = None
     while True:
